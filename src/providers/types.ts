@@ -1,0 +1,144 @@
+/**
+ * Provider hub contracts.
+ *
+ * Every upstream adaptor converts between its own wire format and ONE canonical shape, the OpenAI
+ * Chat Completions request / response / chunk. Every inbound format other than OpenAI Chat converts
+ * to and from that canonical shape too. Usage always leaves an adaptor as one `Usage` record: billing
+ * reads nothing else.
+ *
+ * Call order for one request (relay):
+ *   1. inbound = inboundFormats[format]; canonical = inbound.toCanonical(body)        (skipped when pass-through)
+ *   2. adaptor = adaptors[channelProvider]; native = adaptor.toUpstream(canonical, target)
+ *   3. request = adaptor.buildRequest(native, target)  -> fetch
+ *   4a. non-stream: { response, usage } = adaptor.fromUpstream(json, target); inbound.fromCanonical(response)
+ *   4b. stream: parser = adaptor.createStreamParser(target); writer = inbound.createStreamWriter(ctx)
+ *       for each upstream SSE event: writer.push(parser.push(event)) -> client; at end flush both;
+ *       parser.usage() is the usage to bill (null when the upstream reported none).
+ * When inbound format === adaptor.format, steps 1/2/4 are identity and the body passes through natively.
+ */
+
+/** Wire formats Tollgate understands, inbound and outbound. */
+export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings'
+
+/** The one usage record. All counts are tokens; absent details are 0. */
+export interface Usage {
+  /** Every prompt token, including cached reads and cache writes. */
+  inputTokens: number
+  /** Prompt tokens served from the provider's prompt cache (billed with CacheRatio). */
+  cachedInputTokens: number
+  /** Prompt tokens written to the provider's prompt cache (billed with CreateCacheRatio). */
+  cacheWriteInputTokens: number
+  imageInputTokens: number
+  audioInputTokens: number
+  /** Every completion token, including reasoning. */
+  outputTokens: number
+  reasoningTokens: number
+}
+
+export const emptyUsage = (): Usage => ({
+  inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, imageInputTokens: 0, audioInputTokens: 0,
+  outputTokens: 0, reasoningTokens: 0,
+})
+
+/** One decoded server-sent event. `event` is the `event:` line when the wire has one. */
+export interface SseEvent {
+  event?: string
+  data: string
+}
+
+/** Canonical request/response types: OpenAI Chat Completions objects. Unknown fields pass through. */
+export type ChatRequest = { model: string; messages: ChatMessage[]; stream?: boolean; [field: string]: unknown }
+export type ChatMessage = { role: string; content?: unknown; [field: string]: unknown }
+export type ChatResponse = { id: string; object: 'chat.completion'; model: string; choices: unknown[]; usage?: Record<string, unknown>; [field: string]: unknown }
+export type ChatChunk = { id: string; object: 'chat.completion.chunk'; model: string; choices: unknown[]; usage?: Record<string, unknown> | null; [field: string]: unknown }
+
+/** What an adaptor needs to know about the channel it is sending to. */
+export interface UpstreamTarget {
+  /** Base URL without trailing slash, e.g. https://api.openai.com. */
+  baseUrl: string
+  /** One key (multi-key channels already picked one). */
+  key: string
+  /** Upstream model name after model_mapping. */
+  model: string
+  stream: boolean
+  /** Channel `other` field (e.g. Azure api-version). */
+  other: string
+  /** Parsed channel `setting` JSON. */
+  setting: Record<string, unknown>
+  /** Channel type number (new-api enum) for vendor quirks. */
+  channelType: number
+}
+
+export interface UpstreamRequest {
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+/** Error classes an upstream failure maps to; the relay's retry policy reads `retryable`. */
+export interface UpstreamError {
+  status: number
+  message: string
+  type: string
+  code: string
+  /** Whether trying another channel may help (false for 400-class request problems and quota errors). */
+  retryable: boolean
+}
+
+/** Incremental stream step: a pure object whose state lives in its closure; runs inline or in a worker. */
+export interface StreamStep<In, Out> {
+  push(input: In): Out[]
+  flush(): Out[]
+}
+
+/** Upstream events -> canonical chunks. `usage()` is valid after flush (null: upstream reported none). */
+export interface StreamParser extends StreamStep<SseEvent, ChatChunk> {
+  usage(): Usage | null
+  finishReason(): string | null
+}
+
+/** One upstream provider. */
+export interface ProviderAdaptor {
+  id: string
+  /** Native wire format of this provider's chat endpoint. */
+  format: WireFormat
+  toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
+  buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest
+  fromUpstream(body: Record<string, unknown>, target: UpstreamTarget): { response: ChatResponse; usage: Usage | null }
+  createStreamParser(target: UpstreamTarget): StreamParser
+  /** Usage from a native non-stream body without converting it (pass-through path). */
+  readUsage(body: Record<string, unknown>): Usage | null
+  mapError(status: number, bodyText: string): UpstreamError
+}
+
+/** One inbound (client-facing) format. */
+export interface InboundFormat {
+  id: WireFormat
+  toCanonical(body: Record<string, unknown>): ChatRequest
+  fromCanonical(response: ChatResponse, usage: Usage | null): Record<string, unknown>
+  createStreamWriter(context: { model: string; id: string }): StreamStep<ChatChunk, SseEvent> & { finish(usage: Usage | null): SseEvent[] }
+  /** Error body in this format's shape. */
+  errorBody(error: { status: number; message: string; type: string; code: string }): Record<string, unknown>
+}
+
+/**
+ * A whole stream conversion (upstream provider events -> inbound format events), described by plain data so
+ * it can be rebuilt inside a worker thread. Built by `createStreamConversion(spec)` in `src/providers/index.ts`.
+ */
+export interface StreamConversionSpec {
+  /** Adaptor id of the upstream provider (e.g. 'anthropic'). */
+  provider: string
+  /** Format the client speaks. */
+  inbound: WireFormat
+  /** Target without the secret key: conversions never need it. */
+  target: Omit<UpstreamTarget, 'key'>
+  /** Model name to show the client (the name it asked for). */
+  model: string
+  /** Response id to show the client. */
+  id: string
+}
+
+/** A running conversion: SSE events in, SSE events out; `usage()` is final after flush(). */
+export interface StreamConversion extends StreamStep<SseEvent, SseEvent> {
+  usage(): Usage | null
+}
