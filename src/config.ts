@@ -1,0 +1,134 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { cpus } from 'node:os'
+
+/**
+ * Every environment variable Tollgate reads, validated once at start-up.
+ * new-api's names are accepted as aliases so existing deployments keep their environment.
+ */
+
+const Bool = Type.Boolean()
+const Int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => Type.Integer({ minimum, maximum })
+
+export const ConfigSchema = Type.Object({
+  port: Int(0, 65535),
+  host: Type.String({ minLength: 1 }),
+  dataDir: Type.String({ minLength: 1 }),
+  databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  sessionSecret: Type.Optional(Type.String({ minLength: 16 })),
+  cryptoSecret: Type.Optional(Type.String({ minLength: 16 })),
+  initialRootPassword: Type.Optional(Type.String({ minLength: 8, maxLength: 64 })),
+  streamingTimeoutSeconds: Int(1, 3600),
+  forceStreamOption: Bool,
+  getMediaToken: Bool,
+  getMediaTokenNotStream: Bool,
+  maxFileDownloadMb: Int(1, 1024),
+  maxRequestBodyMb: Int(1, 1024),
+  generateDefaultToken: Bool,
+  difyDebug: Bool,
+  updateTask: Bool,
+  geminiModelMap: Type.Record(Type.String(), Type.String()),
+  geminiVisionMaxImageNum: Int(-1, 1000),
+  cohereSafetySetting: Type.Union([Type.Literal('NONE'), Type.Literal('CONTEXTUAL'), Type.Literal('STRICT')]),
+  azureDefaultApiVersion: Type.String({ minLength: 1 }),
+  syncFrequencySeconds: Int(1, 86400),
+  logRetentionDays: Int(0, 36500),
+  cluster: Int(0, 1024),
+  workerPoolSize: Int(0, 256),
+  logFlushIntervalMs: Int(10, 60_000),
+  logFlushRows: Int(1, 100_000),
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+/** A configuration problem found at start-up: names the variable and the form it expects. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, expected: string, got: string) {
+    super(`Invalid ${variable}=${JSON.stringify(got)}: expected ${expected}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+interface Variable {
+  names: string[]
+  field: keyof Config
+  expected: string
+  parse: (raw: string) => unknown
+  fallback?: () => unknown
+}
+
+const parseBool = (raw: string) => {
+  const value = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false
+  return raw
+}
+const parseInteger = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw)
+const parseString = (raw: string) => raw
+
+/** GEMINI_MODEL_MAP is new-api's `model:version,model:version` list. */
+const parseGeminiModelMap = (raw: string) => {
+  const map: Record<string, string> = {}
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.lastIndexOf(':')
+    if (separator <= 0 || separator === entry.length - 1) return raw
+    map[entry.slice(0, separator).trim()] = entry.slice(separator + 1).trim()
+  }
+  return map
+}
+
+const parseCluster = (raw: string) => (raw.trim().toLowerCase() === 'auto' ? cpus().length : parseInteger(raw))
+
+const variables: Variable[] = [
+  { names: ['PORT'], field: 'port', expected: 'an integer port 0-65535', parse: parseInteger, fallback: () => 3000 },
+  { names: ['HOST'], field: 'host', expected: 'a bind address', parse: parseString, fallback: () => '0.0.0.0' },
+  { names: ['DATA_DIR'], field: 'dataDir', expected: 'a directory path', parse: parseString, fallback: () => './data' },
+  { names: ['DATABASE_URL', 'SQL_DSN'], field: 'databaseUrl', expected: 'a postgres:// URL (unset = embedded SQLite)', parse: parseString },
+  { names: ['REDIS_URL', 'REDIS_CONN_STRING'], field: 'redisUrl', expected: 'a redis:// or rediss:// URL', parse: parseString },
+  { names: ['SESSION_SECRET'], field: 'sessionSecret', expected: 'a string of at least 16 characters', parse: parseString },
+  { names: ['CRYPTO_SECRET'], field: 'cryptoSecret', expected: 'a string of at least 16 characters', parse: parseString },
+  { names: ['INITIAL_ROOT_PASSWORD'], field: 'initialRootPassword', expected: 'a password of 8-64 characters', parse: parseString },
+  { names: ['STREAMING_TIMEOUT'], field: 'streamingTimeoutSeconds', expected: 'seconds, 1-3600', parse: parseInteger, fallback: () => 300 },
+  { names: ['FORCE_STREAM_OPTION'], field: 'forceStreamOption', expected: 'true or false', parse: parseBool, fallback: () => true },
+  { names: ['GET_MEDIA_TOKEN'], field: 'getMediaToken', expected: 'true or false', parse: parseBool, fallback: () => true },
+  { names: ['GET_MEDIA_TOKEN_NOT_STREAM'], field: 'getMediaTokenNotStream', expected: 'true or false', parse: parseBool, fallback: () => true },
+  { names: ['MAX_FILE_DOWNLOAD_MB'], field: 'maxFileDownloadMb', expected: 'megabytes, 1-1024', parse: parseInteger, fallback: () => 20 },
+  { names: ['MAX_REQUEST_BODY_MB'], field: 'maxRequestBodyMb', expected: 'megabytes, 1-1024', parse: parseInteger, fallback: () => 32 },
+  { names: ['GENERATE_DEFAULT_TOKEN'], field: 'generateDefaultToken', expected: 'true or false', parse: parseBool, fallback: () => false },
+  { names: ['DIFY_DEBUG'], field: 'difyDebug', expected: 'true or false', parse: parseBool, fallback: () => true },
+  { names: ['UPDATE_TASK'], field: 'updateTask', expected: 'true or false', parse: parseBool, fallback: () => true },
+  { names: ['GEMINI_MODEL_MAP'], field: 'geminiModelMap', expected: 'model:version pairs separated by commas, e.g. gemini-1.0-pro:v1', parse: parseGeminiModelMap, fallback: () => ({}) },
+  { names: ['GEMINI_VISION_MAX_IMAGE_NUM'], field: 'geminiVisionMaxImageNum', expected: 'an integer, -1 for no limit', parse: parseInteger, fallback: () => 16 },
+  { names: ['COHERE_SAFETY_SETTING'], field: 'cohereSafetySetting', expected: 'NONE, CONTEXTUAL or STRICT', parse: (raw) => raw.trim().toUpperCase(), fallback: () => 'NONE' },
+  { names: ['AZURE_DEFAULT_API_VERSION'], field: 'azureDefaultApiVersion', expected: 'an API version such as 2025-04-01-preview', parse: parseString, fallback: () => '2025-04-01-preview' },
+  { names: ['SYNC_FREQUENCY'], field: 'syncFrequencySeconds', expected: 'seconds, 1-86400', parse: parseInteger, fallback: () => 60 },
+  { names: ['LOG_RETENTION_DAYS'], field: 'logRetentionDays', expected: 'days, 0 = keep forever', parse: parseInteger, fallback: () => 0 },
+  { names: ['CLUSTER'], field: 'cluster', expected: 'auto or a process count (0/1 = one process)', parse: parseCluster, fallback: () => 0 },
+  { names: ['WORKER_POOL_SIZE'], field: 'workerPoolSize', expected: 'an integer, 0 = number of cores', parse: parseInteger, fallback: () => 0 },
+  { names: ['LOG_FLUSH_INTERVAL_MS'], field: 'logFlushIntervalMs', expected: 'milliseconds, 10-60000', parse: parseInteger, fallback: () => 1000 },
+  { names: ['LOG_FLUSH_ROWS'], field: 'logFlushRows', expected: 'rows, 1-100000', parse: parseInteger, fallback: () => 1000 },
+]
+
+/** Documented variables, in README order; used by the README test so the table never drifts. */
+export const configVariables = variables.map(({ names, expected }) => ({ names, expected }))
+
+/** Parse and validate the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const candidate: Record<string, unknown> = {}
+  for (const variable of variables) {
+    const name = variable.names.find((alias) => env[alias] !== undefined && env[alias] !== '')
+    const raw = name === undefined ? undefined : env[name]!
+    const value = raw === undefined ? variable.fallback?.() : variable.parse(raw)
+    if (value === undefined) continue
+    candidate[variable.field] = value
+    const fieldSchema = ConfigSchema.properties[variable.field]
+    if (!Value.Check(fieldSchema, value)) {
+      throw new ConfigError(name ?? variable.names[0]!, variable.expected, raw ?? String(value))
+    }
+  }
+  if (candidate.workerPoolSize === 0) candidate.workerPoolSize = cpus().length
+  return candidate as Config
+}

@@ -1,0 +1,104 @@
+import { Database as SqliteClient } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { drizzle as drizzleSqlite, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import { migrate as migrateSqlite } from 'drizzle-orm/bun-sqlite/migrator'
+import { drizzle as drizzlePg } from 'drizzle-orm/postgres-js'
+import { migrate as migratePg } from 'drizzle-orm/postgres-js/migrator'
+import { sql } from 'drizzle-orm'
+import postgres from 'postgres'
+import * as sqliteSchema from './schema/sqlite.ts'
+import * as pgSchema from './schema/pg.ts'
+
+/**
+ * The data-access layer is written once against the SQLite-typed query builder. drizzle's pg and sqlite builders
+ * share the runtime API we use (select/insert/update/delete/returning/onConflict), so the Postgres instance is
+ * presented under the same type; the contract suite in ./store.test.ts runs against both to keep that honest.
+ */
+export type Db = BunSQLiteDatabase<typeof sqliteSchema>
+export type Tables = typeof sqliteSchema
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface Database {
+  dialect: Dialect
+  db: Db
+  tables: Tables
+  /** Run `work` atomically. On SQLite transactions are serialised in-process and use BEGIN IMMEDIATE. */
+  transaction<T>(work: (db: Db) => Promise<T>): Promise<T>
+  /** Run a write outside a transaction; on SQLite it waits for an open transaction so a rollback cannot take it along. */
+  write<T>(work: (db: Db) => Promise<T>): Promise<T>
+  /** Cheap liveness probe. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+const migrationsDir = (dialect: 'sqlite' | 'pg') => new URL(`../../drizzle/${dialect}`, import.meta.url).pathname
+
+/** A FIFO async mutex: SQLite has one writer, and bun:sqlite transactions cannot span awaits on their own. */
+function createMutex() {
+  let tail: Promise<unknown> = Promise.resolve()
+  return function runExclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = tail.then(work, work)
+    tail = result.catch(() => undefined)
+    return result
+  }
+}
+
+export function openSqlite(dataDir: string, fileName = 'tollgate.db'): Database {
+  mkdirSync(dataDir, { recursive: true })
+  const client = new SqliteClient(fileName === ':memory:' ? ':memory:' : join(dataDir, fileName), { create: true, strict: true })
+  client.exec('PRAGMA journal_mode = WAL')
+  client.exec('PRAGMA busy_timeout = 10000')
+  client.exec('PRAGMA synchronous = NORMAL')
+  client.exec('PRAGMA foreign_keys = ON')
+  const db = drizzleSqlite(client, { schema: sqliteSchema })
+  migrateSqlite(db, { migrationsFolder: migrationsDir('sqlite') })
+  const exclusive = createMutex()
+  return {
+    dialect: 'sqlite',
+    db,
+    tables: sqliteSchema,
+    transaction: (work) => exclusive(async () => {
+      client.exec('BEGIN IMMEDIATE')
+      try {
+        const result = await work(db)
+        client.exec('COMMIT')
+        return result
+      } catch (error) {
+        client.exec('ROLLBACK')
+        throw error
+      }
+    }),
+    write: (work) => exclusive(() => work(db)),
+    ping: async () => { client.query('select 1').get() },
+    close: async () => { client.close() },
+  }
+}
+
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Database> {
+  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 })
+  const db = drizzlePg(client, { schema: pgSchema })
+  // Several nodes may start at once: one migrates, the others wait on the advisory lock.
+  const lockHolder = await client.reserve()
+  try {
+    await lockHolder`select pg_advisory_lock(727274)`
+    await migratePg(db, { migrationsFolder: migrationsDir('pg') })
+  } finally {
+    await lockHolder`select pg_advisory_unlock(727274)`.catch(() => undefined)
+    lockHolder.release()
+  }
+  const presented = db as unknown as Db
+  return {
+    dialect: 'postgres',
+    db: presented,
+    tables: pgSchema as unknown as Tables,
+    transaction: (work) => db.transaction((transaction) => work(transaction as unknown as Db)),
+    write: (work) => work(presented),
+    ping: async () => { await db.execute(sql`select 1`) },
+    close: async () => { await client.end({ timeout: 5 }) },
+  }
+}
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir)
+}

@@ -1,0 +1,185 @@
+import { pgTable, serial, integer, bigint, text, doublePrecision, boolean, index, uniqueIndex } from 'drizzle-orm/pg-core'
+
+// Same tables, columns and JS keys as ./sqlite.ts; the data-access layer is written once against these keys.
+// Times are unix seconds, money is integer quota (500 000 = 1 USD), JSON lives in text columns as new-api stores it.
+
+const bool = (name: string) => boolean(name)
+const int64 = (name: string) => bigint(name, { mode: 'number' })
+
+export const usersTable = pgTable('users', {
+  id: serial('id').primaryKey(),
+  username: text('username').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  displayName: text('display_name').notNull().default(''),
+  role: integer('role').notNull().default(1),
+  status: integer('status').notNull().default(1),
+  email: text('email').notNull().default(''),
+  accessTokenHash: text('access_token_hash'),
+  quota: int64('quota').notNull().default(0),
+  usedQuota: int64('used_quota').notNull().default(0),
+  requestCount: integer('request_count').notNull().default(0),
+  group: text('group').notNull().default('default'),
+  affCode: text('aff_code').notNull().default(''),
+  inviterId: integer('inviter_id').notNull().default(0),
+  setting: text('setting').notNull().default(''),
+  mustChangePassword: bool('must_change_password').notNull().default(false),
+  createdTime: int64('created_time').notNull().default(0),
+}, (table) => [
+  uniqueIndex('users_username_unique').on(table.username),
+  uniqueIndex('users_access_token_unique').on(table.accessTokenHash),
+])
+
+export const tokensTable = pgTable('tokens', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull(),
+  keyHash: text('key_hash').notNull(),
+  keyCiphertext: text('key_ciphertext').notNull(),
+  keyMask: text('key_mask').notNull(),
+  status: integer('status').notNull().default(1),
+  name: text('name').notNull().default(''),
+  createdTime: int64('created_time').notNull().default(0),
+  accessedTime: int64('accessed_time').notNull().default(0),
+  expiredTime: int64('expired_time').notNull().default(-1),
+  remainQuota: int64('remain_quota').notNull().default(0),
+  unlimitedQuota: bool('unlimited_quota').notNull().default(false),
+  usedQuota: int64('used_quota').notNull().default(0),
+  modelLimitsEnabled: bool('model_limits_enabled').notNull().default(false),
+  modelLimits: text('model_limits').notNull().default(''),
+  allowIps: text('allow_ips').notNull().default(''),
+  group: text('group').notNull().default(''),
+  crossGroupRetry: bool('cross_group_retry').notNull().default(false),
+}, (table) => [
+  uniqueIndex('tokens_key_hash_unique').on(table.keyHash),
+  index('tokens_user_id_index').on(table.userId),
+])
+
+export const channelsTable = pgTable('channels', {
+  id: serial('id').primaryKey(),
+  type: integer('type').notNull().default(1),
+  keyCiphertext: text('key_ciphertext').notNull(),
+  name: text('name').notNull().default(''),
+  status: integer('status').notNull().default(1),
+  baseUrl: text('base_url').notNull().default(''),
+  models: text('models').notNull().default(''),
+  group: text('group').notNull().default('default'),
+  priority: int64('priority').notNull().default(0),
+  weight: integer('weight').notNull().default(0),
+  modelMapping: text('model_mapping').notNull().default(''),
+  statusCodeMapping: text('status_code_mapping').notNull().default(''),
+  other: text('other').notNull().default(''),
+  setting: text('setting').notNull().default(''),
+  settings: text('settings').notNull().default(''),
+  paramOverride: text('param_override').notNull().default(''),
+  headerOverride: text('header_override').notNull().default(''),
+  autoBan: integer('auto_ban').notNull().default(1),
+  testModel: text('test_model').notNull().default(''),
+  tag: text('tag').notNull().default(''),
+  remark: text('remark').notNull().default(''),
+  openaiOrganization: text('openai_organization').notNull().default(''),
+  createdTime: int64('created_time').notNull().default(0),
+  testTime: int64('test_time').notNull().default(0),
+  responseTime: integer('response_time').notNull().default(0),
+  balance: doublePrecision('balance').notNull().default(0),
+  balanceUpdatedTime: int64('balance_updated_time').notNull().default(0),
+  usedQuota: int64('used_quota').notNull().default(0),
+  channelInfo: text('channel_info').notNull().default(''),
+}, (table) => [index('channels_tag_index').on(table.tag)])
+
+export const optionsTable = pgTable('options', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull().default(''),
+})
+
+export const logsTable = pgTable('logs', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull().default(0),
+  username: text('username').notNull().default(''),
+  createdAt: int64('created_at').notNull(),
+  type: integer('type').notNull(),
+  content: text('content').notNull().default(''),
+  tokenName: text('token_name').notNull().default(''),
+  tokenId: integer('token_id').notNull().default(0),
+  modelName: text('model_name').notNull().default(''),
+  quota: int64('quota').notNull().default(0),
+  promptTokens: integer('prompt_tokens').notNull().default(0),
+  completionTokens: integer('completion_tokens').notNull().default(0),
+  useTime: integer('use_time').notNull().default(0),
+  isStream: bool('is_stream').notNull().default(false),
+  channelId: integer('channel_id').notNull().default(0),
+  group: text('group').notNull().default(''),
+  ip: text('ip').notNull().default(''),
+  requestId: text('request_id').notNull().default(''),
+  upstreamRequestId: text('upstream_request_id').notNull().default(''),
+  other: text('other').notNull().default(''),
+}, (table) => [
+  index('logs_created_at_index').on(table.createdAt),
+  index('logs_user_id_created_at_index').on(table.userId, table.createdAt),
+  index('logs_token_id_index').on(table.tokenId),
+  index('logs_model_name_index').on(table.modelName),
+  index('logs_request_id_index').on(table.requestId),
+])
+
+export const redemptionsTable = pgTable('redemptions', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull().default(0),
+  key: text('key').notNull(),
+  status: integer('status').notNull().default(1),
+  name: text('name').notNull().default(''),
+  quota: int64('quota').notNull().default(100),
+  createdTime: int64('created_time').notNull().default(0),
+  redeemedTime: int64('redeemed_time').notNull().default(0),
+  usedUserId: integer('used_user_id').notNull().default(0),
+  expiredTime: int64('expired_time').notNull().default(0),
+}, (table) => [uniqueIndex('redemptions_key_unique').on(table.key)])
+
+export const topUpsTable = pgTable('top_ups', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull(),
+  amount: integer('amount').notNull().default(0),
+  money: doublePrecision('money').notNull().default(0),
+  tradeNo: text('trade_no').notNull(),
+  paymentMethod: text('payment_method').notNull().default(''),
+  paymentProvider: text('payment_provider').notNull().default(''),
+  createTime: int64('create_time').notNull().default(0),
+  completeTime: int64('complete_time').notNull().default(0),
+  status: text('status').notNull().default('pending'),
+}, (table) => [uniqueIndex('top_ups_trade_no_unique').on(table.tradeNo)])
+
+export const tasksTable = pgTable('tasks', {
+  id: serial('id').primaryKey(),
+  taskId: text('task_id').notNull(),
+  platform: text('platform').notNull(),
+  userId: integer('user_id').notNull().default(0),
+  channelId: integer('channel_id').notNull().default(0),
+  quota: int64('quota').notNull().default(0),
+  action: text('action').notNull().default(''),
+  status: text('status').notNull().default(''),
+  failReason: text('fail_reason').notNull().default(''),
+  submitTime: int64('submit_time').notNull().default(0),
+  startTime: int64('start_time').notNull().default(0),
+  finishTime: int64('finish_time').notNull().default(0),
+  progress: text('progress').notNull().default(''),
+  properties: text('properties').notNull().default(''),
+  data: text('data').notNull().default(''),
+}, (table) => [
+  index('tasks_task_id_index').on(table.taskId),
+  index('tasks_user_id_index').on(table.userId),
+])
+
+export const quotaDataTable = pgTable('quota_data', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull(),
+  username: text('username').notNull().default(''),
+  modelName: text('model_name').notNull().default(''),
+  createdAt: int64('created_at').notNull(),
+  useGroup: text('use_group').notNull().default(''),
+  tokenId: integer('token_id').notNull().default(0),
+  channelId: integer('channel_id').notNull().default(0),
+  nodeName: text('node_name').notNull().default(''),
+  tokenUsed: int64('token_used').notNull().default(0),
+  count: integer('count').notNull().default(0),
+  quota: int64('quota').notNull().default(0),
+}, (table) => [
+  uniqueIndex('quota_data_bucket_unique').on(table.createdAt, table.userId, table.tokenId, table.channelId, table.modelName, table.useGroup),
+  index('quota_data_user_id_index').on(table.userId, table.createdAt),
+])
