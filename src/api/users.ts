@@ -1,0 +1,272 @@
+import { Elysia, t } from 'elysia'
+import { randomBytes } from 'node:crypto'
+import type { NewUser, UserRow } from '../db/store.ts'
+import { DuplicateError } from '../db/store.ts'
+import { badRequest, forbidden, GatewayError, notFound } from '../errors.ts'
+import {
+  authPlugin, emptyEnvelope, envelope, issueSessionCookie, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER,
+  sessionClearCookie, sessionSetCookie, type ApiDependencies,
+} from './context.ts'
+import { createTokenForUser } from './tokens.ts'
+
+export const UserSchema = t.Object({
+  id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
+  group: t.String(), quota: t.Number(), used_quota: t.Number(), request_count: t.Number(), aff_code: t.String(),
+  inviter_id: t.Integer(), setting: t.String(), must_change_password: t.Boolean(), created_time: t.Number(),
+}, { additionalProperties: true })
+
+export const userJson = (user: UserRow) => ({
+  id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, email: user.email,
+  group: user.group, quota: Number(user.quota), used_quota: Number(user.usedQuota), request_count: user.requestCount,
+  aff_code: user.affCode, inviter_id: user.inviterId, setting: user.setting, must_change_password: user.mustChangePassword,
+  created_time: Number(user.createdTime),
+  github_id: '', discord_id: '', oidc_id: '', wechat_id: '', telegram_id: '', linux_do_id: '',
+})
+
+const Username = t.String({ minLength: 1, maxLength: 20, pattern: '^[^\\s]+$', error: 'username must be 1-20 characters without spaces' })
+const Password = t.String({ minLength: 8, maxLength: 64, error: 'password must be 8-64 characters' })
+
+export const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: 'argon2id' })
+
+const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null) =>
+  server?.requestIP(request)?.address ?? 'unknown'
+
+/** Create the first root account when the database has no users. Returns the password when it was generated. */
+export async function ensureRootUser(dependencies: Pick<ApiDependencies, 'store' | 'config'>): Promise<{ created: boolean; generatedPassword?: string }> {
+  if (await dependencies.store.users.count() > 0) return { created: false }
+  const configured = dependencies.config.initialRootPassword
+  const password = configured ?? randomBytes(12).toString('base64url')
+  await dependencies.store.users.create({
+    username: 'root', displayName: 'Root User', passwordHash: await hashPassword(password), role: ROLE_ROOT,
+    quota: 100_000_000, mustChangePassword: configured === undefined,
+  })
+  return configured === undefined ? { created: true, generatedPassword: password } : { created: true }
+}
+
+export function userRoutes(dependencies: ApiDependencies) {
+  const { store, caches, throttle, config } = dependencies
+  const secureCookies = process.env.SESSION_COOKIE_SECURE === 'true'
+  const changed = (id: number) => caches.invalidate({ kind: 'users', id })
+
+  /** Admins manage only users below their own role; nobody manages themselves through the admin routes. */
+  async function manageable(actor: UserRow, id: number): Promise<UserRow> {
+    const target = await store.users.get(id)
+    if (!target) throw notFound(`User ${id} does not exist`)
+    if (target.id === actor.id) throw forbidden('Use your own profile settings to change your own account')
+    if (target.role >= actor.role) throw forbidden('You cannot manage a user whose role is equal to or higher than yours')
+    return target
+  }
+
+  const duplicateUsername = (error: unknown) => {
+    if (error instanceof DuplicateError) throw badRequest('That username is already taken', 'duplicate_username')
+    throw error
+  }
+
+  return new Elysia({ name: 'tollgate.users', prefix: '/api/user' })
+    .use(authPlugin(dependencies))
+    .post('/login', async ({ body, request, server, set }) => {
+      if (!caches.options.passwordLoginEnabled) throw forbidden('Password login is disabled by the administrator', 'login_disabled')
+      const address = clientAddress(request, server)
+      const delay = throttle.delayFor(address)
+      if (delay < 0) {
+        set.headers['retry-after'] = String(throttle.retryAfter(address))
+        throw new GatewayError(429, 'Too many failed logins from this address; try again later', 'too_many_attempts')
+      }
+      if (delay > 0) await Bun.sleep(delay)
+      const user = await store.users.getByUsername(body.username)
+      // Verify even for unknown users so timing does not reveal which usernames exist.
+      const valid = await Bun.password.verify(body.password, user?.passwordHash ?? '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$6jvKQmzOeqtsqxQ6q2KnvyG2WCXlC9QEU53ScFNVdnY').catch(() => false)
+      if (!user || !valid) {
+        throttle.failed(address)
+        return { success: false, message: 'Incorrect username or password' }
+      }
+      if (user.status !== 1) return { success: false, message: 'User has been banned' }
+      throttle.succeeded(address)
+      set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, user), secureCookies)
+      return ok({ id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, group: user.group, must_change_password: user.mustChangePassword })
+    }, {
+      body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
+      detail: { tags: ['Users'], summary: 'Sign in with username (or email) and password; sets the session cookie' },
+    })
+    .get('/logout', ({ set }) => {
+      set.headers['set-cookie'] = sessionClearCookie
+      return ok()
+    }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (clears the session cookie)' } })
+    .post('/auth/logout', ({ set }) => {
+      set.headers['set-cookie'] = sessionClearCookie
+      return ok()
+    }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (new-api current path)' } })
+    .post('/register', async ({ body }) => {
+      const options = caches.options
+      if (!options.registerEnabled || !options.passwordRegisterEnabled) throw forbidden('Registration is disabled by the administrator', 'register_disabled')
+      const user = await store.users.create({
+        username: body.username, passwordHash: await hashPassword(body.password), displayName: body.username,
+        email: body.email ?? '', quota: options.quotaForNewUser, role: ROLE_USER,
+      }).catch(duplicateUsername)
+      if (config.generateDefaultToken) await createTokenForUser(dependencies, user, { name: 'default', unlimited_quota: true })
+      await changed(user.id)
+      return ok()
+    }, {
+      body: t.Object({ username: Username, password: Password, email: t.Optional(t.String({ maxLength: 100 })), verification_code: t.Optional(t.String()), aff_code: t.Optional(t.String()) }),
+      response: emptyEnvelope,
+      detail: { tags: ['Users'], summary: 'Register a user (when RegisterEnabled)' },
+    })
+    .get('/self', ({ user }) => ok(userJson(user)), { role: ROLE_USER, response: envelope(UserSchema), detail: { tags: ['Users'], summary: 'The signed-in user' } })
+    .put('/self', async ({ user, body, set }) => {
+      const changes: Partial<NewUser> = {}
+      if (body.display_name !== undefined) changes.displayName = body.display_name
+      if (body.password !== undefined) {
+        if (!body.original_password || !(await Bun.password.verify(body.original_password, user.passwordHash))) {
+          throw badRequest('The current password is incorrect', 'wrong_password')
+        }
+        if (body.password === body.original_password) throw badRequest('The new password must differ from the current one', 'same_password')
+        changes.passwordHash = await hashPassword(body.password)
+        changes.mustChangePassword = false
+      }
+      const updated = (await store.users.update(user.id, changes))!
+      // The session is bound to the password; hand out a fresh cookie so this browser stays signed in.
+      if (changes.passwordHash) set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, updated), secureCookies)
+      await changed(user.id)
+      return ok(userJson(updated))
+    }, {
+      role: ROLE_USER,
+      body: t.Object({ display_name: t.Optional(t.String({ maxLength: 20 })), password: t.Optional(Password), original_password: t.Optional(t.String()) }),
+      response: envelope(UserSchema),
+      detail: { tags: ['Users'], summary: 'Update own display name or password' },
+    })
+    .get('/token', async ({ user }) => {
+      const token = randomBytes(24).toString('base64url')
+      await store.users.update(user.id, { accessTokenHash: dependencies.secretBox.hash(token) })
+      return ok(token)
+    }, { role: ROLE_USER, response: envelope(t.String()), detail: { tags: ['Users'], summary: 'Generate a new personal access token (replaces the previous one)' } })
+    .get('/self/groups', ({ user }) => ok(usableGroups(dependencies, user)), {
+      role: ROLE_USER, response: envelope(t.Record(t.String(), t.Object({ ratio: t.Number(), desc: t.String() }))), detail: { tags: ['Users'], summary: 'Groups the user may choose for tokens' },
+    })
+    .get('/groups', () => ok(usableGroups(dependencies)), {
+      response: envelope(t.Record(t.String(), t.Object({ ratio: t.Number(), desc: t.String() }))), detail: { tags: ['Users'], summary: 'Groups users may choose' },
+    })
+    .get('/models', ({ user }) => ok(caches.routing.modelsByGroup.get(user.group) ?? []), {
+      role: ROLE_USER, response: envelope(t.Array(t.String())), detail: { tags: ['Users'], summary: 'Models usable in the user\'s group' },
+    })
+    .get('/', async ({ query }) => {
+      const page = readPage(query)
+      const result = await store.users.list(page, { by: query.sort_by as never, order: query.sort_order === 'asc' ? 'asc' : 'desc' })
+      return ok({ items: result.items.map(userJson), total: result.total, page: page.page, page_size: page.pageSize })
+    }, {
+      role: ROLE_ADMIN,
+      query: t.Object({ ...PageQuery, sort_by: t.Optional(t.UnionEnum(['id', 'username', 'quota', 'used_quota', 'request_count', 'role'])), sort_order: t.Optional(t.UnionEnum(['asc', 'desc'])) }),
+      response: envelope(pageOf(UserSchema)),
+      detail: { tags: ['Users (admin)'], summary: 'List users' },
+    })
+    .get('/search', async ({ query }) => {
+      const page = readPage(query)
+      const result = await store.users.search({ keyword: query.keyword, group: query.group, role: query.role, status: query.status }, page)
+      return ok({ items: result.items.map(userJson), total: result.total, page: page.page, page_size: page.pageSize })
+    }, {
+      role: ROLE_ADMIN,
+      query: t.Object({ ...PageQuery, keyword: t.Optional(t.String()), group: t.Optional(t.String()), role: t.Optional(t.Numeric()), status: t.Optional(t.Numeric()) }),
+      response: envelope(pageOf(UserSchema)),
+      detail: { tags: ['Users (admin)'], summary: 'Search users by id, username, display name or email' },
+    })
+    .get('/:id', async ({ params }) => {
+      const user = await store.users.get(params.id)
+      if (!user) throw notFound(`User ${params.id} does not exist`)
+      return ok(userJson(user))
+    }, { role: ROLE_ADMIN, params: t.Object({ id: t.Numeric() }), response: envelope(UserSchema), detail: { tags: ['Users (admin)'], summary: 'Get one user' } })
+    .post('/', async ({ body, user: actor }) => {
+      const role = body.role ?? ROLE_USER
+      if (role >= actor.role) throw forbidden('You cannot create a user with a role equal to or higher than yours')
+      const created = await store.users.create({
+        username: body.username, passwordHash: await hashPassword(body.password), displayName: body.display_name || body.username,
+        role, group: body.group ?? 'default', quota: body.quota ?? caches.options.quotaForNewUser, email: body.email ?? '',
+      }).catch(duplicateUsername)
+      await changed(created.id)
+      return ok(userJson(created))
+    }, {
+      role: ROLE_ADMIN,
+      body: t.Object({
+        username: Username, password: Password, display_name: t.Optional(t.String({ maxLength: 20 })), role: t.Optional(t.UnionEnum([ROLE_USER, ROLE_ADMIN])),
+        group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })),
+      }),
+      response: envelope(UserSchema),
+      detail: { tags: ['Users (admin)'], summary: 'Create a user' },
+    })
+    .put('/', async ({ body, user: actor }) => {
+      await manageable(actor, body.id)
+      const changes: Partial<NewUser> = {}
+      if (body.username !== undefined) changes.username = body.username
+      if (body.display_name !== undefined) changes.displayName = body.display_name
+      if (body.group !== undefined) changes.group = body.group
+      if (body.quota !== undefined) changes.quota = body.quota
+      if (body.email !== undefined) changes.email = body.email
+      if (body.password) changes.passwordHash = await hashPassword(body.password)
+      const updated = await store.users.update(body.id, changes).catch(duplicateUsername)
+      await changed(body.id)
+      return ok(userJson(updated!))
+    }, {
+      role: ROLE_ADMIN,
+      body: t.Object({
+        id: t.Integer(), username: t.Optional(Username), display_name: t.Optional(t.String({ maxLength: 20 })), password: t.Optional(t.Union([Password, t.Literal('')])),
+        group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })),
+      }, { additionalProperties: true }),
+      response: envelope(UserSchema),
+      detail: { tags: ['Users (admin)'], summary: 'Update a user (fields present are changed)' },
+    })
+    .delete('/:id', async ({ params, user: actor }) => {
+      await manageable(actor, params.id)
+      await store.users.delete(params.id)
+      await Promise.all([changed(params.id), caches.invalidate({ kind: 'tokens' })])
+      return ok()
+    }, { role: ROLE_ADMIN, params: t.Object({ id: t.Numeric() }), response: emptyEnvelope, detail: { tags: ['Users (admin)'], summary: 'Delete a user and their tokens' } })
+    .post('/manage', async ({ body, user: actor }) => {
+      const target = await manageable(actor, body.id)
+      let changes: Partial<NewUser> = {}
+      switch (body.action) {
+        case 'disable': changes = { status: 2 }; break
+        case 'enable': changes = { status: 1 }; break
+        case 'promote':
+          if (actor.role !== ROLE_ROOT) throw forbidden('Only root can promote users')
+          if (target.role >= ROLE_ADMIN) throw badRequest('The user is already an administrator')
+          changes = { role: ROLE_ADMIN }
+          break
+        case 'demote':
+          if (target.role <= ROLE_USER) throw badRequest('The user is already a common user')
+          changes = { role: ROLE_USER }
+          break
+        case 'delete':
+          await store.users.delete(target.id)
+          await Promise.all([changed(target.id), caches.invalidate({ kind: 'tokens' })])
+          return ok()
+        case 'add_quota': {
+          const value = body.value ?? 0
+          if (!Number.isSafeInteger(value) || value < 0) throw badRequest('value must be a whole number of quota units ≥ 0')
+          const mode = body.mode ?? 'add'
+          const updated = mode === 'override' ? await store.users.update(target.id, { quota: value }) : await store.users.addQuota(target.id, mode === 'subtract' ? -value : value)
+          await changed(target.id)
+          return ok(userJson(updated!))
+        }
+      }
+      const updated = await store.users.update(target.id, changes)
+      await changed(target.id)
+      return ok(userJson(updated!))
+    }, {
+      role: ROLE_ADMIN,
+      body: t.Object({
+        id: t.Integer(), action: t.UnionEnum(['disable', 'enable', 'delete', 'promote', 'demote', 'add_quota']),
+        value: t.Optional(t.Number()), mode: t.Optional(t.UnionEnum(['add', 'subtract', 'override'])),
+      }),
+      response: t.Union([envelope(UserSchema), emptyEnvelope]),
+      detail: { tags: ['Users (admin)'], summary: 'Enable, disable, delete, promote, demote or add quota' },
+    })
+}
+
+/** Groups a user may pick for a token, with their ratios. Without a user: every usable group. */
+export function usableGroups(dependencies: Pick<ApiDependencies, 'caches'>, user?: UserRow) {
+  const options = dependencies.caches.options
+  const groups: Record<string, { ratio: number; desc: string }> = {}
+  for (const [name, description] of Object.entries(options.userUsableGroups)) {
+    groups[name] = { ratio: options.groupRatio[name] ?? 1, desc: String(description) }
+  }
+  if (user && !groups[user.group]) groups[user.group] = { ratio: options.groupRatio[user.group] ?? 1, desc: 'Your group' }
+  return groups
+}

@@ -1,0 +1,92 @@
+import { Elysia } from 'elysia'
+import { swagger } from '@elysiajs/swagger'
+import { existsSync, statSync } from 'node:fs'
+import { join, normalize } from 'node:path'
+import { describeValidation, envelopeError, GatewayError } from './errors.ts'
+import type { ApiDependencies } from './api/context.ts'
+import { userRoutes } from './api/users.ts'
+import { tokenRoutes } from './api/tokens.ts'
+import { channelRoutes } from './api/channels.ts'
+import { systemRoutes, VERSION } from './api/system.ts'
+
+export type AppDependencies = ApiDependencies & {
+  /** Extra feature plugins (the relay, logs) mounted after the management API. */
+  plugins?: Elysia<any, any, any, any, any, any, any>[]
+  /** Folder of the built admin app; served at / with SPA fallback when it exists. */
+  adminDir?: string
+}
+
+const isRelayPath = (path: string) => path.startsWith('/v1') || path.startsWith('/dashboard/') || path.startsWith('/v1beta')
+
+/** Serialise any failure in the caller's surface: envelope on /api, OpenAI error shape on relay routes. */
+function errorResponse(path: string, status: number, message: string, code: string, type = 'new_api_error') {
+  const body = isRelayPath(path) ? { error: { message, type, param: '', code } } : envelopeError(message, code || undefined)
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
+}
+
+export function createApp(dependencies: AppDependencies) {
+  const adminDir = dependencies.adminDir ?? new URL('../admin/dist', import.meta.url).pathname
+  const adminIndex = join(adminDir, 'index.html')
+
+  let app = new Elysia({ name: 'tollgate' })
+    .use(swagger({
+      path: '/swagger',
+      documentation: {
+        info: { title: 'Tollgate API', version: VERSION, description: 'LLM gateway: new-api compatible management API and OpenAI-compatible relay' },
+        tags: [
+          { name: 'System', description: 'Status, options, groups' }, { name: 'Users', description: 'Sign-in and own account' },
+          { name: 'Users (admin)', description: 'User management' }, { name: 'Tokens', description: 'API keys' },
+          { name: 'Channels', description: 'Upstream providers and keys' }, { name: 'Options', description: 'Root settings' },
+          { name: 'Logs', description: 'Usage logs and aggregates' }, { name: 'Relay', description: 'OpenAI-compatible endpoints' },
+        ],
+      },
+    }))
+    .onError(({ error, code, path, set }) => {
+      const route = path ?? '/'
+      if (error instanceof GatewayError) {
+        // Headers set before the failure (Retry-After) still go out.
+        const response = errorResponse(route, error.status, error.message, error.code, error.type)
+        for (const [name, value] of Object.entries(set.headers)) if (typeof value === 'string' && name !== 'content-type') response.headers.set(name, value)
+        return response
+      }
+      switch (code) {
+        case 'VALIDATION': {
+          const where = (error as { type?: string }).type === 'query' ? 'query' : (error as { type?: string }).type === 'params' ? 'path' : 'request body'
+          return errorResponse(route, 400, describeValidation(error as never, where), 'invalid_request')
+        }
+        case 'PARSE': return errorResponse(route, 400, 'The request body is not valid JSON', 'invalid_json')
+        case 'NOT_FOUND': return errorResponse(route, 404, `No route for ${route}`, 'not_found')
+        case 'INVALID_COOKIE_SIGNATURE': return errorResponse(route, 401, 'Invalid session', 'AUTH_UNAUTHORIZED')
+        default: {
+          const status = (error as { status?: number }).status
+          if (status === 413) return errorResponse(route, 413, 'The request body is too large', 'read_request_body_failed')
+          console.error(`[http] ${route}: ${(error as Error)?.stack ?? error}`)
+          return errorResponse(route, 500, 'Internal server error', 'internal_error')
+        }
+      }
+    })
+    .use(systemRoutes(dependencies))
+    .use(userRoutes(dependencies))
+    .use(tokenRoutes(dependencies))
+    .use(channelRoutes(dependencies))
+
+  for (const plugin of dependencies.plugins ?? []) app = app.use(plugin)
+
+  // The admin app: static files, and index.html for client-side routes. /api, /v1 and /swagger are never shadowed.
+  return app.get('/*', ({ path, set }) => {
+    if (path.startsWith('/api/') || isRelayPath(path) || path.startsWith('/swagger')) throw new GatewayError(404, `No route for ${path}`, 'not_found')
+    if (!existsSync(adminIndex)) {
+      set.headers['content-type'] = 'text/plain; charset=utf-8'
+      return 'Tollgate is running. The admin console is not built: run `bun run build`. API docs: /swagger'
+    }
+    const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.(\/|$))+/, '')
+    const file = join(adminDir, relative)
+    if (file.startsWith(adminDir + '/') && statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      if (relative.startsWith('/assets/')) set.headers['cache-control'] = 'public, max-age=31536000, immutable'
+      return Bun.file(file)
+    }
+    return Bun.file(adminIndex)
+  }, { detail: { hide: true } })
+}
+
+export type App = ReturnType<typeof createApp>

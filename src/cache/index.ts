@@ -1,0 +1,120 @@
+import type { Store, TokenRow, UserRow } from '../db/store.ts'
+import type { SecretBox } from '../security/crypto.ts'
+import type { Invalidation, InvalidationBus } from './bus.ts'
+import { parseOptions, type RuntimeOptions } from './options.ts'
+import { buildRoutingIndex, toCachedChannel, type RoutingIndex } from './routing.ts'
+
+/**
+ * In-memory views of users, tokens, channels and options. Each view is rebuilt off to the side and swapped in
+ * with one assignment, so a request never sees a half-built index. Changes made here are published on the bus;
+ * changes announced by other nodes are pulled from the database; a periodic full resync repairs anything missed.
+ */
+export interface Caches {
+  readonly options: RuntimeOptions
+  readonly routing: RoutingIndex
+  user(id: number): UserRow | undefined
+  tokenByHash(hash: string): TokenRow | undefined
+  token(id: number): TokenRow | undefined
+  /** Reload the named data here and tell the other nodes. Call after every committed change. */
+  invalidate(message: Invalidation): Promise<void>
+  reloadAll(): Promise<void>
+  startResync(seconds: number): void
+  stop(): void
+}
+
+export async function createCaches(dependencies: { store: Store; secretBox: SecretBox; bus: InvalidationBus }): Promise<Caches> {
+  const { store, secretBox, bus } = dependencies
+  let options = parseOptions({})
+  let routing = buildRoutingIndex([])
+  let users = new Map<number, UserRow>()
+  let tokensByHash = new Map<string, TokenRow>()
+  let tokensById = new Map<number, TokenRow>()
+  let timer: ReturnType<typeof setInterval> | undefined
+
+  const loaders = {
+    async options() { options = parseOptions(await store.options.all()) },
+    async channels() {
+      const rows = await store.channels.all()
+      const channels = []
+      for (const row of rows) {
+        try {
+          channels.push(toCachedChannel(row, secretBox))
+        } catch (error) {
+          // A key sealed under another CRYPTO_SECRET cannot be used; keep serving the others and say which.
+          console.error(`[cache] channel ${row.id} skipped: its key cannot be decrypted (${(error as Error).message}); is CRYPTO_SECRET the one it was saved with?`)
+        }
+      }
+      routing = buildRoutingIndex(channels)
+    },
+    async users(id?: number) {
+      if (id === undefined) {
+        users = new Map((await store.users.all()).map((row) => [row.id, row]))
+        return
+      }
+      const row = await store.users.get(id)
+      const next = new Map(users)
+      if (row) next.set(id, row)
+      else next.delete(id)
+      users = next
+    },
+    async tokens(id?: number) {
+      if (id === undefined) {
+        const rows = await store.tokens.all()
+        tokensByHash = new Map(rows.map((row) => [row.keyHash, row]))
+        tokensById = new Map(rows.map((row) => [row.id, row]))
+        return
+      }
+      const row = await store.tokens.get(id)
+      const previous = tokensById.get(id)
+      const byHash = new Map(tokensByHash)
+      const byId = new Map(tokensById)
+      if (previous) byHash.delete(previous.keyHash)
+      if (row) {
+        byHash.set(row.keyHash, row)
+        byId.set(id, row)
+      } else {
+        byId.delete(id)
+      }
+      tokensByHash = byHash
+      tokensById = byId
+    },
+  }
+
+  const reload = (message: Invalidation) => {
+    switch (message.kind) {
+      case 'options': return loaders.options()
+      case 'channels': return loaders.channels()
+      case 'users': return loaders.users(message.id)
+      case 'tokens': return loaders.tokens(message.id)
+    }
+  }
+
+  const reloadAll = async () => {
+    await Promise.all([loaders.options(), loaders.channels(), loaders.users(), loaders.tokens()])
+  }
+
+  bus.subscribe((message) => {
+    reload(message)?.catch((error: Error) => console.error(`[cache] reload of ${message.kind} failed: ${error.message}`))
+  })
+  await reloadAll()
+
+  return {
+    get options() { return options },
+    get routing() { return routing },
+    user: (id) => users.get(id),
+    tokenByHash: (hash) => tokensByHash.get(hash),
+    token: (id) => tokensById.get(id),
+    async invalidate(message) {
+      await reload(message)
+      await bus.publish(message)
+    },
+    reloadAll,
+    startResync(seconds) {
+      timer = setInterval(() => {
+        reloadAll().catch((error: Error) => console.error(`[cache] periodic resync failed: ${error.message}`))
+      }, seconds * 1000)
+      timer.unref?.()
+    },
+    stop() { if (timer) clearInterval(timer) },
+  }
+}

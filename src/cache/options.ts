@@ -1,0 +1,176 @@
+/**
+ * Options as stored (string key → string value, new-api encoding) and as used (parsed once, on change).
+ * The relay reads `RuntimeOptions`; nothing on the hot path parses JSON from options.
+ */
+
+export const defaultOptions: Record<string, string> = {
+  QuotaPerUnit: '500000',
+  RetryTimes: '0',
+  ModelRatio: JSON.stringify({
+    'gpt-4o': 1.25, 'gpt-4o-mini': 0.075, 'gpt-4.1': 1, 'gpt-4.1-mini': 0.2, 'gpt-4.1-nano': 0.05, 'gpt-5': 0.625, 'gpt-5-mini': 0.125,
+    'gpt-5-nano': 0.025, 'o3': 1, 'o4-mini': 0.55, 'gpt-3.5-turbo': 0.25, 'gpt-4': 15, 'text-embedding-3-small': 0.01,
+    'text-embedding-3-large': 0.065, 'text-embedding-ada-002': 0.05, 'claude-sonnet-4-5': 1.5, 'claude-sonnet-4-6': 1.5,
+    'claude-opus-4-1': 7.5, 'claude-haiku-4-5': 0.5, 'gemini-2.5-pro': 0.625, 'gemini-2.5-flash': 0.15, 'gemini-3-pro-preview': 1,
+    'deepseek-chat': 0.135, 'deepseek-reasoner': 0.275, 'omni-moderation-latest': 0, 'text-moderation-latest': 0,
+  }),
+  CompletionRatio: JSON.stringify({
+    'gpt-4o': 4, 'gpt-4o-mini': 4, 'gpt-4.1': 4, 'gpt-4.1-mini': 4, 'gpt-4.1-nano': 4, 'gpt-5': 8, 'gpt-5-mini': 8, 'gpt-5-nano': 8,
+    'o3': 4, 'o4-mini': 4, 'gpt-3.5-turbo': 3, 'gpt-4': 2, 'claude-sonnet-4-5': 5, 'claude-sonnet-4-6': 5, 'claude-opus-4-1': 5,
+    'claude-haiku-4-5': 5, 'gemini-2.5-pro': 8, 'gemini-2.5-flash': 8.33, 'gemini-3-pro-preview': 6, 'deepseek-chat': 4, 'deepseek-reasoner': 4,
+  }),
+  CacheRatio: JSON.stringify({ 'gpt-4o': 0.5, 'gpt-4o-mini': 0.5, 'gpt-4.1': 0.25, 'gpt-5': 0.1, 'claude-sonnet-4-5': 0.1, 'claude-sonnet-4-6': 0.1, 'deepseek-chat': 0.1 }),
+  CreateCacheRatio: JSON.stringify({ 'claude-sonnet-4-5': 1.25, 'claude-sonnet-4-6': 1.25, 'claude-opus-4-1': 1.25, 'claude-haiku-4-5': 1.25 }),
+  ModelPrice: JSON.stringify({ mj_imagine: 0.1, suno_music: 0.1 }),
+  GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
+  GroupGroupRatio: '{}',
+  UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
+  PreConsumedQuota: '500',
+  QuotaForNewUser: '0',
+  RegisterEnabled: 'true',
+  PasswordLoginEnabled: 'true',
+  PasswordRegisterEnabled: 'true',
+  SelfUseModeEnabled: 'false',
+  AutomaticDisableChannelEnabled: 'true',
+  AutomaticEnableChannelEnabled: 'true',
+  AutomaticDisableKeywords: ['Your credit balance is too low', 'This organization has been disabled.', 'You exceeded your current quota', 'Permission denied', 'The security token included in the request is invalid', 'Operation not allowed', 'Your account is not authorized', 'API key not valid', 'Incorrect API key provided'].join('\n'),
+  AutomaticDisableStatusCodes: '401',
+  AutomaticRetryStatusCodes: '100-199,300-399,401-407,409-499,500-503,505-523,525-599',
+  ChannelDisableThreshold: '5',
+  LogConsumeEnabled: 'true',
+  DisplayInCurrencyEnabled: 'true',
+  DisplayTokenStatEnabled: 'true',
+  'general_setting.quota_display_type': 'USD',
+  USDExchangeRate: '7.3',
+  SystemName: 'Tollgate',
+  'token_setting.max_user_tokens': '1000',
+  ChannelTestFrequency: '0',
+}
+
+/** Keys whose values are never returned by GET /api/option (new-api: names ending in Token/Secret/Key). */
+export const isSecretOptionKey = (key: string) => /(Token|Secret|Key|secret|api_key)$/.test(key)
+
+export interface StatusRange { from: number; to: number }
+
+export interface RuntimeOptions {
+  raw: Record<string, string>
+  quotaPerUnit: number
+  retryTimes: number
+  modelRatio: Record<string, number>
+  completionRatio: Record<string, number>
+  cacheRatio: Record<string, number>
+  createCacheRatio: Record<string, number>
+  modelPrice: Record<string, number>
+  groupRatio: Record<string, number>
+  groupGroupRatio: Record<string, Record<string, number>>
+  userUsableGroups: Record<string, string>
+  preConsumedQuota: number
+  quotaForNewUser: number
+  selfUseMode: boolean
+  registerEnabled: boolean
+  passwordLoginEnabled: boolean
+  passwordRegisterEnabled: boolean
+  autoDisableEnabled: boolean
+  autoEnableEnabled: boolean
+  autoDisableKeywords: string[]
+  autoDisableStatusCodes: StatusRange[]
+  retryStatusCodes: StatusRange[]
+  logConsumeEnabled: boolean
+  displayTokenStat: boolean
+  quotaDisplayType: string
+  usdExchangeRate: number
+  maxUserTokens: number
+  channelTestFrequencyMinutes: number
+}
+
+/** Parse `401,403,500-599` into ranges; throws with the offending part. */
+export function parseStatusRanges(text: string): StatusRange[] {
+  const ranges: StatusRange[] = []
+  for (const part of text.split(',').map((piece) => piece.trim()).filter(Boolean)) {
+    const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part)
+    if (!match) throw new Error(`"${part}" is not a status code or range like 500-599`)
+    const from = Number(match[1])
+    const to = Number(match[2] ?? match[1])
+    if (from < 100 || to > 599 || from > to) throw new Error(`"${part}" is not a valid HTTP status range`)
+    ranges.push({ from, to })
+  }
+  return ranges
+}
+
+export const statusInRanges = (status: number, ranges: StatusRange[]) => ranges.some((range) => status >= range.from && status <= range.to)
+
+const jsonMapKeys = new Set(['ModelRatio', 'CompletionRatio', 'CacheRatio', 'CreateCacheRatio', 'ModelPrice', 'GroupRatio', 'ImageRatio', 'AudioRatio', 'AudioCompletionRatio', 'TopupGroupRatio'])
+
+/**
+ * Validate one option before it is stored. Returns the normalised string value or throws an Error whose message
+ * tells the operator what is wrong.
+ */
+export function validateOption(key: string, value: unknown): string {
+  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value)
+  if (jsonMapKeys.has(key)) {
+    let parsed: unknown
+    try { parsed = JSON.parse(text) } catch { throw new Error(`${key} must be a JSON object of name → number`) }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${key} must be a JSON object of name → number`)
+    for (const [name, ratio] of Object.entries(parsed)) {
+      if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio < 0) throw new Error(`${key}: value for "${name}" must be a non-negative number`)
+    }
+  }
+  if (key === 'GroupGroupRatio' || key === 'UserUsableGroups') {
+    try { JSON.parse(text) } catch { throw new Error(`${key} must be a JSON object`) }
+  }
+  if (key === 'AutomaticDisableStatusCodes' || key === 'AutomaticRetryStatusCodes') parseStatusRanges(text)
+  if (['QuotaPerUnit', 'USDExchangeRate', 'ChannelDisableThreshold'].includes(key) && !(Number(text) > 0)) throw new Error(`${key} must be a positive number`)
+  if (['RetryTimes', 'PreConsumedQuota', 'QuotaForNewUser', 'token_setting.max_user_tokens', 'ChannelTestFrequency'].includes(key) && !/^\d+$/.test(text.trim())) {
+    throw new Error(`${key} must be a whole number ≥ 0`)
+  }
+  if (key.endsWith('Enabled') && !['true', 'false'].includes(text)) throw new Error(`${key} must be true or false`)
+  return text
+}
+
+function jsonObject<T>(text: string | undefined, fallback: T): T {
+  try {
+    const parsed = JSON.parse(text ?? '')
+    return parsed && typeof parsed === 'object' ? parsed as T : fallback
+  } catch {
+    return fallback
+  }
+}
+
+function ranges(text: string | undefined, fallback: string) {
+  try { return parseStatusRanges(text ?? fallback) } catch { return parseStatusRanges(fallback) }
+}
+
+export function parseOptions(stored: Record<string, string>): RuntimeOptions {
+  const raw = { ...defaultOptions, ...stored }
+  const number = (key: string) => Number(raw[key] ?? defaultOptions[key])
+  const flag = (key: string) => raw[key] === 'true'
+  return {
+    raw,
+    quotaPerUnit: number('QuotaPerUnit') || 500000,
+    retryTimes: Math.max(0, Math.min(10, number('RetryTimes') || 0)),
+    modelRatio: jsonObject(raw.ModelRatio, {}),
+    completionRatio: jsonObject(raw.CompletionRatio, {}),
+    cacheRatio: jsonObject(raw.CacheRatio, {}),
+    createCacheRatio: jsonObject(raw.CreateCacheRatio, {}),
+    modelPrice: jsonObject(raw.ModelPrice, {}),
+    groupRatio: jsonObject(raw.GroupRatio, { default: 1 }),
+    groupGroupRatio: jsonObject(raw.GroupGroupRatio, {}),
+    userUsableGroups: jsonObject(raw.UserUsableGroups, { default: 'Default group' }),
+    preConsumedQuota: number('PreConsumedQuota') || 0,
+    quotaForNewUser: number('QuotaForNewUser') || 0,
+    selfUseMode: flag('SelfUseModeEnabled'),
+    registerEnabled: flag('RegisterEnabled'),
+    passwordLoginEnabled: flag('PasswordLoginEnabled'),
+    passwordRegisterEnabled: flag('PasswordRegisterEnabled'),
+    autoDisableEnabled: flag('AutomaticDisableChannelEnabled'),
+    autoEnableEnabled: flag('AutomaticEnableChannelEnabled'),
+    autoDisableKeywords: (raw.AutomaticDisableKeywords ?? '').split('\n').map((line) => line.trim().toLowerCase()).filter(Boolean),
+    autoDisableStatusCodes: ranges(raw.AutomaticDisableStatusCodes, defaultOptions.AutomaticDisableStatusCodes!),
+    retryStatusCodes: ranges(raw.AutomaticRetryStatusCodes, defaultOptions.AutomaticRetryStatusCodes!),
+    logConsumeEnabled: flag('LogConsumeEnabled'),
+    displayTokenStat: flag('DisplayTokenStatEnabled'),
+    quotaDisplayType: raw['general_setting.quota_display_type'] ?? 'USD',
+    usdExchangeRate: number('USDExchangeRate') || 7.3,
+    maxUserTokens: number('token_setting.max_user_tokens') || 1000,
+    channelTestFrequencyMinutes: number('ChannelTestFrequency') || 0,
+  }
+}

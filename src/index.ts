@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { startServer } from './server.ts'
+
+/** `bun run start`: validate configuration, start one process or a cluster sharing the port, stop gracefully. */
+async function main() {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[tollgate] ${error.message}`)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  const isClusterChild = process.env.TOLLGATE_CLUSTER_CHILD === '1'
+  const running = await startServer(config, { primary: !isClusterChild })
+  console.log(`[tollgate] listening on ${running.url} (${running.database.dialect}${config.redisUrl ? ' + redis' : ''}) — admin at /, API docs at /swagger`)
+
+  const children: ReturnType<typeof Bun.spawn>[] = []
+  if (config.cluster > 1 && !isClusterChild) {
+    for (let index = 1; index < config.cluster; index++) {
+      children.push(Bun.spawn([process.execPath, import.meta.path], {
+        env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', PORT: String(running.port) },
+        stdout: 'inherit', stderr: 'inherit',
+      }))
+    }
+    console.log(`[tollgate] cluster: ${config.cluster} processes share port ${running.port}`)
+  }
+
+  let shuttingDown = false
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return
+    shuttingDown = true
+    console.log(`[tollgate] ${signal}: finishing in-flight requests and flushing logs`)
+    for (const child of children) child.kill('SIGTERM')
+    await Promise.all([running.stop(), ...children.map((child) => child.exited)])
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+await main()

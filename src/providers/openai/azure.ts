@@ -1,0 +1,46 @@
+import type { ProviderAdaptor, UpstreamTarget } from '../types.ts'
+import { joinUrl } from '../url.ts'
+import { createOpenAiChatAdaptor } from './openai-chat-adaptor.ts'
+
+/** Used when neither the channel's `other` nor AZURE_DEFAULT_API_VERSION (target.setting.azureDefaultApiVersion) names one. */
+export const fallbackAzureApiVersion = '2025-04-01-preview'
+
+/** api-version: the channel's `other` field first (new-api's place for it), then the configured default. */
+export function azureApiVersion(target: Pick<UpstreamTarget, 'other' | 'setting'>): string {
+  const fromChannel = target.other.trim()
+  if (fromChannel.length > 0 && !fromChannel.startsWith('{')) return fromChannel
+  const configured = target.setting.azureDefaultApiVersion
+  return typeof configured === 'string' && configured.length > 0 ? configured : fallbackAzureApiVersion
+}
+
+/**
+ * Azure OpenAI chat URL. The classic API addresses a deployment (named by the model after model_mapping) with an
+ * api-version query; api-version `v1` selects the newer version-less `/openai/v1/` API that takes the model in
+ * the body like OpenAI.
+ */
+export function azureChatUrl(target: UpstreamTarget): string {
+  const version = azureApiVersion(target)
+  if (version === 'v1') return joinUrl(target.baseUrl, '/openai/v1/chat/completions')
+  const base = target.baseUrl.replace(/\/+$/, '')
+  return `${base}/openai/deployments/${encodeURIComponent(target.model)}/chat/completions?api-version=${encodeURIComponent(version)}`
+}
+
+/** Azure Responses URL; version from setting `azure_responses_version` (new-api's name) or the chat version. */
+export function azureResponsesUrl(target: UpstreamTarget): string {
+  const configured = target.setting.azure_responses_version ?? target.setting.azureResponsesVersion
+  const version = typeof configured === 'string' && configured.length > 0 ? configured : azureApiVersion(target)
+  if (version === 'v1') return joinUrl(target.baseUrl, '/openai/v1/responses')
+  const base = target.baseUrl.replace(/\/+$/, '')
+  return `${base}/openai/responses?api-version=${encodeURIComponent(version)}`
+}
+
+export const azureAuthHeaders = (target: UpstreamTarget): Record<string, string> => ({ 'api-key': target.key })
+
+export const azureAdaptor: ProviderAdaptor = createOpenAiChatAdaptor({
+  id: 'azure',
+  chatPath: '/openai/v1/chat/completions',
+  streamUsageOption: true,
+  officialOpenAi: true,
+  buildUrl: azureChatUrl,
+  authHeaders: azureAuthHeaders,
+})
