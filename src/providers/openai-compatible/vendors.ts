@@ -1,0 +1,76 @@
+import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
+import type { ProviderAdaptor, UpstreamTarget } from '../types.ts'
+import { joinUrl } from '../url.ts'
+
+/**
+ * OpenAI-compatible vendors are configuration, not code: a default base URL, the path of the chat endpoint
+ * under it, and whether the vendor accepts `stream_options.include_usage` (the ones that do not send usage on
+ * their finish chunk anyway). Channel type numbers are new-api's enum (new-api-compat.md §4).
+ */
+export interface OpenAiCompatibleVendor {
+  /** Adaptor id. */
+  id: string
+  /** new-api channel types served by this vendor entry. */
+  channelTypes: number[]
+  /** Base URL used when the channel leaves base_url empty ('' = the channel must give one). */
+  defaultBaseUrl: string
+  chatPath: string
+  streamUsageOption: boolean
+  /** Builds the URL from the channel when a path alone is not enough. */
+  buildUrl?: (target: UpstreamTarget) => string
+}
+
+/** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
+function customUrl(target: UpstreamTarget): string {
+  return target.baseUrl.replaceAll('{model}', encodeURIComponent(target.model))
+}
+
+/** Cloudflare Workers AI: the account id lives in the channel's `other` field. */
+function cloudflareUrl(target: UpstreamTarget): string {
+  const account = target.other.trim()
+  return joinUrl(target.baseUrl, `/client/v4/accounts/${encodeURIComponent(account)}/ai/v1/chat/completions`)
+}
+
+export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
+  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl },
+  { id: 'deepseek', channelTypes: [43], defaultBaseUrl: 'https://api.deepseek.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'mistral', channelTypes: [42], defaultBaseUrl: 'https://api.mistral.ai', chatPath: '/v1/chat/completions', streamUsageOption: false },
+  { id: 'groq', channelTypes: [], defaultBaseUrl: 'https://api.groq.com/openai', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  // Perplexity serves chat at the root, without /v1.
+  { id: 'perplexity', channelTypes: [27], defaultBaseUrl: 'https://api.perplexity.ai', chatPath: '/chat/completions', streamUsageOption: false },
+  { id: 'ali', channelTypes: [17], defaultBaseUrl: 'https://dashscope.aliyuncs.com', chatPath: '/compatible-mode/v1/chat/completions', streamUsageOption: true },
+  { id: 'zhipu-v4', channelTypes: [26], defaultBaseUrl: 'https://open.bigmodel.cn', chatPath: '/api/paas/v4/chat/completions', streamUsageOption: false },
+  { id: 'volcengine', channelTypes: [45], defaultBaseUrl: 'https://ark.cn-beijing.volces.com', chatPath: '/api/v3/chat/completions', streamUsageOption: true },
+  { id: 'baidu-v2', channelTypes: [46], defaultBaseUrl: 'https://qianfan.baidubce.com', chatPath: '/v2/chat/completions', streamUsageOption: true },
+  { id: 'lingyiwanwu', channelTypes: [31], defaultBaseUrl: 'https://api.lingyiwanwu.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'minimax', channelTypes: [35], defaultBaseUrl: 'https://api.minimax.chat', chatPath: '/v1/text/chatcompletion_v2', streamUsageOption: true },
+  { id: 'xinference', channelTypes: [47], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'cloudflare', channelTypes: [39], defaultBaseUrl: 'https://api.cloudflare.com', chatPath: '', streamUsageOption: true, buildUrl: cloudflareUrl },
+  { id: 'fastgpt', channelTypes: [22], defaultBaseUrl: 'https://fastgpt.run/api/openapi', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  // OpenAI resellers and relays: OpenAI's paths on another host.
+  { id: 'openai-max', channelTypes: [6], defaultBaseUrl: 'https://api.openaimax.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'ohmygpt', channelTypes: [7], defaultBaseUrl: 'https://api.ohmygpt.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'ails', channelTypes: [9], defaultBaseUrl: 'https://api.caipacity.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'aiproxy', channelTypes: [10, 21], defaultBaseUrl: 'https://api.aiproxy.io', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'api2gpt', channelTypes: [12], defaultBaseUrl: 'https://api.api2gpt.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'aigc2d', channelTypes: [13], defaultBaseUrl: 'https://api.aigc2d.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: '360', channelTypes: [19], defaultBaseUrl: 'https://api.360.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'submodel', channelTypes: [53], defaultBaseUrl: 'https://llm.submodel.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'sub2api', channelTypes: [59], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'new-api', channelTypes: [60], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
+]
+
+export function createOpenAiCompatibleAdaptor(vendor: OpenAiCompatibleVendor): ProviderAdaptor {
+  return createOpenAiChatAdaptor({
+    id: vendor.id,
+    chatPath: vendor.chatPath,
+    streamUsageOption: vendor.streamUsageOption,
+    officialOpenAi: false,
+    buildUrl: vendor.buildUrl,
+  })
+}
