@@ -1,0 +1,79 @@
+/**
+ * Closed-loop HTTP load with autocannon. Latency is taken from autocannon's per-response timing (hrtime,
+ * sub-millisecond) rather than its summary histogram, whose 1 ms resolution hides a gateway's overhead.
+ */
+import autocannon from 'autocannon'
+import { SampleReservoir, summarize } from './stats.ts'
+import type { Summary } from './stats.ts'
+
+export interface LoadRequest {
+  url: string
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+}
+
+export interface LoadSettings {
+  connections: number
+  durationSeconds: number
+  /** A discarded run first, so JIT warm-up and connection set-up do not land in the figures. */
+  warmupSeconds?: number
+  timeoutSeconds?: number
+}
+
+export interface LoadResult {
+  connections: number
+  durationSeconds: number
+  /** 2xx responses per second. */
+  requestsPerSecond: number
+  /** Time to the whole response, ms, 2xx responses only. */
+  latency: Summary
+  ok: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  bytesPerSecond: number
+}
+
+async function attack(request: LoadRequest, connections: number, durationSeconds: number, timeoutSeconds: number, record?: (status: number, milliseconds: number) => void) {
+  const instance = autocannon({
+    url: request.url,
+    method: request.method ?? 'POST',
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: request.body,
+    connections,
+    duration: durationSeconds,
+    timeout: timeoutSeconds,
+  })
+  if (record) instance.on('response', (_client, statusCode, _bytes, responseTime) => record(statusCode, responseTime))
+  return await instance
+}
+
+export async function runLoad(request: LoadRequest, settings: LoadSettings): Promise<LoadResult> {
+  const timeoutSeconds = settings.timeoutSeconds ?? 30
+  if (settings.warmupSeconds && settings.warmupSeconds > 0) {
+    await attack(request, settings.connections, settings.warmupSeconds, timeoutSeconds)
+  }
+  const latencies = new SampleReservoir(500_000)
+  let ok = 0
+  let non2xx = 0
+  const result = await attack(request, settings.connections, settings.durationSeconds, timeoutSeconds, (status, milliseconds) => {
+    if (status >= 200 && status < 300) {
+      ok++
+      latencies.add(milliseconds)
+    } else {
+      non2xx++
+    }
+  })
+  return {
+    connections: settings.connections,
+    durationSeconds: result.duration,
+    requestsPerSecond: ok / result.duration,
+    latency: summarize(latencies.values()),
+    ok,
+    non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    bytesPerSecond: result.throughput.average,
+  }
+}
