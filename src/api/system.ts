@@ -31,10 +31,10 @@ export function systemRoutes(dependencies: ApiDependencies) {
     .get('/group', () => ok(Object.keys(caches.options.groupRatio)), {
       role: ROLE_ADMIN, response: envelope(t.Array(t.String())), detail: { tags: ['System'], summary: 'Group names (keys of GroupRatio)' },
     })
-    .get('/option', () => ok(Object.entries(caches.options.raw).filter(([key]) => !isSecretOptionKey(key)).map(([key, value]) => ({ key, value }))), {
+    .get('/option/', () => ok(Object.entries(caches.options.raw).filter(([key]) => !isSecretOptionKey(key)).map(([key, value]) => ({ key, value }))), {
       role: ROLE_ROOT, response: envelope(t.Array(t.Object({ key: t.String(), value: t.String() }))), detail: { tags: ['Options'], summary: 'All options (secrets left out)' },
     })
-    .put('/option', async ({ body }) => {
+    .put('/option/', async ({ body }) => {
       let value: string
       try { value = validateOption(body.key, body.value) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
       await store.options.set(body.key, value)

@@ -1,0 +1,22 @@
+# Tollgate: one image, every deployment shape (SQLite by default; DATABASE_URL / REDIS_URL for many nodes).
+FROM oven/bun:1.4.5 AS build
+WORKDIR /app
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile
+COPY . .
+RUN bun run build && rm -rf node_modules && bun install --frozen-lockfile --production
+
+FROM oven/bun:1.4.5-slim
+WORKDIR /app
+ENV NODE_ENV=production DATA_DIR=/data PORT=3000
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/package.json /app/bun.lock ./
+COPY --from=build /app/src ./src
+COPY --from=build /app/workers ./workers
+COPY --from=build /app/drizzle ./drizzle
+COPY --from=build /app/admin/dist ./admin/dist
+VOLUME /data
+EXPOSE 3000
+USER bun
+HEALTHCHECK --interval=30s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/status').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["bun", "src/index.ts"]

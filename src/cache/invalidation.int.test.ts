@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createPostgresDatabase, postgresUrl, redisUrl } from '../testing/databases.ts'
+import { startTestServer, type TestServer } from '../testing/server.ts'
+
+const skipReason = !postgresUrl || !redisUrl ? 'needs TEST_DATABASE_URL and TEST_REDIS_URL' : undefined
+if (skipReason) console.warn(`[tests] two-node invalidation suite skipped: ${skipReason}`)
+
+async function eventually(check: () => boolean, withinMs: number) {
+  const deadline = Date.now() + withinMs
+  while (!check()) {
+    if (Date.now() > deadline) return false
+    await Bun.sleep(10)
+  }
+  return true
+}
+
+describe.skipIf(Boolean(skipReason))('two nodes on one Postgres and one Redis', () => {
+  let first: TestServer
+  let second: TestServer
+  let drop: () => Promise<void>
+
+  beforeAll(async () => {
+    const database = await createPostgresDatabase()
+    drop = database.drop
+    const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, CRYPTO_SECRET: 'shared-crypto-secret-for-tests', SESSION_SECRET: 'shared-session-secret-for-tests' }
+    first = await startTestServer(shared)
+    second = await startTestServer(shared)
+  })
+  afterAll(async () => {
+    await first?.dispose()
+    await second?.dispose()
+    await drop?.()
+  })
+
+  test('a token created and then disabled through one node is seen by the other within one second', async () => {
+    const root = await first.signIn()
+    const id = (await root.call('POST', '/api/token/', { name: 'shared', unlimited_quota: true })).body.data.id
+    expect(await eventually(() => second.caches.token(id)?.status === 1, 1000)).toBe(true)
+    const started = Date.now()
+    await root.call('PUT', '/api/token/?status_only=true', { id, status: 2 })
+    expect(await eventually(() => second.caches.token(id)?.status === 2, 1000)).toBe(true)
+    console.log(`[tests] disable propagated to the second node in ${Date.now() - started} ms`)
+  })
+
+  test('a session cookie from one node is valid on the other (shared secrets)', async () => {
+    const root = await first.signIn()
+    const cookieRoot = await second.signIn()
+    expect((await cookieRoot.call('GET', '/api/user/self')).body.data.username).toBe('root')
+    expect(root.userId).toBe(cookieRoot.userId)
+  })
+
+  test('channel and option changes reach the other node', async () => {
+    const root = await second.signIn()
+    await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'shared', key: 'k', models: 'shared-model', group: 'default' } })
+    expect(await eventually(() => first.caches.routing.tiers.get('default')?.has('shared-model') === true, 1000)).toBe(true)
+    await root.call('PUT', '/api/option/', { key: 'RetryTimes', value: '4' })
+    expect(await eventually(() => first.caches.options.retryTimes === 4, 1000)).toBe(true)
+  })
+})
