@@ -1,0 +1,243 @@
+import { createEffect, createResource, createSignal, For, on, onCleanup, Show, type JSX } from 'solid-js'
+import { notify } from '../components/toasts.tsx'
+import { ErrorBanner, Field, Spinner } from '../components/ui.tsx'
+import { api, errorMessage, toPage, type Page } from '../lib/api.ts'
+import { parseChunk, readErrorBody, readSseData, type ChatUsage } from '../lib/chat-stream.ts'
+import { createDraft } from '../lib/drafts.ts'
+import { formatDuration } from '../lib/format.ts'
+import { t } from '../lib/i18n.ts'
+import { Link } from '../lib/router.tsx'
+import type { Token } from '../lib/types.ts'
+import { fetchFullKey } from './tokens.tsx'
+
+interface ChatTurn {
+  role: 'user' | 'assistant' | 'error'
+  content: string
+  reasoning?: string
+  usage?: ChatUsage
+  milliseconds?: number
+  firstTokenMilliseconds?: number
+}
+
+interface PlaygroundState {
+  tokenId: number | null
+  model: string
+  stream: boolean
+  temperature: string
+  maxTokens: string
+  system: string
+  input: string
+  turns: ChatTurn[]
+}
+
+export function PlaygroundPage(): JSX.Element {
+  const draft = createDraft<PlaygroundState>('playground', {
+    tokenId: null, model: '', stream: true, temperature: '', maxTokens: '', system: '', input: '', turns: [],
+  })
+  const state = draft.values
+  const [sending, setSending] = createSignal(false)
+  const [error, setError] = createSignal<string | null>(null)
+  let abort: AbortController | null = null
+  let transcript!: HTMLDivElement
+  onCleanup(() => abort?.abort())
+
+  const [tokens] = createResource(async () => {
+    const page = toPage(await api.get<Page<Token>>('/api/token/', { p: 1, page_size: 100, size: 100 }))
+    return page.items.filter((token) => token.status === 1)
+  })
+
+  // The key lives only in memory: it is fetched when a token is picked, never stored.
+  const [key] = createResource(() => state.tokenId, async (id) => (id ? fetchFullKey(id) : null))
+
+  const [models] = createResource(key, async (secret): Promise<string[]> => {
+    try {
+      const response = await fetch('/v1/models', { headers: { Authorization: `Bearer ${secret}` } })
+      if (response.ok) {
+        const body = (await response.json()) as { data?: { id: string }[] }
+        const ids = (body.data ?? []).map((model) => model.id)
+        if (ids.length) return [...new Set(ids)].sort()
+      }
+    } catch {
+      // Fall back to the account's model list below.
+    }
+    const token = tokens()?.find((item) => item.id === state.tokenId)
+    if (token?.model_limits_enabled && token.model_limits) return token.model_limits.split(',').filter(Boolean)
+    try {
+      return (await api.get<string[]>('/api/user/models')) ?? []
+    } catch {
+      return []
+    }
+  })
+
+  createEffect(() => {
+    const list = tokens()
+    if (list && list.length && (state.tokenId === null || !list.some((token) => token.id === state.tokenId))) draft.set('tokenId', list[0]!.id)
+  })
+  createEffect(() => {
+    const list = models()
+    if (list && list.length && !list.includes(state.model)) draft.set('model', list[0]!)
+  })
+  createEffect(on(() => state.turns.length && state.turns[state.turns.length - 1]!.content, () => {
+    if (transcript) transcript.scrollTop = transcript.scrollHeight
+  }))
+
+  const send = async () => {
+    setError(null)
+    const text = state.input.trim()
+    if (!state.tokenId) return setError(t('playground.pick_token'))
+    if (!state.model) return setError(t('playground.pick_model'))
+    if (!text) return setError(t('playground.empty_message'))
+    const temperature = state.temperature.trim() === '' ? undefined : Number(state.temperature)
+    if (temperature !== undefined && (!Number.isFinite(temperature) || temperature < 0 || temperature > 2)) return setError(t('playground.temperature_invalid'))
+    const maxTokens = state.maxTokens.trim() === '' ? undefined : Number(state.maxTokens)
+    if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens <= 0)) return setError(t('playground.max_tokens_invalid'))
+    const secret = key()
+    if (!secret) return setError(key.error ? errorMessage(key.error) : t('playground.key_loading'))
+
+    const history = state.turns.filter((turn) => turn.role !== 'error').map((turn) => ({ role: turn.role, content: turn.content }))
+    const messages = [...(state.system.trim() ? [{ role: 'system', content: state.system.trim() }] : []), ...history, { role: 'user', content: text }]
+    draft.set('turns', (turns) => [...turns, { role: 'user', content: text }, { role: 'assistant', content: '' }])
+    draft.set('input', '')
+    const answerIndex = state.turns.length - 1
+    const started = performance.now()
+    abort = new AbortController()
+    setSending(true)
+    try {
+      const response = await fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` },
+        body: JSON.stringify({
+          model: state.model,
+          messages,
+          stream: state.stream,
+          ...(state.stream ? { stream_options: { include_usage: true } } : {}),
+          ...(temperature !== undefined ? { temperature } : {}),
+          ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+        }),
+        signal: abort.signal,
+      })
+      if (!response.ok) throw new Error(readErrorBody(await response.text(), response.status))
+      if (state.stream && response.body && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        let firstToken: number | undefined
+        for await (const payload of readSseData(response.body)) {
+          const update = parseChunk(payload)
+          if (!update) break
+          if (update.error) throw new Error(update.error)
+          if ((update.content || update.reasoning) && firstToken === undefined) {
+            firstToken = performance.now() - started
+            draft.set('turns', answerIndex, 'firstTokenMilliseconds', Math.round(firstToken))
+          }
+          if (update.content) draft.set('turns', answerIndex, 'content', (content) => content + update.content)
+          if (update.reasoning) draft.set('turns', answerIndex, 'reasoning', (reasoning) => (reasoning ?? '') + update.reasoning)
+          if (update.usage) draft.set('turns', answerIndex, 'usage', update.usage)
+        }
+      } else {
+        const body = (await response.json()) as { choices?: { message?: { content?: string; reasoning_content?: string } }[]; usage?: ChatUsage }
+        const message = body.choices?.[0]?.message
+        draft.set('turns', answerIndex, { content: message?.content ?? '', reasoning: message?.reasoning_content, usage: body.usage })
+      }
+      draft.set('turns', answerIndex, 'milliseconds', Math.round(performance.now() - started))
+    } catch (problem) {
+      const aborted = problem instanceof DOMException && problem.name === 'AbortError'
+      if (aborted) draft.set('turns', answerIndex, 'milliseconds', Math.round(performance.now() - started))
+      else {
+        // Keep what arrived; the error becomes its own line so the next turn does not send it.
+        draft.set('turns', (turns) => {
+          const kept = turns[answerIndex]?.content ? turns : turns.filter((_, index) => index !== answerIndex)
+          return [...kept, { role: 'error', content: errorMessage(problem) }]
+        })
+      }
+    } finally {
+      abort = null
+      setSending(false)
+    }
+  }
+
+  const roleLabel = (role: ChatTurn['role']) => (role === 'user' ? t('playground.you') : role === 'assistant' ? t('playground.assistant') : t('playground.error'))
+
+  return (
+    <section class="page playground">
+      <header class="page-header">
+        <h1>{t('nav.playground')}</h1>
+        <div class="header-actions">
+          <button type="button" class="button ghost" disabled={sending() || state.turns.length === 0} onClick={() => draft.set('turns', [])}>{t('playground.clear')}</button>
+        </div>
+      </header>
+      <div class="playground-layout">
+        <aside class="card form playground-settings">
+          <Field label={t('playground.token')} for="playground-token">
+            <Show when={!tokens.loading} fallback={<Spinner />}>
+              <Show when={(tokens() ?? []).length > 0} fallback={<p class="muted small">{t('playground.no_tokens')} <Link href="/tokens/new">{t('tokens.create')}</Link></p>}>
+                <select id="playground-token" value={state.tokenId ?? ''} onChange={(event) => draft.set('tokenId', Number(event.currentTarget.value))}>
+                  <For each={tokens()}>{(token) => <option value={token.id}>{token.name}</option>}</For>
+                </select>
+              </Show>
+            </Show>
+          </Field>
+          <Field label={t('playground.model')} for="playground-model">
+            <select id="playground-model" value={state.model} onChange={(event) => draft.set('model', event.currentTarget.value)} disabled={models.loading}>
+              <For each={models() ?? []}>{(name) => <option value={name}>{name}</option>}</For>
+            </select>
+          </Field>
+          <label class="check">
+            <input type="checkbox" checked={state.stream} onChange={(event) => draft.set('stream', event.currentTarget.checked)} />
+            {t('playground.stream')}
+          </label>
+          <Field label={t('playground.temperature')} for="playground-temperature">
+            <input id="playground-temperature" inputmode="decimal" placeholder="1.0" value={state.temperature} onInput={(event) => draft.set('temperature', event.currentTarget.value)} />
+          </Field>
+          <Field label={t('playground.max_tokens')} for="playground-max-tokens">
+            <input id="playground-max-tokens" inputmode="numeric" value={state.maxTokens} onInput={(event) => draft.set('maxTokens', event.currentTarget.value)} />
+          </Field>
+          <Field label={t('playground.system')} for="playground-system">
+            <textarea id="playground-system" rows={3} value={state.system} onInput={(event) => draft.set('system', event.currentTarget.value)} />
+          </Field>
+        </aside>
+        <div class="card chat">
+          <div class="transcript" ref={transcript} data-testid="transcript">
+            <Show when={state.turns.length === 0}>
+              <p class="muted empty-state">{t('playground.intro')}</p>
+            </Show>
+            <For each={state.turns}>
+              {(turn) => (
+                <div class={`turn turn-${turn.role}`} data-role={turn.role}>
+                  <div class="turn-role">{roleLabel(turn.role)}</div>
+                  <Show when={turn.reasoning}>
+                    <details class="reasoning"><summary>{t('playground.reasoning')}</summary><div class="turn-text">{turn.reasoning}</div></details>
+                  </Show>
+                  <div class="turn-text">{turn.content}<Show when={turn.role === 'assistant' && sending() && turn === state.turns[state.turns.length - 1]}><span class="caret" /></Show></div>
+                  <Show when={turn.role === 'assistant' && (turn.milliseconds !== undefined || turn.usage)}>
+                    <div class="turn-meta muted small" data-testid="turn-meta">
+                      <Show when={turn.milliseconds !== undefined}>{formatDuration(turn.milliseconds!)}</Show>
+                      <Show when={turn.firstTokenMilliseconds !== undefined}> · {t('logs.first_token')} {formatDuration(turn.firstTokenMilliseconds!)}</Show>
+                      <Show when={turn.usage}> · {t('playground.usage', { prompt: turn.usage!.prompt_tokens ?? 0, completion: turn.usage!.completion_tokens ?? 0 })}</Show>
+                    </div>
+                  </Show>
+                </div>
+              )}
+            </For>
+          </div>
+          <ErrorBanner message={error()} />
+          <form class="composer" onSubmit={(event) => { event.preventDefault(); if (!sending()) void send() }}>
+            <textarea
+              rows={3}
+              placeholder={t('playground.placeholder')}
+              value={state.input}
+              aria-label={t('playground.message')}
+              onInput={(event) => draft.set('input', event.currentTarget.value)}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                  event.preventDefault()
+                  if (!sending()) void send()
+                }
+              }}
+            />
+            <Show when={sending()} fallback={<button type="submit" class="button primary">{t('playground.send')}</button>}>
+              <button type="button" class="button danger" onClick={() => { abort?.abort(); notify('info', t('playground.stopped')) }}>{t('playground.stop')}</button>
+            </Show>
+          </form>
+        </div>
+      </div>
+    </section>
+  )
+}

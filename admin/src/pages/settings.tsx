@@ -1,0 +1,492 @@
+import { createMemo, createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js'
+import { JsonEditor } from '../components/json-editor.tsx'
+import { notify } from '../components/toasts.tsx'
+import { ActionButton, ErrorBanner, Field, Spinner } from '../components/ui.tsx'
+import { api, errorMessage } from '../lib/api.ts'
+import { createDraft } from '../lib/drafts.ts'
+import { t, translateValidation, type MessageKey } from '../lib/i18n.ts'
+import { ratioToPricePerMillion, formatUsdPrice } from '../lib/quota.ts'
+import { loadStatus, quotaDisplay } from '../lib/session.ts'
+import type { Option } from '../lib/types.ts'
+import { validateNumberMap, validateStatusRanges, type ValidationError } from '../lib/validate.ts'
+
+type OptionKind = 'text' | 'textarea' | 'integer' | 'number' | 'boolean' | 'ranges' | 'number-map' | 'json' | 'select'
+
+interface OptionField {
+  key: string
+  label: MessageKey
+  kind: OptionKind
+  hint?: MessageKey
+  choices?: string[]
+}
+
+interface Section {
+  id: string
+  title: MessageKey
+  fields: OptionField[]
+}
+
+/** The options an operator tunes, grouped; every other stored option is still editable under "All options". */
+export const sections: Section[] = [
+  {
+    id: 'general',
+    title: 'settings.section_general',
+    fields: [
+      { key: 'SystemName', label: 'settings.system_name', kind: 'text' },
+      { key: 'QuotaPerUnit', label: 'settings.quota_per_unit', kind: 'number', hint: 'settings.quota_per_unit_hint' },
+      { key: 'general_setting.quota_display_type', label: 'settings.quota_display_type', kind: 'select', choices: ['USD', 'CNY', 'TOKENS', 'CUSTOM'] },
+      { key: 'USDExchangeRate', label: 'settings.usd_exchange_rate', kind: 'number' },
+      { key: 'QuotaForNewUser', label: 'settings.quota_for_new_user', kind: 'integer', hint: 'settings.quota_units_hint' },
+      { key: 'PreConsumedQuota', label: 'settings.pre_consumed_quota', kind: 'integer', hint: 'settings.quota_units_hint' },
+      { key: 'DisplayTokenStatEnabled', label: 'settings.display_token_stat', kind: 'boolean' },
+      { key: 'SelfUseModeEnabled', label: 'settings.self_use_mode', kind: 'boolean', hint: 'settings.self_use_mode_hint' },
+    ],
+  },
+  {
+    id: 'routing',
+    title: 'settings.section_routing',
+    fields: [
+      { key: 'RetryTimes', label: 'settings.retry_times', kind: 'integer', hint: 'settings.retry_times_hint' },
+      { key: 'AutomaticRetryStatusCodes', label: 'settings.retry_status_codes', kind: 'ranges', hint: 'settings.ranges_hint' },
+      { key: 'AutomaticDisableChannelEnabled', label: 'settings.auto_disable', kind: 'boolean' },
+      { key: 'AutomaticEnableChannelEnabled', label: 'settings.auto_enable', kind: 'boolean' },
+      { key: 'AutomaticDisableStatusCodes', label: 'settings.disable_status_codes', kind: 'ranges', hint: 'settings.ranges_hint' },
+      { key: 'AutomaticDisableKeywords', label: 'settings.disable_keywords', kind: 'textarea', hint: 'settings.keywords_hint' },
+      { key: 'ChannelDisableThreshold', label: 'settings.disable_threshold', kind: 'number', hint: 'settings.disable_threshold_hint' },
+    ],
+  },
+  {
+    id: 'streaming',
+    title: 'settings.section_streaming',
+    fields: [
+      { key: 'StreamingTimeout', label: 'settings.streaming_timeout', kind: 'integer', hint: 'settings.seconds_hint' },
+      { key: 'ForceStreamOption', label: 'settings.force_stream_option', kind: 'boolean', hint: 'settings.force_stream_option_hint' },
+      { key: 'GetMediaToken', label: 'settings.get_media_token', kind: 'boolean' },
+      { key: 'GetMediaTokenNotStream', label: 'settings.get_media_token_not_stream', kind: 'boolean' },
+      { key: 'MaxFileDownloadMB', label: 'settings.max_file_download', kind: 'integer' },
+    ],
+  },
+  {
+    id: 'logs',
+    title: 'settings.section_logs',
+    fields: [
+      { key: 'LogConsumeEnabled', label: 'settings.log_consume', kind: 'boolean' },
+      { key: 'LogRetentionDays', label: 'settings.log_retention', kind: 'integer', hint: 'settings.log_retention_hint' },
+    ],
+  },
+  {
+    id: 'groups',
+    title: 'settings.section_groups',
+    fields: [
+      { key: 'GroupRatio', label: 'settings.group_ratio', kind: 'number-map', hint: 'settings.group_ratio_hint' },
+      { key: 'UserUsableGroups', label: 'settings.user_usable_groups', kind: 'json', hint: 'settings.user_usable_groups_hint' },
+    ],
+  },
+]
+
+const pricingKeys = ['ModelRatio', 'CompletionRatio', 'CacheRatio', 'ModelPrice'] as const
+
+export function validateOption(kind: OptionKind, value: string): ValidationError | null {
+  switch (kind) {
+    case 'integer':
+      return value.trim() === '' || /^-?\d+$/.test(value.trim()) ? null : { key: 'error.number_invalid', params: { name: value } }
+    case 'number':
+      return value.trim() === '' || Number.isFinite(Number(value)) ? null : { key: 'error.number_invalid', params: { name: value } }
+    case 'ranges':
+      return validateStatusRanges(value)
+    case 'number-map':
+      return validateNumberMap(value)
+    case 'json':
+      if (value.trim() === '') return null
+      try {
+        JSON.parse(value)
+        return null
+      } catch (error) {
+        return { key: 'error.json_invalid', params: { detail: (error as Error).message } }
+      }
+    default:
+      return null
+  }
+}
+
+async function saveOptions(changes: [string, string][]): Promise<void> {
+  // One key per call (new-api §6); stop at the first refusal so its message is the one shown.
+  for (const [key, value] of changes) await api.put('/api/option/', { key, value })
+}
+
+export function SettingsPage(): JSX.Element {
+  const [tab, setTab] = createSignal<'pricing' | string>('pricing')
+  const [options, { refetch, mutate }] = createResource(async () => {
+    const list = await api.get<Option[]>('/api/option/')
+    return Object.fromEntries((list ?? []).map((option) => [option.key, option.value ?? ''])) as Record<string, string>
+  })
+
+  const commit = async (changes: [string, string][]) => {
+    if (changes.length === 0) {
+      notify('info', t('settings.nothing_changed'))
+      return true
+    }
+    try {
+      await saveOptions(changes)
+      mutate({ ...(options() ?? {}), ...Object.fromEntries(changes) })
+      notify('success', t('settings.saved_count', { count: changes.length }))
+      // Currency and system name come back through /api/status.
+      void loadStatus()
+      return true
+    } catch (error) {
+      notify('error', errorMessage(error))
+      void refetch()
+      return false
+    }
+  }
+
+  return (
+    <section class="page">
+      <header class="page-header">
+        <h1>{t('nav.settings')}</h1>
+      </header>
+      <div class="tabs" role="tablist">
+        <button type="button" role="tab" class="tab" classList={{ selected: tab() === 'pricing' }} onClick={() => setTab('pricing')}>{t('settings.section_pricing')}</button>
+        <For each={sections}>
+          {(section) => <button type="button" role="tab" class="tab" classList={{ selected: tab() === section.id }} onClick={() => setTab(section.id)}>{t(section.title)}</button>}
+        </For>
+        <button type="button" role="tab" class="tab" classList={{ selected: tab() === 'all' }} onClick={() => setTab('all')}>{t('settings.section_all')}</button>
+      </div>
+      <Show when={options()} fallback={<Show when={options.error} fallback={<Spinner />}><ErrorBanner message={errorMessage(options.error)} /></Show>}>
+        <Switch>
+          <Match when={tab() === 'pricing'}>
+            <PricingEditor options={options()!} commit={commit} />
+          </Match>
+          <Match when={tab() === 'all'}>
+            <AllOptions options={options()!} commit={commit} />
+          </Match>
+          <Match when={sections.find((section) => section.id === tab())}>
+            {(section) => <SectionForm section={section()} options={options()!} commit={commit} />}
+          </Match>
+        </Switch>
+      </Show>
+    </section>
+  )
+}
+
+function SectionForm(props: { section: Section; options: Record<string, string>; commit: (changes: [string, string][]) => Promise<boolean> }): JSX.Element {
+  const initial = () => Object.fromEntries(props.section.fields.map((field) => [field.key, props.options[field.key] ?? ''])) as Record<string, string>
+  const draft = createDraft<Record<string, string>>(`settings.${props.section.id}`, initial())
+  const errorOf = (field: OptionField) => {
+    const problem = validateOption(field.kind, draft.values[field.key] ?? '')
+    return problem ? translateValidation(problem) : null
+  }
+  const save = async () => {
+    if (props.section.fields.some((field) => errorOf(field))) {
+      notify('error', t('form.fix_errors'))
+      return
+    }
+    const changes = props.section.fields
+      .filter((field) => (draft.values[field.key] ?? '') !== (props.options[field.key] ?? ''))
+      .map((field) => [field.key, draft.values[field.key] ?? ''] as [string, string])
+    if (await props.commit(changes)) draft.clear()
+  }
+  return (
+    <form class="card form grid-form" onSubmit={(event) => { event.preventDefault(); void save() }} novalidate data-testid={`settings-${props.section.id}`}>
+      <Show when={draft.restored()}>
+        <div class="banner banner-info wide">{t('form.draft_restored')}</div>
+      </Show>
+      <For each={props.section.fields}>
+        {(field) => (
+          <Switch>
+            <Match when={field.kind === 'boolean'}>
+              <div class="field">
+                <label class="check">
+                  <input type="checkbox" checked={draft.values[field.key] === 'true'} onChange={(event) => draft.set(field.key, event.currentTarget.checked ? 'true' : 'false')} />
+                  {t(field.label)}
+                </label>
+                <Show when={field.hint}><div class="field-hint">{t(field.hint!)}</div></Show>
+              </div>
+            </Match>
+            <Match when={field.kind === 'number-map' || field.kind === 'json'}>
+              <JsonEditor
+                id={`option-${field.key}`}
+                label={t(field.label)}
+                value={draft.values[field.key] ?? ''}
+                onInput={(value) => draft.set(field.key, value)}
+                validate={(value) => validateOption(field.kind, value)}
+                hint={field.hint ? t(field.hint) : undefined}
+                rows={6}
+              />
+            </Match>
+            <Match when={field.kind === 'textarea'}>
+              <Field label={t(field.label)} for={`option-${field.key}`} hint={field.hint ? t(field.hint) : undefined} wide>
+                <textarea id={`option-${field.key}`} rows={4} value={draft.values[field.key] ?? ''} onInput={(event) => draft.set(field.key, event.currentTarget.value)} />
+              </Field>
+            </Match>
+            <Match when={field.kind === 'select'}>
+              <Field label={t(field.label)} for={`option-${field.key}`}>
+                <select id={`option-${field.key}`} value={draft.values[field.key] || field.choices![0]} onChange={(event) => draft.set(field.key, event.currentTarget.value)}>
+                  <For each={field.choices}>{(choice) => <option value={choice}>{choice}</option>}</For>
+                </select>
+              </Field>
+            </Match>
+            <Match when={true}>
+              <Field label={t(field.label)} for={`option-${field.key}`} error={errorOf(field)} hint={field.hint ? t(field.hint) : undefined}>
+                <input
+                  id={`option-${field.key}`}
+                  inputmode={field.kind === 'integer' || field.kind === 'number' ? 'decimal' : undefined}
+                  value={draft.values[field.key] ?? ''}
+                  onInput={(event) => draft.set(field.key, event.currentTarget.value)}
+                />
+              </Field>
+            </Match>
+          </Switch>
+        )}
+      </For>
+      <div class="form-actions wide">
+        <button type="submit" class="button primary">{t('common.save')}</button>
+      </div>
+    </form>
+  )
+}
+
+interface PriceRow {
+  model: string
+  perCall: boolean
+  modelRatio: string
+  completionRatio: string
+  cacheRatio: string
+  price: string
+}
+
+function parseMap(text: string | undefined): Record<string, number> {
+  try {
+    const value = JSON.parse(text || '{}') as unknown
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, number>) : {}
+  } catch {
+    return {}
+  }
+}
+
+export function rowsFromOptions(options: Record<string, string>): PriceRow[] {
+  const [ratio, completion, cache, price] = pricingKeys.map((key) => parseMap(options[key]))
+  const models = [...new Set([...Object.keys(ratio!), ...Object.keys(price!), ...Object.keys(completion!), ...Object.keys(cache!)])].sort()
+  return models.map((model) => ({
+    model,
+    perCall: model in price!,
+    modelRatio: ratio![model] === undefined ? '' : String(ratio![model]),
+    completionRatio: completion![model] === undefined ? '' : String(completion![model]),
+    cacheRatio: cache![model] === undefined ? '' : String(cache![model]),
+    price: price![model] === undefined ? '' : String(price![model]),
+  }))
+}
+
+/** Rows → the four option maps. Blank cells are left out (the server's defaults apply). */
+export function optionsFromRows(rows: PriceRow[]): Record<(typeof pricingKeys)[number], string> {
+  const maps: Record<(typeof pricingKeys)[number], Record<string, number>> = { ModelRatio: {}, CompletionRatio: {}, CacheRatio: {}, ModelPrice: {} }
+  for (const row of rows) {
+    const model = row.model.trim()
+    if (!model) continue
+    if (row.perCall) {
+      if (row.price.trim() !== '') maps.ModelPrice[model] = Number(row.price)
+    } else {
+      if (row.modelRatio.trim() !== '') maps.ModelRatio[model] = Number(row.modelRatio)
+      if (row.completionRatio.trim() !== '') maps.CompletionRatio[model] = Number(row.completionRatio)
+      if (row.cacheRatio.trim() !== '') maps.CacheRatio[model] = Number(row.cacheRatio)
+    }
+  }
+  return {
+    ModelRatio: JSON.stringify(maps.ModelRatio, null, 2),
+    CompletionRatio: JSON.stringify(maps.CompletionRatio, null, 2),
+    CacheRatio: JSON.stringify(maps.CacheRatio, null, 2),
+    ModelPrice: JSON.stringify(maps.ModelPrice, null, 2),
+  }
+}
+
+function sameJson(left: string | undefined, right: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(left || '{}')) === JSON.stringify(JSON.parse(right))
+  } catch {
+    return false
+  }
+}
+
+function PricingEditor(props: { options: Record<string, string>; commit: (changes: [string, string][]) => Promise<boolean> }): JSX.Element {
+  const draft = createDraft<{ rows: PriceRow[] }>('settings.pricing', { rows: rowsFromOptions(props.options) })
+  const [filter, setFilter] = createSignal('')
+  const [asJson, setAsJson] = createSignal(false)
+  const [jsonDraft, setJsonDraft] = createSignal<Record<string, string>>({})
+  const [error, setError] = createSignal<string | null>(null)
+
+  const rowProblem = (row: PriceRow): string | null => {
+    const numbers = row.perCall ? [row.price] : [row.modelRatio, row.completionRatio, row.cacheRatio]
+    for (const value of numbers) {
+      if (value.trim() !== '' && (!Number.isFinite(Number(value)) || Number(value) < 0)) return t('error.number_invalid', { name: value })
+    }
+    if (row.perCall && row.price.trim() === '') return t('settings.price_required')
+    if (!row.perCall && row.modelRatio.trim() === '') return t('settings.ratio_required')
+    return null
+  }
+  const duplicates = createMemo(() => {
+    const seen = new Set<string>()
+    const repeated = new Set<string>()
+    for (const row of draft.values.rows) {
+      const name = row.model.trim()
+      if (seen.has(name)) repeated.add(name)
+      seen.add(name)
+    }
+    return repeated
+  })
+  const visible = () => draft.values.rows.map((row, index) => ({ row, index })).filter(({ row }) => row.model.toLowerCase().includes(filter().toLowerCase()))
+
+  const save = async () => {
+    setError(null)
+    let maps: Record<string, string>
+    if (asJson()) {
+      maps = { ...Object.fromEntries(pricingKeys.map((key) => [key, props.options[key] ?? '{}'])), ...jsonDraft() }
+      for (const key of pricingKeys) {
+        const problem = validateNumberMap(maps[key] ?? '')
+        if (problem) return setError(`${key}: ${translateValidation(problem)}`)
+      }
+    } else {
+      const broken = draft.values.rows.find((row) => !row.model.trim() || rowProblem(row))
+      if (broken) return setError(broken.model.trim() ? `${broken.model}: ${rowProblem(broken)}` : t('settings.model_required'))
+      if (duplicates().size > 0) return setError(t('settings.duplicate_models', { names: [...duplicates()].join(', ') }))
+      maps = optionsFromRows(draft.values.rows)
+    }
+    const changes = pricingKeys.filter((key) => !sameJson(props.options[key], maps[key] ?? '{}')).map((key) => [key, maps[key]!] as [string, string])
+    if (await props.commit(changes)) {
+      draft.clear()
+      if (asJson()) {
+        draft.reset({ rows: rowsFromOptions({ ...props.options, ...maps }) })
+        setJsonDraft({})
+      }
+    }
+  }
+
+  const update = (index: number, field: keyof PriceRow, value: string | boolean) => draft.set('rows', index, field as never, value as never)
+
+  return (
+    <div class="card form" data-testid="pricing-editor">
+      <div class="toolbar">
+        <input type="search" placeholder={t('common.filter')} value={filter()} onInput={(event) => setFilter(event.currentTarget.value)} />
+        <button type="button" class="button" onClick={() => {
+          draft.set('rows', (rows) => [{ model: filter().trim(), perCall: false, modelRatio: '1', completionRatio: '1', cacheRatio: '', price: '' }, ...rows])
+        }}>{t('settings.add_model')}</button>
+        <label class="check">
+          <input type="checkbox" checked={asJson()} onChange={(event) => setAsJson(event.currentTarget.checked)} />
+          {t('settings.edit_as_json')}
+        </label>
+      </div>
+      <p class="muted small">{t('settings.pricing_hint')}</p>
+      <Show when={draft.restored()}>
+        <div class="banner banner-info">{t('form.draft_restored')}</div>
+      </Show>
+      <ErrorBanner message={error()} />
+      <Show
+        when={!asJson()}
+        fallback={
+          <div class="grid-form">
+            <For each={pricingKeys}>
+              {(key) => (
+                <JsonEditor
+                  id={`pricing-${key}`}
+                  label={key}
+                  value={jsonDraft()[key] ?? (props.options[key] ? JSON.stringify(parseMap(props.options[key]), null, 2) : '{}')}
+                  onInput={(value) => setJsonDraft({ ...jsonDraft(), [key]: value })}
+                  validate={validateNumberMap}
+                  rows={10}
+                />
+              )}
+            </For>
+          </div>
+        }
+      >
+        <div class="table-wrap">
+          <table class="table compact pricing-table">
+            <thead>
+              <tr>
+                <th>{t('pricing.model')}</th>
+                <th>{t('pricing.billing')}</th>
+                <th>{t('settings.model_ratio')}</th>
+                <th>{t('settings.completion_ratio')}</th>
+                <th>{t('settings.cache_ratio')}</th>
+                <th>{t('settings.price_per_call')}</th>
+                <th>{t('pricing.input_price')}</th>
+                <th>{t('pricing.output_price')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              <For each={visible()} fallback={<tr><td colSpan={9} class="muted">{t('common.no_data')}</td></tr>}>
+                {({ row, index }) => (
+                  <tr classList={{ invalid: !!rowProblem(row) || duplicates().has(row.model.trim()) }}>
+                    <td><input class="cell-input" value={row.model} aria-label={t('pricing.model')} onInput={(event) => update(index, 'model', event.currentTarget.value)} /></td>
+                    <td>
+                      <select class="cell-input" value={row.perCall ? 'call' : 'ratio'} aria-label={t('pricing.billing')} onChange={(event) => update(index, 'perCall', event.currentTarget.value === 'call')}>
+                        <option value="ratio">{t('pricing.per_token')}</option>
+                        <option value="call">{t('pricing.per_call')}</option>
+                      </select>
+                    </td>
+                    <td><input class="cell-input number" disabled={row.perCall} value={row.modelRatio} aria-label={t('settings.model_ratio')} onInput={(event) => update(index, 'modelRatio', event.currentTarget.value)} /></td>
+                    <td><input class="cell-input number" disabled={row.perCall} value={row.completionRatio} aria-label={t('settings.completion_ratio')} onInput={(event) => update(index, 'completionRatio', event.currentTarget.value)} /></td>
+                    <td><input class="cell-input number" disabled={row.perCall} value={row.cacheRatio} aria-label={t('settings.cache_ratio')} onInput={(event) => update(index, 'cacheRatio', event.currentTarget.value)} /></td>
+                    <td><input class="cell-input number" disabled={!row.perCall} value={row.price} aria-label={t('settings.price_per_call')} onInput={(event) => update(index, 'price', event.currentTarget.value)} /></td>
+                    <td class="number muted">{!row.perCall && Number.isFinite(Number(row.modelRatio)) && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio), quotaDisplay()) : row.perCall && row.price ? formatUsdPrice(Number(row.price), quotaDisplay()) : ''}</td>
+                    <td class="number muted">{!row.perCall && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio) * Number(row.completionRatio || 1), quotaDisplay()) : ''}</td>
+                    <td><button type="button" class="icon-button" aria-label={t('common.delete')} onClick={() => draft.set('rows', (rows) => rows.filter((_, position) => position !== index))}>×</button></td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+      <div class="form-actions">
+        <ActionButton class="button primary" action={save}>{t('common.save')}</ActionButton>
+      </div>
+    </div>
+  )
+}
+
+function AllOptions(props: { options: Record<string, string>; commit: (changes: [string, string][]) => Promise<boolean> }): JSX.Element {
+  const [filter, setFilter] = createSignal('')
+  const [edits, setEdits] = createSignal<Record<string, string>>({})
+  const [newKey, setNewKey] = createSignal('')
+  const keys = () => Object.keys({ ...props.options, ...edits() }).filter((key) => key.toLowerCase().includes(filter().toLowerCase())).sort()
+  const save = async () => {
+    const changes = Object.entries(edits()).filter(([key, value]) => value !== (props.options[key] ?? ''))
+    if (await props.commit(changes)) setEdits({})
+  }
+  return (
+    <div class="card form" data-testid="all-options">
+      <p class="muted small">{t('settings.all_hint')}</p>
+      <div class="toolbar">
+        <input type="search" placeholder={t('common.filter')} value={filter()} onInput={(event) => setFilter(event.currentTarget.value)} />
+        <input placeholder={t('settings.new_key')} value={newKey()} onInput={(event) => setNewKey(event.currentTarget.value)} />
+        <button type="button" class="button" disabled={!newKey().trim()} onClick={() => { setEdits({ ...edits(), [newKey().trim()]: '' }); setNewKey('') }}>{t('settings.add_key')}</button>
+      </div>
+      <div class="table-wrap">
+        <table class="table compact">
+          <thead><tr><th>{t('settings.key')}</th><th>{t('settings.value')}</th></tr></thead>
+          <tbody>
+            <For each={keys()}>
+              {(key) => {
+                const value = () => edits()[key] ?? props.options[key] ?? ''
+                return (
+                  <tr classList={{ changed: key in edits() && edits()[key] !== (props.options[key] ?? '') }}>
+                    <td><code>{key}</code></td>
+                    <td>
+                      <Show when={value().length > 60 || value().includes('\n')} fallback={<input class="cell-input" value={value()} onInput={(event) => setEdits({ ...edits(), [key]: event.currentTarget.value })} />}>
+                        <textarea class="cell-input code" rows={4} value={value()} onInput={(event) => setEdits({ ...edits(), [key]: event.currentTarget.value })} />
+                      </Show>
+                    </td>
+                  </tr>
+                )
+              }}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <div class="form-actions">
+        <ActionButton class="button primary" action={save}>{t('common.save')}</ActionButton>
+      </div>
+    </div>
+  )
+}

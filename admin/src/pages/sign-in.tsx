@@ -1,0 +1,64 @@
+import { createEffect, createSignal, Show, type JSX } from 'solid-js'
+import { ErrorBanner, Field, Spinner } from '../components/ui.tsx'
+import { errorMessage } from '../lib/api.ts'
+import { t } from '../lib/i18n.ts'
+import { navigate, query } from '../lib/router.tsx'
+import { signIn, systemName, user } from '../lib/session.ts'
+
+/** Only same-site paths may be a `next`; anything else could send the user off-site after sign-in. */
+function safeNext(): string {
+  const next = query().get('next') ?? '/'
+  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/'
+}
+
+export function SignInPage(): JSX.Element {
+  const [username, setUsername] = createSignal('')
+  const [password, setPassword] = createSignal('')
+  const [error, setError] = createSignal<string | null>(null)
+  const [busy, setBusy] = createSignal(false)
+
+  createEffect(() => {
+    if (user()) navigate(safeNext(), { replace: true })
+  })
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault()
+    setError(null)
+    if (!username().trim() || !password()) {
+      setError(t('sign_in.missing'))
+      return
+    }
+    setBusy(true)
+    try {
+      const result = await signIn(username().trim(), password())
+      if (result.requiresTwoFactor) setError(t('sign_in.two_factor'))
+    } catch (problem) {
+      setError(errorMessage(problem))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section class="sign-in">
+      <form class="card sign-in-card" onSubmit={submit} novalidate>
+        <h1>{systemName()}</h1>
+        <p class="muted">{t('sign_in.subtitle')}</p>
+        <Show when={query().get('next')}>
+          <div class="banner banner-info">{t('sign_in.continue_hint')}</div>
+        </Show>
+        <ErrorBanner message={error()} />
+        <Field label={t('sign_in.username')} for="sign-in-username">
+          <input id="sign-in-username" name="username" autocomplete="username" value={username()} onInput={(event) => setUsername(event.currentTarget.value)} autofocus />
+        </Field>
+        <Field label={t('sign_in.password')} for="sign-in-password">
+          <input id="sign-in-password" name="password" type="password" autocomplete="current-password" value={password()} onInput={(event) => setPassword(event.currentTarget.value)} />
+        </Field>
+        <button type="submit" class="button primary block" disabled={busy()}>
+          <Show when={busy()}><Spinner /></Show>
+          {t('sign_in.submit')}
+        </button>
+      </form>
+    </section>
+  )
+}
