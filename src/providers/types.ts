@@ -111,14 +111,45 @@ export interface ProviderAdaptor {
   mapError(status: number, bodyText: string): UpstreamError
 }
 
+/** What an inbound stream writer needs besides the chunks. */
+export interface StreamWriterContext {
+  /** Model name to show the client. */
+  model: string
+  /** Response id to show the client. */
+  id: string
+  /** Unix seconds for `created` fields; defaults to now. */
+  created?: number
+  /** OpenAI Chat only: send the usage-only chunk before [DONE] (the client's stream_options.include_usage). Default true. */
+  includeUsage?: boolean
+}
+
+/** An error as every inbound format can show it. */
+export interface ClientError {
+  status: number
+  message: string
+  type: string
+  code: string
+}
+
+/**
+ * Canonical chunks -> this format's SSE events. Call order: push(chunk)* then exactly one of finish(usage) (normal
+ * end; emits the closing events with the usage) or fail(error) (the upstream broke mid-stream; emits the format's
+ * in-stream error event). Events returned are complete and can be encoded with encodeSse as they come.
+ */
+export interface InboundStreamWriter extends StreamStep<ChatChunk, SseEvent> {
+  finish(usage: Usage | null): SseEvent[]
+  fail(error: ClientError): SseEvent[]
+}
+
 /** One inbound (client-facing) format. */
 export interface InboundFormat {
   id: WireFormat
+  /** Client body -> canonical request; throws ConversionError (status 400) for a body this format cannot read. */
   toCanonical(body: Record<string, unknown>): ChatRequest
   fromCanonical(response: ChatResponse, usage: Usage | null): Record<string, unknown>
-  createStreamWriter(context: { model: string; id: string }): StreamStep<ChatChunk, SseEvent> & { finish(usage: Usage | null): SseEvent[] }
+  createStreamWriter(context: StreamWriterContext): InboundStreamWriter
   /** Error body in this format's shape. */
-  errorBody(error: { status: number; message: string; type: string; code: string }): Record<string, unknown>
+  errorBody(error: ClientError): Record<string, unknown>
 }
 
 /**
@@ -136,9 +167,19 @@ export interface StreamConversionSpec {
   model: string
   /** Response id to show the client. */
   id: string
+  /** OpenAI Chat clients: whether to send the usage-only chunk (see StreamWriterContext.includeUsage). Default true. */
+  includeUsage?: boolean
 }
 
-/** A running conversion: SSE events in, SSE events out; `usage()` is final after flush(). */
+/**
+ * A running conversion: SSE events in, SSE events out; `usage()` is final after flush().
+ * `push` never throws for an upstream error event: it returns the inbound format's error event instead and
+ * `upstreamError()` reports what happened (the stream is over; bill `usage()` as delivered). Once the relay
+ * itself fails the stream (timeout, connection reset), `fail(error)` gives the error event to send last.
+ */
 export interface StreamConversion extends StreamStep<SseEvent, SseEvent> {
   usage(): Usage | null
+  /** The upstream's in-stream error, if one ended the stream. */
+  upstreamError(): UpstreamError | null
+  fail(error: ClientError): SseEvent[]
 }
