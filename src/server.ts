@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Config } from './config.ts'
 import { openDatabase, type Database } from './db/index.ts'
 import { createStore, type Store } from './db/store.ts'
@@ -7,6 +8,14 @@ import { createCaches, type Caches } from './cache/index.ts'
 import { createLoginThrottle } from './auth/throttle.ts'
 import { createApp, type App } from './app.ts'
 import { ensureRootUser } from './api/users.ts'
+import { logRoutes } from './api/logs.ts'
+import { channelOpsRoutes } from './api/channel-ops.ts'
+import { QuotaLedger } from './relay/ledger.ts'
+import { createUsageWriter, type UsageWriter } from './relay/usage-writer.ts'
+import { createChannelHealth } from './relay/channel-health.ts'
+import { createRelay } from './relay/relay.ts'
+import { relayRoutes } from './relay/routes.ts'
+import { estimatingCounter, type TokenCounter } from './relay/token-counter.ts'
 
 export interface RunningServer {
   app: App
@@ -15,15 +24,25 @@ export interface RunningServer {
   store: Store
   caches: Caches
   database: Database
+  writer: UsageWriter
+  ledger: QuotaLedger
   /** Graceful stop: refuse new connections, let in-flight requests finish, flush writers, close storage. */
   stop(): Promise<void>
+}
+
+export interface ServerOptions {
+  log?: (line: string) => void
+  /** False in cluster children: the primary already created the root user. */
+  primary?: boolean
+  /** Token counter (the worker pool); an estimator when absent. */
+  counter?: TokenCounter & { close?(): Promise<void> }
 }
 
 /**
  * Build every part from the configuration and start listening. Used by `src/index.ts` and by tests that need a
  * whole server on a real port.
  */
-export async function startServer(config: Config, options: { log?: (line: string) => void; primary?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line))
   const cryptoSecret = loadOrCreateSecret(config.dataDir, '.crypto-secret', config.cryptoSecret)
   const sessionSecret = loadOrCreateSecret(config.dataDir, '.session-secret', config.sessionSecret)
@@ -42,12 +61,35 @@ export async function startServer(config: Config, options: { log?: (line: string
       log('[tollgate] created user "root" with INITIAL_ROOT_PASSWORD')
     }
   }
+
+  const ledger = new QuotaLedger()
+  let caches: Caches | undefined
+  const writer = createUsageWriter({
+    store, intervalMs: config.logFlushIntervalMs, maxRows: config.logFlushRows, journalPath: join(config.dataDir, 'usage-journal.jsonl'), log,
+    onCommitted: (batch) => ledger.flushed(batch.users, batch.tokens, {
+      user: (id) => {
+        const row = caches?.user(id)
+        return row && { persisted: () => Number(row.quota), commit: (spent) => { row.quota -= spent; row.usedQuota += spent } }
+      },
+      token: (id) => {
+        const row = caches?.token(id)
+        return row && { persisted: () => Number(row.remainQuota), commit: (spent) => { row.remainQuota -= spent; row.usedQuota += spent } }
+      },
+    }),
+  })
   const bus: InvalidationBus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus()
-  const caches = await createCaches({ store, secretBox, bus })
+  caches = await createCaches({ store, secretBox, bus, flushEpoch: () => writer.epoch })
   caches.startResync(config.syncFrequencySeconds)
 
+  const health = createChannelHealth({ store, caches, config, writer, log })
+  health.start()
+  const counter = options.counter ?? estimatingCounter
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health })
+  const dependencies = { config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle() }
+
   const app = createApp({
-    config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
+    ...dependencies,
+    plugins: [relayRoutes({ relay, caches, ledger }), logRoutes(dependencies), channelOpsRoutes({ ...dependencies, health })],
   })
   app.listen({
     port: config.port,
@@ -57,15 +99,27 @@ export async function startServer(config: Config, options: { log?: (line: string
     // Slow models may think for minutes before the first byte; the relay enforces STREAMING_TIMEOUT itself.
     idleTimeout: 0,
   })
+
+  const retention = config.logRetentionDays > 0 ? setInterval(() => {
+    const cutoff = Math.floor(Date.now() / 1000) - config.logRetentionDays * 86400
+    store.logs.deleteOlderThan(cutoff).then((deleted) => { if (deleted) log(`[retention] deleted ${deleted} usage logs older than ${config.logRetentionDays} days`) })
+      .catch((error: Error) => log(`[retention] failed: ${error.message}`))
+  }, 3600_000) : undefined
+  retention?.unref?.()
+
   const server = app.server!
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   let stopping: Promise<void> | undefined
   return {
-    app, url, port: server.port!, store, caches, database,
+    app, url, port: server.port!, store, caches, database, writer, ledger,
     stop() {
       stopping ??= (async () => {
         await server.stop(false)
-        caches.stop()
+        if (retention) clearInterval(retention)
+        health.stop()
+        caches!.stop()
+        await writer.stop()
+        await options.counter?.close?.()
         await bus.close()
         await database.close()
       })()

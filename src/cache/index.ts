@@ -22,8 +22,21 @@ export interface Caches {
   stop(): void
 }
 
-export async function createCaches(dependencies: { store: Store; secretBox: SecretBox; bus: InvalidationBus }): Promise<Caches> {
+export async function createCaches(dependencies: { store: Store; secretBox: SecretBox; bus: InvalidationBus; flushEpoch?: () => number }): Promise<Caches> {
   const { store, secretBox, bus } = dependencies
+  const flushEpoch = dependencies.flushEpoch ?? (() => 0)
+
+  /**
+   * Quota columns move with every usage flush. A read that overlapped a committed flush may or may not include
+   * it, while the quota ledger has already moved it: read again until no flush committed in between.
+   */
+  async function consistentRead<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const before = flushEpoch()
+      const result = await read()
+      if (flushEpoch() === before || attempt === 4) return result
+    }
+  }
   let options = parseOptions({})
   let routing = buildRoutingIndex([])
   let users = new Map<number, UserRow>()
@@ -48,10 +61,10 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
     },
     async users(id?: number) {
       if (id === undefined) {
-        users = new Map((await store.users.all()).map((row) => [row.id, row]))
+        users = new Map((await consistentRead(() => store.users.all())).map((row) => [row.id, row]))
         return
       }
-      const row = await store.users.get(id)
+      const row = await consistentRead(() => store.users.get(id))
       const next = new Map(users)
       if (row) next.set(id, row)
       else next.delete(id)
@@ -59,12 +72,12 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
     },
     async tokens(id?: number) {
       if (id === undefined) {
-        const rows = await store.tokens.all()
+        const rows = await consistentRead(() => store.tokens.all())
         tokensByHash = new Map(rows.map((row) => [row.keyHash, row]))
         tokensById = new Map(rows.map((row) => [row.id, row]))
         return
       }
-      const row = await store.tokens.get(id)
+      const row = await consistentRead(() => store.tokens.get(id))
       const previous = tokensById.get(id)
       const byHash = new Map(tokensByHash)
       const byId = new Map(tokensById)

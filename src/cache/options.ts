@@ -8,14 +8,14 @@ export const defaultOptions: Record<string, string> = {
   RetryTimes: '0',
   ModelRatio: JSON.stringify({
     'gpt-4o': 1.25, 'gpt-4o-mini': 0.075, 'gpt-4.1': 1, 'gpt-4.1-mini': 0.2, 'gpt-4.1-nano': 0.05, 'gpt-5': 0.625, 'gpt-5-mini': 0.125,
-    'gpt-5-nano': 0.025, 'o3': 1, 'o4-mini': 0.55, 'gpt-3.5-turbo': 0.25, 'gpt-4': 15, 'text-embedding-3-small': 0.01,
+    'gpt-5-nano': 0.025, 'o3': 1, 'o4-mini': 0.55, 'gpt-3.5-turbo': 0.25, 'gpt-3.5-turbo-instruct': 0.75, 'gpt-4': 15, 'text-embedding-3-small': 0.01,
     'text-embedding-3-large': 0.065, 'text-embedding-ada-002': 0.05, 'claude-sonnet-4-5': 1.5, 'claude-sonnet-4-6': 1.5,
     'claude-opus-4-1': 7.5, 'claude-haiku-4-5': 0.5, 'gemini-2.5-pro': 0.625, 'gemini-2.5-flash': 0.15, 'gemini-3-pro-preview': 1,
     'deepseek-chat': 0.135, 'deepseek-reasoner': 0.275, 'omni-moderation-latest': 0, 'text-moderation-latest': 0,
   }),
   CompletionRatio: JSON.stringify({
     'gpt-4o': 4, 'gpt-4o-mini': 4, 'gpt-4.1': 4, 'gpt-4.1-mini': 4, 'gpt-4.1-nano': 4, 'gpt-5': 8, 'gpt-5-mini': 8, 'gpt-5-nano': 8,
-    'o3': 4, 'o4-mini': 4, 'gpt-3.5-turbo': 3, 'gpt-4': 2, 'claude-sonnet-4-5': 5, 'claude-sonnet-4-6': 5, 'claude-opus-4-1': 5,
+    'o3': 4, 'o4-mini': 4, 'gpt-3.5-turbo': 3, 'gpt-3.5-turbo-instruct': 1.33, 'gpt-4': 2, 'claude-sonnet-4-5': 5, 'claude-sonnet-4-6': 5, 'claude-opus-4-1': 5,
     'claude-haiku-4-5': 5, 'gemini-2.5-pro': 8, 'gemini-2.5-flash': 8.33, 'gemini-3-pro-preview': 6, 'deepseek-chat': 4, 'deepseek-reasoner': 4,
   }),
   CacheRatio: JSON.stringify({ 'gpt-4o': 0.5, 'gpt-4o-mini': 0.5, 'gpt-4.1': 0.25, 'gpt-5': 0.1, 'claude-sonnet-4-5': 0.1, 'claude-sonnet-4-6': 0.1, 'deepseek-chat': 0.1 }),

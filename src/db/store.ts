@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, like, lte, ne, or, sql, sum, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, like, lte, ne, or, sql, sum, type AnyColumn, type SQL } from 'drizzle-orm'
 import type { Database, Tables } from './index.ts'
 
 type UsersTable = Tables['usersTable']
@@ -33,7 +33,7 @@ const isUniqueViolation = (error: unknown): boolean => {
 }
 
 /** Exact match unless the pattern holds `%` (new-api: LIKE with at most two `%`). */
-export function matchText(column: SQL.Aliased | Parameters<typeof eq>[0], pattern: string): SQL {
+export function matchText(column: AnyColumn, pattern: string): SQL {
   if (!pattern.includes('%')) return eq(column, pattern)
   return like(column, pattern)
 }

@@ -1,0 +1,188 @@
+import type { Caches } from '../cache/index.ts'
+import { statusInRanges } from '../cache/options.ts'
+import type { CachedChannel } from '../cache/routing.ts'
+import type { Config } from '../config.ts'
+import type { Store } from '../db/store.ts'
+import { adaptorIdForChannelType, defaultBaseUrl, getAdaptor } from '../providers/index.ts'
+import { emptyUsage } from '../providers/types.ts'
+import { groupRatioFor, priceFor, quotaFor } from './pricing.ts'
+import { authHeaders, buildTarget, endpointUrl } from './upstream.ts'
+import type { UsageWriter } from './usage-writer.ts'
+
+export interface ChannelTestResult {
+  success: boolean
+  message: string
+  /** Seconds, as new-api reports it. */
+  time: number
+  error_code?: string
+}
+
+/**
+ * Channel health: auto-disable on configured statuses and keywords (only the failing key of a multi-key
+ * channel), channel tests with response time, and a scheduled test that re-enables auto-disabled channels.
+ */
+export interface ChannelHealth {
+  reportFailure(channel: CachedChannel, keyIndex: number, status: number, message: string): void
+  markTokenLapsed(tokenId: number, userId: number, status: 3 | 4): Promise<void>
+  testChannel(id: number, model?: string, endpoint?: string): Promise<ChannelTestResult>
+  testAll(): Promise<{ tested: number; enabled: number; disabled: number }>
+  /** Whether a test-all run is under way (a second one is refused). */
+  readonly testAllRunning: boolean
+  start(): void
+  stop(): void
+}
+
+const STATUS_AUTO_DISABLED = 3
+
+export function createChannelHealth(dependencies: { store: Store; caches: Caches; config: Config; writer: UsageWriter; log?: (line: string) => void }): ChannelHealth {
+  const { store, caches, config, writer } = dependencies
+  const log = dependencies.log ?? ((line: string) => console.warn(line))
+  const disabling = new Set<number>()
+  let testAllRunning = false
+  let timer: ReturnType<typeof setInterval> | undefined
+
+  const shouldDisable = (channel: CachedChannel, status: number, message: string) => {
+    const options = caches.options
+    if (!channel.autoBan || !options.autoDisableEnabled) return false
+    if (statusInRanges(status, options.autoDisableStatusCodes)) return true
+    const lower = message.toLowerCase()
+    return options.autoDisableKeywords.some((keyword) => lower.includes(keyword))
+  }
+
+  async function disable(channel: CachedChannel, keyIndex: number, reason: string) {
+    if (disabling.has(channel.id)) return
+    disabling.add(channel.id)
+    try {
+      const row = await store.channels.get(channel.id)
+      if (!row || row.status !== 1) return
+      if (channel.keys.length > 1) {
+        const info = JSON.parse(row.channelInfo || '{}') as { multi_key_status_list?: Record<string, number> }
+        const statuses = { ...(info.multi_key_status_list ?? {}), [String(keyIndex)]: STATUS_AUTO_DISABLED }
+        const allDisabled = channel.keys.every((_, index) => statuses[String(index)] === STATUS_AUTO_DISABLED)
+        await store.channels.update(channel.id, { channelInfo: JSON.stringify({ ...info, multi_key_status_list: statuses }), ...(allDisabled ? { status: STATUS_AUTO_DISABLED } : {}) })
+        log(`[health] channel ${channel.id} (${channel.name}) key #${keyIndex} auto-disabled${allDisabled ? ', no key left: channel disabled' : ''}: ${reason}`)
+      } else {
+        await store.channels.update(channel.id, { status: STATUS_AUTO_DISABLED })
+        log(`[health] channel ${channel.id} (${channel.name}) auto-disabled: ${reason}`)
+      }
+      await caches.invalidate({ kind: 'channels' })
+    } catch (error) {
+      log(`[health] could not disable channel ${channel.id}: ${(error as Error).message}`)
+    } finally {
+      disabling.delete(channel.id)
+    }
+  }
+
+  async function testChannel(id: number, requestedModel?: string, endpoint?: string): Promise<ChannelTestResult> {
+    const channel = caches.routing.byId.get(id)
+    if (!channel) return { success: false, message: `Channel ${id} does not exist`, time: 0 }
+    const model = requestedModel || channel.testModel || channel.models[0] || 'gpt-4o-mini'
+    const upstreamModel = channel.modelMapping[model] ?? model
+    const adaptor = getAdaptor(adaptorIdForChannelType(channel.type))
+    const target = buildTarget(channel, Math.max(0, channel.keyStatus.indexOf(1)), upstreamModel, false, defaultBaseUrl(channel.type), config)
+    const isEmbedding = endpoint === 'embeddings' || (!endpoint && /embed/i.test(model))
+    let url: string
+    let headers: Record<string, string>
+    let body: string
+    if (isEmbedding && adaptor.format === 'openai-chat') {
+      url = endpointUrl('embeddings', target)
+      headers = { 'content-type': 'application/json', ...authHeaders(target) }
+      body = JSON.stringify({ model: upstreamModel, input: 'hi' })
+    } else {
+      const native = adaptor.toUpstream({ model: upstreamModel, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, target)
+      const built = adaptor.buildRequest(native, target)
+      url = built.url
+      headers = built.headers
+      body = built.body
+    }
+    const started = performance.now()
+    let result: ChannelTestResult
+    let usage = emptyUsage()
+    try {
+      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(60_000) })
+      const text = await response.text()
+      const elapsed = (performance.now() - started) / 1000
+      if (!response.ok) {
+        const mapped = adaptor.mapError(response.status, text)
+        result = { success: false, message: mapped.message, time: elapsed, error_code: mapped.code || 'bad_response_status_code' }
+        if (shouldDisable(channel, response.status, mapped.message)) await disable(channel, 0, mapped.message)
+      } else {
+        const json = JSON.parse(text) as Record<string, unknown>
+        usage = (isEmbedding ? adaptor.readUsage(json) : adaptor.fromUpstream(json, target).usage) ?? usage
+        result = { success: true, message: '', time: elapsed }
+        const threshold = Number(caches.options.raw.ChannelDisableThreshold ?? 5)
+        if (threshold > 0 && elapsed > threshold && channel.autoBan && caches.options.autoDisableEnabled) {
+          result = { success: false, message: `Response time ${elapsed.toFixed(2)} s is over the threshold ${threshold} s`, time: elapsed, error_code: 'channel:response_time_exceeded' }
+        }
+      }
+    } catch (error) {
+      result = { success: false, message: `Upstream request failed: ${(error as Error).message}`, time: (performance.now() - started) / 1000, error_code: 'do_request_failed' }
+    }
+    await store.channels.update(channel.id, { responseTime: Math.round(result.time * 1000), testTime: Math.floor(Date.now() / 1000) })
+    // new-api writes a consume row for the test with the computed quota; nobody is charged for it.
+    const price = priceFor(caches.options, model, groupRatioFor(caches.options, 'default', 'default'))
+    writer.record({
+      log: {
+        userId: 0, username: '', createdAt: Math.floor(Date.now() / 1000), type: 2, content: 'Channel test', tokenName: 'channel test',
+        modelName: model, quota: price ? quotaFor(price, usage, caches.options.quotaPerUnit) : 0, promptTokens: usage.inputTokens,
+        completionTokens: usage.outputTokens, useTime: Math.round(result.time), channelId: channel.id,
+        other: JSON.stringify({ channel_test: true, success: result.success, ...(result.error_code ? { error_code: result.error_code } : {}) }),
+      },
+      spent: 0, countRequest: false, tokensUsed: 0,
+    })
+    return result
+  }
+
+  async function testAll() {
+    let tested = 0
+    let enabled = 0
+    let disabled = 0
+    const options = caches.options
+    for (const channel of caches.routing.byId.values()) {
+      if (channel.status === 2) continue // disabled by hand: leave alone
+      const result = await testChannel(channel.id)
+      tested++
+      if (result.success && channel.status === STATUS_AUTO_DISABLED && options.autoEnableEnabled) {
+        await store.channels.update(channel.id, { status: 1, channelInfo: JSON.stringify({ ...(JSON.parse((await store.channels.get(channel.id))?.channelInfo || '{}')), multi_key_status_list: {} }) })
+        enabled++
+        log(`[health] channel ${channel.id} (${channel.name}) passed its test: re-enabled`)
+      } else if (!result.success && channel.status === 1 && channel.autoBan && options.autoDisableEnabled) {
+        await store.channels.update(channel.id, { status: STATUS_AUTO_DISABLED })
+        disabled++
+        log(`[health] channel ${channel.id} (${channel.name}) failed its test: auto-disabled (${result.message})`)
+      }
+    }
+    if (enabled || disabled) await caches.invalidate({ kind: 'channels' })
+    return { tested, enabled, disabled }
+  }
+
+  return {
+    reportFailure(channel, keyIndex, status, message) {
+      if (shouldDisable(channel, status, message)) void disable(channel, keyIndex, `HTTP ${status}: ${message.slice(0, 200)}`)
+    },
+    async markTokenLapsed(tokenId, userId, status) {
+      await store.tokens.update(tokenId, userId, { status }).catch(() => undefined)
+      await caches.invalidate({ kind: 'tokens', id: tokenId }).catch(() => undefined)
+    },
+    testChannel,
+    async testAll() {
+      if (testAllRunning) throw new Error('A test of all channels is already running')
+      testAllRunning = true
+      try { return await testAll() } finally { testAllRunning = false }
+    },
+    get testAllRunning() { return testAllRunning },
+    start() {
+      // The schedule follows the ChannelTestFrequency option (minutes; 0 = off), read on every tick.
+      let last = Date.now()
+      timer = setInterval(() => {
+        const minutes = caches.options.channelTestFrequencyMinutes
+        if (!minutes || testAllRunning || Date.now() - last < minutes * 60_000) return
+        last = Date.now()
+        testAllRunning = true
+        testAll().catch((error: Error) => log(`[health] scheduled channel test failed: ${error.message}`)).finally(() => { testAllRunning = false })
+      }, 15_000)
+      timer.unref?.()
+    },
+    stop() { if (timer) clearInterval(timer) },
+  }
+}

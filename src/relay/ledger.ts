@@ -1,0 +1,95 @@
+/**
+ * Quota counters, authoritative in memory on a single node.
+ *
+ * The database holds what has been flushed; the ledger holds, per user and per token, what is spent but not yet
+ * flushed plus what is reserved by requests in flight. Available = persisted − pending. When the writer commits a
+ * flush it moves the flushed amounts from pending into the persisted values in the same tick, so availability
+ * never jumps. Reservation is check-and-add in one synchronous step: two concurrent requests cannot both take the
+ * last quota.
+ */
+export interface QuotaHolder {
+  /** The persisted value as last read (cache row). */
+  persisted(): number
+  /** Apply a committed flush to the persisted value (the cache row). */
+  commit(spent: number): void
+}
+
+export interface Reservation {
+  userId: number
+  tokenId: number
+  unlimitedToken: boolean
+  amount: number
+  settled: boolean
+}
+
+export type ReserveFailure = 'user' | 'token'
+
+export class QuotaLedger {
+  private readonly userPending = new Map<number, number>()
+  private readonly tokenPending = new Map<number, number>()
+
+  availableForUser(userId: number, persisted: number): number {
+    return persisted - (this.userPending.get(userId) ?? 0)
+  }
+
+  availableForToken(tokenId: number, persisted: number): number {
+    return persisted - (this.tokenPending.get(tokenId) ?? 0)
+  }
+
+  /**
+   * Reserve `amount` from both the user and (unless unlimited) the token. Fails without reserving when either
+   * has less than the amount available (and always when either is already at or below zero).
+   */
+  reserve(request: { userId: number; userQuota: number; tokenId: number; tokenQuota: number; unlimitedToken: boolean; amount: number }): Reservation | ReserveFailure {
+    const amount = Math.max(0, Math.ceil(request.amount))
+    const userAvailable = this.availableForUser(request.userId, request.userQuota)
+    if (userAvailable <= 0 || userAvailable < amount) return 'user'
+    if (!request.unlimitedToken) {
+      const tokenAvailable = this.availableForToken(request.tokenId, request.tokenQuota)
+      if (tokenAvailable <= 0 || tokenAvailable < amount) return 'token'
+    }
+    // Unlimited tokens are tracked too (never checked), so a token made limited later starts from true figures.
+    add(this.userPending, request.userId, amount)
+    add(this.tokenPending, request.tokenId, amount)
+    return { userId: request.userId, tokenId: request.tokenId, unlimitedToken: request.unlimitedToken, amount, settled: false }
+  }
+
+  /** Replace the reservation by the real cost (which then waits in pending until flushed). Idempotent. */
+  settle(reservation: Reservation, actual: number): void {
+    if (reservation.settled) return
+    reservation.settled = true
+    const difference = actual - reservation.amount
+    add(this.userPending, reservation.userId, difference)
+    add(this.tokenPending, reservation.tokenId, difference)
+  }
+
+  /**
+   * A flush committed `spent` for these users and tokens: move it from pending into the persisted values.
+   * `holders` gives access to the cached rows.
+   */
+  flushed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[], holders: { user(id: number): QuotaHolder | undefined; token(id: number): QuotaHolder | undefined }): void {
+    for (const { id, spent } of users) {
+      add(this.userPending, id, -spent)
+      holders.user(id)?.commit(spent)
+    }
+    for (const { id, spent } of tokens) {
+      add(this.tokenPending, id, -spent)
+      holders.token(id)?.commit(spent)
+    }
+  }
+
+  pendingForUser(userId: number): number {
+    return this.userPending.get(userId) ?? 0
+  }
+
+  pendingForToken(tokenId: number): number {
+    return this.tokenPending.get(tokenId) ?? 0
+  }
+}
+
+function add(map: Map<number, number>, id: number, amount: number) {
+  const next = (map.get(id) ?? 0) + amount
+  if (next === 0) map.delete(id)
+  else map.set(id, next)
+}
+

@@ -1,0 +1,70 @@
+import type { RuntimeOptions } from '../cache/options.ts'
+import type { Usage } from '../providers/types.ts'
+
+/** How one request is priced: per token (ratios) or per call (ModelPrice, USD). */
+export type Price =
+  | { kind: 'ratio'; modelRatio: number; completionRatio: number; cacheRatio: number; createCacheRatio: number; groupRatio: number }
+  | { kind: 'per-call'; price: number; groupRatio: number }
+
+const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/
+
+/** Exact name, then the name without a date/version suffix (`gpt-4o-2024-11-20` → `gpt-4o`), then `prefix*` keys. */
+function lookup(table: Record<string, number>, model: string): number | undefined {
+  if (table[model] !== undefined) return table[model]
+  const undated = model.replace(DATE_SUFFIX, '')
+  if (undated !== model && table[undated] !== undefined) return table[undated]
+  let best: { length: number; value: number } | undefined
+  for (const key in table) {
+    if (key.endsWith('*') && model.startsWith(key.slice(0, -1)) && (!best || key.length > best.length)) best = { length: key.length, value: table[key]! }
+  }
+  return best?.value
+}
+
+export function groupRatioFor(options: RuntimeOptions, userGroup: string, usingGroup: string): number {
+  return options.groupGroupRatio[userGroup]?.[usingGroup] ?? options.groupRatio[usingGroup] ?? 1
+}
+
+/** The price of `model`, or undefined when it has none (refused unless self-use mode). */
+export function priceFor(options: RuntimeOptions, model: string, groupRatio: number): Price | undefined {
+  const perCall = lookup(options.modelPrice, model)
+  if (perCall !== undefined) return { kind: 'per-call', price: perCall, groupRatio }
+  let modelRatio = lookup(options.modelRatio, model)
+  if (modelRatio === undefined) {
+    if (!options.selfUseMode) return undefined
+    modelRatio = 1
+  }
+  return {
+    kind: 'ratio', modelRatio, groupRatio,
+    completionRatio: lookup(options.completionRatio, model) ?? 1,
+    cacheRatio: lookup(options.cacheRatio, model) ?? 1,
+    createCacheRatio: lookup(options.createCacheRatio, model) ?? 1.25,
+  }
+}
+
+/**
+ * new-api's quota formula: round((non-cached prompt + cached × CacheRatio + cache-write × CreateCacheRatio +
+ * completion × CompletionRatio) × ModelRatio × GroupRatio), at least 1 when the ratio is not zero.
+ * Per call: ModelPrice × QuotaPerUnit × GroupRatio.
+ */
+export function quotaFor(price: Price, usage: Usage, quotaPerUnit: number): number {
+  if (price.kind === 'per-call') return Math.round(price.price * quotaPerUnit * price.groupRatio)
+  const nonCached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteInputTokens)
+  const weighted = nonCached + usage.cachedInputTokens * price.cacheRatio + usage.cacheWriteInputTokens * price.createCacheRatio
+    + usage.outputTokens * price.completionRatio
+  const ratio = price.modelRatio * price.groupRatio
+  const quota = Math.round(weighted * ratio)
+  return ratio !== 0 && quota === 0 && usage.inputTokens + usage.outputTokens > 0 ? 1 : quota
+}
+
+/** What to reserve before the call: the prompt estimate plus the most the completion may cost. */
+export function reservationFor(price: Price, promptTokensEstimate: number, maxCompletionTokens: number, quotaPerUnit: number): number {
+  if (price.kind === 'per-call') return quotaFor(price, { inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, imageInputTokens: 0, audioInputTokens: 0, outputTokens: 0, reasoningTokens: 0 }, quotaPerUnit)
+  return Math.ceil((promptTokensEstimate + maxCompletionTokens * price.completionRatio) * price.modelRatio * price.groupRatio)
+}
+
+/** Ratios recorded in the log row's `other` field (new-api names). */
+export function priceDetails(price: Price) {
+  return price.kind === 'per-call'
+    ? { model_price: price.price, group_ratio: price.groupRatio, model_ratio: 0, completion_ratio: 0 }
+    : { model_price: -1, model_ratio: price.modelRatio, completion_ratio: price.completionRatio, cache_ratio: price.cacheRatio, create_cache_ratio: price.createCacheRatio, group_ratio: price.groupRatio }
+}

@@ -1,0 +1,511 @@
+import type { Caches } from '../cache/index.ts'
+import { statusInRanges } from '../cache/options.ts'
+import { findTiers, pickChannel, type CachedChannel, type Tier } from '../cache/routing.ts'
+import type { Config } from '../config.ts'
+import type { NewLog } from '../db/store.ts'
+import { GatewayError } from '../errors.ts'
+import { adaptorIdForChannelType, createStreamConversion, defaultBaseUrl, getAdaptor, getInbound } from '../providers/index.ts'
+import { ConversionError } from '../providers/errors.ts'
+import { createSseDecoder, encodeSse } from '../providers/sse.ts'
+import type { InboundFormat, ProviderAdaptor, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
+import { emptyUsage } from '../providers/types.ts'
+import type { SecretBox } from '../security/crypto.ts'
+import type { ChannelHealth } from './channel-health.ts'
+import { QuotaLedger, type Reservation } from './ledger.ts'
+import { groupRatioFor, priceDetails, priceFor, quotaFor, reservationFor, type Price } from './pricing.ts'
+import { createStreamTap } from './stream-tap.ts'
+import { estimateTokens, type TokenCounter } from './token-counter.ts'
+import { authenticateRelay, type RelayCaller } from './token-auth.ts'
+import { authHeaders, buildTarget, endpointUrl, pickKey, type Endpoint } from './upstream.ts'
+import type { UsageWriter } from './usage-writer.ts'
+
+export interface RelayDependencies {
+  config: Config
+  caches: Caches
+  secretBox: SecretBox
+  ledger: QuotaLedger
+  writer: UsageWriter
+  counter: TokenCounter
+  health: ChannelHealth
+}
+
+/** Everything known about one relay request while it is being served. */
+interface RelayContext {
+  requestId: string
+  startedAt: number
+  endpoint: Endpoint
+  inbound: WireFormat
+  path: string
+  caller: RelayCaller
+  clientAddress: string
+  body: Record<string, unknown>
+  bodyText: string
+  model: string
+  stream: boolean
+  /** The client asked for stream usage itself (so the usage chunk is theirs to see). */
+  clientWantsUsage: boolean
+  price: Price
+  reservation: Reservation
+  tried: number[]
+  reasoningEffort?: string
+}
+
+const REQUEST_ID_HEADER = 'X-Oneapi-Request-Id'
+const jsonHeaders = (requestId: string) => ({ 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId })
+const sseHeaders = (requestId: string) => ({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', [REQUEST_ID_HEADER]: requestId })
+
+let requestCounter = 0
+const processTag = Math.random().toString(36).slice(2, 8)
+/** Request ids: time + process + counter; unique without a random call per request. */
+const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCounter++ % 1_679_616).toString(36).padStart(4, '0')}`
+
+const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
+
+/** Longest a non-stream upstream may take to answer (it sends nothing until done). */
+const NON_STREAM_TIMEOUT_MS = 10 * 60_000
+const MAX_ERROR_BODY = 64 * 1024
+
+async function readLimited(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  while (text.length < limit) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += decoder.decode(value, { stream: true })
+  }
+  reader.cancel().catch(() => {})
+  return text.slice(0, limit)
+}
+
+function usageTotals(usage: Usage) {
+  return { prompt: usage.inputTokens, completion: usage.outputTokens }
+}
+
+/** One relay pipeline shared by every OpenAI-format endpoint and the native formats' routes. */
+export function createRelay(dependencies: RelayDependencies) {
+  const { config, caches, secretBox, ledger, writer, counter, health } = dependencies
+  const lapsedWrites = new Set<number>()
+
+  const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
+
+  function fail(status: number, message: string, code: string): never {
+    throw new GatewayError(status, message, code)
+  }
+
+  /** Steps 2-5: authenticate, normalise the model, price it and reserve quota. */
+  function admit(request: Request, url: URL, clientAddress: string, endpoint: Endpoint, inbound: WireFormat, body: Record<string, unknown>, bodyText: string, modelOverride?: string): RelayContext {
+    const caller = authenticateRelay({
+      caches, secretBox, tokenAvailable,
+      onTokenLapsed: (token, status) => {
+        if (lapsedWrites.has(token.id)) return
+        lapsedWrites.add(token.id)
+        health.markTokenLapsed(token.id, token.userId, status).finally(() => lapsedWrites.delete(token.id))
+      },
+    }, request, url, clientAddress)
+    let model = modelOverride ?? (typeof body.model === 'string' ? body.model.trim() : '')
+    if (!model && endpoint === 'moderations') model = 'omni-moderation-latest'
+    if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
+    let reasoningEffort: string | undefined
+    const routable = (name: string) => caller.pinnedChannelId !== undefined || findTiers(caches.routing, caller.group, name) !== undefined
+    if (!routable(model)) {
+      const suffix = REASONING_SUFFIX.exec(model)
+      if (suffix && routable(model.slice(0, suffix.index))) {
+        model = model.slice(0, suffix.index)
+        reasoningEffort = suffix[1]
+      }
+    }
+    if (caller.modelLimits && !caller.modelLimits.has(model)) fail(403, `This token has no access to model ${model}`, '')
+    const options = caches.options
+    const price = priceFor(options, model, groupRatioFor(options, caller.user.group, caller.group))
+    if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
+    const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || options.preConsumedQuota
+    const amount = reservationFor(price, estimateTokens(bodyText.length), endpoint === 'embeddings' || endpoint === 'moderations' ? 0 : maxTokens, options.quotaPerUnit)
+    const reservation = ledger.reserve({
+      userId: caller.user.id, userQuota: Number(caller.user.quota), tokenId: caller.token.id, tokenQuota: Number(caller.token.remainQuota),
+      unlimitedToken: caller.token.unlimitedQuota, amount,
+    })
+    if (reservation === 'user') {
+      const available = ledger.availableForUser(caller.user.id, Number(caller.user.quota))
+      fail(403, available <= 0 ? `User quota is not enough, remaining quota: ${available}` : `Pre-consume failed: user remaining quota ${available} is less than the ${amount} this request may cost`, 'insufficient_user_quota')
+    }
+    if (reservation === 'token') fail(403, `Token quota is not enough for this request (needs up to ${amount})`, 'pre_consume_token_quota_failed')
+    const stream = body.stream === true
+    const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
+    return {
+      requestId: '', startedAt: performance.now(), endpoint, inbound, path: url.pathname, caller, clientAddress, body, bodyText, model,
+      stream, clientWantsUsage: streamOptions?.include_usage === true, price, reservation, tried: [], reasoningEffort,
+    }
+  }
+
+  function tiersFor(context: RelayContext): Tier[] {
+    if (context.caller.pinnedChannelId !== undefined) {
+      const channel = caches.routing.byId.get(context.caller.pinnedChannelId)!
+      return [{ priority: channel.priority, channels: [channel], cumulative: [1], total: 1 }]
+    }
+    const tiers = findTiers(caches.routing, context.caller.group, context.model)
+    if (!tiers) fail(503, `No available channel for model ${context.model} under group ${context.caller.group}`, 'model_not_found')
+    return tiers
+  }
+
+  /** The body to send to an OpenAI-format channel: mapping, overrides, reasoning effort, forced stream usage. */
+  function openAiBody(context: RelayContext, channel: CachedChannel, upstreamModel: string, adaptorId: string): string {
+    const body: Record<string, unknown> = { ...context.body, model: upstreamModel, ...channel.paramOverride }
+    if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
+    if (context.stream && config.forceStreamOption && !context.clientWantsUsage && adaptorId !== 'mistral' && adaptorId !== 'perplexity' && adaptorId !== 'zhipu-v4') {
+      body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
+    }
+    return JSON.stringify(body)
+  }
+
+  /** Step 11: exact cost, settle the reservation, queue the log row. */
+  function settle(context: RelayContext, channel: CachedChannel | undefined, usage: Usage, extra: { firstTokenMs?: number; upstreamModel?: string; completed: boolean }) {
+    const options = caches.options
+    const quota = quotaFor(context.price, usage, options.quotaPerUnit)
+    ledger.settle(context.reservation, quota)
+    const now = Math.floor(Date.now() / 1000)
+    const other = {
+      ...priceDetails(context.price),
+      cache_tokens: usage.cachedInputTokens, cache_write_tokens: usage.cacheWriteInputTokens, reasoning_tokens: usage.reasoningTokens,
+      frt: extra.firstTokenMs === undefined ? -1 : Math.round(extra.firstTokenMs), request_path: context.path,
+      ...(context.reasoningEffort ? { reasoning_effort: context.reasoningEffort } : {}),
+      ...(extra.upstreamModel && extra.upstreamModel !== context.model ? { is_model_mapped: true, upstream_model_name: extra.upstreamModel } : {}),
+      ...(extra.completed ? {} : { client_disconnected: true }),
+      admin_info: { use_channel: context.tried },
+    }
+    const totals = usageTotals(usage)
+    const row: NewLog = {
+      userId: context.caller.user.id, username: context.caller.user.username, createdAt: now, type: 2, content: '',
+      tokenName: context.caller.token.name, tokenId: context.caller.token.id, modelName: context.model, quota,
+      promptTokens: totals.prompt, completionTokens: totals.completion, useTime: Math.round((performance.now() - context.startedAt) / 1000),
+      isStream: context.stream, channelId: channel?.id ?? 0, group: context.caller.group, ip: context.clientAddress,
+      requestId: context.requestId, other: JSON.stringify(other),
+    }
+    // LogConsumeEnabled=false keeps the books (quota deltas, hourly aggregates) but writes no row.
+    writer.record({ log: row, keepRow: options.logConsumeEnabled, spent: quota, countRequest: true, tokensUsed: totals.prompt + totals.completion })
+  }
+
+  function recordFailure(context: RelayContext, channel: CachedChannel | undefined, error: GatewayError) {
+    ledger.settle(context.reservation, 0)
+    writer.record({
+      log: {
+        userId: context.caller.user.id, username: context.caller.user.username, createdAt: Math.floor(Date.now() / 1000), type: 5,
+        content: error.message.slice(0, 2000), tokenName: context.caller.token.name, tokenId: context.caller.token.id, modelName: context.model,
+        useTime: Math.round((performance.now() - context.startedAt) / 1000), isStream: context.stream, channelId: channel?.id ?? 0,
+        group: context.caller.group, ip: context.clientAddress, requestId: context.requestId,
+        other: JSON.stringify({ error_code: error.code, status_code: error.status, refunded_reservation: context.reservation.amount, request_path: context.path, admin_info: { use_channel: context.tried } }),
+      },
+      spent: 0, countRequest: false, tokensUsed: 0,
+    })
+  }
+
+  /** Usage for billing when the upstream reported none: count the prompt (worker pool) and what was delivered. */
+  async function fallbackUsage(context: RelayContext, completionText: string): Promise<Usage> {
+    const prompt = context.endpoint === 'chat'
+      ? await counter.countChatPromptTokens(context.model, context.body, { stream: context.stream })
+      : await counter.countTextTokens(context.model, promptText(context.body))
+    const completion = completionText ? await counter.countTextTokens(context.model, completionText) : { tokens: 0 }
+    return { ...emptyUsage(), inputTokens: prompt.tokens, outputTokens: completion.tokens }
+  }
+
+  type Attempt =
+    | { ok: true; response: Response; channel: CachedChannel; adaptor: ProviderAdaptor; target: UpstreamTarget; converted: boolean }
+    | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
+
+  /** Steps 6-9 for one attempt: select, adapt, send; classify a failure. */
+  async function attempt(context: RelayContext, tiers: Tier[], attemptIndex: number, signal: AbortSignal): Promise<Attempt> {
+    const channel = pickChannel(tiers, attemptIndex, new Set(context.tried))
+    if (!channel) return { ok: false, error: new GatewayError(503, `No available channel for model ${context.model} under group ${context.caller.group}`, 'model_not_found') }
+    context.tried.push(channel.id)
+    const keyIndex = pickKey(channel)
+    if (keyIndex < 0) return { ok: false, channel, error: new GatewayError(503, `Channel ${channel.id} has no enabled key`, 'channel:no_available_key', 'new_api_error', true) }
+    const adaptorId = adaptorIdForChannelType(channel.type)
+    const adaptor = getAdaptor(adaptorId)
+    const upstreamModel = channel.modelMapping[context.model] ?? context.model
+    const target = buildTarget(channel, keyIndex, upstreamModel, context.stream, defaultBaseUrl(channel.type), config)
+    if (!target.baseUrl) return { ok: false, channel, error: new GatewayError(500, `Channel ${channel.id} has no base URL`, 'channel:invalid_base_url', 'new_api_error', true) }
+    const nativeOpenAi = adaptor.format === 'openai-chat'
+    let url: string
+    let headers: Record<string, string>
+    let payload: string
+    let converted = false
+    try {
+      if (context.endpoint !== 'chat') {
+        if (!nativeOpenAi) return { ok: false, channel, error: new GatewayError(400, `Channel ${channel.id} (${adaptorId}) does not serve ${context.path}`, 'convert_request_failed', 'new_api_error', true) }
+        url = endpointUrl(context.endpoint, target)
+        headers = { 'content-type': 'application/json', ...authHeaders(target) }
+        payload = openAiBody(context, channel, upstreamModel, adaptorId)
+      } else if (nativeOpenAi && context.inbound === 'openai-chat') {
+        const built = adaptor.buildRequest({}, target)
+        url = built.url
+        headers = built.headers
+        payload = openAiBody(context, channel, upstreamModel, adaptorId)
+      } else {
+        const inbound = getInbound(context.inbound)
+        const canonical = context.inbound === 'openai-chat' ? { ...context.body, model: upstreamModel } as never : { ...inbound.toCanonical(context.body), model: upstreamModel }
+        if (context.reasoningEffort && (canonical as Record<string, unknown>).reasoning_effort === undefined) (canonical as Record<string, unknown>).reasoning_effort = context.reasoningEffort
+        const native = { ...adaptor.toUpstream(canonical, target), ...channel.paramOverride }
+        const built = adaptor.buildRequest(native, target)
+        url = built.url
+        headers = built.headers
+        payload = built.body
+        converted = true
+      }
+    } catch (error) {
+      if (error instanceof ConversionError) return { ok: false, channel, error: new GatewayError(error.status, error.message, error.code) }
+      throw error
+    }
+    for (const [name, value] of Object.entries(channel.headerOverride)) headers[name] = value.replaceAll('{api_key}', target.key)
+    let response: Response
+    const timeout = AbortSignal.timeout(context.stream ? config.streamingTimeoutSeconds * 1000 : NON_STREAM_TIMEOUT_MS)
+    try {
+      response = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([signal, timeout]), decompress: true, redirect: 'manual' } as RequestInit)
+    } catch (error) {
+      if (signal.aborted) throw new GatewayError(499, 'Client closed the request', 'client_gone')
+      const timedOut = timeout.aborted
+      const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${context.stream ? config.streamingTimeoutSeconds : NON_STREAM_TIMEOUT_MS / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
+      health.reportFailure(channel, keyIndex, gatewayError.status, gatewayError.message)
+      return { ok: false, channel, error: gatewayError }
+    }
+    if (response.ok) {
+      return { ok: true, response, channel, adaptor, target, converted }
+    }
+    const bodyText = await readLimited(response, MAX_ERROR_BODY)
+    const mapped: UpstreamError = adaptor.mapError(response.status, bodyText)
+    const status = Number(channel.statusCodeMapping[String(response.status)] ?? response.status)
+    health.reportFailure(channel, keyIndex, response.status, mapped.message)
+    const options = caches.options
+    const retryable = mapped.retryable && ![400, 408, 504, 524].includes(response.status) && statusInRanges(response.status, options.retryStatusCodes)
+    return { ok: false, channel, upstreamBody: bodyText, error: new GatewayError(status, mapped.message, mapped.code, mapped.type, retryable) }
+  }
+
+  /** Serve one request end to end. `format` is the client's wire format; non-OpenAI formats convert through the hub. */
+  async function serve(request: Request, clientAddress: string, endpoint: Endpoint, format: WireFormat, options: { modelOverride?: string; streamOverride?: boolean } = {}): Promise<Response> {
+    const url = new URL(request.url)
+    const bodyText = await request.text()
+    let body: Record<string, unknown>
+    try {
+      const parsed = JSON.parse(bodyText)
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object')
+      body = parsed
+    } catch {
+      throw new GatewayError(400, 'The request body must be a JSON object', 'invalid_request')
+    }
+    if (options.streamOverride !== undefined) body.stream = options.streamOverride
+    const context = admit(request, url, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
+    context.requestId = nextRequestId()
+    const tiers = (() => {
+      try { return tiersFor(context) } catch (error) {
+        ledger.settle(context.reservation, 0)
+        throw error
+      }
+    })()
+    const abort = new AbortController()
+    request.signal.addEventListener('abort', () => abort.abort(), { once: true })
+    const attempts = context.caller.pinnedChannelId !== undefined ? 1 : caches.options.retryTimes + 1
+    let last: Attempt | undefined
+    for (let index = 0; index < attempts; index++) {
+      let current: Attempt
+      try {
+        current = await attempt(context, tiers, index, abort.signal)
+      } catch (error) {
+        const gatewayError = error instanceof GatewayError ? error : new GatewayError(500, (error as Error).message, 'internal_error')
+        recordFailure(context, undefined, gatewayError)
+        throw gatewayError
+      }
+      if (current.ok) return respond(context, current, abort)
+      // Out of channels to retry on: the client hears about the last real failure, not "no channel".
+      if (!current.channel && last) break
+      last = current
+      if (!current.error.retryable) break
+    }
+    const failure = last as Extract<Attempt, { ok: false }>
+    recordFailure(context, failure.channel, failure.error)
+    return errorResponse(context, failure.error, failure.upstreamBody)
+  }
+
+  /** Upstream errors: OpenAI-shaped bodies pass through (mapped status); everything else in the client's format. */
+  function errorResponse(context: RelayContext, error: GatewayError, upstreamBody?: string): Response {
+    if (context.inbound === 'openai-chat' && upstreamBody && /^\s*\{\s*"error"/.test(upstreamBody)) {
+      return new Response(upstreamBody, { status: error.status, headers: jsonHeaders(context.requestId) })
+    }
+    const message = upstreamBody ? error.message : `${error.message} (request id: ${context.requestId})`
+    const body = context.inbound === 'openai-chat'
+      ? { error: { message, type: error.type, param: '', code: error.code } }
+      : getInbound(context.inbound).errorBody({ status: error.status, message, type: error.type, code: error.code })
+    return new Response(JSON.stringify(body), { status: error.status, headers: jsonHeaders(context.requestId) })
+  }
+
+  /** Step 10: answer the client, and settle when the answer is complete (or the client leaves). */
+  async function respond(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Promise<Response> {
+    const { response, channel, adaptor, target, converted } = success
+    if (!context.stream) {
+      const text = await response.text()
+      let json: Record<string, unknown>
+      try { json = JSON.parse(text) } catch {
+        const error = new GatewayError(502, 'Upstream answered with a body that is not JSON', 'bad_response_body')
+        recordFailure(context, channel, error)
+        return errorResponse(context, error)
+      }
+      let usage: Usage | null
+      let out: string
+      if (converted) {
+        const { response: canonical, usage: parsedUsage } = adaptor.fromUpstream(json, target)
+        usage = parsedUsage
+        canonical.model = context.model
+        out = context.inbound === 'openai-chat' ? JSON.stringify(canonical) : JSON.stringify(getInbound(context.inbound).fromCanonical(canonical, usage))
+      } else {
+        usage = adaptor.readUsage(json)
+        out = text
+      }
+      usage ??= await fallbackUsage(context, responseText(json))
+      settle(context, channel, usage, { upstreamModel: target.model, completed: true, firstTokenMs: performance.now() - context.startedAt })
+      return new Response(out, { status: 200, headers: jsonHeaders(context.requestId) })
+    }
+    return converted ? convertedStream(context, success, abort) : passThroughStream(context, channel, target, response, abort)
+  }
+
+  function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response, abort: AbortController): Response {
+    const upstream = response.body!.getReader()
+    const tap = createStreamTap({ withholdUsageChunk: config.forceStreamOption && !context.clientWantsUsage, keepText: true })
+    return new Response(streamWithSettlement(context, abort, {
+      async next() {
+        const { value, done } = await upstream.read()
+        if (done) return { done: true, out: tap.finish() }
+        return { done: false, out: tap.push(value) }
+      },
+      cancel: () => upstream.cancel().catch(() => {}),
+      async finish(completed) {
+        const firstToken = tap.firstTokenAt()
+        const usage = tap.usage() ?? await fallbackUsage(context, tap.deliveredText())
+        settle(context, channel, usage, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+      },
+      errorEvent: (message) => `data: ${JSON.stringify({ error: { message, type: 'new_api_error', code: 'stream_error' } })}\n\ndata: [DONE]\n\n`,
+    }), { status: 200, headers: sseHeaders(context.requestId) })
+  }
+
+  function convertedStream(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Response {
+    const { response, channel, adaptor, target } = success
+    const conversion = createStreamConversion({
+      provider: adaptor.id, inbound: context.inbound, model: context.model, id: `chatcmpl-${context.requestId}`,
+      target: { baseUrl: target.baseUrl, model: target.model, stream: true, other: target.other, setting: target.setting, channelType: target.channelType },
+    })
+    const decoder = createSseDecoder()
+    const upstream = response.body!.getReader()
+    let firstToken: number | undefined
+    const encodeAll = (events: { event?: string; data: string }[]) => {
+      if (events.length === 0) return null
+      firstToken ??= performance.now()
+      let out = ''
+      for (const event of events) out += encodeSse(event)
+      return out
+    }
+    return new Response(streamWithSettlement(context, abort, {
+      async next() {
+        const { value, done } = await upstream.read()
+        if (done) {
+          const tail = [...decoder.flush().flatMap((event) => conversion.push(event)), ...conversion.flush()]
+          return { done: true, out: encodeAll(tail) }
+        }
+        return { done: false, out: encodeAll(decoder.push(value).flatMap((event) => conversion.push(event))) }
+      },
+      cancel: () => upstream.cancel().catch(() => {}),
+      async finish(completed) {
+        const usage = conversion.usage() ?? await fallbackUsage(context, '')
+        settle(context, channel, usage, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+      },
+      errorEvent: (message) => {
+        const inbound: InboundFormat = getInbound(context.inbound)
+        return encodeSse({ event: context.inbound === 'anthropic' ? 'error' : undefined, data: JSON.stringify(inbound.errorBody({ status: 500, message, type: 'new_api_error', code: 'stream_error' })) })
+      },
+    }), { status: 200, headers: sseHeaders(context.requestId) })
+  }
+
+  interface StreamSource {
+    next(): Promise<{ done: boolean; out: Uint8Array | string | null }>
+    cancel(): void
+    finish(completed: boolean): Promise<void>
+    errorEvent(message: string): string
+  }
+
+  /**
+   * The client-facing stream: pulls from the source (so a slow client applies backpressure upstream), ends a
+   * stream that stays silent for STREAMING_TIMEOUT, and settles exactly once: at the end, on an upstream error
+   * (after a final error event) or when the client disconnects (billing what was delivered).
+   */
+  function streamWithSettlement(context: RelayContext, abort: AbortController, source: StreamSource): ReadableStream<Uint8Array> {
+    let settled = false
+    const settleOnce = (completed: boolean) => {
+      if (settled) return
+      settled = true
+      source.finish(completed).catch((error: Error) => console.error(`[relay] settling ${context.requestId} failed: ${error.message}`))
+    }
+    const encoder = new TextEncoder()
+    const idleMs = config.streamingTimeoutSeconds * 1000
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          for (;;) {
+            let timer: ReturnType<typeof setTimeout> | undefined
+            const idle = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new GatewayError(504, `Upstream was silent for ${config.streamingTimeoutSeconds} s`, 'stream_timeout')), idleMs) })
+            let step: Awaited<ReturnType<StreamSource['next']>>
+            try {
+              step = await Promise.race([source.next(), idle])
+            } finally {
+              clearTimeout(timer)
+            }
+            if (step.out) controller.enqueue(typeof step.out === 'string' ? encoder.encode(step.out) : step.out)
+            if (step.done) {
+              controller.close()
+              settleOnce(true)
+              return
+            }
+            if (step.out) return
+          }
+        } catch (error) {
+          source.cancel()
+          abort.abort()
+          const message = error instanceof GatewayError ? error.message : `Upstream stream failed: ${(error as Error).message}`
+          controller.enqueue(encoder.encode(source.errorEvent(message)))
+          controller.close()
+          settleOnce(false)
+        }
+      },
+      cancel() {
+        source.cancel()
+        abort.abort()
+        settleOnce(false)
+      },
+    }, { highWaterMark: 0 })
+  }
+
+  function handleModels(request: Request, clientAddress: string): string[] {
+    const url = new URL(request.url)
+    const caller = authenticateRelay({ caches, secretBox, tokenAvailable }, request, url, clientAddress)
+    const served = caches.routing.modelsByGroup.get(caller.group) ?? []
+    return served.filter((model) => !model.endsWith('*') && (!caller.modelLimits || caller.modelLimits.has(model)))
+  }
+
+  return { serve, handleModels, authenticate: (request: Request, clientAddress: string) => authenticateRelay({ caches, secretBox, tokenAvailable }, request, new URL(request.url), clientAddress), tokenAvailable }
+}
+
+export type Relay = ReturnType<typeof createRelay>
+
+/** Text of a prompt for counting: completions `prompt`, embeddings/moderations `input`. */
+function promptText(body: Record<string, unknown>): string | string[] {
+  const value = body.prompt ?? body.input ?? ''
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return value.map((entry) => (typeof entry === 'string' ? entry : JSON.stringify(entry)))
+  return JSON.stringify(value)
+}
+
+/** Completion text of a non-stream OpenAI body, for counting when usage is missing. */
+function responseText(body: Record<string, unknown>): string {
+  const choices = Array.isArray(body.choices) ? body.choices as { message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown }; text?: unknown }[] : []
+  return choices.map((choice) => {
+    const message = choice.message
+    if (!message) return typeof choice.text === 'string' ? choice.text : ''
+    return [message.content, message.reasoning_content, message.tool_calls ? JSON.stringify(message.tool_calls) : ''].filter((part) => typeof part === 'string').join('')
+  }).join('')
+}

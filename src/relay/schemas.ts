@@ -1,0 +1,49 @@
+import { t } from 'elysia'
+
+/**
+ * OpenAPI documentation of the relay routes. The relay reads bodies itself (unknown fields pass through to the
+ * upstream untouched), so these schemas document rather than validate.
+ */
+const Message = t.Object({ role: t.String(), content: t.Optional(t.Unknown()), name: t.Optional(t.String()), tool_calls: t.Optional(t.Array(t.Unknown())), tool_call_id: t.Optional(t.String()) }, { additionalProperties: true })
+
+export const ChatCompletionRequest = t.Object({
+  model: t.String({ description: 'Model name; a -high/-medium/-low suffix sets reasoning_effort' }),
+  messages: t.Array(Message),
+  stream: t.Optional(t.Boolean()),
+  stream_options: t.Optional(t.Object({ include_usage: t.Optional(t.Boolean()) })),
+  max_tokens: t.Optional(t.Integer()),
+  max_completion_tokens: t.Optional(t.Integer()),
+  temperature: t.Optional(t.Number()),
+  tools: t.Optional(t.Array(t.Unknown())),
+  tool_choice: t.Optional(t.Unknown()),
+  reasoning_effort: t.Optional(t.String()),
+}, { additionalProperties: true })
+
+export const CompletionRequest = t.Object({ model: t.String(), prompt: t.Union([t.String(), t.Array(t.String())]), stream: t.Optional(t.Boolean()), max_tokens: t.Optional(t.Integer()) }, { additionalProperties: true })
+export const EmbeddingRequest = t.Object({ model: t.String(), input: t.Union([t.String(), t.Array(t.String()), t.Array(t.Integer()), t.Array(t.Array(t.Integer()))]), dimensions: t.Optional(t.Integer()), encoding_format: t.Optional(t.String()) }, { additionalProperties: true })
+export const ModerationRequest = t.Object({ model: t.Optional(t.String()), input: t.Unknown() }, { additionalProperties: true })
+
+const Usage = t.Object({ prompt_tokens: t.Integer(), completion_tokens: t.Optional(t.Integer()), total_tokens: t.Integer() }, { additionalProperties: true })
+export const ChatCompletionResponse = t.Object({ id: t.String(), object: t.String(), created: t.Integer(), model: t.String(), choices: t.Array(t.Unknown()), usage: t.Optional(Usage) }, { additionalProperties: true })
+export const EmbeddingResponse = t.Object({ object: t.Literal('list'), data: t.Array(t.Object({ object: t.String(), index: t.Integer(), embedding: t.Unknown() })), model: t.String(), usage: Usage }, { additionalProperties: true })
+export const OpenAiError = t.Object({ error: t.Object({ message: t.String(), type: t.String(), param: t.Optional(t.String()), code: t.Union([t.String(), t.Null()]) }) })
+export const ModelObject = t.Object({ id: t.String(), object: t.Literal('model'), created: t.Integer(), owned_by: t.String() })
+export const ModelList = t.Object({ object: t.Literal('list'), data: t.Array(ModelObject) })
+export const BillingSubscription = t.Object({ object: t.Literal('billing_subscription'), has_payment_method: t.Boolean(), soft_limit_usd: t.Number(), hard_limit_usd: t.Number(), system_hard_limit_usd: t.Number(), access_until: t.Integer() })
+export const BillingUsage = t.Object({ object: t.Literal('list'), total_usage: t.Number() })
+
+/** `detail` for a relay route: request body and the answers, documented from the schemas above. */
+export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean } = {}) {
+  const responses: Record<string, unknown> = {
+    200: { description: options.stream ? 'JSON, or text/event-stream when stream is true' : 'Success', content: { 'application/json': { schema: response }, ...(options.stream ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) } },
+    400: { description: 'Bad request', content: { 'application/json': { schema: OpenAiError } } },
+    401: { description: 'Invalid token', content: { 'application/json': { schema: OpenAiError } } },
+    403: { description: 'Quota, model limit, IP or group refused', content: { 'application/json': { schema: OpenAiError } } },
+    503: { description: 'No channel serves the model', content: { 'application/json': { schema: OpenAiError } } },
+  }
+  return {
+    tags: ['Relay'], summary, security: [{ bearerAuth: [] }],
+    ...(request ? { requestBody: { required: true, content: { 'application/json': { schema: request } } } } : {}),
+    responses,
+  } as never
+}

@@ -1,0 +1,105 @@
+import type { Caches } from '../cache/index.ts'
+import type { TokenRow, UserRow } from '../db/store.ts'
+import { GatewayError } from '../errors.ts'
+import { isAllowed, parseAllowList, type AllowRule } from '../auth/ip-allow.ts'
+import type { SecretBox } from '../security/crypto.ts'
+
+/** The caller of a relay request, resolved from the cache in a few map lookups. */
+export interface RelayCaller {
+  token: TokenRow
+  user: UserRow
+  /** Group the request is billed and routed in (token group, else the user's). */
+  group: string
+  /** `sk-KEY-CHANNELID`: a channel pinned by an administrator. */
+  pinnedChannelId?: number
+  /** Model limits as a set, or undefined when the token has none. */
+  modelLimits?: ReadonlySet<string>
+}
+
+/** new-api answers one message for every key failure since 2026-04 (no oracle for which keys exist). */
+const invalidToken = () => new GatewayError(401, 'Invalid token', '')
+
+/** Where the key comes from, in new-api's order (TokenAuth). */
+export function extractKey(request: Request, url: URL): string | undefined {
+  const headers = request.headers
+  const protocol = headers.get('sec-websocket-protocol')
+  if (protocol) {
+    const entry = protocol.split(',').map((part) => part.trim()).find((part) => part.startsWith('openai-insecure-api-key.'))
+    if (entry) return entry.slice('openai-insecure-api-key.'.length)
+  }
+  const path = url.pathname
+  if (path.includes('/v1/messages') || path.includes('/v1/models')) {
+    const anthropicKey = headers.get('x-api-key')
+    if (anthropicKey) return anthropicKey
+  }
+  if (path.startsWith('/v1beta/models') || path.startsWith('/v1beta/openai/models') || path.startsWith('/v1/models/')) {
+    const googleKey = headers.get('x-goog-api-key') ?? url.searchParams.get('key')
+    if (googleKey) return googleKey
+  }
+  const authorization = headers.get('authorization')?.replace(/^bearer\s+/i, '').trim()
+  if (!authorization || authorization === 'midjourney-proxy') return headers.get('mj-api-secret') ?? undefined
+  return authorization
+}
+
+/** Parsed per-token extras, computed once per token row (rows are replaced on change, so a WeakMap is exact). */
+const tokenExtras = new WeakMap<TokenRow, { allow: AllowRule[]; limits?: ReadonlySet<string> }>()
+function extrasFor(token: TokenRow) {
+  let extras = tokenExtras.get(token)
+  if (!extras) {
+    let allow: AllowRule[] = []
+    try { allow = parseAllowList(token.allowIps) } catch { allow = [{ version: 4, network: -1n, mask: 0n }] } // unparsable list: allow nobody
+    const limits = token.modelLimitsEnabled ? new Set(token.modelLimits.split(',').map((model) => model.trim()).filter(Boolean)) : undefined
+    extras = { allow, limits }
+    tokenExtras.set(token, extras)
+  }
+  return extras
+}
+
+export interface TokenAuthDependencies {
+  caches: Caches
+  secretBox: SecretBox
+  /** Remaining quota of the token after in-flight spending (ledger view). */
+  tokenAvailable(token: TokenRow): number
+  /** Called when a token is found expired or exhausted, so its status can be written lazily. */
+  onTokenLapsed?(token: TokenRow, status: 3 | 4): void
+}
+
+/** Authenticate a relay request. Throws GatewayError with new-api's status codes and messages. */
+export function authenticateRelay(dependencies: TokenAuthDependencies, request: Request, url: URL, clientAddress: string): RelayCaller {
+  const raw = extractKey(request, url)
+  if (!raw) throw invalidToken()
+  const withoutPrefix = raw.startsWith('sk-') ? raw.slice(3) : raw
+  const dash = withoutPrefix.indexOf('-')
+  const key = dash === -1 ? withoutPrefix : withoutPrefix.slice(0, dash)
+  const pin = dash === -1 ? undefined : withoutPrefix.slice(dash + 1)
+  const token = dependencies.caches.tokenByHash(dependencies.secretBox.hash(key))
+  if (!token || token.status !== 1) throw invalidToken()
+  if (token.expiredTime !== -1 && token.expiredTime * 1000 < Date.now()) {
+    dependencies.onTokenLapsed?.(token, 3)
+    throw invalidToken()
+  }
+  if (!token.unlimitedQuota && dependencies.tokenAvailable(token) <= 0) {
+    dependencies.onTokenLapsed?.(token, 4)
+    throw invalidToken()
+  }
+  const extras = extrasFor(token)
+  if (!isAllowed(extras.allow, clientAddress)) throw new GatewayError(403, 'Your IP address is not in the token\'s allow-list', 'access_denied')
+  const user = dependencies.caches.user(token.userId)
+  if (!user) throw invalidToken()
+  if (user.status !== 1) throw new GatewayError(403, 'User has been banned', '')
+  const group = token.group && token.group !== 'auto' ? token.group : user.group
+  const options = dependencies.caches.options
+  if (token.group && token.group !== 'auto' && token.group !== user.group && options.groupRatio[token.group] === undefined) {
+    throw new GatewayError(403, `No access to group ${token.group}`, '')
+  }
+  let pinnedChannelId: number | undefined
+  if (pin !== undefined && pin !== '') {
+    if (user.role < 10) throw new GatewayError(403, 'Only administrators may pin a channel', '')
+    pinnedChannelId = Number(pin)
+    if (!Number.isInteger(pinnedChannelId) || pinnedChannelId <= 0) throw new GatewayError(400, `"${pin}" is not a channel id`, 'invalid_request')
+    const channel = dependencies.caches.routing.byId.get(pinnedChannelId)
+    if (!channel) throw new GatewayError(400, `Channel ${pinnedChannelId} does not exist`, 'invalid_request')
+    if (channel.status !== 1) throw new GatewayError(403, `Channel ${pinnedChannelId} is disabled`, '')
+  }
+  return { token, user, group, pinnedChannelId, modelLimits: extras.limits }
+}

@@ -1,0 +1,212 @@
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import type { FlushBatch, NewLog, QuotaDataIncrement, QuotaDelta, Store } from '../db/store.ts'
+
+/** One finished request (or error, refund, test) as the writer takes it. */
+export interface UsageRecord {
+  log: NewLog
+  /** False when consume logging is off: the books still move, no row is written. */
+  keepRow?: boolean
+  /** Quota charged: lowers user and token quota, raises used quota (0 for error rows). */
+  spent: number
+  /** Whether this counts as a request for the user's request_count and the hourly aggregates. */
+  countRequest: boolean
+  tokensUsed: number
+}
+
+export interface UsageWriterOptions {
+  store: Store
+  intervalMs: number
+  /** Flush as soon as this many rows wait. */
+  maxRows: number
+  /** Rows kept in memory while the database is unreachable; older ones go to the journal file. */
+  maxBufferedRows?: number
+  journalPath: string
+  /** Called after each committed flush with its deltas, in the same tick (the quota ledger moves them). */
+  onCommitted?: (batch: FlushBatch) => void
+  log?: (line: string) => void
+}
+
+export interface UsageWriter {
+  record(record: UsageRecord): void
+  /** Flush now; resolves when this flush committed (or failed and was kept for retry). */
+  flush(): Promise<void>
+  /** Final flush at shutdown; whatever cannot be written goes to the journal. */
+  stop(): Promise<void>
+  /** Increments on every committed flush (caches use it to detect reads racing a flush). */
+  readonly epoch: number
+  stats(): { queuedRows: number; journaledRows: number; flushes: number; failures: number }
+}
+
+const HOUR = 3600
+
+function emptyBatch(): FlushBatch {
+  return { logs: [], users: [], tokens: [], channels: [], quotaData: [] }
+}
+
+/**
+ * Batched usage writer. Rows and their quota deltas are queued and flushed together in one transaction per
+ * interval (or per `maxRows`), so a busy gateway does one write per second instead of one per request. While the
+ * database is down nothing is dropped: rows stay queued (bounded) and the overflow is appended to a journal file,
+ * replayed once the database answers again, and at the next start.
+ */
+export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
+  const log = options.log ?? ((line: string) => console.warn(line))
+  const maxBufferedRows = options.maxBufferedRows ?? 100_000
+  let rows: NewLog[] = []
+  let users = new Map<number, QuotaDelta>()
+  let tokens = new Map<number, QuotaDelta>()
+  let channels = new Map<number, QuotaDelta>()
+  let quotaData = new Map<string, QuotaDataIncrement>()
+  let epoch = 0
+  let flushes = 0
+  let failures = 0
+  let journaledRows = 0
+  let running: Promise<void> | undefined
+  let retryDelayMs = options.intervalMs
+  let stopped = false
+
+  const addDelta = (map: Map<number, QuotaDelta>, id: number, spent: number, requests: number) => {
+    if (!id) return
+    const delta = map.get(id)
+    if (delta) {
+      delta.spent += spent
+      delta.requests = (delta.requests ?? 0) + requests
+    } else {
+      map.set(id, { id, spent, requests })
+    }
+  }
+
+  const mergeBatch = (batch: FlushBatch, front: boolean) => {
+    rows = front ? [...batch.logs, ...rows] : [...rows, ...batch.logs]
+    for (const delta of batch.users) addDelta(users, delta.id, delta.spent, delta.requests ?? 0)
+    for (const delta of batch.tokens) addDelta(tokens, delta.id, delta.spent, 0)
+    for (const delta of batch.channels) addDelta(channels, delta.id, delta.spent, 0)
+    for (const increment of batch.quotaData) addIncrement(increment)
+  }
+
+  const addIncrement = (increment: QuotaDataIncrement) => {
+    const key = `${increment.createdAt}|${increment.userId}|${increment.tokenId}|${increment.channelId}|${increment.modelName}|${increment.useGroup}`
+    const existing = quotaData.get(key)
+    if (existing) {
+      existing.count += increment.count
+      existing.quota += increment.quota
+      existing.tokenUsed += increment.tokenUsed
+    } else {
+      quotaData.set(key, { ...increment })
+    }
+  }
+
+  const takeBatch = (): FlushBatch => {
+    const batch = { logs: rows, users: [...users.values()], tokens: [...tokens.values()], channels: [...channels.values()], quotaData: [...quotaData.values()] }
+    rows = []
+    users = new Map()
+    tokens = new Map()
+    channels = new Map()
+    quotaData = new Map()
+    return batch
+  }
+
+  const spill = (batch: FlushBatch) => {
+    appendFileSync(options.journalPath, JSON.stringify(batch) + '\n')
+    journaledRows += batch.logs.length
+  }
+
+  /** Load journaled batches back into the queue (bounded: what does not fit stays in the journal). */
+  const replayJournal = () => {
+    if (!existsSync(options.journalPath)) return
+    const replaying = options.journalPath + '.replaying'
+    renameSync(options.journalPath, replaying)
+    const lines = readFileSync(replaying, 'utf8').split('\n').filter(Boolean)
+    rmSync(replaying)
+    journaledRows = 0
+    for (const line of lines) {
+      const batch = JSON.parse(line) as FlushBatch
+      if (rows.length + batch.logs.length > maxBufferedRows) spill(batch)
+      else mergeBatch(batch, false)
+    }
+  }
+
+  const runFlush = async () => {
+    const batch = takeBatch()
+    if (batch.logs.length + batch.users.length + batch.tokens.length + batch.channels.length + batch.quotaData.length === 0) return
+    try {
+      await options.store.flush(batch)
+      epoch++
+      flushes++
+      options.onCommitted?.(batch)
+      if (retryDelayMs !== options.intervalMs) log('[usage-writer] database reachable again; queued usage written')
+      retryDelayMs = options.intervalMs
+      if (journaledRows > 0 && rows.length < maxBufferedRows / 2) replayJournal()
+    } catch (error) {
+      failures++
+      mergeBatch(batch, true)
+      retryDelayMs = Math.min(retryDelayMs * 2, 10_000)
+      log(`[usage-writer] flush of ${batch.logs.length} rows failed (${(error as Error).message}); kept for retry in ${retryDelayMs} ms`)
+      if (rows.length > maxBufferedRows) {
+        const overflow = rows.splice(0, rows.length - maxBufferedRows)
+        spill({ ...emptyBatch(), logs: overflow })
+      }
+    }
+  }
+
+  const flush = () => {
+    running ??= runFlush().finally(() => { running = undefined })
+    return running
+  }
+
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const schedule = () => {
+    if (stopped) return
+    timer = setTimeout(async () => {
+      await flush()
+      schedule()
+    }, retryDelayMs)
+    timer.unref?.()
+  }
+
+  const replayAtStart = () => {
+    if (!existsSync(options.journalPath)) return
+    replayJournal()
+    log(`[usage-writer] replaying ${rows.length} usage rows journaled while the database was unreachable`)
+  }
+  replayAtStart()
+  schedule()
+
+  return {
+    record(record) {
+      if (record.keepRow !== false) rows.push(record.log)
+      const { userId = 0, tokenId = 0, channelId = 0 } = record.log
+      const requests = record.countRequest ? 1 : 0
+      if (record.spent !== 0 || requests) {
+        addDelta(users, userId, record.spent, requests)
+        addDelta(tokens, tokenId, record.spent, 0)
+        addDelta(channels, channelId, record.spent, 0)
+      }
+      if (record.countRequest) {
+        addIncrement({
+          userId, username: record.log.username ?? '', modelName: record.log.modelName ?? '', useGroup: record.log.group ?? '',
+          createdAt: record.log.createdAt - (record.log.createdAt % HOUR), tokenId, channelId,
+          tokenUsed: record.tokensUsed, count: 1, quota: record.spent,
+        })
+      }
+      if (rows.length >= options.maxRows && !running) void flush()
+      if (rows.length > maxBufferedRows) spill({ ...emptyBatch(), logs: rows.splice(0, rows.length - maxBufferedRows) })
+    },
+    flush,
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await running
+        await flush()
+        if (rows.length === 0 && users.size === 0 && tokens.size === 0 && quotaData.size === 0) return
+        await Bun.sleep(200)
+      }
+      const rest = takeBatch()
+      spill(rest)
+      log(`[usage-writer] database unreachable at shutdown: ${rest.logs.length} rows journaled to ${options.journalPath}, replayed at next start`)
+    },
+    get epoch() { return epoch },
+    stats: () => ({ queuedRows: rows.length, journaledRows, flushes, failures }),
+  }
+}
