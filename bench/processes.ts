@@ -49,6 +49,14 @@ async function pump(stream: ReadableStream<Uint8Array>, onText: (text: string) =
   }
 }
 
+/** The parent's environment with overrides; an override set to undefined removes the variable. */
+export function childEnvironment(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...process.env, ...overrides }
+  const environment: Record<string, string> = {}
+  for (const [name, value] of Object.entries(merged)) if (value !== undefined) environment[name] = value
+  return environment
+}
+
 function wrap(name: string, child: Subprocess<'ignore', 'pipe', 'pipe'>, url: string, port: number, tail: ReturnType<typeof createLogTail>): ChildServer {
   const server: ChildServer = {
     name,
@@ -76,7 +84,7 @@ function wrap(name: string, child: Subprocess<'ignore', 'pipe', 'pipe'>, url: st
  * on stdout when it is listening.
  */
 export async function spawnAnnouncingServer(name: string, command: string[], settings: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<ChildServer> {
-  const child = Bun.spawn(command, { env: { ...process.env, ...settings.env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const child = Bun.spawn(command, { env: childEnvironment(settings.env), stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   const tail = createLogTail()
   void pump(child.stderr, tail.push)
   let announced: ((address: { url: string; port: number }) => void) | undefined
@@ -120,7 +128,7 @@ export async function spawnAnnouncingServer(name: string, command: string[], set
  * status. Returns an Error (not thrown) when it exits or stays silent, so callers can skip that column.
  */
 export async function spawnHttpServer(name: string, command: string[], settings: { port: number; env?: Record<string, string | undefined>; cwd?: string; readyPath?: string; timeoutMs?: number }): Promise<ChildServer | Error> {
-  const child = Bun.spawn(command, { cwd: settings.cwd, env: { ...process.env, ...settings.env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const child = Bun.spawn(command, { cwd: settings.cwd, env: childEnvironment(settings.env), stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   const tail = createLogTail()
   void pump(child.stdout, tail.push)
   void pump(child.stderr, tail.push)
@@ -190,9 +198,9 @@ export function processTree(rootPid: number): number[] {
   return tree
 }
 
-/** RSS of a process and its descendants, in MiB. */
-export function treeRssMib(rootPid: number): number {
-  let total = 0
-  for (const pid of processTree(rootPid)) total += readRssKib(pid) ?? 0
-  return total / 1024
+/** RSS of a process and its descendants, in MB (10^6 bytes, the unit the targets are stated in). */
+export function treeRssMegabytes(rootPid: number): number {
+  let totalKib = 0
+  for (const pid of processTree(rootPid)) totalKib += readRssKib(pid) ?? 0
+  return (totalKib * 1024) / 1e6
 }
