@@ -1,4 +1,5 @@
 import { anthropicAdaptor } from './anthropic/anthropic-adaptor.ts'
+import { cohereAdaptor } from './cohere/cohere-adaptor.ts'
 import { geminiAdaptor } from './gemini/gemini-adaptor.ts'
 import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
 import { geminiInbound } from './inbound/gemini/gemini-inbound.ts'
@@ -21,7 +22,7 @@ export type * from './types.ts'
  */
 
 const adaptors = new Map<string, ProviderAdaptor>()
-for (const adaptor of [openAiAdaptor, azureAdaptor, openAiResponsesAdaptor, azureResponsesAdaptor, anthropicAdaptor, geminiAdaptor]) {
+for (const adaptor of [openAiAdaptor, azureAdaptor, openAiResponsesAdaptor, azureResponsesAdaptor, anthropicAdaptor, geminiAdaptor, cohereAdaptor]) {
   adaptors.set(adaptor.id, adaptor)
 }
 for (const vendor of openAiCompatibleVendors) adaptors.set(vendor.id, createOpenAiCompatibleAdaptor(vendor))
@@ -32,6 +33,7 @@ const adaptorIdByChannelType = new Map<number, string>([
   [3, 'azure'],
   [14, 'anthropic'],
   [24, 'gemini'],
+  [34, 'cohere'],
 ])
 for (const vendor of openAiCompatibleVendors) for (const type of vendor.channelTypes) adaptorIdByChannelType.set(type, vendor.id)
 

@@ -27,6 +27,8 @@ const recordings: Recording[] = [
   { provider: 'gemini', path: 'google/gemma-4-output-usage.chunks.txt', framing: {} },
   { provider: 'gemini', path: 'google/google-stream-tool-call-arguments.chunks.txt', framing: {} },
   { provider: 'openai-responses', path: 'openai-responses/azure-tool-call.1.chunks.txt', framing: { eventLines: true } },
+  { provider: 'cohere', path: 'cohere/cohere-tool-call.chunks.txt', framing: {} },
+  { provider: 'cohere', path: 'cohere/cohere-text.chunks.txt', framing: {} },
 ]
 
 const parserForInbound: Record<string, () => StreamParser> = {

@@ -17,8 +17,8 @@
  * When inbound format === adaptor.format, steps 1/2/4 are identity and the body passes through natively.
  */
 
-/** Wire formats Tollgate understands, inbound and outbound. */
-export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings'
+/** Wire formats Tollgate understands, inbound and outbound ('cohere' and 'bedrock-converse' are outbound only). */
+export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse'
 
 /** The one usage record. All counts are tokens; absent details are 0. */
 export interface Usage {
