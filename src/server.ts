@@ -17,6 +17,9 @@ import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
 import { estimatingCounter, type TokenCounter } from './relay/token-counter.ts'
 
+/** How long a shutdown waits for in-flight requests before closing their connections. */
+const SHUTDOWN_GRACE_MS = 30_000
+
 export interface RunningServer {
   app: App
   url: string
@@ -114,7 +117,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     app, url, port: server.port!, store, caches, database, writer, ledger,
     stop() {
       stopping ??= (async () => {
-        await server.stop(false)
+        // Stop accepting, let in-flight requests (streams included) finish, then drop idle keep-alive
+        // connections, which would otherwise hold the process open (the idle timeout is off for slow models).
+        void server.stop(false)
+        const deadline = Date.now() + SHUTDOWN_GRACE_MS
+        while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
+        await server.stop(true)
         if (retention) clearInterval(retention)
         health.stop()
         caches!.stop()

@@ -42,6 +42,20 @@ describe.skipIf(Boolean(skipReason))('two nodes on one Postgres and one Redis', 
     console.log(`[tests] disable propagated to the second node in ${Date.now() - started} ms`)
   })
 
+  test('the other node\'s relay refuses a key disabled through this one within one second', async () => {
+    const root = await first.signIn()
+    const id = (await root.call('POST', '/api/token/', { name: 'relay-shared', unlimited_quota: true })).body.data.id
+    const key = (await root.call('POST', `/api/token/${id}/key`)).body.data.key
+    const models = () => fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer sk-${key}` } }).then((response) => response.status)
+    let status = 0
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt++) status = await models()
+    expect(status).toBe(200)
+    await root.call('PUT', '/api/token/?status_only=true', { id, status: 2 })
+    const deadline = Date.now() + 1000
+    while (Date.now() < deadline && status !== 401) status = await models()
+    expect(status).toBe(401)
+  })
+
   test('a session cookie from one node is valid on the other (shared secrets)', async () => {
     const root = await first.signIn()
     const cookieRoot = await second.signIn()
