@@ -1,4 +1,6 @@
 import { anthropicAdaptor } from './anthropic/anthropic-adaptor.ts'
+import { createEventStreamDecoder } from './bedrock/aws-eventstream.ts'
+import { bedrockAdaptor } from './bedrock/bedrock-adaptor.ts'
 import { cohereAdaptor } from './cohere/cohere-adaptor.ts'
 import { geminiAdaptor } from './gemini/gemini-adaptor.ts'
 import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
@@ -9,11 +11,13 @@ import { azureAdaptor } from './openai/azure.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleAdaptor, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
+import { createSseDecoder } from './sse.ts'
 import { createConvertingStream, createPassThroughStream } from './stream-conversion.ts'
-import type { InboundFormat, ProviderAdaptor, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
+import type { InboundFormat, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
 
 export { ConversionError, UpstreamStreamError } from './errors.ts'
 export { createSseDecoder, encodeSse, SseDecodeError } from './sse.ts'
+export { EventStreamDecodeError } from './bedrock/aws-eventstream.ts'
 export type * from './types.ts'
 
 /**
@@ -22,7 +26,7 @@ export type * from './types.ts'
  */
 
 const adaptors = new Map<string, ProviderAdaptor>()
-for (const adaptor of [openAiAdaptor, azureAdaptor, openAiResponsesAdaptor, azureResponsesAdaptor, anthropicAdaptor, geminiAdaptor, cohereAdaptor]) {
+for (const adaptor of [openAiAdaptor, azureAdaptor, openAiResponsesAdaptor, azureResponsesAdaptor, anthropicAdaptor, geminiAdaptor, cohereAdaptor, bedrockAdaptor]) {
   adaptors.set(adaptor.id, adaptor)
 }
 for (const vendor of openAiCompatibleVendors) adaptors.set(vendor.id, createOpenAiCompatibleAdaptor(vendor))
@@ -33,6 +37,7 @@ const adaptorIdByChannelType = new Map<number, string>([
   [3, 'azure'],
   [14, 'anthropic'],
   [24, 'gemini'],
+  [33, 'bedrock'],
   [34, 'cohere'],
 ])
 for (const vendor of openAiCompatibleVendors) for (const type of vendor.channelTypes) adaptorIdByChannelType.set(type, vendor.id)
@@ -116,4 +121,12 @@ export function createStreamConversion(spec: StreamConversionSpec): StreamConver
     return createPassThroughStream(adaptor.format, spec, inboundFormats.get(spec.inbound) ?? openAiChatInbound)
   }
   return createConvertingStream(adaptor, getInbound(spec.inbound), spec)
+}
+
+/**
+ * Bytes → events decoder for an upstream's stream: SSE for everyone except Bedrock (AWS eventstream). Both throw
+ * a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
+ */
+export function createUpstreamDecoder(providerId: string): { push(chunk: Uint8Array): SseEvent[]; flush(): SseEvent[] } {
+  return getAdaptor(providerId).streamFraming === 'aws-eventstream' ? createEventStreamDecoder() : createSseDecoder()
 }

@@ -102,6 +102,11 @@ export interface ProviderAdaptor {
   id: string
   /** Native wire format of this provider's chat endpoint. */
   format: WireFormat
+  /**
+   * How the upstream frames its stream: SSE (default) or AWS eventstream (Bedrock). `createUpstreamDecoder(id)` in
+   * index.ts gives the matching bytes → SseEvent decoder.
+   */
+  streamFraming?: 'sse' | 'aws-eventstream'
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
   buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest
   fromUpstream(body: Record<string, unknown>, target: UpstreamTarget): { response: ChatResponse; usage: Usage | null }
