@@ -1,4 +1,5 @@
-import { createEffect, createSignal, For, lazy, Match, onMount, Show, Suspense, Switch, type Component, type JSX } from 'solid-js'
+import { createEffect, createSignal, ErrorBoundary, For, lazy, Match, onMount, Show, Suspense, Switch, type Component, type JSX } from 'solid-js'
+import { Icon, type IconName } from './components/icons.tsx'
 import { Toasts, notify } from './components/toasts.tsx'
 import { Spinner } from './components/ui.tsx'
 import { onUnauthorized } from './lib/api.ts'
@@ -61,19 +62,19 @@ function findRoute(path: string): { route: Route; params: Record<string, string>
 interface NavItem {
   href: string
   label: MessageKey
-  icon: string
+  icon: IconName
   visible: () => boolean
 }
 
 const navItems: NavItem[] = [
-  { href: '/', label: 'nav.dashboard', icon: '◔', visible: () => true },
-  { href: '/channels', label: 'nav.channels', icon: '⇄', visible: isAdmin },
-  { href: '/tokens', label: 'nav.tokens', icon: '⚿', visible: () => true },
-  { href: '/users', label: 'nav.users', icon: '☺', visible: isAdmin },
-  { href: '/logs', label: 'nav.logs', icon: '≡', visible: () => true },
-  { href: '/playground', label: 'nav.playground', icon: '▷', visible: () => true },
-  { href: '/pricing', label: 'nav.pricing', icon: '¤', visible: () => true },
-  { href: '/settings', label: 'nav.settings', icon: '⚙', visible: isRoot },
+  { href: '/', label: 'nav.dashboard', icon: 'dashboard', visible: () => true },
+  { href: '/channels', label: 'nav.channels', icon: 'channels', visible: isAdmin },
+  { href: '/tokens', label: 'nav.tokens', icon: 'key', visible: () => true },
+  { href: '/users', label: 'nav.users', icon: 'users', visible: isAdmin },
+  { href: '/logs', label: 'nav.logs', icon: 'logs', visible: () => true },
+  { href: '/playground', label: 'nav.playground', icon: 'playground', visible: () => true },
+  { href: '/pricing', label: 'nav.pricing', icon: 'pricing', visible: () => true },
+  { href: '/settings', label: 'nav.settings', icon: 'settings', visible: isRoot },
 ]
 
 function currentLocation(): string {
@@ -100,7 +101,7 @@ function AppearanceControls(): JSX.Element {
         aria-label={theme() === 'dark' ? t('app.theme_light') : t('app.theme_dark')}
         onClick={() => setTheme(theme() === 'dark' ? 'light' : 'dark')}
       >
-        {theme() === 'dark' ? '☀' : '☾'}
+        <Icon name={theme() === 'dark' ? 'sun' : 'moon'} />
       </button>
     </div>
   )
@@ -111,7 +112,7 @@ function Shell(props: { children: JSX.Element }): JSX.Element {
   return (
     <div class="shell" classList={{ 'menu-open': menuOpen() }}>
       <header class="topbar">
-        <button type="button" class="icon-button menu-button" aria-label={t('app.menu')} aria-expanded={menuOpen()} onClick={() => setMenuOpen(!menuOpen())}>☰</button>
+        <button type="button" class="icon-button menu-button" aria-label={t('app.menu')} aria-expanded={menuOpen()} onClick={() => setMenuOpen(!menuOpen())}><Icon name="menu" size={20} /></button>
         <Link href="/" class="brand">{systemName()}</Link>
         <div class="topbar-spacer" />
         <AppearanceControls />
@@ -134,7 +135,7 @@ function Shell(props: { children: JSX.Element }): JSX.Element {
         <For each={navItems.filter((item) => item.visible())}>
           {(item) => (
             <Link href={item.href} class="nav-link" onClick={() => setMenuOpen(false)}>
-              <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+              <span class="nav-icon"><Icon name={item.icon} /></span>
               <span>{t(item.label)}</span>
             </Link>
           )}
@@ -223,7 +224,7 @@ export function App(): JSX.Element {
                 <Show when={match()} keyed>
                   {(current) => {
                     const Page = current.route.component
-                    return <Page params={current.params} />
+                    return <PageBoundary><Page params={current.params} /></PageBoundary>
                   }}
                 </Show>
               </Suspense>
@@ -256,5 +257,21 @@ function Forbidden(): JSX.Element {
     <section class="page">
       <h1>{t('app.forbidden')}</h1>
     </section>
+  )
+}
+
+/** A page that breaks shows what broke and a way out, instead of a blank console. */
+function PageBoundary(props: { children: JSX.Element }): JSX.Element {
+  return (
+    <ErrorBoundary
+      fallback={(error: unknown, reset) => (
+        <section class="page">
+          <div class="banner banner-error" role="alert">{error instanceof Error ? error.message : String(error)}</div>
+          <p><button type="button" class="button" onClick={reset}>{t('common.retry')}</button></p>
+        </section>
+      )}
+    >
+      {props.children}
+    </ErrorBoundary>
   )
 }

@@ -51,7 +51,8 @@ export function LineChart(props: {
           stroke: text,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid },
-          size: 64,
+          // Wide enough for the longest label ($0.000016 needs more room than 40).
+          size: (_chart, values) => Math.max(40, ...(values ?? []).map((label) => String(label).length * 7 + 18)),
           values: (_chart, splits) => splits.map((value) => format(value)),
         },
       ],

@@ -50,7 +50,9 @@ export function formatCompact(value: number): string {
   if (magnitude >= 1e9) return `${(value / 1e9).toFixed(2)}B`
   if (magnitude >= 1e6) return `${(value / 1e6).toFixed(2)}M`
   if (magnitude >= 1e4) return `${(value / 1e3).toFixed(1)}K`
-  return Number.isInteger(value) ? String(value) : value.toFixed(2)
+  if (Number.isInteger(value)) return String(value)
+  // Small fractions (RPM 0.005) keep their significant digits instead of rounding to 0.01.
+  return magnitude >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(2)))
 }
 
 /** Milliseconds (or seconds with unit 's') → `850 ms` / `2.31 s`. */

@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createMemo, createResource, createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import { JsonEditor } from '../components/json-editor.tsx'
 import { notify } from '../components/toasts.tsx'
@@ -269,8 +270,8 @@ export function ChannelFormPage(props: { params: Record<string, string> }): JSX.
   }
 
   const toggleGroup = (name: string) => {
-    const current = groupList()
-    draft.set('group', current.includes(name) ? current.filter((item) => item !== name).join(',') : [...current, name].join(','))
+    const selected = groupList()
+    draft.set('group', selected.includes(name) ? selected.filter((item) => item !== name).join(',') : [...selected, name].join(','))
   }
 
   const fieldError = (name: FieldName) => errors()[name]
@@ -397,7 +398,7 @@ export function ChannelFormPage(props: { params: Record<string, string> }): JSX.
             <label for="channel-group">{t('channels.group')}</label>
             <input id="channel-group" value={form.group} onInput={(event) => draft.set('group', event.currentTarget.value)} />
             <div class="chips">
-              <For each={(groups() ?? []).filter((name) => name)}>
+              <For each={(current(groups) ?? []).filter((name) => name)}>
                 {(name) => (
                   <button type="button" class="chip" classList={{ selected: groupList().includes(name) }} onClick={() => toggleGroup(name)}>{name}</button>
                 )}
@@ -407,7 +408,7 @@ export function ChannelFormPage(props: { params: Record<string, string> }): JSX.
               <div class="field-error">{fieldError('group')}</div>
             </Show>
           </div>
-          <Field label={t('channels.priority')} for="channel-priority" error={fieldError('priority')} hint={t('channels.priority_hint')}>
+          <Field label={t('channels.priority_field')} for="channel-priority" error={fieldError('priority')} hint={t('channels.priority_hint')}>
             <input id="channel-priority" inputmode="numeric" value={form.priority} onInput={(event) => draft.set('priority', event.currentTarget.value)} />
           </Field>
           <Field label={t('channels.weight')} for="channel-weight" error={fieldError('weight')} hint={t('channels.weight_hint')}>

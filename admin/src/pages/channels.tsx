@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js'
 import { notify } from '../components/toasts.tsx'
 import { ActionButton, Badge, EmptyRow, Modal, Pager, QuotaText } from '../components/ui.tsx'
@@ -112,8 +113,8 @@ export function ChannelsPage(): JSX.Element {
   const sortMark = (field: SortField) => (sortBy() === field ? (sortOrder() === 'asc' ? ' ▲' : ' ▼') : '')
 
   const replaceChannel = (next: Channel) => {
-    const current = channels()
-    if (current) mutate({ ...current, items: current.items.map((item) => (item.id === next.id ? next : item)) })
+    const page = current(channels)
+    if (page) mutate({ ...page, items: page.items.map((item) => (item.id === next.id ? next : item)) })
   }
 
   const runTest = async (channel: Channel) => {
@@ -169,7 +170,7 @@ export function ChannelsPage(): JSX.Element {
     }
   }
 
-  const typeCounts = () => channels()?.type_counts ?? {}
+  const typeCounts = () => current(channels)?.type_counts ?? {}
 
   const applyFilters = (event: SubmitEvent) => {
     event.preventDefault()
@@ -224,7 +225,7 @@ export function ChannelsPage(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            <For each={channels()?.items} fallback={<EmptyRow columns={10} loading={channels.loading} error={channels.error ? errorMessage(channels.error) : null} />}>
+            <For each={current(channels)?.items} fallback={<EmptyRow columns={10} loading={channels.loading} error={channels.error ? errorMessage(channels.error) : null} />}>
               {(channel) => (
                 <tr>
                   <td data-label="ID">{channel.id}</td>
@@ -253,7 +254,7 @@ export function ChannelsPage(): JSX.Element {
                   </td>
                   <td data-label={t('channels.balance')}>
                     <Show when={channelType(channel.type).hasBalance && !channel.channel_info?.is_multi_key} fallback={<span class="muted">—</span>}>
-                      <button type="button" class="link-button" title={channel.balance_updated_time ? formatTimestamp(channel.balance_updated_time) : t('channels.balance_refresh')} onClick={() => void updateBalance(channel)}>
+                      <button type="button" class="link-button nowrap-button" title={channel.balance_updated_time ? formatTimestamp(channel.balance_updated_time) : t('channels.balance_refresh')} onClick={() => void updateBalance(channel)}>
                         ${(channel.balance ?? 0).toFixed(2)} ↻
                       </button>
                     </Show>
@@ -273,7 +274,7 @@ export function ChannelsPage(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Pager page={page()} pageSize={pageSize()} total={channels()?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
+      <Pager page={page()} pageSize={pageSize()} total={current(channels)?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
       <Show when={multiKeyChannel()}>
         <MultiKeyModal channel={multiKeyChannel()!} onClose={() => setMultiKeyChannel(null)} />
       </Show>

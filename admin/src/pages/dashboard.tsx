@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createMemo, createResource, createSignal, For, Show, type JSX } from 'solid-js'
 import { LineChart, palette } from '../components/line-chart.tsx'
 import { ErrorBanner, QuotaText, Spinner } from '../components/ui.tsx'
@@ -68,15 +69,15 @@ export function DashboardPage(): JSX.Element {
 
   const labelFor = (key: string) => {
     if (groupBy() === 'channel') {
-      const name = channelNames()?.get(key)
+      const name = current(channelNames)?.get(key)
       return key === '(unknown)' ? t('dashboard.unknown') : name ? `#${key} ${name}` : `#${key}`
     }
     return key === '(unknown)' ? t('dashboard.unknown') : key
   }
 
-  const totals = createMemo(() => computeTotals(rows() ?? []))
-  const series = createMemo(() => computeSeries(rows() ?? [], { ...timeWindow(), groupBy: groupBy(), otherLabel: t('dashboard.other') }))
-  const breakdown = createMemo(() => computeBreakdown(rows() ?? [], groupBy()))
+  const totals = createMemo(() => computeTotals(current(rows) ?? []))
+  const series = createMemo(() => computeSeries(current(rows) ?? [], { ...timeWindow(), groupBy: groupBy(), otherLabel: t('dashboard.other') }))
+  const breakdown = createMemo(() => computeBreakdown(current(rows) ?? [], groupBy()))
   const minutes = () => Math.max(1, (Math.min(timeWindow().end, Date.now() / 1000) - timeWindow().start) / 60)
 
   const chartSeries = (metric: Metric) => series().groups.map((group) => ({ label: labelFor(group.key), values: group.values[metric] }))
@@ -160,7 +161,7 @@ export function DashboardPage(): JSX.Element {
         <div class="card stat" data-testid="stat-rpm">
           <div class="stat-label">{t('dashboard.rpm_average')}</div>
           <div class="stat-value">{(totals().count / minutes()).toFixed(2)}</div>
-          <div class="stat-foot muted">{t('dashboard.rpm_now')}: {live()?.rpm ?? 0} · TPM {formatCount(live()?.tpm ?? 0)}</div>
+          <div class="stat-foot muted">{t('dashboard.rpm_now')}: {current(live)?.rpm ?? 0} · TPM {formatCount(current(live)?.tpm ?? 0)}</div>
         </div>
         <Show when={user()}>
           <div class="card stat">
@@ -170,8 +171,8 @@ export function DashboardPage(): JSX.Element {
           </div>
         </Show>
       </div>
-      <Show when={!rows.loading || rows()} fallback={<div class="page-loading"><Spinner /></div>}>
-        <Show when={(rows() ?? []).length > 0} fallback={<div class="card empty-state">{t('dashboard.no_usage')}</div>}>
+      <Show when={!rows.loading || current(rows)} fallback={<div class="page-loading"><Spinner /></div>}>
+        <Show when={(current(rows) ?? []).length > 0} fallback={<div class="card empty-state">{t('dashboard.no_usage')}</div>}>
           <div class="charts">
             <LineChart title={t('dashboard.chart_quota')} timestamps={series().timestamps} series={chartSeries('quota')} formatValue={quotaAxis} bars={series().bucketSeconds === 86400} testId="chart-quota" />
             <LineChart title={t('dashboard.chart_requests')} timestamps={series().timestamps} series={chartSeries('count')} bars={series().bucketSeconds === 86400} testId="chart-requests" />

@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js'
 import { Badge, EmptyRow, Modal, Pager, QuotaText } from '../components/ui.tsx'
 import { api, errorMessage, toPage, type Page } from '../lib/api.ts'
@@ -168,8 +169,8 @@ export function LogsPage(): JSX.Element {
   }
 
   const toggleColumn = (id: ColumnId) => {
-    const current = visibleColumns()
-    const next = current.includes(id) ? current.filter((item) => item !== id) : columns.map((column) => column.id).filter((item) => item === id || current.includes(item))
+    const shown = visibleColumns()
+    const next = shown.includes(id) ? shown.filter((item) => item !== id) : columns.map((column) => column.id).filter((item) => item === id || shown.includes(item))
     setVisibleColumns(next)
     writePreference(userId, 'logs.columns', next)
   }
@@ -229,15 +230,15 @@ export function LogsPage(): JSX.Element {
         <button type="submit" class="button primary">{t('common.search')}</button>
         <button type="button" class="button ghost" onClick={() => { setDraftFilters({ ...emptyFilters }); setFilters({ ...emptyFilters }); setPage(1) }}>{t('common.reset')}</button>
       </form>
-      <Show when={stat()}>
+      <Show when={current(stat)}>
         <div class="stat-strip" data-testid="log-stat">
-          <span>{t('logs.stat_quota')}: <QuotaText quota={stat()!.quota} /></span>
-          <span>RPM: <strong>{formatCount(stat()!.rpm)}</strong></span>
-          <span>TPM: <strong>{formatCount(stat()!.tpm)}</strong></span>
+          <span>{t('logs.stat_quota')}: <QuotaText quota={current(stat)!.quota} /></span>
+          <span>RPM: <strong>{formatCount(current(stat)!.rpm)}</strong></span>
+          <span>TPM: <strong>{formatCount(current(stat)!.tpm)}</strong></span>
         </div>
       </Show>
       <div class="table-wrap">
-        <table class="table" data-testid="logs-table">
+        <table class="table logs-table" data-testid="logs-table">
           <thead>
             <tr>
               <For each={shownColumns()}>{(column) => <th classList={{ number: column.numeric }}>{t(column.label)}</th>}</For>
@@ -245,7 +246,7 @@ export function LogsPage(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            <For each={logs()?.items} fallback={<EmptyRow columns={shownColumns().length + 1} loading={logs.loading} error={logs.error ? errorMessage(logs.error) : null} />}>
+            <For each={current(logs)?.items} fallback={<EmptyRow columns={shownColumns().length + 1} loading={logs.loading} error={logs.error ? errorMessage(logs.error) : null} />}>
               {(entry) => {
                 const other = parseOther(entry.other)
                 return (
@@ -259,7 +260,7 @@ export function LogsPage(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Pager page={page()} pageSize={pageSize()} total={logs()?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
+      <Pager page={page()} pageSize={pageSize()} total={current(logs)?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
       <Show when={detail()}>
         <LogDetail entry={detail()!} onClose={() => setDetail(null)} />
       </Show>
@@ -281,7 +282,7 @@ function LogDetail(props: { entry: LogEntry; onClose: () => void }): JSX.Element
     ['logs.completion_tokens', formatCount(props.entry.completion_tokens)],
     ['logs.quota', <><QuotaText quota={props.entry.quota} /> <span class="muted small">({formatCount(props.entry.quota)})</span></>],
     ['logs.latency', formatDuration(props.entry.use_time, 's')],
-    ['logs.first_token', other.frt ? formatDuration(other.frt) : ''],
+    ['logs.first_token_label', other.frt ? formatDuration(other.frt) : ''],
     ['logs.stream', props.entry.is_stream ? t('logs.stream_yes') : t('logs.stream_no')],
     ['logs.retry_chain', (other.admin_info?.use_channel ?? []).map((channel) => `#${channel}`).join(' → ')],
     ['logs.request_id', props.entry.request_id ?? ''],

@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createEffect, createResource, createSignal, For, on, onCleanup, Show, type JSX } from 'solid-js'
 import { notify } from '../components/toasts.tsx'
 import { ErrorBanner, Field, Spinner } from '../components/ui.tsx'
@@ -60,7 +61,7 @@ export function PlaygroundPage(): JSX.Element {
     } catch {
       // Fall back to the account's model list below.
     }
-    const token = tokens()?.find((item) => item.id === state.tokenId)
+    const token = current(tokens)?.find((item) => item.id === state.tokenId)
     if (token?.model_limits_enabled && token.model_limits) return token.model_limits.split(',').filter(Boolean)
     try {
       return (await api.get<string[]>('/api/user/models')) ?? []
@@ -70,11 +71,11 @@ export function PlaygroundPage(): JSX.Element {
   })
 
   createEffect(() => {
-    const list = tokens()
+    const list = current(tokens)
     if (list && list.length && (state.tokenId === null || !list.some((token) => token.id === state.tokenId))) draft.set('tokenId', list[0]!.id)
   })
   createEffect(() => {
-    const list = models()
+    const list = current(models)
     if (list && list.length && !list.includes(state.model)) draft.set('model', list[0]!)
   })
   createEffect(on(() => state.turns.length && state.turns[state.turns.length - 1]!.content, () => {
@@ -91,7 +92,7 @@ export function PlaygroundPage(): JSX.Element {
     if (temperature !== undefined && (!Number.isFinite(temperature) || temperature < 0 || temperature > 2)) return setError(t('playground.temperature_invalid'))
     const maxTokens = state.maxTokens.trim() === '' ? undefined : Number(state.maxTokens)
     if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens <= 0)) return setError(t('playground.max_tokens_invalid'))
-    const secret = key()
+    const secret = current(key)
     if (!secret) return setError(key.error ? errorMessage(key.error) : t('playground.key_loading'))
 
     const history = state.turns.filter((turn) => turn.role !== 'error').map((turn) => ({ role: turn.role, content: turn.content }))
@@ -167,16 +168,16 @@ export function PlaygroundPage(): JSX.Element {
         <aside class="card form playground-settings">
           <Field label={t('playground.token')} for="playground-token">
             <Show when={!tokens.loading} fallback={<Spinner />}>
-              <Show when={(tokens() ?? []).length > 0} fallback={<p class="muted small">{t('playground.no_tokens')} <Link href="/tokens/new">{t('tokens.create')}</Link></p>}>
+              <Show when={(current(tokens) ?? []).length > 0} fallback={<p class="muted small">{t('playground.no_tokens')} <Link href="/tokens/new">{t('tokens.create')}</Link></p>}>
                 <select id="playground-token" value={state.tokenId ?? ''} onChange={(event) => draft.set('tokenId', Number(event.currentTarget.value))}>
-                  <For each={tokens()}>{(token) => <option value={token.id}>{token.name}</option>}</For>
+                  <For each={current(tokens)}>{(token) => <option value={token.id}>{token.name}</option>}</For>
                 </select>
               </Show>
             </Show>
           </Field>
           <Field label={t('playground.model')} for="playground-model">
             <select id="playground-model" value={state.model} onChange={(event) => draft.set('model', event.currentTarget.value)} disabled={models.loading}>
-              <For each={models() ?? []}>{(name) => <option value={name}>{name}</option>}</For>
+              <For each={current(models) ?? []}>{(name) => <option value={name}>{name}</option>}</For>
             </select>
           </Field>
           <label class="check">

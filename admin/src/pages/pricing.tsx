@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createMemo, createResource, createSignal, For, Show, type JSX } from 'solid-js'
 import { Badge, ErrorBanner, Spinner } from '../components/ui.tsx'
 import { errorMessage, requestEnvelope } from '../lib/api.ts'
@@ -19,11 +20,11 @@ export function PricingPage(): JSX.Element {
     const envelope = await requestEnvelope<PricingItem[]>('GET', '/api/pricing')
     return { items: envelope.data ?? [], groupRatio: (envelope.group_ratio as Record<string, number> | undefined) ?? {} }
   })
-  const groups = () => Object.keys(pricing()?.groupRatio ?? {}).sort()
+  const groups = () => Object.keys(current(pricing)?.groupRatio ?? {}).sort()
   const selectedGroup = () => group() || (groups().includes('default') ? 'default' : groups()[0] ?? '')
-  const ratio = () => pricing()?.groupRatio[selectedGroup()] ?? 1
+  const ratio = () => current(pricing)?.groupRatio[selectedGroup()] ?? 1
   const rows = createMemo(() =>
-    (pricing()?.items ?? [])
+    (current(pricing)?.items ?? [])
       .filter((item) => item.model_name.toLowerCase().includes(filter().toLowerCase()))
       .filter((item) => !selectedGroup() || !item.enable_groups?.length || item.enable_groups.includes(selectedGroup()))
       .sort((left, right) => left.model_name.localeCompare(right.model_name)),
@@ -41,7 +42,7 @@ export function PricingPage(): JSX.Element {
           <label class="inline-label">
             <span>{t('pricing.group')}</span>
             <select value={selectedGroup()} onChange={(event) => setGroup(event.currentTarget.value)}>
-              <For each={groups()}>{(name) => <option value={name}>{name} (×{pricing()!.groupRatio[name]})</option>}</For>
+              <For each={groups()}>{(name) => <option value={name}>{name} (×{current(pricing)!.groupRatio[name]})</option>}</For>
             </select>
           </label>
         </Show>

@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createMemo, createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js'
 import { JsonEditor } from '../components/json-editor.tsx'
 import { notify } from '../components/toasts.tsx'
@@ -8,6 +9,7 @@ import { t, translateValidation, type MessageKey } from '../lib/i18n.ts'
 import { ratioToPricePerMillion, formatUsdPrice } from '../lib/quota.ts'
 import { loadStatus, quotaDisplay } from '../lib/session.ts'
 import type { Option } from '../lib/types.ts'
+import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../lib/pricing-rows.ts'
 import { validateNumberMap, validateStatusRanges, type ValidationError } from '../lib/validate.ts'
 
 type OptionKind = 'text' | 'textarea' | 'integer' | 'number' | 'boolean' | 'ranges' | 'number-map' | 'json' | 'select'
@@ -40,6 +42,9 @@ export const sections: Section[] = [
       { key: 'PreConsumedQuota', label: 'settings.pre_consumed_quota', kind: 'integer', hint: 'settings.quota_units_hint' },
       { key: 'DisplayTokenStatEnabled', label: 'settings.display_token_stat', kind: 'boolean' },
       { key: 'SelfUseModeEnabled', label: 'settings.self_use_mode', kind: 'boolean', hint: 'settings.self_use_mode_hint' },
+      { key: 'token_setting.max_user_tokens', label: 'settings.max_user_tokens', kind: 'integer' },
+      { key: 'PasswordLoginEnabled', label: 'settings.password_login', kind: 'boolean' },
+      { key: 'RegisterEnabled', label: 'settings.register', kind: 'boolean' },
     ],
   },
   {
@@ -53,6 +58,7 @@ export const sections: Section[] = [
       { key: 'AutomaticDisableStatusCodes', label: 'settings.disable_status_codes', kind: 'ranges', hint: 'settings.ranges_hint' },
       { key: 'AutomaticDisableKeywords', label: 'settings.disable_keywords', kind: 'textarea', hint: 'settings.keywords_hint' },
       { key: 'ChannelDisableThreshold', label: 'settings.disable_threshold', kind: 'number', hint: 'settings.disable_threshold_hint' },
+      { key: 'ChannelTestFrequency', label: 'settings.test_frequency', kind: 'integer', hint: 'settings.test_frequency_hint' },
     ],
   },
   {
@@ -84,7 +90,6 @@ export const sections: Section[] = [
   },
 ]
 
-const pricingKeys = ['ModelRatio', 'CompletionRatio', 'CacheRatio', 'ModelPrice'] as const
 
 export function validateOption(kind: OptionKind, value: string): ValidationError | null {
   switch (kind) {
@@ -128,7 +133,7 @@ export function SettingsPage(): JSX.Element {
     }
     try {
       await saveOptions(changes)
-      mutate({ ...(options() ?? {}), ...Object.fromEntries(changes) })
+      mutate({ ...(current(options) ?? {}), ...Object.fromEntries(changes) })
       notify('success', t('settings.saved_count', { count: changes.length }))
       // Currency and system name come back through /api/status.
       void loadStatus()
@@ -152,16 +157,16 @@ export function SettingsPage(): JSX.Element {
         </For>
         <button type="button" role="tab" class="tab" classList={{ selected: tab() === 'all' }} onClick={() => setTab('all')}>{t('settings.section_all')}</button>
       </div>
-      <Show when={options()} fallback={<Show when={options.error} fallback={<Spinner />}><ErrorBanner message={errorMessage(options.error)} /></Show>}>
+      <Show when={current(options)} fallback={<Show when={options.error} fallback={<Spinner />}><ErrorBanner message={errorMessage(options.error)} /></Show>}>
         <Switch>
           <Match when={tab() === 'pricing'}>
-            <PricingEditor options={options()!} commit={commit} />
+            <PricingEditor options={current(options)!} commit={commit} />
           </Match>
           <Match when={tab() === 'all'}>
-            <AllOptions options={options()!} commit={commit} />
+            <AllOptions options={current(options)!} commit={commit} />
           </Match>
           <Match when={sections.find((section) => section.id === tab())}>
-            {(section) => <SectionForm section={section()} options={options()!} commit={commit} />}
+            {(section) => <SectionForm section={section()} options={current(options)!} commit={commit} />}
           </Match>
         </Switch>
       </Show>
@@ -246,59 +251,6 @@ function SectionForm(props: { section: Section; options: Record<string, string>;
   )
 }
 
-interface PriceRow {
-  model: string
-  perCall: boolean
-  modelRatio: string
-  completionRatio: string
-  cacheRatio: string
-  price: string
-}
-
-function parseMap(text: string | undefined): Record<string, number> {
-  try {
-    const value = JSON.parse(text || '{}') as unknown
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, number>) : {}
-  } catch {
-    return {}
-  }
-}
-
-export function rowsFromOptions(options: Record<string, string>): PriceRow[] {
-  const [ratio, completion, cache, price] = pricingKeys.map((key) => parseMap(options[key]))
-  const models = [...new Set([...Object.keys(ratio!), ...Object.keys(price!), ...Object.keys(completion!), ...Object.keys(cache!)])].sort()
-  return models.map((model) => ({
-    model,
-    perCall: model in price!,
-    modelRatio: ratio![model] === undefined ? '' : String(ratio![model]),
-    completionRatio: completion![model] === undefined ? '' : String(completion![model]),
-    cacheRatio: cache![model] === undefined ? '' : String(cache![model]),
-    price: price![model] === undefined ? '' : String(price![model]),
-  }))
-}
-
-/** Rows → the four option maps. Blank cells are left out (the server's defaults apply). */
-export function optionsFromRows(rows: PriceRow[]): Record<(typeof pricingKeys)[number], string> {
-  const maps: Record<(typeof pricingKeys)[number], Record<string, number>> = { ModelRatio: {}, CompletionRatio: {}, CacheRatio: {}, ModelPrice: {} }
-  for (const row of rows) {
-    const model = row.model.trim()
-    if (!model) continue
-    if (row.perCall) {
-      if (row.price.trim() !== '') maps.ModelPrice[model] = Number(row.price)
-    } else {
-      if (row.modelRatio.trim() !== '') maps.ModelRatio[model] = Number(row.modelRatio)
-      if (row.completionRatio.trim() !== '') maps.CompletionRatio[model] = Number(row.completionRatio)
-      if (row.cacheRatio.trim() !== '') maps.CacheRatio[model] = Number(row.cacheRatio)
-    }
-  }
-  return {
-    ModelRatio: JSON.stringify(maps.ModelRatio, null, 2),
-    CompletionRatio: JSON.stringify(maps.CompletionRatio, null, 2),
-    CacheRatio: JSON.stringify(maps.CacheRatio, null, 2),
-    ModelPrice: JSON.stringify(maps.ModelPrice, null, 2),
-  }
-}
-
 function sameJson(left: string | undefined, right: string): boolean {
   try {
     return JSON.stringify(JSON.parse(left || '{}')) === JSON.stringify(JSON.parse(right))
@@ -315,7 +267,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
   const [error, setError] = createSignal<string | null>(null)
 
   const rowProblem = (row: PriceRow): string | null => {
-    const numbers = row.perCall ? [row.price] : [row.modelRatio, row.completionRatio, row.cacheRatio]
+    const numbers = [row.price, row.modelRatio, row.completionRatio, row.cacheRatio]
     for (const value of numbers) {
       if (value.trim() !== '' && (!Number.isFinite(Number(value)) || Number(value) < 0)) return t('error.number_invalid', { name: value })
     }
@@ -416,7 +368,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
             <tbody>
               <For each={visible()} fallback={<tr><td colSpan={9} class="muted">{t('common.no_data')}</td></tr>}>
                 {({ row, index }) => (
-                  <tr classList={{ invalid: !!rowProblem(row) || duplicates().has(row.model.trim()) }}>
+                  <tr data-model={row.model} classList={{ invalid: !!rowProblem(row) || duplicates().has(row.model.trim()) }}>
                     <td><input class="cell-input" value={row.model} aria-label={t('pricing.model')} onInput={(event) => update(index, 'model', event.currentTarget.value)} /></td>
                     <td>
                       <select class="cell-input" value={row.perCall ? 'call' : 'ratio'} aria-label={t('pricing.billing')} onChange={(event) => update(index, 'perCall', event.currentTarget.value === 'call')}>
@@ -428,7 +380,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
                     <td><input class="cell-input number" disabled={row.perCall} value={row.completionRatio} aria-label={t('settings.completion_ratio')} onInput={(event) => update(index, 'completionRatio', event.currentTarget.value)} /></td>
                     <td><input class="cell-input number" disabled={row.perCall} value={row.cacheRatio} aria-label={t('settings.cache_ratio')} onInput={(event) => update(index, 'cacheRatio', event.currentTarget.value)} /></td>
                     <td><input class="cell-input number" disabled={!row.perCall} value={row.price} aria-label={t('settings.price_per_call')} onInput={(event) => update(index, 'price', event.currentTarget.value)} /></td>
-                    <td class="number muted">{!row.perCall && Number.isFinite(Number(row.modelRatio)) && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio), quotaDisplay()) : row.perCall && row.price ? formatUsdPrice(Number(row.price), quotaDisplay()) : ''}</td>
+                    <td class="number muted">{!row.perCall && Number.isFinite(Number(row.modelRatio)) && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio), quotaDisplay()) : row.perCall && row.price ? `${formatUsdPrice(Number(row.price), quotaDisplay())} ${t('settings.per_call_suffix')}` : ''}</td>
                     <td class="number muted">{!row.perCall && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio) * Number(row.completionRatio || 1), quotaDisplay()) : ''}</td>
                     <td><button type="button" class="icon-button" aria-label={t('common.delete')} onClick={() => draft.set('rows', (rows) => rows.filter((_, position) => position !== index))}>×</button></td>
                   </tr>

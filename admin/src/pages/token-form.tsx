@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createResource, createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import { notify } from '../components/toasts.tsx'
 import { ErrorBanner, Field, Spinner } from '../components/ui.tsx'
@@ -190,10 +191,10 @@ export function TokenFormPage(props: { params: Record<string, string> }): JSX.El
           <Field label={t('tokens.group')} for="token-group" hint={t('tokens.group_hint')}>
             <select id="token-group" value={form.group} onChange={(event) => draft.set('group', event.currentTarget.value)}>
               <option value="">{t('tokens.group_own')}</option>
-              <For each={Object.entries(groups() ?? {})}>
+              <For each={Object.entries(current(groups) ?? {})}>
                 {([name, info]) => <option value={name}>{name}{info?.desc ? ` — ${info.desc}` : ''}{info?.ratio !== undefined ? ` (×${info.ratio})` : ''}</option>}
               </For>
-              <Show when={form.group && !(form.group in (groups() ?? {}))}>
+              <Show when={form.group && !(form.group in (current(groups) ?? {}))}>
                 <option value={form.group}>{form.group}</option>
               </Show>
             </select>
@@ -214,9 +215,9 @@ export function TokenFormPage(props: { params: Record<string, string> }): JSX.El
             <Field label={t('tokens.model_limits')} for="token-models" error={errors().modelLimits} hint={t('tokens.model_limits_hint')} wide>
               <textarea id="token-models" rows={2} value={form.modelLimits} onInput={(event) => draft.set('modelLimits', event.currentTarget.value)} />
             </Field>
-            <Show when={(models() ?? []).length > 0}>
+            <Show when={(current(models) ?? []).length > 0}>
               <div class="chips">
-                <For each={(models() ?? []).filter((name) => !normaliseList(form.modelLimits).split(',').includes(name))}>
+                <For each={(current(models) ?? []).filter((name) => !normaliseList(form.modelLimits).split(',').includes(name))}>
                   {(name) => <button type="button" class="chip" onClick={() => addModel(name)}>+ {name}</button>}
                 </For>
               </div>

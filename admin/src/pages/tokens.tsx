@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js'
 import { notify } from '../components/toasts.tsx'
 import { ActionButton, Badge, copyText, EmptyRow, Modal, Pager, QuotaText } from '../components/ui.tsx'
@@ -112,7 +113,7 @@ export function TokensPage(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            <For each={tokens()?.items} fallback={<EmptyRow columns={8} loading={tokens.loading} error={tokens.error ? errorMessage(tokens.error) : null} />}>
+            <For each={current(tokens)?.items} fallback={<EmptyRow columns={8} loading={tokens.loading} error={tokens.error ? errorMessage(tokens.error) : null} />}>
               {(token) => (
                 <tr>
                   <td data-label={t('tokens.name')}><strong>{token.name}</strong></td>
@@ -144,7 +145,7 @@ export function TokensPage(): JSX.Element {
           <input class="code" readonly value={shownKey()!} onFocus={(event) => event.currentTarget.select()} data-testid="full-key" />
         </Modal>
       </Show>
-      <Pager page={page()} pageSize={pageSize()} total={tokens()?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
+      <Pager page={page()} pageSize={pageSize()} total={current(tokens)?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
     </section>
   )
 }

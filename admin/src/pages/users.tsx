@@ -1,3 +1,4 @@
+import { current } from '../lib/resource.ts'
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js'
 import { notify } from '../components/toasts.tsx'
 import { ActionButton, Badge, EmptyRow, ErrorBanner, Field, Modal, Pager, QuotaText } from '../components/ui.tsx'
@@ -99,7 +100,7 @@ export function UsersPage(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            <For each={users()?.items} fallback={<EmptyRow columns={9} loading={users.loading} error={users.error ? errorMessage(users.error) : null} />}>
+            <For each={current(users)?.items} fallback={<EmptyRow columns={9} loading={users.loading} error={users.error ? errorMessage(users.error) : null} />}>
               {(item) => (
                 <tr>
                   <td data-label="ID">{item.id}</td>
@@ -114,7 +115,7 @@ export function UsersPage(): JSX.Element {
                   <td data-label={t('users.used_quota')} class="number"><QuotaText quota={item.used_quota} /></td>
                   <td data-label={t('users.request_count')} class="number">{item.request_count ?? 0}</td>
                   <td class="actions">
-                    <button type="button" class="button small" onClick={() => navigate(`/users/${item.id}`)}>{t('common.edit')}</button>
+                    <button type="button" class="button small" onClick={() => navigate(item.id === userId ? '/account' : `/users/${item.id}`)}>{t('common.edit')}</button>
                     <Show when={canManage(item)}>
                       <button type="button" class="button small" onClick={() => setQuotaTarget(item)}>{t('users.adjust_quota')}</button>
                       <ActionButton class="button small" action={() => manage(item, item.status === 1 ? 'disable' : 'enable')}>{item.status === 1 ? t('common.disable') : t('common.enable')}</ActionButton>
@@ -133,7 +134,7 @@ export function UsersPage(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Pager page={page()} pageSize={pageSize()} total={users()?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
+      <Pager page={page()} pageSize={pageSize()} total={current(users)?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
       <Show when={quotaTarget()}>
         <QuotaModal target={quotaTarget()!} onClose={() => setQuotaTarget(null)} onDone={() => { setQuotaTarget(null); void refetch() }} />
       </Show>

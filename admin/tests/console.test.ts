@@ -1,0 +1,289 @@
+/**
+ * The console in a real browser against the real gateway and the mock upstream: what an operator
+ * does on day one, end to end. Screenshots land in admin/tests/screenshots/ for a human to look at.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import type { Browser, Page } from 'playwright-core'
+import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
+import { apiCall, ensureAdminBuilt, hasChromium, chromiumPath, launchBrowser, newPage, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
+
+const rootPassword = 'console-test-password'
+
+if (!hasChromium) console.warn(`[admin tests] skipped: no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`)
+
+async function signIn(page: Page, password = rootPassword): Promise<void> {
+  await page.fill('#sign-in-username', 'root')
+  await page.fill('#sign-in-password', password)
+  await page.click('form button[type=submit]')
+}
+
+/** Playwright's own waits are used throughout; this one re-reads a figure the server updates asynchronously. */
+async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await read()
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting; last value ${JSON.stringify(value)}`)
+    await Bun.sleep(250)
+    value = await read()
+  }
+  return value
+}
+
+describe.skipIf(!hasChromium)('admin console in Chromium', () => {
+  let mock: MockUpstream
+  let gateway: GatewayProcess
+  let browser: Browser
+  let page: Page
+  let cookie: string
+
+  beforeAll(async () => {
+    ensureAdminBuilt()
+    mock = await startMockUpstream({ port: 0, chunkCount: 4, responseBytes: 64 })
+    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword, LOG_FLUSH_INTERVAL_MS: '200' })
+    browser = await launchBrowser()
+    page = (await newPage(browser, gateway.url)).page
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await gateway?.stop()
+    await mock?.stop()
+  })
+
+  test('sign-in refuses a wrong password with the server\'s message, then lets root in', async () => {
+    await page.goto('/')
+    await page.waitForURL(/\/sign-in/)
+    await signIn(page, 'not-the-password')
+    await expect(page.locator('.banner-error').textContent()).resolves.toContain('Incorrect username or password')
+    await screenshot(page, '01-sign-in-refused')
+    await signIn(page)
+    await page.waitForSelector('[data-testid=stat-requests]')
+    expect(new URL(page.url()).pathname).toBe('/')
+    await expect(page.locator('[data-testid=stat-requests] .stat-value').getAttribute('data-value')).resolves.toBe('0')
+    cookie = await signInCookie(gateway.url, 'root', rootPassword)
+  }, 30_000)
+
+  test('a channel to the mock upstream: invalid JSON is caught before sending, models are fetched, the test answers', async () => {
+    await page.goto('/channels/new')
+    await page.selectOption('#channel-type', '1')
+    await page.fill('#channel-name', 'mock upstream')
+    await page.fill('#channel-base-url', mock.url)
+    await page.fill('#channel-key', 'sk-mock-key')
+    await page.fill('#channel-model-mapping', '{"gpt-4o-mini": ')
+    await expect(page.locator('.field.invalid .field-error').first().textContent()).resolves.toContain('Not valid JSON')
+    await page.click('form[data-testid=channel-form] button[type=submit]')
+    // Nothing was sent: the server has no channel yet.
+    expect((await apiCall<{ total: number }>(gateway.url, cookie, 'GET', '/api/channel/')).total).toBe(0)
+    await page.fill('#channel-status-code-mapping', '{"abc": "500"}')
+    await expect(page.locator('#channel-status-code-mapping ~ .field-error').textContent()).resolves.toContain('not an HTTP status code')
+    await screenshot(page, '02-channel-form-invalid')
+    await page.fill('#channel-model-mapping', '{"alias-mini": "gpt-4o-mini"}')
+    await page.fill('#channel-status-code-mapping', '')
+
+    await page.getByRole('button', { name: 'Fetch from upstream' }).click()
+    const picker = page.getByRole('dialog')
+    await picker.waitFor()
+    await picker.getByRole('button', { name: 'Select none' }).click()
+    await picker.getByLabel('gpt-4o-mini').check()
+    await picker.getByLabel('gpt-4o', { exact: true }).check()
+    await picker.getByRole('button', { name: 'Use 2 models' }).click()
+    await expect(page.inputValue('#channel-models')).resolves.toBe('gpt-4o,gpt-4o-mini')
+    await page.fill('#channel-models', 'gpt-4o,gpt-4o-mini,alias-mini')
+    await page.click('form[data-testid=channel-form] button[type=submit]')
+    await page.waitForURL(/\/channels$/)
+    const row = page.locator('[data-testid=channels-table] tbody tr', { hasText: 'mock upstream' })
+    await row.waitFor()
+    await row.getByRole('button', { name: 'Test' }).click()
+    await page.locator('.toast-success', { hasText: 'answered in' }).waitFor()
+    await expect(row.locator('.badge').nth(1).textContent()).resolves.toMatch(/\d+ ms|\d+\.\d+ s/)
+    await screenshot(page, '03-channels')
+    const channels = await apiCall<{ items: { model_mapping: string; base_url: string }[] }>(gateway.url, cookie, 'GET', '/api/channel/')
+    expect(channels.items[0]!.model_mapping).toBe('{"alias-mini": "gpt-4o-mini"}')
+    expect(channels.items[0]!.base_url).toBe(mock.url)
+  }, 30_000)
+
+  test('an API key, then a streamed chat in the playground through the real relay', async () => {
+    await page.goto('/tokens/new')
+    await page.fill('#token-name', 'playground key')
+    await page.fill('#token-ips', '10.0.0.0/33')
+    await page.click('form[data-testid=token-form] button[type=submit]')
+    await expect(page.locator('#token-ips ~ .field-error').textContent()).resolves.toContain('10.0.0.0/33')
+    await page.fill('#token-ips', '')
+    await page.click('form[data-testid=token-form] button[type=submit]')
+    await page.waitForURL(/\/tokens$/)
+    await page.locator('[data-testid=tokens-table] tbody tr', { hasText: 'playground key' }).waitFor()
+    await screenshot(page, '04-tokens')
+
+    await page.goto('/playground')
+    await page.waitForFunction(() => (document.querySelector('#playground-model') as HTMLSelectElement | null)?.options.length)
+    await page.selectOption('#playground-model', 'gpt-4o-mini')
+    await page.getByLabel('Message').fill('Say hello to the console test')
+    await page.getByRole('button', { name: 'Send' }).click()
+    const answer = page.locator('.turn-assistant')
+    await answer.locator('[data-testid=turn-meta]').waitFor()
+    expect((await answer.locator('.turn-text').textContent())!.trim().length).toBeGreaterThan(10)
+    await expect(answer.locator('[data-testid=turn-meta]').textContent()).resolves.toMatch(/prompt \+ \d+ completion tokens/)
+    expect(mock.lastRequest?.body).toMatchObject({ model: 'gpt-4o-mini', stream: true })
+    await screenshot(page, '05-playground')
+  }, 30_000)
+
+  test('the chat appears as a log row with a detail view, and on the dashboard', async () => {
+    await page.goto('/logs')
+    const row = page.locator('[data-testid=logs-table] tbody tr.log-row', { hasText: 'gpt-4o-mini' }).first()
+    await waitFor(async () => {
+      if (await row.count()) return true
+      await page.getByRole('button', { name: 'Refresh' }).click()
+      await Bun.sleep(200)
+      return (await row.count()) > 0
+    }, Boolean)
+    await expect(row.textContent()).resolves.toContain('playground key')
+    await row.click()
+    const detail = page.locator('[data-testid=log-detail]')
+    await detail.waitFor()
+    await expect(detail.textContent()).resolves.toContain('mock upstream')
+    await screenshot(page, '06-log-detail', false)
+    await page.keyboard.press('Escape')
+
+    await page.goto('/')
+    const requests = await waitFor(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click()
+      await Bun.sleep(300)
+      return Number(await page.locator('[data-testid=stat-requests] .stat-value').getAttribute('data-value'))
+    }, (value) => value >= 1)
+    expect(requests).toBeGreaterThanOrEqual(1)
+    await page.locator('[data-testid=chart-requests] canvas').waitFor()
+    const quota = Number(await page.locator('[data-testid=stat-quota] .quota').getAttribute('data-quota'))
+    expect(quota).toBeGreaterThan(0)
+    // Currency on screen, the raw quota on hover.
+    await expect(page.locator('[data-testid=stat-quota] .quota').getAttribute('title')).resolves.toContain(quota.toLocaleString('en-US'))
+    await screenshot(page, '07-dashboard')
+  }, 30_000)
+
+  test('the language switches to Chinese, stays after a reload, and switches back', async () => {
+    await page.goto('/logs')
+    await page.click('[data-testid=language-toggle]')
+    await page.getByRole('link', { name: '数据看板' }).waitFor()
+    await page.reload()
+    await page.getByRole('heading', { name: '日志' }).waitFor()
+    await screenshot(page, '08-logs-chinese')
+    await page.click('[data-testid=language-toggle]')
+    await page.getByRole('heading', { name: 'Logs' }).waitFor()
+  }, 30_000)
+
+  test('300 log rows page through with a changed page size that is remembered', async () => {
+    const tokens = await apiCall<{ items: { id: number }[] }>(gateway.url, cookie, 'GET', '/api/token/')
+    const { key } = await apiCall<{ key: string }>(gateway.url, cookie, 'POST', `/api/token/${tokens.items[0]!.id}/key`)
+    const send = () => fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer sk-${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'row' }] }),
+    }).then(async (response) => {
+      if (!response.ok) throw new Error(`relay answered ${response.status}: ${await response.text()}`)
+      await response.arrayBuffer()
+    })
+    for (let batch = 0; batch < 30; batch++) await Promise.all(Array.from({ length: 10 }, send))
+    const total = await waitFor(
+      async () => (await apiCall<{ total: number }>(gateway.url, cookie, 'GET', '/api/log/?type=2')).total,
+      (value) => value >= 301,
+    )
+
+    await page.goto('/logs')
+    await page.selectOption('[data-testid=logs-table] ~ .pager select, .pager select', '50')
+    const pages = Math.ceil(total / 50)
+    const position = page.locator('[data-testid=pager-position]')
+    await expect(position.textContent()).resolves.toBe(`Page 1 of ${pages}`)
+    await page.locator('[data-testid=logs-table] tbody tr.log-row').nth(49).waitFor()
+    expect(await page.locator('[data-testid=logs-table] tbody tr.log-row').count()).toBe(50)
+    for (let next = 2; next <= pages; next++) {
+      await page.getByRole('button', { name: 'Next page' }).click()
+      await page.locator('[data-testid=pager-position]', { hasText: `Page ${next} of ${pages}` }).waitFor()
+    }
+    await page.waitForFunction((expected) => document.querySelectorAll('[data-testid=logs-table] tbody tr.log-row').length === expected, total - 50 * (pages - 1))
+    await expect(page.getByRole('button', { name: 'Next page' }).isDisabled()).resolves.toBe(true)
+    await screenshot(page, '09-logs-last-page')
+
+    await page.reload()
+    await page.locator('[data-testid=logs-table] tbody tr.log-row').nth(49).waitFor()
+    await expect(page.locator('.pager select').inputValue()).resolves.toBe('50')
+    await expect(position.textContent()).resolves.toBe(`Page 1 of ${pages}`)
+  }, 60_000)
+
+  test('a 401 sends the user to sign-in and the typed form comes back afterwards', async () => {
+    await page.goto('/tokens/new')
+    await page.fill('#token-name', 'typed before expiry')
+    await page.uncheck('text=Unlimited')
+    await page.fill('#token-amount', '2.5')
+    await page.context().clearCookies()
+    await page.click('form[data-testid=token-form] button[type=submit]')
+    await page.waitForURL(/\/sign-in\?next=%2Ftokens%2Fnew/)
+    await screenshot(page, '10-session-expired', false)
+    await signIn(page)
+    await page.waitForURL(/\/tokens\/new$/)
+    await expect(page.inputValue('#token-name')).resolves.toBe('typed before expiry')
+    await expect(page.inputValue('#token-amount')).resolves.toBe('2.5')
+    await page.locator('.banner-info', { hasText: 'restored' }).waitFor()
+    await page.click('form[data-testid=token-form] button[type=submit]')
+    await page.waitForURL(/\/tokens$/)
+    cookie = await signInCookie(gateway.url, 'root', rootPassword)
+    const tokens = await apiCall<{ items: { name: string; remain_quota: number; unlimited_quota: boolean }[] }>(gateway.url, cookie, 'GET', '/api/token/')
+    expect(tokens.items.find((token) => token.name === 'typed before expiry')).toMatchObject({ remain_quota: 1_250_000, unlimited_quota: false })
+    // The draft is gone once the server accepted it.
+    await page.goto('/tokens/new')
+    await expect(page.inputValue('#token-name')).resolves.toBe('')
+  }, 30_000)
+
+  test('the server\'s refusal is shown in the form', async () => {
+    await page.goto('/users/new')
+    await page.fill('#user-username', 'root')
+    await page.fill('#user-password', 'another-password')
+    await page.click('form[data-testid=user-form] button[type=submit]')
+    await expect(page.locator('.banner-error').textContent()).resolves.toContain('already taken')
+    await page.fill('#user-username', 'alice')
+    await page.click('form[data-testid=user-form] button[type=submit]')
+    await page.waitForURL(/\/users$/)
+    await page.locator('[data-testid=users-table] tbody tr', { hasText: 'alice' }).waitFor()
+    await screenshot(page, '11-users')
+  }, 30_000)
+
+  test('settings: a bad value is refused before sending, a good one is saved', async () => {
+    await page.goto('/settings')
+    await page.getByRole('tab', { name: 'Retries and auto-disable' }).click()
+    await page.fill('#option-AutomaticDisableStatusCodes', '401,5xx')
+    await expect(page.locator('#option-AutomaticDisableStatusCodes ~ .field-error').textContent()).resolves.toContain('5xx')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.toast-error').waitFor()
+    await page.fill('#option-AutomaticDisableStatusCodes', '401,403')
+    await page.fill('#option-RetryTimes', '2')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.toast-success', { hasText: '2 settings saved' }).waitFor()
+    const options = await apiCall<{ key: string; value: string }[]>(gateway.url, cookie, 'GET', '/api/option/')
+    expect(options.find((option) => option.key === 'AutomaticDisableStatusCodes')?.value).toBe('401,403')
+    expect(options.find((option) => option.key === 'RetryTimes')?.value).toBe('2')
+
+    await page.getByRole('tab', { name: 'Model prices' }).click()
+    const row = page.locator('[data-testid=pricing-editor] tbody tr[data-model="gpt-4o-mini"]')
+    await row.getByLabel('Ratio').fill('0.1')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.toast-success').last().waitFor()
+    await waitFor(async () => JSON.parse((await apiCall<{ key: string; value: string }[]>(gateway.url, cookie, 'GET', '/api/option/')).find((option) => option.key === 'ModelRatio')!.value)['gpt-4o-mini'], (value) => value === 0.1)
+    await screenshot(page, '12-settings-pricing')
+  }, 30_000)
+
+  test('phone width, dark theme: the menu opens and nothing overflows sideways', async () => {
+    const { context, page: phone } = await newPage(browser, gateway.url, { width: 390, height: 844, colorScheme: 'dark' })
+    await context.addCookies([{ name: 'session', value: decodeURIComponent(cookie.split('=')[1]!), url: gateway.url }])
+    for (const [path, name] of [['/', '13-phone-dashboard'], ['/channels', '14-phone-channels'], ['/logs', '15-phone-logs'], ['/playground', '16-phone-playground']] as const) {
+      await phone.goto(path)
+      await phone.waitForLoadState('networkidle')
+      await phone.waitForTimeout(200)
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      expect(overflow, path).toBeLessThanOrEqual(0)
+      await screenshot(phone, name)
+    }
+    await phone.getByRole('button', { name: 'Menu' }).click()
+    await phone.getByRole('link', { name: 'API keys' }).click()
+    await phone.waitForURL(/\/tokens$/)
+    await screenshot(phone, '17-phone-tokens')
+    await context.close()
+  }, 30_000)
+})
