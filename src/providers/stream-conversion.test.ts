@@ -155,3 +155,34 @@ describe('upstream errors inside converted streams', () => {
     expect(conversion.flush()).toEqual([])
   })
 })
+
+describe('worker threads', () => {
+  test('a conversion rebuilt from its plain-data spec inside a Bun Worker produces the same events and usage as inline', async () => {
+    const conversionSpec = { ...spec('anthropic', 'openai-responses'), created: 1700000000 }
+    const events = decodeInPieces(frameAsSse(readFixtureChunks('anthropic/anthropic-clear-thinking.1.chunks.txt'), { eventLines: true }), 1 << 30)
+    const inline = createStreamConversion(conversionSpec)
+    const expected = [...events.flatMap((event) => inline.push(event)), ...inline.flush()]
+
+    const code = `
+      import { createStreamConversion } from ${JSON.stringify(new URL('./index.ts', import.meta.url).href)}
+      self.onmessage = (message) => {
+        const conversion = createStreamConversion(message.data.spec)
+        const out = []
+        for (const event of message.data.events) out.push(...conversion.push(event))
+        out.push(...conversion.flush())
+        postMessage({ out, usage: conversion.usage() })
+      }`
+    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'application/typescript' })))
+    try {
+      const result = await new Promise<{ out: SseEvent[]; usage: Usage | null }>((resolve, reject) => {
+        worker.onmessage = (message) => resolve(message.data)
+        worker.onerror = (error) => reject(error)
+        worker.postMessage({ spec: structuredClone(conversionSpec), events })
+      })
+      expect(result.out).toEqual(expected)
+      expect(result.usage).toEqual(inline.usage())
+    } finally {
+      worker.terminate()
+    }
+  })
+})

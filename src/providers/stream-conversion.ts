@@ -21,7 +21,7 @@ function clientErrorOf(error: UpstreamError): ClientError {
  */
 export function createConvertingStream(adaptor: ProviderAdaptor, inbound: InboundFormat, spec: StreamConversionSpec): StreamConversion {
   const parser = adaptor.createStreamParser({ ...spec.target, key: '' })
-  const writer = inbound.createStreamWriter({ model: spec.model, id: spec.id, includeUsage: spec.includeUsage })
+  const writer = inbound.createStreamWriter({ model: spec.model, id: spec.id, includeUsage: spec.includeUsage, created: spec.created })
   let upstreamError: UpstreamError | null = null
   let ended = false
 
@@ -178,7 +178,7 @@ export function createPassThroughStream(format: WireFormat, spec: StreamConversi
     fail(error: ClientError): SseEvent[] {
       if (ended) return []
       ended = true
-      return inbound.createStreamWriter({ model: spec.model, id: spec.id }).fail(error)
+      return inbound.createStreamWriter({ model: spec.model, id: spec.id, created: spec.created }).fail(error)
     },
   }
 }

@@ -174,6 +174,8 @@ export interface StreamConversionSpec {
   id: string
   /** OpenAI Chat clients: whether to send the usage-only chunk (see StreamWriterContext.includeUsage). Default true. */
   includeUsage?: boolean
+  /** Unix seconds shown as `created`/`created_at`; defaults to when the conversion is built. */
+  created?: number
 }
 
 /**
