@@ -61,7 +61,8 @@ export function createAnthropicStreamParser(): StreamParser {
         case 'content_block_start': {
           const block = isRecord(payload.content_block) ? payload.content_block : {}
           const blockIndex = Number(payload.index)
-          if (block.type === 'tool_use' || block.type === 'server_tool_use') {
+          // server_tool_use blocks (web search, code execution) run at Anthropic; they are not calls for the client.
+          if (block.type === 'tool_use') {
             const toolIndex = toolBlocks.size
             const initialInput = isRecord(block.input) && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : ''
             toolBlocks.set(blockIndex, { toolIndex, argumentsEmitted: initialInput.length > 0 })

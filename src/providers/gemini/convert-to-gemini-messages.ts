@@ -125,8 +125,9 @@ export function convertToGeminiRequest(request: ChatRequest, target: UpstreamTar
   if (Array.isArray(request.tools) && request.tools.length > 0) {
     native.tools = [{ functionDeclarations: request.tools.map(convertTool) }]
   }
+  // A function-calling mode without declarations is meaningless to Gemini, so it is only sent with tools.
   const toolConfig = convertToolChoice(request.tool_choice)
-  if (toolConfig !== undefined) native.toolConfig = toolConfig
+  if (toolConfig !== undefined && native.tools !== undefined) native.toolConfig = toolConfig
   return native
 }
 
