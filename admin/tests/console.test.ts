@@ -3,11 +3,17 @@
  * does on day one, end to end. Screenshots land in admin/tests/screenshots/ for a human to look at.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
-import { apiCall, ensureAdminBuilt, hasChromium, chromiumPath, launchBrowser, newPage, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
+import { apiCall, ensureAdminBuilt, hasChromium, chromiumPath, launchBrowser, newPage, repositoryRoot, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
 
 const rootPassword = 'console-test-password'
+
+/** The public price list needs GET /api/pricing (new-api §7), which the server may not serve yet. */
+const hasPricingRoute = readdirSync(join(repositoryRoot, 'src', 'api')).some((file) => /\.get\(\s*'\/pricing'/.test(readFileSync(join(repositoryRoot, 'src', 'api', file), 'utf8')))
+if (hasChromium && !hasPricingRoute) console.warn('[admin tests] public pricing page test skipped: the server has no GET /api/pricing route yet')
 
 if (!hasChromium) console.warn(`[admin tests] skipped: no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`)
 
@@ -269,6 +275,17 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await screenshot(page, '12-settings-pricing')
   }, 30_000)
 
+  test.skipIf(!hasPricingRoute)('the public pricing page works without signing in', async () => {
+    const { context, page: visitor } = await newPage(browser, gateway.url)
+    await visitor.goto('/pricing')
+    const row = visitor.locator('[data-testid=pricing-table] tbody tr', { hasText: 'gpt-4o-mini' })
+    await row.waitFor()
+    await expect(row.textContent()).resolves.toContain('$')
+    expect(new URL(visitor.url()).pathname).toBe('/pricing')
+    await screenshot(visitor, '18-public-pricing')
+    await context.close()
+  }, 30_000)
+
   test('phone width, dark theme: the menu opens and nothing overflows sideways', async () => {
     const { context, page: phone } = await newPage(browser, gateway.url, { width: 390, height: 844, colorScheme: 'dark' })
     await context.addCookies([{ name: 'session', value: decodeURIComponent(cookie.split('=')[1]!), url: gateway.url }])
@@ -285,5 +302,51 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await phone.waitForURL(/\/tokens$/)
     await screenshot(phone, '17-phone-tokens')
     await context.close()
+  }, 30_000)
+})
+
+describe.skipIf(!hasChromium)('first sign-in with a printed root password', () => {
+  let gateway: GatewayProcess
+  let browser: Browser
+
+  beforeAll(async () => {
+    ensureAdminBuilt()
+    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: undefined })
+    browser = await launchBrowser()
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await gateway?.stop()
+  })
+
+  test('root must choose a password before anything else, and the new one works', async () => {
+    const printed = /created user "root" with password: (\S+)/.exec(gateway.output())?.[1]
+    expect(printed, gateway.output()).toBeTruthy()
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/channels')
+    await page.waitForURL(/\/sign-in/)
+    await signIn(page, printed!)
+    await page.waitForURL(/\/change-password$/)
+    await page.locator('.banner-info', { hasText: 'generated password' }).waitFor()
+    // Other pages send the user back here until the password is changed.
+    await page.goto('/tokens')
+    await page.waitForURL(/\/change-password$/)
+    await page.fill('#original-password', printed!)
+    await page.fill('#new-password', 'short')
+    await page.fill('#confirm-password', 'short')
+    await page.click('form button[type=submit]')
+    await expect(page.locator('.banner-error').textContent()).resolves.toContain('Between 8 and 64')
+    await page.fill('#original-password', 'wrong-original-password')
+    await page.fill('#new-password', 'my-own-password')
+    await page.fill('#confirm-password', 'my-own-password')
+    await page.click('form button[type=submit]')
+    await expect(page.locator('.banner-error').textContent()).resolves.toContain('current password is incorrect')
+    await screenshot(page, '19-first-sign-in')
+    await page.fill('#original-password', printed!)
+    await page.click('form button[type=submit]')
+    await page.waitForURL((url) => url.pathname === '/')
+    await page.locator('[data-testid=stat-requests]').waitFor()
+    await signInCookie(gateway.url, 'root', 'my-own-password')
   }, 30_000)
 })

@@ -230,6 +230,7 @@ export function ChannelsPage(): JSX.Element {
                 <tr>
                   <td data-label="ID">{channel.id}</td>
                   <td data-label={t('channels.name')}>
+                    <div class="cell-stack">
                     <strong>{channel.name}</strong>
                     <Show when={channel.tag}><span class="tag">{channel.tag}</span></Show>
                     <Show when={channel.channel_info?.is_multi_key}>
@@ -239,6 +240,7 @@ export function ChannelsPage(): JSX.Element {
                     </Show>
                     <Show when={channel.remark}><div class="muted small">{channel.remark}</div></Show>
                     <div class="muted small models-preview" title={channel.models}>{channel.models}</div>
+                    </div>
                   </td>
                   <td data-label={t('channels.type')}>{channelType(channel.type).name}</td>
                   <td data-label={t('common.status')}>{channelStatusBadge(channel.status)}</td>

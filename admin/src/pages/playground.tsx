@@ -184,15 +184,18 @@ export function PlaygroundPage(): JSX.Element {
             <input type="checkbox" checked={state.stream} onChange={(event) => draft.set('stream', event.currentTarget.checked)} />
             {t('playground.stream')}
           </label>
-          <Field label={t('playground.temperature')} for="playground-temperature">
-            <input id="playground-temperature" inputmode="decimal" placeholder="1.0" value={state.temperature} onInput={(event) => draft.set('temperature', event.currentTarget.value)} />
-          </Field>
-          <Field label={t('playground.max_tokens')} for="playground-max-tokens">
-            <input id="playground-max-tokens" inputmode="numeric" value={state.maxTokens} onInput={(event) => draft.set('maxTokens', event.currentTarget.value)} />
-          </Field>
-          <Field label={t('playground.system')} for="playground-system">
-            <textarea id="playground-system" rows={3} value={state.system} onInput={(event) => draft.set('system', event.currentTarget.value)} />
-          </Field>
+          <details class="more-options" open={!!(state.temperature || state.maxTokens || state.system)}>
+            <summary>{t('playground.more_options')}</summary>
+            <Field label={t('playground.temperature')} for="playground-temperature">
+              <input id="playground-temperature" inputmode="decimal" placeholder="1.0" value={state.temperature} onInput={(event) => draft.set('temperature', event.currentTarget.value)} />
+            </Field>
+            <Field label={t('playground.max_tokens')} for="playground-max-tokens">
+              <input id="playground-max-tokens" inputmode="numeric" value={state.maxTokens} onInput={(event) => draft.set('maxTokens', event.currentTarget.value)} />
+            </Field>
+            <Field label={t('playground.system')} for="playground-system">
+              <textarea id="playground-system" rows={3} value={state.system} onInput={(event) => draft.set('system', event.currentTarget.value)} />
+            </Field>
+          </details>
         </aside>
         <div class="card chat">
           <div class="transcript" ref={transcript} data-testid="transcript">
