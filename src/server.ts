@@ -10,7 +10,8 @@ import { createApp, type App } from './app.ts'
 import { ensureRootUser } from './api/users.ts'
 import { logRoutes } from './api/logs.ts'
 import { channelOpsRoutes } from './api/channel-ops.ts'
-import { QuotaLedger } from './relay/ledger.ts'
+import { QuotaLedger, type Ledger } from './relay/ledger.ts'
+import { createRedisLedger } from './relay/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './relay/usage-writer.ts'
 import { createChannelHealth } from './relay/channel-health.ts'
 import { createRelay } from './relay/relay.ts'
@@ -28,7 +29,7 @@ export interface RunningServer {
   caches: Caches
   database: Database
   writer: UsageWriter
-  ledger: QuotaLedger
+  ledger: Ledger
   /** Graceful stop: refuse new connections, let in-flight requests finish, flush writers, close storage. */
   stop(): Promise<void>
 }
@@ -65,7 +66,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }
   }
 
-  const ledger = new QuotaLedger()
+  const ledger: Ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, log) : new QuotaLedger()
   let caches: Caches | undefined
   const writer = createUsageWriter({
     store, intervalMs: config.logFlushIntervalMs, maxRows: config.logFlushRows, journalPath: join(config.dataDir, 'usage-journal.jsonl'), log,
@@ -88,7 +89,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   health.start()
   const counter = options.counter ?? estimatingCounter
   const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health })
-  const dependencies = { config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle() }
+  const dependencies = {
+    config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
+    onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
+  }
 
   const app = createApp({
     ...dependencies,
@@ -129,6 +133,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await writer.stop()
         await options.counter?.close?.()
         await bus.close()
+        await ledger.close?.()
         await database.close()
       })()
       return stopping

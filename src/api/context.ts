@@ -18,6 +18,8 @@ export interface ApiDependencies {
   secretBox: SecretBox
   signer: ReturnType<typeof createSigner>
   throttle: LoginThrottle
+  /** An administrator changed a user's or token's persisted quota by `delta` (shared quota counters follow). */
+  onQuotaChanged?: (kind: 'user' | 'token', id: number, delta: number) => void
 }
 
 export const SESSION_COOKIE = 'session'

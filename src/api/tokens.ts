@@ -144,6 +144,7 @@ export function tokenRoutes(dependencies: ApiDependencies) {
       const next = { ...token, ...changes } as TokenRow
       if (changes.status === 1) checkEnable(next)
       const updated = await store.tokens.update(token.id, user.id, changes)
+      if (changes.remainQuota !== undefined) dependencies.onQuotaChanged?.('token', token.id, Number(updated!.remainQuota) - Number(token.remainQuota))
       await caches.invalidate({ kind: 'tokens', id: token.id })
       return ok(tokenJson(updated!))
     }, {

@@ -192,7 +192,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       detail: { tags: ['Users (admin)'], summary: 'Create a user' },
     })
     .put('/', async ({ body, user: actor }) => {
-      await manageable(actor, body.id)
+      const before = await manageable(actor, body.id)
       const changes: Partial<NewUser> = {}
       if (body.username !== undefined) changes.username = body.username
       if (body.display_name !== undefined) changes.displayName = body.display_name
@@ -201,6 +201,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       if (body.email !== undefined) changes.email = body.email
       if (body.password) changes.passwordHash = await hashPassword(body.password)
       const updated = await store.users.update(body.id, changes).catch(duplicateUsername)
+      if (changes.quota !== undefined) dependencies.onQuotaChanged?.('user', body.id, Number(updated!.quota) - Number(before.quota))
       await changed(body.id)
       return ok(userJson(updated!))
     }, {
@@ -242,6 +243,7 @@ export function userRoutes(dependencies: ApiDependencies) {
           if (!Number.isSafeInteger(value) || value < 0) throw badRequest('value must be a whole number of quota units ≥ 0')
           const mode = body.mode ?? 'add'
           const updated = mode === 'override' ? await store.users.update(target.id, { quota: value }) : await store.users.addQuota(target.id, mode === 'subtract' ? -value : value)
+          dependencies.onQuotaChanged?.('user', target.id, Number(updated!.quota) - Number(target.quota))
           await changed(target.id)
           return ok(userJson(updated!))
         }

@@ -24,7 +24,29 @@ export interface Reservation {
 
 export type ReserveFailure = 'user' | 'token'
 
-export class QuotaLedger {
+export interface ReserveRequest { userId: number; userQuota: number; tokenId: number; tokenQuota: number; unlimitedToken: boolean; amount: number }
+
+export interface QuotaHolders { user(id: number): QuotaHolder | undefined; token(id: number): QuotaHolder | undefined }
+
+/**
+ * The books of in-flight and unflushed spending. `reserve` is the authority (in memory on one node, a Redis script
+ * across nodes); the `available*`/`pending*` reads are this node's view, used for display and the cheap
+ * exhausted-token check at authentication.
+ */
+export interface Ledger {
+  reserve(request: ReserveRequest): Reservation | ReserveFailure | Promise<Reservation | ReserveFailure>
+  settle(reservation: Reservation, actual: number): void
+  flushed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[], holders: QuotaHolders): void
+  /** An administrator changed a persisted quota by `delta` (the caches reload the row itself). */
+  adjust(kind: 'user' | 'token', id: number, delta: number): void
+  availableForUser(userId: number, persisted: number): number
+  availableForToken(tokenId: number, persisted: number): number
+  pendingForUser(userId: number): number
+  pendingForToken(tokenId: number): number
+  close?(): Promise<void>
+}
+
+export class QuotaLedger implements Ledger {
   private readonly userPending = new Map<number, number>()
   private readonly tokenPending = new Map<number, number>()
 
@@ -40,7 +62,7 @@ export class QuotaLedger {
    * Reserve `amount` from both the user and (unless unlimited) the token. Fails without reserving when either
    * has less than the amount available (and always when either is already at or below zero).
    */
-  reserve(request: { userId: number; userQuota: number; tokenId: number; tokenQuota: number; unlimitedToken: boolean; amount: number }): Reservation | ReserveFailure {
+  reserve(request: ReserveRequest): Reservation | ReserveFailure {
     const amount = Math.max(0, Math.ceil(request.amount))
     const userAvailable = this.availableForUser(request.userId, request.userQuota)
     if (userAvailable <= 0 || userAvailable < amount) return 'user'
@@ -67,7 +89,7 @@ export class QuotaLedger {
    * A flush committed `spent` for these users and tokens: move it from pending into the persisted values.
    * `holders` gives access to the cached rows.
    */
-  flushed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[], holders: { user(id: number): QuotaHolder | undefined; token(id: number): QuotaHolder | undefined }): void {
+  flushed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[], holders: QuotaHolders): void {
     for (const { id, spent } of users) {
       add(this.userPending, id, -spent)
       holders.user(id)?.commit(spent)
@@ -77,6 +99,9 @@ export class QuotaLedger {
       holders.token(id)?.commit(spent)
     }
   }
+
+  /** In memory the cache reload of the changed row carries the new persisted value: nothing to do. */
+  adjust(): void {}
 
   pendingForUser(userId: number): number {
     return this.userPending.get(userId) ?? 0

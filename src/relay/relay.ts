@@ -11,7 +11,7 @@ import type { InboundFormat, ProviderAdaptor, UpstreamError, UpstreamTarget, Usa
 import { emptyUsage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import type { ChannelHealth } from './channel-health.ts'
-import { QuotaLedger, type Reservation } from './ledger.ts'
+import type { Ledger, Reservation } from './ledger.ts'
 import { groupRatioFor, priceDetails, priceFor, quotaFor, reservationFor, type Price } from './pricing.ts'
 import { createStreamTap } from './stream-tap.ts'
 import { estimateTokens, type TokenCounter } from './token-counter.ts'
@@ -23,7 +23,7 @@ export interface RelayDependencies {
   config: Config
   caches: Caches
   secretBox: SecretBox
-  ledger: QuotaLedger
+  ledger: Ledger
   writer: UsageWriter
   counter: TokenCounter
   health: ChannelHealth
@@ -95,7 +95,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   /** Steps 2-5: authenticate, normalise the model, price it and reserve quota. */
-  function admit(request: Request, url: URL, clientAddress: string, endpoint: Endpoint, inbound: WireFormat, body: Record<string, unknown>, bodyText: string, modelOverride?: string): RelayContext {
+  async function admit(request: Request, url: URL, clientAddress: string, endpoint: Endpoint, inbound: WireFormat, body: Record<string, unknown>, bodyText: string, modelOverride?: string): Promise<RelayContext> {
     const caller = authenticateRelay({
       caches, secretBox, tokenAvailable,
       onTokenLapsed: (token, status) => {
@@ -122,7 +122,7 @@ export function createRelay(dependencies: RelayDependencies) {
     if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
     const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || options.preConsumedQuota
     const amount = reservationFor(price, estimateTokens(bodyText.length), endpoint === 'embeddings' || endpoint === 'moderations' ? 0 : maxTokens, options.quotaPerUnit)
-    const reservation = ledger.reserve({
+    const reservation = await ledger.reserve({
       userId: caller.user.id, userQuota: Number(caller.user.quota), tokenId: caller.token.id, tokenQuota: Number(caller.token.remainQuota),
       unlimitedToken: caller.token.unlimitedQuota, amount,
     })
@@ -293,7 +293,7 @@ export function createRelay(dependencies: RelayDependencies) {
       throw new GatewayError(400, 'The request body must be a JSON object', 'invalid_request')
     }
     if (options.streamOverride !== undefined) body.stream = options.streamOverride
-    const context = admit(request, url, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
+    const context = await admit(request, url, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
     context.requestId = nextRequestId()
     const tiers = (() => {
       try { return tiersFor(context) } catch (error) {

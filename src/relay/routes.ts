@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { GatewayError } from '../errors.ts'
 import type { Caches } from '../cache/index.ts'
-import type { QuotaLedger } from './ledger.ts'
+import type { Ledger } from './ledger.ts'
 import type { Relay } from './relay.ts'
 import {
   BillingSubscription, BillingUsage, ChatCompletionRequest, ChatCompletionResponse, CompletionRequest, EmbeddingRequest,
@@ -15,7 +15,7 @@ const created = Math.floor(Date.now() / 1000)
 const modelObject = (id: string) => ({ id, object: 'model' as const, created, owned_by: 'tollgate' })
 
 /** The OpenAI-compatible relay routes and the legacy billing endpoints key-checking tools call. */
-export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger: QuotaLedger }) {
+export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger: Ledger }) {
   const { relay, caches, ledger } = dependencies
 
   /** neko-api-key-tool and friends: limits and usage in the display unit (USD by default), usage in cents. */

@@ -14,18 +14,29 @@ afterAll(async () => {
   directory.remove()
 })
 
+/** Start `bun src/index.ts` on a free port; the URL comes from its "listening on" line. */
 async function startGateway() {
-  const port = 20000 + Math.floor(Math.random() * 20000)
   const child = Bun.spawn([process.execPath, 'src/index.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: directory.path, INITIAL_ROOT_PASSWORD: 'root-password-1', LOG_FLUSH_INTERVAL_MS: '5000' },
-    stdout: 'pipe', stderr: 'pipe',
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: directory.path, INITIAL_ROOT_PASSWORD: 'root-password-1', LOG_FLUSH_INTERVAL_MS: '5000' },
+    stdout: 'pipe', stderr: 'inherit',
   })
-  const url = `http://127.0.0.1:${port}`
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${url}/api/status`).then((response) => response.ok, () => false)) return { child, url }
-    await Bun.sleep(50)
+  const reader = child.stdout.getReader()
+  const decoder = new TextDecoder()
+  let output = ''
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read()
+    if (done) break
+    output += decoder.decode(value)
+    const match = /listening on (http:\/\/[\d.:]+)/.exec(output)
+    if (match) {
+      reader.releaseLock()
+      void child.stdout.pipeTo(new WritableStream()) // keep draining so the child never blocks on a full pipe
+      return { child, url: match[1]! }
+    }
   }
-  throw new Error(`gateway did not start: ${await new Response(child.stderr).text()}`)
+  child.kill()
+  throw new Error(`gateway did not start: ${output}`)
 }
 
 describe('graceful shutdown', () => {

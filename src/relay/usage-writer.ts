@@ -149,16 +149,21 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     }
   }
 
-  const flush = () => {
+  const flushOnce = () => {
     running ??= runFlush().finally(() => { running = undefined })
     return running
+  }
+  /** Covers everything recorded before the call: a flush already under way took only what was queued then. */
+  const flush = async () => {
+    if (running) await running
+    await flushOnce()
   }
 
   let timer: ReturnType<typeof setTimeout> | undefined
   const schedule = () => {
     if (stopped) return
     timer = setTimeout(async () => {
-      await flush()
+      await flushOnce()
       schedule()
     }, retryDelayMs)
     timer.unref?.()
@@ -189,7 +194,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
           tokenUsed: record.tokensUsed, count: 1, quota: record.spent,
         })
       }
-      if (rows.length >= options.maxRows && !running) void flush()
+      if (rows.length >= options.maxRows && !running) void flushOnce()
       if (rows.length > maxBufferedRows) spill({ ...emptyBatch(), logs: rows.splice(0, rows.length - maxBufferedRows) })
     },
     flush,

@@ -1,0 +1,96 @@
+import Redis from 'ioredis'
+import { QuotaLedger, type Ledger, type QuotaHolders, type Reservation, type ReserveFailure, type ReserveRequest } from './ledger.ts'
+
+/**
+ * Quota counters shared by every node through Redis. Per user and per token one hash holds `p` (the persisted
+ * quota, as the database has it after the last flush) and `r` (reserved + spent but not yet flushed, by any node).
+ * Available = p − r. Reservation is one Lua script: check both counters and add to both, atomically. A node's
+ * committed flush moves the flushed amount from `r` into `p` in one transaction, so availability never jumps.
+ * Administrators' changes adjust `p` by their delta. Keys are created from the database value on first use.
+ *
+ * This node also keeps its own in-memory view (the same books, local spending only) for display and the cheap
+ * exhausted-token check at authentication; the script is the authority.
+ */
+const RESERVE = `
+local amount = tonumber(ARGV[1])
+redis.call('HSETNX', KEYS[1], 'p', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'r', 0)
+redis.call('HSETNX', KEYS[2], 'p', ARGV[3])
+redis.call('HSETNX', KEYS[2], 'r', 0)
+local user = redis.call('HMGET', KEYS[1], 'p', 'r')
+local userAvailable = tonumber(user[1]) - tonumber(user[2])
+if userAvailable <= 0 or userAvailable < amount then return {1, userAvailable} end
+if ARGV[4] == '1' then
+  local token = redis.call('HMGET', KEYS[2], 'p', 'r')
+  local tokenAvailable = tonumber(token[1]) - tonumber(token[2])
+  if tokenAvailable <= 0 or tokenAvailable < amount then return {2, tokenAvailable} end
+end
+redis.call('HINCRBY', KEYS[1], 'r', amount)
+redis.call('HINCRBY', KEYS[2], 'r', amount)
+return {0, userAvailable}
+`
+
+/** Only move counters that exist: a key created after a Redis restart starts from the database value. */
+const MOVE = `
+for index, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    local spent = tonumber(ARGV[index])
+    redis.call('HINCRBY', key, 'p', -spent)
+    redis.call('HINCRBY', key, 'r', -spent)
+  end
+end
+return 0
+`
+
+const userKey = (id: number) => `tg:quota:u:${id}`
+const tokenKey = (id: number) => `tg:quota:t:${id}`
+
+export async function createRedisLedger(url: string, log: (line: string) => void = console.warn): Promise<Ledger> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
+  await redis.connect()
+  redis.defineCommand('tollgateReserve', { numberOfKeys: 2, lua: RESERVE })
+  redis.defineCommand('tollgateMove', { lua: MOVE })
+  const local = new QuotaLedger()
+  const commands = redis as unknown as {
+    tollgateReserve(user: string, token: string, amount: number, userPersisted: number, tokenPersisted: number, checkToken: string): Promise<[number, number]>
+    tollgateMove(keyCount: number, ...keysThenAmounts: (string | number)[]): Promise<number>
+  }
+  const failed = (what: string) => (error: Error) => log(`[ledger] ${what} failed (${error.message}); counters catch up at the next flush`)
+
+  return {
+    async reserve(request: ReserveRequest): Promise<Reservation | ReserveFailure> {
+      const amount = Math.max(0, Math.ceil(request.amount))
+      const [outcome] = await commands.tollgateReserve(userKey(request.userId), tokenKey(request.tokenId), amount, request.userQuota, request.tokenQuota, request.unlimitedToken ? '0' : '1')
+      if (outcome === 1) return 'user'
+      if (outcome === 2) return 'token'
+      // Mirror locally (never refused: Redis already decided).
+      const mirrored = local.reserve({ ...request, userQuota: Number.MAX_SAFE_INTEGER, tokenQuota: Number.MAX_SAFE_INTEGER, unlimitedToken: true, amount })
+      return { ...(mirrored as Reservation), unlimitedToken: request.unlimitedToken }
+    },
+    settle(reservation, actual) {
+      if (reservation.settled) return
+      const difference = actual - reservation.amount
+      local.settle(reservation, actual)
+      if (difference === 0) return
+      redis.multi().hincrby(userKey(reservation.userId), 'r', difference).hincrby(tokenKey(reservation.tokenId), 'r', difference).exec().catch(failed('settle'))
+    },
+    flushed(users, tokens, holders: QuotaHolders) {
+      local.flushed(users, tokens, holders)
+      const keys = [...users.map((delta) => userKey(delta.id)), ...tokens.map((delta) => tokenKey(delta.id))]
+      if (keys.length === 0) return
+      const amounts = [...users, ...tokens].map((delta) => delta.spent)
+      commands.tollgateMove(keys.length, ...keys, ...amounts).catch(failed('moving a flush'))
+    },
+    adjust(kind, id, delta) {
+      if (delta === 0) return
+      const key = kind === 'user' ? userKey(id) : tokenKey(id)
+      // Only an existing counter moves; a missing one is created from the database value on next use.
+      redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HINCRBY', KEYS[1], 'p', ARGV[1]) end return 0`, 1, key, delta).catch(failed('adjusting a quota'))
+    },
+    availableForUser: (id, persisted) => local.availableForUser(id, persisted),
+    availableForToken: (id, persisted) => local.availableForToken(id, persisted),
+    pendingForUser: (id) => local.pendingForUser(id),
+    pendingForToken: (id) => local.pendingForToken(id),
+    async close() { await redis.quit().catch(() => redis.disconnect()) },
+  }
+}
