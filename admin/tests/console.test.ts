@@ -106,6 +106,22 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     const channels = await apiCall<{ items: { model_mapping: string; base_url: string }[] }>(gateway.url, cookie, 'GET', '/api/channel/')
     expect(channels.items[0]!.model_mapping).toBe('{"alias-mini": "gpt-4o-mini"}')
     expect(channels.items[0]!.base_url).toBe(mock.url)
+
+    // A multi-key channel shows its keys' states (never the keys); disabling it is one click.
+    await apiCall(gateway.url, cookie, 'POST', '/api/channel/', {
+      mode: 'multi_to_single', multi_key_mode: 'polling',
+      channel: { type: 1, name: 'three keys', key: 'sk-a\nsk-b\nsk-c', models: 'gpt-4o', base_url: mock.url, priority: -1 },
+    })
+    await page.reload()
+    const multi = page.locator('[data-testid=channels-table] tbody tr', { hasText: 'three keys' })
+    await multi.getByRole('button', { name: '3 keys' }).click()
+    const keys = page.getByRole('dialog')
+    await expect(keys.locator('tbody tr').count()).resolves.toBe(3)
+    await expect(keys.textContent()).resolves.toContain('Round robin')
+    await keys.getByRole('button', { name: 'Close' }).click()
+    await multi.getByRole('button', { name: 'Disable' }).click()
+    await multi.getByRole('button', { name: 'Enable' }).waitFor()
+    await expect(multi.textContent()).resolves.toContain('Disabled')
   }, 30_000)
 
   test('an API key, then a streamed chat in the playground through the real relay', async () => {
@@ -117,7 +133,15 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await page.fill('#token-ips', '')
     await page.click('form[data-testid=token-form] button[type=submit]')
     await page.waitForURL(/\/tokens$/)
-    await page.locator('[data-testid=tokens-table] tbody tr', { hasText: 'playground key' }).waitFor()
+    const tokenRow = page.locator('[data-testid=tokens-table] tbody tr', { hasText: 'playground key' })
+    await tokenRow.waitFor()
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gateway.url })
+    await tokenRow.getByRole('button', { name: 'Copy key' }).click()
+    await page.locator('.toast-success', { hasText: 'Key copied' }).waitFor()
+    const copied = await page.evaluate(() => navigator.clipboard.readText())
+    const tokens = await apiCall<{ items: { id: number }[] }>(gateway.url, cookie, 'GET', '/api/token/')
+    const { key } = await apiCall<{ key: string }>(gateway.url, cookie, 'POST', `/api/token/${tokens.items[0]!.id}/key`)
+    expect(copied).toBe(`sk-${key}`)
     await screenshot(page, '04-tokens')
 
     await page.goto('/playground')
@@ -189,7 +213,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     })
     for (let batch = 0; batch < 30; batch++) await Promise.all(Array.from({ length: 10 }, send))
     const total = await waitFor(
-      async () => (await apiCall<{ total: number }>(gateway.url, cookie, 'GET', '/api/log/?type=2')).total,
+      async () => (await apiCall<{ total: number }>(gateway.url, cookie, 'GET', '/api/log/')).total,
       (value) => value >= 301,
     )
 
@@ -247,7 +271,13 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await page.fill('#user-username', 'alice')
     await page.click('form[data-testid=user-form] button[type=submit]')
     await page.waitForURL(/\/users$/)
-    await page.locator('[data-testid=users-table] tbody tr', { hasText: 'alice' }).waitFor()
+    const alice = page.locator('[data-testid=users-table] tbody tr', { hasText: 'alice' })
+    await alice.waitFor()
+    await alice.getByRole('button', { name: 'Make admin' }).click()
+    await alice.getByRole('button', { name: 'Make user' }).waitFor()
+    await alice.getByRole('button', { name: 'Disable' }).click()
+    await alice.getByRole('button', { name: 'Enable' }).waitFor()
+    await expect(alice.textContent()).resolves.toContain('Admin')
     await screenshot(page, '11-users')
   }, 30_000)
 

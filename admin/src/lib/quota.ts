@@ -63,7 +63,7 @@ export function formatAmount(amount: number): string {
   if (magnitude === 0) return '0.00'
   if (magnitude >= 1) return amount.toFixed(2)
   if (magnitude >= 0.0001) return amount.toFixed(4)
-  return amount.toPrecision(2)
+  return String(Number(amount.toPrecision(2)))
 }
 
 export function formatQuota(quota: number, display: QuotaDisplay): string {
