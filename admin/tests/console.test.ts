@@ -291,7 +291,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await page.fill('#option-AutomaticDisableStatusCodes', '401,403')
     await page.fill('#option-RetryTimes', '2')
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.locator('.toast-success', { hasText: '2 settings saved' }).waitFor()
+    await page.locator('.toast-success', { hasText: 'Settings saved: 2' }).waitFor()
     const options = await apiCall<{ key: string; value: string }[]>(gateway.url, cookie, 'GET', '/api/option/')
     expect(options.find((option) => option.key === 'AutomaticDisableStatusCodes')?.value).toBe('401,403')
     expect(options.find((option) => option.key === 'RetryTimes')?.value).toBe('2')
@@ -300,7 +300,8 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     const row = page.locator('[data-testid=pricing-editor] tbody tr[data-model="gpt-4o-mini"]')
     await row.getByLabel('Ratio').fill('0.1')
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.locator('.toast-success').last().waitFor()
+    // Only the map that changed is written.
+    await page.locator('.toast-success', { hasText: 'Settings saved: 1' }).waitFor()
     await waitFor(async () => JSON.parse((await apiCall<{ key: string; value: string }[]>(gateway.url, cookie, 'GET', '/api/option/')).find((option) => option.key === 'ModelRatio')!.value)['gpt-4o-mini'], (value) => value === 0.1)
     await screenshot(page, '12-settings-pricing')
   }, 30_000)

@@ -374,7 +374,7 @@ export const en = {
   'settings.section_logs': 'Logs',
   'settings.section_groups': 'Groups',
   'settings.section_all': 'All options',
-  'settings.saved_count': '{count} settings saved',
+  'settings.saved_count': 'Settings saved: {count}',
   'settings.nothing_changed': 'Nothing changed',
   'settings.system_name': 'System name',
   'settings.quota_per_unit': 'Quota units per US dollar',

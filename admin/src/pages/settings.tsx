@@ -251,12 +251,10 @@ function SectionForm(props: { section: Section; options: Record<string, string>;
   )
 }
 
+/** Same map regardless of key order: saving the table must not rewrite options nobody changed. */
 function sameJson(left: string | undefined, right: string): boolean {
-  try {
-    return JSON.stringify(JSON.parse(left || '{}')) === JSON.stringify(JSON.parse(right))
-  } catch {
-    return false
-  }
+  const canonical = (text: string) => JSON.stringify(Object.entries(parseMap(text)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return canonical(left || '{}') === canonical(right)
 }
 
 function PricingEditor(props: { options: Record<string, string>; commit: (changes: [string, string][]) => Promise<boolean> }): JSX.Element {
