@@ -317,6 +317,27 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await context.close()
   }, 30_000)
 
+  test('a common user sees only their own pages and data', async () => {
+    await apiCall(gateway.url, cookie, 'POST', '/api/user/', { username: 'bob', password: 'bob-password', display_name: 'Bob' })
+    const { context, page: bob } = await newPage(browser, gateway.url)
+    await bob.goto('/sign-in')
+    await bob.fill('#sign-in-username', 'bob')
+    await bob.fill('#sign-in-password', 'bob-password')
+    await bob.click('form button[type=submit]')
+    await bob.locator('[data-testid=stat-requests]').waitFor()
+    await expect(bob.locator('[data-testid=stat-requests] .stat-value').getAttribute('data-value')).resolves.toBe('0')
+    const navigation = await bob.locator('.sidebar .nav-link').allTextContents()
+    expect(navigation).toEqual(['Dashboard', 'API keys', 'Logs', 'Playground', 'Pricing'])
+    await bob.goto('/channels')
+    await bob.getByRole('heading', { name: 'You do not have access to this page' }).waitFor()
+    await bob.goto('/logs')
+    await bob.locator('[data-testid=logs-table] .empty-row').waitFor()
+    expect(await bob.locator('[data-testid=logs-table] thead th').allTextContents()).not.toContain('User')
+    await bob.goto('/playground')
+    await bob.getByText('You have no enabled API key.').waitFor()
+    await context.close()
+  }, 30_000)
+
   test('phone width, dark theme: the menu opens and nothing overflows sideways', async () => {
     const { context, page: phone } = await newPage(browser, gateway.url, { width: 390, height: 844, colorScheme: 'dark' })
     await context.addCookies([{ name: 'session', value: decodeURIComponent(cookie.split('=')[1]!), url: gateway.url }])
