@@ -12,7 +12,7 @@
  *      `task-error`. `stream-close` drops the conversion (after flush it is dropped anyway). Requests for one
  *      conversion are handled strictly in the order posted.
  */
-import type { SseEvent, StreamConversionSpec, Usage } from '../src/providers/types.ts'
+import type { ClientError, SseEvent, StreamConversionSpec, UpstreamError, Usage } from '../src/providers/types.ts'
 import type { EncodingName } from './count-text-tokens.ts'
 
 /**
@@ -42,14 +42,6 @@ export interface TokenCountResult {
   warnings?: string[]
 }
 
-/** An error the relay ends a stream with (timeout, connection reset), in the shape every inbound format shows. */
-export interface StreamFailure {
-  status: number
-  message: string
-  type: string
-  code: string
-}
-
 /** Pool -> worker. */
 export type WorkerRequest =
   /** `conversionModule` exports createStreamConversion(spec); `preloadEncodings` are loaded before any count. */
@@ -61,7 +53,7 @@ export type WorkerRequest =
   | { kind: 'stream-push'; id: number; conversionId: number; events: SseEvent[] }
   | { kind: 'stream-flush'; id: number; conversionId: number }
   /** Instead of flush, when the relay itself ends the stream with an error: answers the error event(s) and usage. */
-  | { kind: 'stream-fail'; id: number; conversionId: number; error: StreamFailure }
+  | { kind: 'stream-fail'; id: number; conversionId: number; error: ClientError }
   | { kind: 'stream-close'; conversionId: number }
 
 /** Worker -> pool. */
@@ -69,5 +61,5 @@ export type WorkerResponse =
   | { kind: 'ready' }
   | ({ kind: 'count-result'; id: number } & TokenCountResult)
   /** Output of a push (usage null) or of the flush (usage final: null means the upstream reported none). */
-  | { kind: 'stream-output'; id: number; events: SseEvent[]; usage: Usage | null; upstreamError: unknown }
+  | { kind: 'stream-output'; id: number; events: SseEvent[]; usage: Usage | null; upstreamError: UpstreamError | null }
   | { kind: 'task-error'; id: number; message: string }

@@ -3,7 +3,7 @@
  * Pixel data is absent or zero: these are not displayable images.
  */
 
-export function pngHeader(width: number, height: number, padding = 0): Uint8Array {
+export function pngHeader(width: number, height: number, padding = 0): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(33 + padding)
   bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0)
   const view = new DataView(bytes.buffer)
@@ -15,7 +15,7 @@ export function pngHeader(width: number, height: number, padding = 0): Uint8Arra
   return bytes
 }
 
-export function gifHeader(width: number, height: number): Uint8Array {
+export function gifHeader(width: number, height: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(13)
   bytes.set(new TextEncoder().encode('GIF89a'), 0)
   const view = new DataView(bytes.buffer)
@@ -25,7 +25,7 @@ export function gifHeader(width: number, height: number): Uint8Array {
 }
 
 /** JPEG whose frame header (SOF0) comes after `exifPadding` bytes of APPn data, as in camera photos. */
-export function jpegHeader(width: number, height: number, exifPadding = 16): Uint8Array {
+export function jpegHeader(width: number, height: number, exifPadding = 16): Uint8Array<ArrayBuffer> {
   // A segment length is 16 bits (and counts itself), so long padding takes several APP1 segments.
   const segments: number[] = []
   for (let left = exifPadding; left > 0; left -= 65_533) segments.push(Math.min(left, 65_533))
