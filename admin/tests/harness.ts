@@ -106,6 +106,8 @@ export async function newPage(browser: Browser, baseURL: string, options: { widt
 
 export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true })
+  // Sticky bars are drawn where the page is scrolled to; from the top, a full-page shot looks like the page.
+  if (fullPage) await page.evaluate(() => scrollTo(0, 0))
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage })
 }
 
