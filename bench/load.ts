@@ -3,6 +3,7 @@
  * sub-millisecond) rather than its summary histogram, whose 1 ms resolution hides a gateway's overhead.
  */
 import autocannon from 'autocannon'
+import { treeCpuSeconds } from './processes.ts'
 import { SampleReservoir, summarize } from './stats.ts'
 import type { Summary } from './stats.ts'
 
@@ -19,6 +20,8 @@ export interface LoadSettings {
   /** A discarded run first, so JIT warm-up and connection set-up do not land in the figures. */
   warmupSeconds?: number
   timeoutSeconds?: number
+  /** Server process whose CPU time (with its children) is charged to the measured requests. */
+  cpuPid?: number
 }
 
 export interface LoadResult {
@@ -33,6 +36,8 @@ export interface LoadResult {
   errors: number
   timeouts: number
   bytesPerSecond: number
+  /** CPU time the server process tree spent per response, µs (null without cpuPid). */
+  cpuMicrosecondsPerRequest: number | null
 }
 
 async function attack(request: LoadRequest, connections: number, durationSeconds: number, timeoutSeconds: number, record?: (status: number, milliseconds: number) => void) {
@@ -57,6 +62,7 @@ export async function runLoad(request: LoadRequest, settings: LoadSettings): Pro
   const latencies = new SampleReservoir(500_000)
   let ok = 0
   let non2xx = 0
+  const cpuBefore = settings.cpuPid === undefined ? 0 : treeCpuSeconds(settings.cpuPid)
   const result = await attack(request, settings.connections, settings.durationSeconds, timeoutSeconds, (status, milliseconds) => {
     if (status >= 200 && status < 300) {
       ok++
@@ -65,6 +71,8 @@ export async function runLoad(request: LoadRequest, settings: LoadSettings): Pro
       non2xx++
     }
   })
+  const cpuSeconds = settings.cpuPid === undefined ? null : treeCpuSeconds(settings.cpuPid) - cpuBefore
+  const responses = ok + non2xx
   return {
     connections: settings.connections,
     durationSeconds: result.duration,
@@ -75,5 +83,6 @@ export async function runLoad(request: LoadRequest, settings: LoadSettings): Pro
     errors: result.errors,
     timeouts: result.timeouts,
     bytesPerSecond: result.throughput.average,
+    cpuMicrosecondsPerRequest: cpuSeconds === null || responses === 0 ? null : (cpuSeconds * 1e6) / responses,
   }
 }

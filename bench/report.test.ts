@@ -74,3 +74,18 @@ test('RESULTS.md names the machine, the unavailable columns, the goals and every
   expect(markdown).toContain('Skipped: needs DATABASE_URL')
   expect(markdown).toContain('| 32 connections, instant upstream: >= 90% of the bare proxy req/s | 95.0% of bare | met |')
 })
+
+test('memory per stream is a miss when the gateway did not hold every stream at once', () => {
+  const streams = (open: number): ScenarioResult => ({
+    id: 6, title: 'streams', notes: [],
+    rows: [
+      { key: 's6.per-stream', metric: 'per stream', unit: 'KB', values: { tollgate: 15 }, ratios: true },
+      { key: 's6.open', metric: 'open', unit: 'count', values: { tollgate: open }, ratios: false },
+      { key: 's6.completed', metric: 'completed', unit: 'count', values: { tollgate: 2000 }, ratios: false },
+      { key: 's6.dropped', metric: 'dropped', unit: 'count', values: { tollgate: 0 }, ratios: false },
+    ],
+  })
+  const goal = (open: number) => evaluateGoals([streams(open)]).find((entry) => entry.goal === '< 40 KB RSS per open stream')!
+  expect(goal(2000)).toMatchObject({ status: 'met', measured: '15.0 KB' })
+  expect(goal(256)).toMatchObject({ status: 'missed', measured: '15.0 KB (but only 256 of 2000 streams were open at once)' })
+})

@@ -7,6 +7,8 @@
  *   bun run bench --peer portkey      adds Portkey's gateway (installed under bench/peers/, run with Node)
  *   bun run bench --cluster           adds a Tollgate column started with CLUSTER=auto
  *   CLUSTER=auto bun run bench        the Tollgate column itself runs with CLUSTER=auto
+ *   bun run bench --profile           Tollgate runs under `bun --cpu-prof`; the profile (and a Markdown
+ *                                     summary) lands in bench/results/profile-<date>/ when it stops
  *
  * Scenario 8 needs DATABASE_URL or TEST_DATABASE_URL (it creates and drops its own database there).
  * Everything listens on 127.0.0.1; every child process is stopped on exit.
@@ -33,11 +35,12 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     peer: { type: 'string', multiple: true },
     cluster: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
 if (values.help) {
-  console.log('usage: bun run bench [--quick] [--scenario N[,M...]] [--peer portkey] [--cluster]')
+  console.log('usage: bun run bench [--quick] [--scenario N[,M...]] [--peer portkey] [--cluster] [--profile]')
   process.exit(0)
 }
 
@@ -102,9 +105,11 @@ try {
   const tollgateColumns: { id: string; label: string; cluster: string }[] = clusterFromEnvironment
     ? [{ id: 'tollgate-cluster', label: `tollgate (CLUSTER=${clusterFromEnvironment})`, cluster: clusterFromEnvironment }]
     : [{ id: 'tollgate', label: 'tollgate', cluster: '0' }, ...(values.cluster ? [{ id: 'tollgate-cluster', label: 'tollgate (CLUSTER=auto)', cluster: 'auto' }] : [])]
+  const profileDirectory = join(benchDirectory, 'results', `profile-${startedAt.toISOString().slice(0, 19).replace(/:/g, '-')}`)
+  const bunFlags = values.profile ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDirectory}`] : []
   for (const column of tollgateColumns) {
-    progress(`${column.label}: starting bun src/index.ts with a temporary DATA_DIR`)
-    const started = await startTollgate({ id: column.id, label: column.label, mockUrl: mock.url, env: { ...sqliteOnly, CLUSTER: column.cluster }, log: progress })
+    progress(`${column.label}: starting bun src/index.ts with a temporary DATA_DIR${values.profile ? ` under --cpu-prof (${profileDirectory})` : ''}`)
+    const started = await startTollgate({ id: column.id, label: column.label, mockUrl: mock.url, env: { ...sqliteOnly, CLUSTER: column.cluster }, bunFlags, log: progress })
     if (started instanceof Error) {
       unavailable.push({ id: column.id, reason: started.message })
       progress(`${column.label}: NOT MEASURED — ${started.message.split('\n')[0]}`)

@@ -90,13 +90,14 @@ function valuesOf<T>(targets: Target[], results: Map<string, T>, pick: (result: 
 }
 
 const failures = (result: LoadResult) => result.non2xx + result.errors
+const cpuPerRequest = (result: LoadResult) => result.cpuMicrosecondsPerRequest
 
 async function loadEach(context: ScenarioContext, tag: string, targets: Target[], build: (target: Target) => LoadRequest, connections: number, seconds = context.timing.loadSeconds) {
   const results = new Map<string, LoadResult>()
   for (const target of targets) {
-    const result = await runLoad(build(target), { connections, durationSeconds: seconds, warmupSeconds: context.timing.warmupSeconds })
+    const result = await runLoad(build(target), { connections, durationSeconds: seconds, warmupSeconds: context.timing.warmupSeconds, cpuPid: target.pid })
     results.set(target.id, result)
-    context.progress(`[${tag}] ${target.id.padEnd(16)} c=${connections}: ${Math.round(result.requestsPerSecond).toLocaleString('en-US')} req/s, mean ${result.latency.mean.toFixed(3)} ms, p99 ${result.latency.p99.toFixed(3)} ms${failures(result) ? `, ${failures(result)} failed` : ''}`)
+    context.progress(`[${tag}] ${target.id.padEnd(16)} c=${connections}: ${Math.round(result.requestsPerSecond).toLocaleString('en-US')} req/s, mean ${result.latency.mean.toFixed(3)} ms, p99 ${result.latency.p99.toFixed(3)} ms, CPU ${result.cpuMicrosecondsPerRequest?.toFixed(0) ?? '?'} µs/request${failures(result) ? `, ${failures(result)} failed` : ''}`)
   }
   return results
 }
@@ -120,6 +121,7 @@ export async function scenarioSingleConnection(context: ScenarioContext): Promis
       row('s1.p50', 'p50 latency', 'ms', valuesOf(context.targets, results, (result) => result.latency.p50)),
       row('s1.p99', 'p99 latency', 'ms', valuesOf(context.targets, results, (result) => result.latency.p99)),
       row('s1.rps', 'requests/s', 'req/s', valuesOf(context.targets, results, (result) => result.requestsPerSecond)),
+      row('s1.cpu', 'server CPU per request', 'µs', valuesOf(context.targets, results, cpuPerRequest)),
       row('s1.failed', 'failed requests', 'count', valuesOf(context.targets, results, failures), false),
     ],
     notes: failureNote(results),
@@ -135,6 +137,7 @@ export async function scenarioConcurrency(context: ScenarioContext): Promise<Sce
     rows.push(
       row(`s2.c${connections}.rps`, `requests/s at ${connections} connections`, 'req/s', valuesOf(context.targets, results, (result) => result.requestsPerSecond)),
       row(`s2.c${connections}.p99`, `p99 latency at ${connections} connections`, 'ms', valuesOf(context.targets, results, (result) => result.latency.p99)),
+      row(`s2.c${connections}.cpu`, `server CPU per request at ${connections} connections`, 'µs', valuesOf(context.targets, results, cpuPerRequest)),
       row(`s2.c${connections}.failed`, `failed requests at ${connections} connections`, 'count', valuesOf(context.targets, results, failures), false),
     )
     notes.push(...failureNote(results))
@@ -168,6 +171,7 @@ export async function scenarioStreaming(context: ScenarioContext): Promise<Scena
       row('s3.added-ttlb', 'added time to last byte vs direct (p50)', 'ms', added('lastByte'), false),
       row('s3.c32.rps', 'streams/s at 32 connections', 'req/s', valuesOf(context.targets, loads, (result) => result.requestsPerSecond)),
       row('s3.c32.p99', 'stream p99 at 32 connections', 'ms', valuesOf(context.targets, loads, (result) => result.latency.p99)),
+      row('s3.c32.cpu', 'server CPU per stream at 32 connections', 'µs', valuesOf(context.targets, loads, cpuPerRequest)),
     ],
     notes,
   }
@@ -181,16 +185,19 @@ export async function scenarioLargePromptsWithoutUsage(context: ScenarioContext)
   const plainResults = await loadEach(context, 's4', context.targets, (target) => target.chat(plain), 8)
   const streamResults = await loadEach(context, 's4', context.targets, (target) => target.chat(streamed), 8)
   const notes = [...failureNote(plainResults), ...failureNote(streamResults)]
-  // The point of the scenario is that usage is still billed: read what Tollgate logged for the last request.
+  // The point of the scenario is that usage is still billed: read what Tollgate logged for the last requests.
+  await Bun.sleep(1500)
   for (const target of context.targets) {
     const management = (target as Partial<TollgateTarget>).management
     if (!management) continue
     try {
-      const page = await management.call<{ items?: { prompt_tokens?: number; completion_tokens?: number; model_name?: string }[] }>('GET', '/api/log/?p=1&page_size=1')
-      const last = page.items?.[0]
-      notes.push(last
-        ? `${target.id}: last usage log row has prompt_tokens=${last.prompt_tokens}, completion_tokens=${last.completion_tokens} (the upstream reported none; ~${Math.round(prompt.length / 4)} expected for the prompt).`
-        : `${target.id}: no usage log row found through GET /api/log/.`)
+      const page = await management.call<{ items?: { prompt_tokens?: number; completion_tokens?: number }[] }>('GET', '/api/log/?p=1&page_size=100')
+      const items = page.items ?? []
+      const prompts = items.map((item) => item.prompt_tokens ?? 0).sort((left, right) => left - right)
+      const zero = prompts.filter((count) => count === 0).length
+      notes.push(items.length === 0
+        ? `${target.id}: no usage log row found through GET /api/log/.`
+        : `${target.id}: of the last ${items.length} usage log rows, median prompt_tokens=${prompts[Math.floor(prompts.length / 2)]} (the upstream reported none; ~${Math.round(prompt.length / 4)} expected), ${zero} with prompt_tokens=0${zero > 0 ? ' (requests cut when the load generator stopped are logged with what was delivered)' : ''}.`)
     } catch (error) {
       notes.push(`${target.id}: could not read usage logs through GET /api/log/ (${(error as Error).message.split('\n')[0]}).`)
     }
@@ -203,6 +210,8 @@ export async function scenarioLargePromptsWithoutUsage(context: ScenarioContext)
       row('s4.plain.p99', 'non-stream p99', 'ms', valuesOf(context.targets, plainResults, (result) => result.latency.p99)),
       row('s4.stream.rps', 'streams/s (8 connections)', 'req/s', valuesOf(context.targets, streamResults, (result) => result.requestsPerSecond)),
       row('s4.stream.p99', 'stream p99', 'ms', valuesOf(context.targets, streamResults, (result) => result.latency.p99)),
+      row('s4.plain.cpu', 'server CPU per non-stream request', 'µs', valuesOf(context.targets, plainResults, cpuPerRequest)),
+      row('s4.stream.cpu', 'server CPU per stream', 'µs', valuesOf(context.targets, streamResults, cpuPerRequest)),
       row('s4.failed', 'failed requests', 'count', Object.fromEntries(context.targets.map((target) => [target.id, failures(plainResults.get(target.id)!) + failures(streamResults.get(target.id)!)])), false),
     ],
     notes,
@@ -235,6 +244,7 @@ export async function scenarioConversion(context: ScenarioContext): Promise<Scen
         row('s5.ttlb-p50', 'time to last byte p50', 'ms', valuesOf(targets, samples, (result) => result.lastByte.p50)),
         row('s5.c32.rps', 'streams/s at 32 connections', 'req/s', valuesOf(targets, loads, (result) => result.requestsPerSecond)),
         row('s5.c32.p99', 'stream p99 at 32 connections', 'ms', valuesOf(targets, loads, (result) => result.latency.p99)),
+        row('s5.c32.cpu', 'server CPU per stream at 32 connections', 'µs', valuesOf(targets, loads, cpuPerRequest)),
         row('s5.failed', 'failed requests at 32 connections', 'count', valuesOf(targets, loads, failures), false),
       ],
       notes,
@@ -292,8 +302,10 @@ export async function scenarioSlowStreams(context: ScenarioContext): Promise<Sce
       const held = await holdStreamsAgainst(context, target, target.chat(chatBody(streamExtra)), slowStreamChunks + 2)
       measured.set(target.id, held)
       const dropped = held.result.incomplete + held.result.failed
-      context.progress(`[s6] ${target.id.padEnd(16)} ${held.openCount}/${concurrentStreams} open after ${Math.round(held.result.openMs)} ms, RSS ${held.before.toFixed(1)} -> ${held.open.toFixed(1)} MB, ${held.result.completed} completed, ${dropped} dropped`)
-      if (held.openCount < concurrentStreams) notes.push(`${target.id}: only ${held.openCount} of ${concurrentStreams} streams had their first byte when memory was read (20 s limit); per-stream memory is over those.`)
+      context.progress(`[s6] ${target.id.padEnd(16)} ${held.openCount}/${concurrentStreams} open at once after ${Math.round(held.result.openMs)} ms, RSS ${held.before.toFixed(1)} -> ${held.open.toFixed(1)} MB, ${held.result.completed} completed, ${dropped} dropped`)
+      if (held.openCount < concurrentStreams) {
+        notes.push(`${target.id}: only ${held.openCount} of ${concurrentStreams} streams were open at once when memory was read (${held.result.endedAtSnapshot} had already ended, the rest had no first byte after ${Math.round(held.result.openMs)} ms): the server queues streams instead of serving them together. Per-stream memory is over the ${held.openCount} open ones.`)
+      }
       if (dropped > 0) notes.push(`${target.id}: ${dropped} streams dropped or cut short (first: ${held.result.firstFailure}; statuses ${JSON.stringify(held.result.statuses)}).`)
     }
   } finally {
@@ -306,7 +318,7 @@ export async function scenarioSlowStreams(context: ScenarioContext): Promise<Sce
       row('s6.rss-before', 'RSS before', 'MB', valuesOf(context.targets, measured, (held) => held.before)),
       row('s6.rss-open', 'RSS with streams open', 'MB', valuesOf(context.targets, measured, (held) => held.open)),
       row('s6.per-stream', 'RSS per open stream', 'KB', valuesOf(context.targets, measured, (held) => (held.openCount > 0 ? ((held.open - held.before) * 1000) / held.openCount : null))),
-      row('s6.open', 'streams open at the reading', 'count', valuesOf(context.targets, measured, (held) => held.openCount), false),
+      row('s6.open', 'streams open at once at the reading', 'count', valuesOf(context.targets, measured, (held) => held.openCount), false),
       row('s6.open-ms', 'time until all streams had a first byte', 'ms', valuesOf(context.targets, measured, (held) => held.result.openMs)),
       row('s6.completed', 'streams completed', 'count', valuesOf(context.targets, measured, (held) => held.result.completed), false),
       row('s6.dropped', 'streams dropped or cut', 'count', valuesOf(context.targets, measured, (held) => held.result.incomplete + held.result.failed), false),

@@ -56,6 +56,8 @@ test('concurrent streams are all open at the snapshot and all complete', async (
   })
   mock.setOptions({ chunkIntervalMs: 0, chunkCount: 16 })
   expect(seenOpen).toBe(50)
+  expect(result.openAtSnapshot).toBe(50)
+  expect(result.endedAtSnapshot).toBe(0)
   expect(result.completed).toBe(50)
   expect(result.incomplete + result.failed).toBe(0)
   expect(result.statuses).toEqual({ 200: 50 })
@@ -70,4 +72,29 @@ test('a failing upstream is reported as incomplete streams', async () => {
   expect(result.completed).toBe(0)
   expect(result.incomplete).toBe(5)
   expect(result.statuses).toEqual({ 500: 5 })
+})
+
+test('streams that already ended are not counted as open at the snapshot', async () => {
+  // Half the streams are instant, half are slow: the snapshot comes after the slow ones open.
+  let serial = 0
+  mock.setOptions({ chunkCount: 4, chunkIntervalMs: 0, onRequest: () => (serial++ % 2 === 0 ? undefined : new Response(new ReadableStream({
+    async pull(controller) {
+      controller.enqueue(new TextEncoder().encode('data: {}\n\n'))
+      await Bun.sleep(300)
+      controller.enqueue(new TextEncoder().encode('data: {}\n\ndata: [DONE]\n\n'))
+      controller.close()
+    },
+  }), { headers: { 'content-type': 'text/event-stream' } })) })
+  let seenOpen = -1
+  const result = await holdConcurrentStreams({ url: `${mock.url}/v1/chat/completions`, body: streamBody }, {
+    streams: 10, openTimeoutMs: 5000, totalTimeoutMs: 10_000, minEvents: 3, expectDone: true,
+  }, (open) => {
+    seenOpen = open
+  })
+  mock.setOptions({ onRequest: undefined, chunkCount: 16 })
+  expect(result.completed).toBe(10)
+  expect(seenOpen).toBe(result.openAtSnapshot)
+  expect(result.openAtSnapshot + result.endedAtSnapshot).toBe(10)
+  expect(result.openAtSnapshot).toBeGreaterThanOrEqual(5)
+  expect(result.endedAtSnapshot).toBeGreaterThanOrEqual(1)
 })

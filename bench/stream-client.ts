@@ -106,8 +106,10 @@ export async function measureStreams(request: LoadRequest, settings: { samples: 
 
 export interface ConcurrentStreamsResult {
   streams: number
-  /** Streams that had received their first byte when the "open" snapshot was taken. */
+  /** Streams that had their first byte and had not ended when the "open" snapshot was taken. */
   openAtSnapshot: number
+  /** Streams that had already ended at the snapshot (a server that queues streams finishes some early). */
+  endedAtSnapshot: number
   /** ms until every stream had its first byte (or the open timeout). */
   openMs: number
   completed: number
@@ -131,11 +133,12 @@ export async function holdConcurrentStreams(
   const started = performance.now()
   const abort = AbortSignal.timeout(settings.totalTimeoutMs)
   let open = 0
+  let ended = 0
   let allOpen: () => void = () => {}
   const allOpenPromise = new Promise<void>((resolve) => {
     allOpen = resolve
   })
-  const result: ConcurrentStreamsResult = { streams: settings.streams, openAtSnapshot: 0, openMs: 0, completed: 0, incomplete: 0, failed: 0, statuses: {}, totalMs: 0 }
+  const result: ConcurrentStreamsResult = { streams: settings.streams, openAtSnapshot: 0, endedAtSnapshot: 0, openMs: 0, completed: 0, incomplete: 0, failed: 0, statuses: {}, totalMs: 0 }
   const markOpen = () => {
     open++
     if (open === settings.streams) allOpen()
@@ -149,6 +152,7 @@ export async function holdConcurrentStreams(
         counted = true
         markOpen()
       })
+      if (counted) ended++
       if (tally.status === 200 && tally.events >= settings.minEvents && (!settings.expectDone || tally.sawDone)) result.completed++
       else {
         result.incomplete++
@@ -158,13 +162,17 @@ export async function holdConcurrentStreams(
       result.failed++
       result.firstFailure ??= String(error)
     }
-    // A stream that failed before its first byte must not keep the open phase waiting.
-    if (!counted) markOpen()
+    // A stream that failed before its first byte must not keep the open phase waiting, nor count as open.
+    if (!counted) {
+      markOpen()
+      ended++
+    }
   })
   await Promise.race([allOpenPromise, Bun.sleep(settings.openTimeoutMs)])
   result.openMs = performance.now() - started
-  result.openAtSnapshot = open
-  await onOpen(open, result.openMs)
+  result.openAtSnapshot = open - ended
+  result.endedAtSnapshot = ended
+  await onOpen(result.openAtSnapshot, result.openMs)
   await Promise.all(streams)
   result.totalMs = performance.now() - started
   return result

@@ -141,6 +141,8 @@ export interface TollgateSettings {
   label: string
   mockUrl: string
   env?: Record<string, string | undefined>
+  /** Extra flags for `bun` itself, e.g. --cpu-prof (bench --profile). */
+  bunFlags?: string[]
   log: (line: string) => void
 }
 
@@ -159,7 +161,7 @@ export async function startTollgate(settings: TollgateSettings): Promise<Tollgat
   const dataDirectory = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
   const password = `bench-${crypto.randomUUID().slice(0, 18)}`
   const port = findFreePort()
-  const server = await spawnHttpServer(settings.label, ['bun', join(repositoryRoot, 'src/index.ts')], {
+  const server = await spawnHttpServer(settings.label, ['bun', ...(settings.bunFlags ?? []), join(repositoryRoot, 'src/index.ts')], {
     cwd: repositoryRoot,
     port,
     readyPath: '/api/status',
