@@ -3,6 +3,8 @@ import { swagger } from '@elysiajs/swagger'
 import { existsSync, statSync } from 'node:fs'
 import { join, normalize } from 'node:path'
 import { describeValidation, envelopeError, GatewayError } from './errors.ts'
+import { getInbound } from './providers/index.ts'
+import type { WireFormat } from './providers/types.ts'
 import type { ApiDependencies } from './api/context.ts'
 import { userRoutes } from './api/users.ts'
 import { tokenRoutes } from './api/tokens.ts'
@@ -18,9 +20,16 @@ export type AppDependencies = ApiDependencies & {
 
 const isRelayPath = (path: string) => path.startsWith('/v1') || path.startsWith('/dashboard/') || path.startsWith('/v1beta')
 
-/** Serialise any failure in the caller's surface: envelope on /api, OpenAI error shape on relay routes. */
+/** The wire format a relay path speaks, so a refusal comes back in the caller's own error shape. */
+function formatOfPath(path: string): WireFormat {
+  if (path.startsWith('/v1/messages')) return 'anthropic'
+  if (path.startsWith('/v1beta/') || (path.startsWith('/v1/models/') && path.includes(':'))) return 'gemini'
+  return 'openai-chat'
+}
+
+/** Serialise any failure in the caller's surface: envelope on /api, the caller's format on relay routes. */
 function errorResponse(path: string, status: number, message: string, code: string, type = 'new_api_error') {
-  const body = isRelayPath(path) ? { error: { message, type, param: '', code } } : envelopeError(message, code || undefined)
+  const body = isRelayPath(path) ? getInbound(formatOfPath(path)).errorBody({ status, message, type, code }) : envelopeError(message, code || undefined)
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
 }
 

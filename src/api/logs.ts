@@ -107,6 +107,14 @@ export function logRoutes(dependencies: ApiDependencies) {
       role: ROLE_ADMIN, query: t.Object({ start_timestamp: t.Optional(t.Numeric()), end_timestamp: t.Optional(t.Numeric()), username: t.Optional(t.String()) }),
       response: envelope(t.Array(QuotaDataSchema)), detail: { tags: ['Logs'], summary: 'Hourly usage aggregates (dashboard)' },
     })
+    .get('/data/users', async ({ query }) => {
+      const rows = await store.quotaData.byUser({ startTimestamp: query.start_timestamp, endTimestamp: query.end_timestamp })
+      return ok(rows.map((row) => ({ user_id: row.userId, username: row.username, count: row.count, quota: row.quota, token_used: row.tokenUsed })))
+    }, {
+      role: ROLE_ADMIN, query: t.Object({ start_timestamp: t.Optional(t.Numeric()), end_timestamp: t.Optional(t.Numeric()) }),
+      response: envelope(t.Array(t.Object({ user_id: t.Integer(), username: t.String(), count: t.Number(), quota: t.Number(), token_used: t.Number() }))),
+      detail: { tags: ['Logs'], summary: 'Usage totals per user over a time range' },
+    })
     .get('/data/self', async ({ query, user }) => {
       const end = query.end_timestamp ?? Math.floor(Date.now() / 1000)
       const start = query.start_timestamp ?? end - 7 * 86400

@@ -3,6 +3,7 @@ import { badRequest } from '../errors.ts'
 import { isSecretOptionKey, validateOption } from '../cache/options.ts'
 import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies } from './context.ts'
 import { defaultModelsByType } from './catalog.ts'
+import { priceFor } from '../relay/pricing.ts'
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'
@@ -25,6 +26,31 @@ export function systemRoutes(dependencies: ApiDependencies) {
         enable_drawing: false, enable_data_export: true, docs_link: '/swagger', chats: [],
       })
     }, { response: envelope(t.Record(t.String(), t.Unknown())), detail: { tags: ['System'], summary: 'Public status: version, display settings, sign-up switches' } })
+    .get('/pricing', () => {
+      const options = caches.options
+      const groupsByModel = new Map<string, string[]>()
+      for (const [group, models] of caches.routing.modelsByGroup) {
+        for (const model of models) groupsByModel.set(model, [...(groupsByModel.get(model) ?? []), group])
+      }
+      const data = [...groupsByModel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([model, groups]) => {
+        const price = priceFor(options, model, 1)
+        return {
+          model_name: model, enable_groups: groups, owner_by: '', supported_endpoint_types: ['openai'],
+          quota_type: price?.kind === 'per-call' ? 1 : 0,
+          model_ratio: price?.kind === 'ratio' ? price.modelRatio : 0,
+          model_price: price?.kind === 'per-call' ? price.price : 0,
+          completion_ratio: price?.kind === 'ratio' ? price.completionRatio : 0,
+          cache_ratio: price?.kind === 'ratio' ? price.cacheRatio : undefined,
+          create_cache_ratio: price?.kind === 'ratio' ? price.createCacheRatio : undefined,
+          priced: price !== undefined,
+        }
+      })
+      const version = Bun.hash(JSON.stringify([options.raw.ModelRatio, options.raw.CompletionRatio, options.raw.ModelPrice, options.raw.GroupRatio, data.length])).toString(36)
+      return { success: true, data, group_ratio: options.groupRatio, usable_group: options.userUsableGroups, vendors: [], supported_endpoint: {}, auto_groups: [], pricing_version: version }
+    }, {
+      response: t.Object({ success: t.Boolean(), data: t.Array(t.Record(t.String(), t.Unknown())), group_ratio: t.Record(t.String(), t.Number()), usable_group: t.Record(t.String(), t.Unknown()) }, { additionalProperties: true }),
+      detail: { tags: ['System'], summary: 'Public price list: every served model with its ratios or per-call price and groups' },
+    })
     .get('/models', () => ok(Object.fromEntries(Object.entries(defaultModelsByType).map(([type, models]) => [type, models]))), {
       role: ROLE_USER, response: envelope(t.Record(t.String(), t.Array(t.String()))), detail: { tags: ['System'], summary: 'Known model names per channel type (prefills the channel form)' },
     })

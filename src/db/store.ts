@@ -256,6 +256,17 @@ export function createStore(database: Database) {
   }
 
   const quotaData = {
+    /** Totals per user over a time range (admin dashboard). */
+    byUser(filter: { startTimestamp?: number; endTimestamp?: number }) {
+      const conditions: SQL[] = []
+      if (filter.startTimestamp) conditions.push(gte(quotaDataTable.createdAt, filter.startTimestamp))
+      if (filter.endTimestamp) conditions.push(lte(quotaDataTable.createdAt, filter.endTimestamp))
+      return db.select({
+        userId: quotaDataTable.userId, username: quotaDataTable.username,
+        count: sql<number>`sum(${quotaDataTable.count})`.mapWith(Number), quota: sql<number>`sum(${quotaDataTable.quota})`.mapWith(Number),
+        tokenUsed: sql<number>`sum(${quotaDataTable.tokenUsed})`.mapWith(Number),
+      }).from(quotaDataTable).where(conditions.length ? and(...conditions) : undefined).groupBy(quotaDataTable.userId, quotaDataTable.username).orderBy(desc(sql`sum(${quotaDataTable.quota})`))
+    },
     list(filter: { startTimestamp?: number; endTimestamp?: number; userId?: number; username?: string }) {
       const conditions: SQL[] = []
       if (filter.startTimestamp) conditions.push(gte(quotaDataTable.createdAt, filter.startTimestamp))

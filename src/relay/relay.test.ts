@@ -154,3 +154,26 @@ describe('refusals in the OpenAI error shape', () => {
     expect([error.status, error.message]).toEqual([403, '403 Only administrators may pin a channel'])
   })
 })
+
+describe('usage reporting', () => {
+  test('logs, stats, hourly aggregates and the key-holder log view agree', async () => {
+    const own = await harness.addToken({ name: 'reporting' })
+    await harness.client(own.key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+    await harness.server.writer.flush()
+    const stat = (await harness.root.call('GET', '/api/log/stat?model_name=gpt-4o-mini')).body.data
+    expect(stat.rpm).toBeGreaterThan(0)
+    const hour = Math.floor(Date.now() / 1000)
+    const aggregates = (await harness.root.call('GET', `/api/data/?start_timestamp=${hour - 7200}`)).body.data as { model_name: string; count: number }[]
+    expect(aggregates.find((row) => row.model_name === 'gpt-4o-mini')!.count).toBeGreaterThan(0)
+    expect((await harness.root.call('GET', '/api/data/users')).body.data[0]).toMatchObject({ username: 'root' })
+    expect((await harness.root.call('GET', '/api/data/self')).body.data.length).toBeGreaterThan(0)
+    // neko-api-key-tool reads a key's logs with ?key=; current new-api clients send the header.
+    const byQuery = await (await fetch(`${harness.server.url}/api/log/token?key=${own.key}`)).json()
+    const byHeader = await (await fetch(`${harness.server.url}/api/log/token`, { headers: { authorization: `Bearer ${own.key}` } })).json()
+    expect(byQuery.data).toHaveLength(1)
+    expect(byHeader.data).toEqual(byQuery.data)
+    expect(byQuery.data[0].other).not.toContain('admin_info')
+    const pricing = (await fetch(`${harness.server.url}/api/pricing`).then((response) => response.json()))
+    expect(pricing.data.find((row: { model_name: string }) => row.model_name === 'gpt-4o-mini')).toMatchObject({ quota_type: 0, model_ratio: 0.075 })
+  })
+})

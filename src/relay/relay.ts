@@ -4,10 +4,10 @@ import { findTiers, pickChannel, type CachedChannel, type Tier } from '../cache/
 import type { Config } from '../config.ts'
 import type { NewLog } from '../db/store.ts'
 import { GatewayError } from '../errors.ts'
-import { adaptorIdForChannelType, createStreamConversion, defaultBaseUrl, getAdaptor, getInbound } from '../providers/index.ts'
+import { adaptorIdForChannel, createStreamConversion, createUpstreamDecoder, defaultBaseUrl, getAdaptor, getInbound } from '../providers/index.ts'
 import { ConversionError } from '../providers/errors.ts'
-import { createSseDecoder, encodeSse } from '../providers/sse.ts'
-import type { InboundFormat, ProviderAdaptor, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
+import { encodeSse } from '../providers/sse.ts'
+import type { ChatRequest, ProviderAdaptor, SseEvent, StreamConversion, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
 import { emptyUsage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import type { ChannelHealth } from './channel-health.ts'
@@ -48,6 +48,10 @@ interface RelayContext {
   reservation: Reservation
   tried: number[]
   reasoningEffort?: string
+  /** The body in the canonical shape, converted on first need. */
+  canonical?: Record<string, unknown>
+  /** `anthropic-beta` header of a Claude client, forwarded on native Anthropic requests. */
+  anthropicBeta?: string
 }
 
 const REQUEST_ID_HEADER = 'X-Oneapi-Request-Id'
@@ -136,6 +140,7 @@ export function createRelay(dependencies: RelayDependencies) {
     return {
       requestId: '', startedAt: performance.now(), endpoint, inbound, path: url.pathname, caller, clientAddress, body, bodyText, model,
       stream, clientWantsUsage: streamOptions?.include_usage === true, price, reservation, tried: [], reasoningEffort,
+      anthropicBeta: request.headers.get('anthropic-beta') ?? undefined,
     }
   }
 
@@ -203,14 +208,30 @@ export function createRelay(dependencies: RelayDependencies) {
   /** Usage for billing when the upstream reported none: count the prompt (worker pool) and what was delivered. */
   async function fallbackUsage(context: RelayContext, completionText: string): Promise<Usage> {
     const prompt = context.endpoint === 'chat'
-      ? await counter.countChatPromptTokens(context.model, context.body, { stream: context.stream })
+      ? await counter.countChatPromptTokens(context.model, canonicalBody(context), { stream: context.stream })
       : await counter.countTextTokens(context.model, promptText(context.body))
     const completion = completionText ? await counter.countTextTokens(context.model, completionText) : { tokens: 0 }
     return { ...emptyUsage(), inputTokens: prompt.tokens, outputTokens: completion.tokens }
   }
 
+  /** Body of the request in the canonical (OpenAI Chat) shape, converted once when a format other than OpenAI needs it. */
+  function canonicalBody(context: RelayContext): Record<string, unknown> {
+    if (context.inbound === 'openai-chat') return context.body
+    context.canonical ??= { ...getInbound(context.inbound).toCanonical(context.body), model: context.model, stream: context.stream }
+    return context.canonical
+  }
+
+  /**
+   * How one attempt talks to its channel:
+   * - `openai`: OpenAI-format client and channel; the body passes with the model mapped, the answer untouched;
+   * - `native`: same non-OpenAI format on both sides (Claude → Anthropic, Gemini → Gemini, Responses → OpenAI
+   *   Responses); the body passes natively, nothing lost that we do not model;
+   * - `convert`: through the canonical shape (OpenAI client → Anthropic channel, Claude client → OpenAI channel…).
+   */
+  type Mode = 'openai' | 'native' | 'convert'
+
   type Attempt =
-    | { ok: true; response: Response; channel: CachedChannel; adaptor: ProviderAdaptor; target: UpstreamTarget; converted: boolean }
+    | { ok: true; response: Response; channel: CachedChannel; adaptor: ProviderAdaptor; target: UpstreamTarget; mode: Mode }
     | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
 
   /** Steps 6-9 for one attempt: select, adapt, send; classify a failure. */
@@ -220,37 +241,37 @@ export function createRelay(dependencies: RelayDependencies) {
     context.tried.push(channel.id)
     const keyIndex = pickKey(channel)
     if (keyIndex < 0) return { ok: false, channel, error: new GatewayError(503, `Channel ${channel.id} has no enabled key`, 'channel:no_available_key', 'new_api_error', true) }
-    const adaptorId = adaptorIdForChannelType(channel.type)
+    const adaptorId = adaptorIdForChannel(channel.type, context.inbound)
     const adaptor = getAdaptor(adaptorId)
     const upstreamModel = channel.modelMapping[context.model] ?? context.model
     const target = buildTarget(channel, keyIndex, upstreamModel, context.stream, defaultBaseUrl(channel.type), config)
     if (!target.baseUrl) return { ok: false, channel, error: new GatewayError(500, `Channel ${channel.id} has no base URL`, 'channel:invalid_base_url', 'new_api_error', true) }
-    const nativeOpenAi = adaptor.format === 'openai-chat'
+    const mode: Mode = context.endpoint !== 'chat' || (adaptor.format === 'openai-chat' && context.inbound === 'openai-chat') ? 'openai'
+      : adaptor.format === context.inbound ? 'native' : 'convert'
     let url: string
     let headers: Record<string, string>
     let payload: string
-    let converted = false
     try {
       if (context.endpoint !== 'chat') {
-        if (!nativeOpenAi) return { ok: false, channel, error: new GatewayError(400, `Channel ${channel.id} (${adaptorId}) does not serve ${context.path}`, 'convert_request_failed', 'new_api_error', true) }
+        if (adaptor.format !== 'openai-chat') return { ok: false, channel, error: new GatewayError(400, `Channel ${channel.id} (${adaptorId}) does not serve ${context.path}`, 'convert_request_failed', 'new_api_error', true) }
         url = endpointUrl(context.endpoint, target)
         headers = { 'content-type': 'application/json', ...authHeaders(target) }
         payload = openAiBody(context, channel, upstreamModel, adaptorId)
-      } else if (nativeOpenAi && context.inbound === 'openai-chat') {
+      } else if (mode === 'openai') {
         const built = adaptor.buildRequest({}, target)
         url = built.url
         headers = built.headers
         payload = openAiBody(context, channel, upstreamModel, adaptorId)
       } else {
-        const inbound = getInbound(context.inbound)
-        const canonical = context.inbound === 'openai-chat' ? { ...context.body, model: upstreamModel } as never : { ...inbound.toCanonical(context.body), model: upstreamModel }
-        if (context.reasoningEffort && (canonical as Record<string, unknown>).reasoning_effort === undefined) (canonical as Record<string, unknown>).reasoning_effort = context.reasoningEffort
-        const native = { ...adaptor.toUpstream(canonical, target), ...channel.paramOverride }
-        const built = adaptor.buildRequest(native, target)
+        const native = mode === 'native'
+          ? nativeBody(context, upstreamModel)
+          : adaptor.toUpstream({ ...canonicalBody(context), model: upstreamModel, ...(context.reasoningEffort && canonicalBody(context).reasoning_effort === undefined ? { reasoning_effort: context.reasoningEffort } : {}) } as ChatRequest, target)
+        const built = adaptor.buildRequest({ ...native, ...channel.paramOverride }, target)
         url = built.url
         headers = built.headers
         payload = built.body
-        converted = true
+        // Anthropic beta features the client opted into travel with a native body.
+        if (mode === 'native' && context.anthropicBeta) headers['anthropic-beta'] = context.anthropicBeta
       }
     } catch (error) {
       if (error instanceof ConversionError) return { ok: false, channel, error: new GatewayError(error.status, error.message, error.code) }
@@ -269,7 +290,7 @@ export function createRelay(dependencies: RelayDependencies) {
       return { ok: false, channel, error: gatewayError }
     }
     if (response.ok) {
-      return { ok: true, response, channel, adaptor, target, converted }
+      return { ok: true, response, channel, adaptor, target, mode }
     }
     const bodyText = await readLimited(response, MAX_ERROR_BODY)
     const mapped: UpstreamError = adaptor.mapError(response.status, bodyText)
@@ -293,7 +314,9 @@ export function createRelay(dependencies: RelayDependencies) {
       throw new GatewayError(400, 'The request body must be a JSON object', 'invalid_request')
     }
     if (options.streamOverride !== undefined) body.stream = options.streamOverride
+    const canonical = validateBody(endpoint, format, body)
     const context = await admit(request, url, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
+    if (canonical) context.canonical = { ...canonical, model: context.model, stream: context.stream }
     context.requestId = nextRequestId()
     const tiers = (() => {
       try { return tiersFor(context) } catch (error) {
@@ -339,7 +362,7 @@ export function createRelay(dependencies: RelayDependencies) {
 
   /** Step 10: answer the client, and settle when the answer is complete (or the client leaves). */
   async function respond(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Promise<Response> {
-    const { response, channel, adaptor, target, converted } = success
+    const { response, channel, adaptor, target, mode } = success
     if (!context.stream) {
       const text = await response.text()
       let json: Record<string, unknown>
@@ -350,7 +373,7 @@ export function createRelay(dependencies: RelayDependencies) {
       }
       let usage: Usage | null
       let out: string
-      if (converted) {
+      if (mode === 'convert') {
         const { response: canonical, usage: parsedUsage } = adaptor.fromUpstream(json, target)
         usage = parsedUsage
         canonical.model = context.model
@@ -363,7 +386,7 @@ export function createRelay(dependencies: RelayDependencies) {
       settle(context, channel, usage, { upstreamModel: target.model, completed: true, firstTokenMs: performance.now() - context.startedAt })
       return new Response(out, { status: 200, headers: jsonHeaders(context.requestId) })
     }
-    return converted ? convertedStream(context, success, abort) : passThroughStream(context, channel, target, response, abort)
+    return mode === 'openai' ? passThroughStream(context, channel, target, response, abort) : convertedStream(context, success, abort)
   }
 
   function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response, abort: AbortController): Response {
@@ -385,40 +408,49 @@ export function createRelay(dependencies: RelayDependencies) {
     }), { status: 200, headers: sseHeaders(context.requestId) })
   }
 
+  /**
+   * Streams that are not OpenAI on both sides. A native pass-through forwards the upstream bytes untouched and
+   * runs the conversion only as a usage tap; a conversion re-writes every event into the client's format.
+   */
   function convertedStream(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Response {
-    const { response, channel, adaptor, target } = success
-    const conversion = createStreamConversion({
+    const { response, channel, adaptor, target, mode } = success
+    const conversion: StreamConversion = createStreamConversion({
       provider: adaptor.id, inbound: context.inbound, model: context.model, id: `chatcmpl-${context.requestId}`,
+      includeUsage: context.inbound !== 'openai-chat' || context.clientWantsUsage, created: Math.floor(Date.now() / 1000),
       target: { baseUrl: target.baseUrl, model: target.model, stream: true, other: target.other, setting: target.setting, channelType: target.channelType },
     })
-    const decoder = createSseDecoder()
+    const decoder = createUpstreamDecoder(adaptor.id)
     const upstream = response.body!.getReader()
+    const forwardBytes = mode === 'native'
     let firstToken: number | undefined
-    const encodeAll = (events: { event?: string; data: string }[]) => {
+    const encodeAll = (events: SseEvent[]) => {
       if (events.length === 0) return null
-      firstToken ??= performance.now()
       let out = ''
       for (const event of events) out += encodeSse(event)
+      return out
+    }
+    const convert = (events: SseEvent[]) => {
+      const out: SseEvent[] = []
+      for (const event of events) for (const converted of conversion.push(event)) out.push(converted)
       return out
     }
     return new Response(streamWithSettlement(context, abort, {
       async next() {
         const { value, done } = await upstream.read()
         if (done) {
-          const tail = [...decoder.flush().flatMap((event) => conversion.push(event)), ...conversion.flush()]
-          return { done: true, out: encodeAll(tail) }
+          const tail = [...convert(decoder.flush()), ...conversion.flush()]
+          return { done: true, out: forwardBytes ? null : encodeAll(tail) }
         }
-        return { done: false, out: encodeAll(decoder.push(value).flatMap((event) => conversion.push(event))) }
+        const converted = convert(decoder.push(value))
+        if (converted.length > 0) firstToken ??= performance.now()
+        return { done: false, out: forwardBytes ? value : encodeAll(converted) }
       },
       cancel: () => upstream.cancel().catch(() => {}),
       async finish(completed) {
         const usage = conversion.usage() ?? await fallbackUsage(context, '')
         settle(context, channel, usage, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
       },
-      errorEvent: (message) => {
-        const inbound: InboundFormat = getInbound(context.inbound)
-        return encodeSse({ event: context.inbound === 'anthropic' ? 'error' : undefined, data: JSON.stringify(inbound.errorBody({ status: 500, message, type: 'new_api_error', code: 'stream_error' })) })
-      },
+      errorEvent: (message) => encodeAll(conversion.fail({ status: 502, message, type: 'new_api_error', code: 'stream_error' })) ?? '',
     }), { status: 200, headers: sseHeaders(context.requestId) })
   }
 
@@ -508,4 +540,35 @@ function responseText(body: Record<string, unknown>): string {
     if (!message) return typeof choice.text === 'string' ? choice.text : ''
     return [message.content, message.reasoning_content, message.tool_calls ? JSON.stringify(message.tool_calls) : ''].filter((part) => typeof part === 'string').join('')
   }).join('')
+}
+
+/**
+ * Refuse a body that is valid in no format before anything is reserved, in the caller's error shape. Bodies of
+ * other formats are converted to the canonical shape here once (conversion and prompt counting reuse it).
+ */
+function validateBody(endpoint: Endpoint, format: WireFormat, body: Record<string, unknown>): ChatRequest | undefined {
+  if (format === 'openai-chat') {
+    if (endpoint === 'chat' && !Array.isArray(body.messages)) throw new GatewayError(400, 'body is not a chat completion request: "messages" must be an array', 'invalid_request')
+    if (endpoint === 'completions' && body.prompt === undefined) throw new GatewayError(400, '"prompt" is required', 'invalid_request')
+    if (endpoint === 'embeddings' && body.input === undefined) throw new GatewayError(400, '"input" is required', 'invalid_request')
+    return undefined
+  }
+  try {
+    return getInbound(format).toCanonical(body)
+  } catch (error) {
+    if (error instanceof ConversionError) throw new GatewayError(error.status, error.message, error.code)
+    throw error
+  }
+}
+
+/**
+ * A native body for a same-format channel: the upstream model name where the format carries it in the body
+ * (Gemini carries it in the URL, built by the adaptor from the target).
+ */
+function nativeBody(context: { inbound: WireFormat; body: Record<string, unknown>; stream: boolean }, upstreamModel: string): Record<string, unknown> {
+  if (context.inbound === 'gemini') {
+    const { model: _model, stream: _stream, ...rest } = context.body
+    return rest
+  }
+  return { ...context.body, model: upstreamModel }
 }

@@ -4,7 +4,8 @@ import type { Caches } from '../cache/index.ts'
 import type { Ledger } from './ledger.ts'
 import type { Relay } from './relay.ts'
 import {
-  BillingSubscription, BillingUsage, ChatCompletionRequest, ChatCompletionResponse, CompletionRequest, EmbeddingRequest,
+  AnthropicMessage, AnthropicMessagesRequest, BillingSubscription, BillingUsage, ChatCompletionRequest, GeminiModelList, GeminiRequest, GeminiResponse,
+  ResponsesRequest, ResponsesResponse, ChatCompletionResponse, CompletionRequest, EmbeddingRequest,
   EmbeddingResponse, ModelList, ModelObject, ModerationRequest, relayDoc,
 } from './schemas.ts'
 
@@ -13,6 +14,9 @@ const addressOf = (request: Request, server: ServerLike) => server?.requestIP(re
 
 const created = Math.floor(Date.now() / 1000)
 const modelObject = (id: string) => ({ id, object: 'model' as const, created, owned_by: 'tollgate' })
+const geminiModels = (models: string[]) => ({
+  models: models.map((id) => ({ name: `models/${id}`, baseModelId: id, displayName: id, supportedGenerationMethods: ['generateContent', 'streamGenerateContent'] })),
+})
 
 /** The OpenAI-compatible relay routes and the legacy billing endpoints key-checking tools call. */
 export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger: Ledger }) {
@@ -44,6 +48,29 @@ export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger
   }
   const usage = ({ request, server }: { request: Request; server: ServerLike }) => ({ object: 'list' as const, total_usage: billing(request, server).used * 100 })
 
+  /** `{model}:generateContent` or `{model}:streamGenerateContent`; the model and the stream flag come from the URL. */
+  function gemini(request: Request, server: ServerLike, target: string) {
+    const separator = decodeURIComponent(target).lastIndexOf(':')
+    const model = decodeURIComponent(target).slice(0, separator)
+    const action = decodeURIComponent(target).slice(separator + 1)
+    if (separator <= 0 || (action !== 'generateContent' && action !== 'streamGenerateContent')) {
+      throw new GatewayError(404, `Unsupported Gemini method "${action || target}": use :generateContent or :streamGenerateContent`, 'not_found', 'NOT_FOUND')
+    }
+    return relay.serve(request, addressOf(request, server), 'chat', 'gemini', { modelOverride: model, streamOverride: action === 'streamGenerateContent' })
+  }
+
+  /** Clients ask for models in their own dialect: Claude SDKs send x-api-key + anthropic-version, Gemini a Google key. */
+  function modelList(request: Request, server: ServerLike) {
+    const models = relay.handleModels(request, addressOf(request, server))
+    const headers = request.headers
+    if (headers.get('anthropic-version') || (headers.get('x-api-key') && !headers.get('authorization'))) {
+      const data = models.map((id) => ({ type: 'model', id, display_name: id, created_at: new Date(created * 1000).toISOString() }))
+      return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }
+    }
+    if (headers.get('x-goog-api-key') || new URL(request.url).searchParams.has('key')) return geminiModels(models)
+    return { object: 'list' as const, data: models.map(modelObject) }
+  }
+
   return new Elysia({ name: 'tollgate.relay' })
     .post('/v1/chat/completions', ({ request, server }) => relay.serve(request, addressOf(request, server), 'chat', 'openai-chat'), {
       parse: 'none', detail: relayDoc('Chat completion (OpenAI Chat Completions), streaming or not', ChatCompletionRequest, ChatCompletionResponse, { stream: true }),
@@ -57,8 +84,24 @@ export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger
     .post('/v1/moderations', ({ request, server }) => relay.serve(request, addressOf(request, server), 'moderations', 'openai-chat'), {
       parse: 'none', detail: relayDoc('Moderation', ModerationRequest, ChatCompletionResponse),
     })
-    .get('/v1/models', ({ request, server }) => ({ object: 'list' as const, data: relay.handleModels(request, addressOf(request, server)).map(modelObject) }), {
-      detail: relayDoc('Models this key may use', undefined, ModelList),
+    .post('/v1/messages', ({ request, server }) => relay.serve(request, addressOf(request, server), 'chat', 'anthropic'), {
+      parse: 'none', detail: relayDoc('Anthropic Messages (key in x-api-key), streaming or not, to any channel', AnthropicMessagesRequest, AnthropicMessage, { stream: true }),
+    })
+    .post('/v1/responses', ({ request, server }) => relay.serve(request, addressOf(request, server), 'chat', 'openai-responses'), {
+      parse: 'none', detail: relayDoc('OpenAI Responses, streaming or not, to any channel', ResponsesRequest, ResponsesResponse, { stream: true }),
+    })
+    .post('/v1beta/models/*', ({ request, server, params }) => gemini(request, server, params['*']), {
+      parse: 'none', detail: relayDoc('Gemini generateContent / streamGenerateContent (key in x-goog-api-key or ?key=; alt=sse)', GeminiRequest, GeminiResponse, { stream: true }),
+    })
+    // @google/genai 3.x posts to /v1/models/{model}:generateContent.
+    .post('/v1/models/*', ({ request, server, params }) => gemini(request, server, params['*']), {
+      parse: 'none', detail: relayDoc('Gemini generateContent under /v1 (as @google/genai sends it)', GeminiRequest, GeminiResponse, { stream: true }),
+    })
+    .get('/v1/models', ({ request, server }) => modelList(request, server), {
+      detail: relayDoc('Models this key may use (Anthropic or Gemini shape when asked that way)', undefined, ModelList),
+    })
+    .get('/v1beta/models', ({ request, server }) => geminiModels(relay.handleModels(request, addressOf(request, server))), {
+      detail: relayDoc('Models this key may use, Gemini shape', undefined, GeminiModelList),
     })
     .get('/v1/models/:model', ({ request, server, params }) => {
       const model = decodeURIComponent(params.model)

@@ -32,6 +32,20 @@ export const ModelList = t.Object({ object: t.Literal('list'), data: t.Array(Mod
 export const BillingSubscription = t.Object({ object: t.Literal('billing_subscription'), has_payment_method: t.Boolean(), soft_limit_usd: t.Number(), hard_limit_usd: t.Number(), system_hard_limit_usd: t.Number(), access_until: t.Integer() })
 export const BillingUsage = t.Object({ object: t.Literal('list'), total_usage: t.Number() })
 
+export const AnthropicMessagesRequest = t.Object({
+  model: t.String(), max_tokens: t.Integer(), messages: t.Array(t.Object({ role: t.String(), content: t.Unknown() })),
+  system: t.Optional(t.Unknown()), stream: t.Optional(t.Boolean()), tools: t.Optional(t.Array(t.Unknown())), thinking: t.Optional(t.Unknown()),
+}, { additionalProperties: true })
+export const AnthropicMessage = t.Object({
+  id: t.String(), type: t.Literal('message'), role: t.Literal('assistant'), model: t.String(), content: t.Array(t.Unknown()),
+  stop_reason: t.Union([t.String(), t.Null()]), usage: t.Object({ input_tokens: t.Integer(), output_tokens: t.Integer() }, { additionalProperties: true }),
+}, { additionalProperties: true })
+export const ResponsesRequest = t.Object({ model: t.String(), input: t.Unknown(), instructions: t.Optional(t.String()), stream: t.Optional(t.Boolean()), tools: t.Optional(t.Array(t.Unknown())) }, { additionalProperties: true })
+export const ResponsesResponse = t.Object({ id: t.String(), object: t.Literal('response'), model: t.String(), output: t.Array(t.Unknown()), usage: t.Optional(t.Unknown()) }, { additionalProperties: true })
+export const GeminiRequest = t.Object({ contents: t.Array(t.Unknown()), systemInstruction: t.Optional(t.Unknown()), tools: t.Optional(t.Array(t.Unknown())), generationConfig: t.Optional(t.Unknown()) }, { additionalProperties: true })
+export const GeminiResponse = t.Object({ candidates: t.Array(t.Unknown()), usageMetadata: t.Optional(t.Unknown()), modelVersion: t.Optional(t.String()) }, { additionalProperties: true })
+export const GeminiModelList = t.Object({ models: t.Array(t.Object({ name: t.String(), displayName: t.String(), supportedGenerationMethods: t.Array(t.String()) }, { additionalProperties: true })) })
+
 /** `detail` for a relay route: request body and the answers, documented from the schemas above. */
 export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean } = {}) {
   const responses: Record<string, unknown> = {
