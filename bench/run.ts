@@ -7,6 +7,9 @@
  *   bun run bench --peer portkey      adds Portkey's gateway (installed under bench/peers/, run with Node)
  *   bun run bench --cluster           adds a Tollgate column started with CLUSTER=auto
  *   CLUSTER=auto bun run bench        the Tollgate column itself runs with CLUSTER=auto
+ *   bun run bench --scenario 5 --conversion-variant worker:SOME_SWITCH=worker
+ *                                     scenario 5 gets an extra Tollgate column (id tollgate-worker) started with
+ *                                     that environment: how inline and worker stream conversion are compared
  *   bun run bench --profile           Tollgate runs under `bun --cpu-prof`; the profile (and a Markdown
  *                                     summary) lands in bench/results/profile-<date>/ when it stops
  *
@@ -36,11 +39,12 @@ const { values } = parseArgs({
     peer: { type: 'string', multiple: true },
     cluster: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'conversion-variant': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 })
 if (values.help) {
-  console.log('usage: bun run bench [--quick] [--scenario N[,M...]] [--peer portkey] [--cluster] [--profile]')
+  console.log('usage: bun run bench [--quick] [--scenario N[,M...]] [--peer portkey] [--cluster] [--profile] [--conversion-variant NAME:ENV=VALUE[,ENV=VALUE]]')
   process.exit(0)
 }
 
@@ -60,6 +64,21 @@ for (const peer of peers) {
     process.exit(2)
   }
 }
+/** `worker:A=1,B=2` → an extra Tollgate for scenario 5 with id tollgate-worker and that environment. */
+const conversionVariants = (values['conversion-variant'] ?? []).map((spec) => {
+  const [name, assignments = ''] = spec.split(/:(.*)/s)
+  const env: Record<string, string> = {}
+  for (const assignment of assignments.split(',').filter(Boolean)) {
+    const [variable, value = ''] = assignment.split(/=(.*)/s)
+    if (!variable) continue
+    env[variable] = value
+  }
+  if (!name || Object.keys(env).length === 0) {
+    console.error(`--conversion-variant "${spec}": expected NAME:ENV=VALUE[,ENV=VALUE]`)
+    process.exit(2)
+  }
+  return { id: `tollgate-${name}`, label: `tollgate (${assignments})`, env }
+})
 const timing = values.quick ? quickTiming : fullTiming
 const clusterFromEnvironment = process.env.CLUSTER && !['0', '1', ''].includes(process.env.CLUSTER) ? process.env.CLUSTER : undefined
 
@@ -135,14 +154,20 @@ try {
     mock,
     targets,
     progress,
-    // Tollgate has no switch between inline and worker stream conversion yet; when it has one, each setting
-    // becomes an extra column here.
-    conversionVariants: async () => ({
-      targets: [],
-      notes: targets.some((target) => target.id.startsWith('tollgate'))
-        ? ['Tollgate exposes no inline/worker switch for stream conversion yet: its default path was measured.']
-        : [],
-    }),
+    // Inline vs worker conversion: each --conversion-variant is one more Tollgate, started for scenario 5 only.
+    conversionVariants: async () => {
+      const started: Target[] = []
+      const notes: string[] = []
+      for (const variant of conversionVariants) {
+        const gateway = await startTollgate({ id: variant.id, label: variant.label, mockUrl: mock.url, env: { ...sqliteOnly, CLUSTER: '0', ...variant.env }, log: progress })
+        if (gateway instanceof Error) notes.push(`${variant.id} not measured: ${gateway.message.split('\n')[0]}`)
+        else started.push(gateway)
+      }
+      if (conversionVariants.length === 0 && targets.some((target) => target.id.startsWith('tollgate'))) {
+        notes.push('Only Tollgate\'s default conversion path was measured; compare inline and worker with --conversion-variant NAME:ENV=VALUE.')
+      }
+      return { targets: started, notes }
+    },
     startTollgateOnPostgres: (databaseUrl) => startTollgate({
       id: 'tollgate', label: 'tollgate (postgres)', mockUrl: mock.url, env: { DATABASE_URL: databaseUrl, SQL_DSN: undefined, CLUSTER: '0' }, log: progress,
     }),
