@@ -107,12 +107,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     idleTimeout: 0,
   })
 
-  const retention = config.logRetentionDays > 0 ? setInterval(() => {
-    const cutoff = Math.floor(Date.now() / 1000) - config.logRetentionDays * 86400
-    store.logs.deleteOlderThan(cutoff).then((deleted) => { if (deleted) log(`[retention] deleted ${deleted} usage logs older than ${config.logRetentionDays} days`) })
+  // Hourly; the LogRetentionDays option (console) wins over LOG_RETENTION_DAYS. 0 keeps everything.
+  const retention = setInterval(() => {
+    const days = caches!.options.overrides.logRetentionDays ?? config.logRetentionDays
+    if (days <= 0) return
+    const cutoff = Math.floor(Date.now() / 1000) - days * 86400
+    store.logs.deleteOlderThan(cutoff).then((deleted) => { if (deleted) log(`[retention] deleted ${deleted} usage logs older than ${days} days`) })
       .catch((error: Error) => log(`[retention] failed: ${error.message}`))
-  }, 3600_000) : undefined
-  retention?.unref?.()
+  }, 3600_000)
+  retention.unref?.()
 
   const server = app.server!
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
@@ -127,7 +130,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         const deadline = Date.now() + SHUTDOWN_GRACE_MS
         while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
         await server.stop(true)
-        if (retention) clearInterval(retention)
+        clearInterval(retention)
         health.stop()
         caches!.stop()
         await writer.stop()

@@ -80,7 +80,27 @@ export interface RuntimeOptions {
   usdExchangeRate: number
   maxUserTokens: number
   channelTestFrequencyMinutes: number
+  /**
+   * Settings that are environment variables in new-api and that the admin console may also set as options;
+   * an option, when stored, wins over the environment value.
+   */
+  overrides: {
+    streamingTimeoutSeconds?: number
+    forceStreamOption?: boolean
+    getMediaToken?: boolean
+    getMediaTokenNotStream?: boolean
+    maxFileDownloadMb?: number
+    logRetentionDays?: number
+  }
 }
+
+/** Option keys that override environment settings, with their valid ranges. */
+const overrideRanges: Record<string, { min: number; max: number }> = {
+  StreamingTimeout: { min: 1, max: 3600 },
+  MaxFileDownloadMB: { min: 1, max: 1024 },
+  LogRetentionDays: { min: 0, max: 36500 },
+}
+const overrideFlags = new Set(['ForceStreamOption', 'GetMediaToken', 'GetMediaTokenNotStream'])
 
 /** Parse `401,403,500-599` into ranges; throws with the offending part. */
 export function parseStatusRanges(text: string): StatusRange[] {
@@ -122,7 +142,9 @@ export function validateOption(key: string, value: unknown): string {
   if (['RetryTimes', 'PreConsumedQuota', 'QuotaForNewUser', 'token_setting.max_user_tokens', 'ChannelTestFrequency'].includes(key) && !/^\d+$/.test(text.trim())) {
     throw new Error(`${key} must be a whole number ≥ 0`)
   }
-  if (key.endsWith('Enabled') && !['true', 'false'].includes(text)) throw new Error(`${key} must be true or false`)
+  if ((key.endsWith('Enabled') || overrideFlags.has(key)) && !['true', 'false'].includes(text)) throw new Error(`${key} must be true or false`)
+  const range = overrideRanges[key]
+  if (range && (!/^\d+$/.test(text.trim()) || Number(text) < range.min || Number(text) > range.max)) throw new Error(`${key} must be a whole number from ${range.min} to ${range.max}`)
   return text
 }
 
@@ -172,5 +194,13 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     usdExchangeRate: number('USDExchangeRate') || 7.3,
     maxUserTokens: number('token_setting.max_user_tokens') || 1000,
     channelTestFrequencyMinutes: number('ChannelTestFrequency') || 0,
+    overrides: {
+      streamingTimeoutSeconds: stored.StreamingTimeout ? Number(stored.StreamingTimeout) : undefined,
+      forceStreamOption: stored.ForceStreamOption ? stored.ForceStreamOption === 'true' : undefined,
+      getMediaToken: stored.GetMediaToken ? stored.GetMediaToken === 'true' : undefined,
+      getMediaTokenNotStream: stored.GetMediaTokenNotStream ? stored.GetMediaTokenNotStream === 'true' : undefined,
+      maxFileDownloadMb: stored.MaxFileDownloadMB ? Number(stored.MaxFileDownloadMB) : undefined,
+      logRetentionDays: stored.LogRetentionDays ? Number(stored.LogRetentionDays) : undefined,
+    },
   }
 }

@@ -177,3 +177,41 @@ describe('usage reporting', () => {
     expect(pricing.data.find((row: { model_name: string }) => row.model_name === 'gpt-4o-mini')).toMatchObject({ quota_type: 0, model_ratio: 0.075 })
   })
 })
+
+describe('streaming timeout', () => {
+  test('the StreamingTimeout option (set in the console) ends a stream that goes silent, with a final error event', async () => {
+    expect((await harness.root.call('PUT', '/api/option/', { key: 'StreamingTimeout', value: '0' })).body.message).toBe('StreamingTimeout must be a whole number from 1 to 3600')
+    await harness.setOption('StreamingTimeout', '1')
+    harness.upstream.setOptions({ chunkCount: 3, chunkIntervalMs: 2500 })
+    try {
+      const started = Date.now()
+      const response = await fetch(`${harness.server.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+      })
+      const text = await response.text()
+      expect(Date.now() - started).toBeLessThan(2400)
+      expect(text).toContain('"code":"stream_error"')
+      expect(text).toContain('silent for 1 s')
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true)
+    } finally {
+      harness.upstream.setOptions({ chunkCount: 8, chunkIntervalMs: 0 })
+      await harness.setOption('StreamingTimeout', '300')
+    }
+  })
+
+  test('a stream that keeps talking outlives the timeout in total (the limit is on silence, not length)', async () => {
+    await harness.setOption('StreamingTimeout', '1')
+    harness.upstream.setOptions({ chunkCount: 8, chunkIntervalMs: 300 })
+    try {
+      let text = ''
+      for await (const chunk of await harness.client(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+        text += chunk.choices[0]?.delta?.content ?? ''
+      }
+      expect(text.length).toBeGreaterThan(100) // ~3 s of chunks 300 ms apart all arrived
+    } finally {
+      harness.upstream.setOptions({ chunkCount: 8, chunkIntervalMs: 0 })
+      await harness.setOption('StreamingTimeout', '300')
+    }
+  })
+})

@@ -92,6 +92,10 @@ export function createRelay(dependencies: RelayDependencies) {
   const { config, caches, secretBox, ledger, writer, counter, health } = dependencies
   const lapsedWrites = new Set<number>()
 
+  // Console options win over the environment for these (see RuntimeOptions.overrides).
+  const streamingTimeoutSeconds = () => caches.options.overrides.streamingTimeoutSeconds ?? config.streamingTimeoutSeconds
+  const forceStreamOption = () => caches.options.overrides.forceStreamOption ?? config.forceStreamOption
+
   const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
 
   function fail(status: number, message: string, code: string): never {
@@ -158,7 +162,7 @@ export function createRelay(dependencies: RelayDependencies) {
   function openAiBody(context: RelayContext, channel: CachedChannel, upstreamModel: string, adaptorId: string): string {
     const body: Record<string, unknown> = { ...context.body, model: upstreamModel, ...channel.paramOverride }
     if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
-    if (context.stream && config.forceStreamOption && !context.clientWantsUsage && adaptorId !== 'mistral' && adaptorId !== 'perplexity' && adaptorId !== 'zhipu-v4') {
+    if (context.stream && forceStreamOption() && !context.clientWantsUsage && adaptorId !== 'mistral' && adaptorId !== 'perplexity' && adaptorId !== 'zhipu-v4') {
       body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
     }
     return JSON.stringify(body)
@@ -279,15 +283,20 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     for (const [name, value] of Object.entries(channel.headerOverride)) headers[name] = value.replaceAll('{api_key}', target.key)
     let response: Response
-    const timeout = AbortSignal.timeout(context.stream ? config.streamingTimeoutSeconds * 1000 : NON_STREAM_TIMEOUT_MS)
+    // The limit covers the wait for the response head only; once a stream flows, the idle timer in
+    // streamWithSettlement takes over (a timeout signal on fetch would also cut a long, healthy stream).
+    const headLimit = new AbortController()
+    const headTimer = setTimeout(() => headLimit.abort(), context.stream ? streamingTimeoutSeconds() * 1000 : NON_STREAM_TIMEOUT_MS)
     try {
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([signal, timeout]), decompress: true, redirect: 'manual' } as RequestInit)
+      response = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([signal, headLimit.signal]), decompress: true, redirect: 'manual' } as RequestInit)
     } catch (error) {
       if (signal.aborted) throw new GatewayError(499, 'Client closed the request', 'client_gone')
-      const timedOut = timeout.aborted
-      const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${context.stream ? config.streamingTimeoutSeconds : NON_STREAM_TIMEOUT_MS / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
+      const timedOut = headLimit.signal.aborted
+      const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${context.stream ? streamingTimeoutSeconds() : NON_STREAM_TIMEOUT_MS / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
       health.reportFailure(channel, keyIndex, gatewayError.status, gatewayError.message)
       return { ok: false, channel, error: gatewayError }
+    } finally {
+      clearTimeout(headTimer)
     }
     if (response.ok) {
       return { ok: true, response, channel, adaptor, target, mode }
@@ -391,7 +400,7 @@ export function createRelay(dependencies: RelayDependencies) {
 
   function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response, abort: AbortController): Response {
     const upstream = response.body!.getReader()
-    const tap = createStreamTap({ withholdUsageChunk: config.forceStreamOption && !context.clientWantsUsage, keepText: true })
+    const tap = createStreamTap({ withholdUsageChunk: forceStreamOption() && !context.clientWantsUsage, keepText: true })
     return new Response(streamWithSettlement(context, abort, {
       async next() {
         const { value, done } = await upstream.read()
@@ -474,13 +483,14 @@ export function createRelay(dependencies: RelayDependencies) {
       source.finish(completed).catch((error: Error) => console.error(`[relay] settling ${context.requestId} failed: ${error.message}`))
     }
     const encoder = new TextEncoder()
-    const idleMs = config.streamingTimeoutSeconds * 1000
+    const idleSeconds = streamingTimeoutSeconds()
+    const idleMs = idleSeconds * 1000
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
           for (;;) {
             let timer: ReturnType<typeof setTimeout> | undefined
-            const idle = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new GatewayError(504, `Upstream was silent for ${config.streamingTimeoutSeconds} s`, 'stream_timeout')), idleMs) })
+            const idle = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new GatewayError(504, `Upstream was silent for ${idleSeconds} s`, 'stream_timeout')), idleMs) })
             let step: Awaited<ReturnType<StreamSource['next']>>
             try {
               step = await Promise.race([source.next(), idle])
