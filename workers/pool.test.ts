@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base'
 import type { SseEvent, StreamConversionSpec } from '../src/providers/types.ts'
+import type { TokenCounter } from '../src/relay/token-counter.ts'
 import { countChatPromptTokens } from './count-chat-tokens.ts'
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from './pool.ts'
 import type { MediaOptions } from './protocol.ts'
@@ -56,11 +57,20 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 
 describe('WorkerPool counts', () => {
   test('a count in a worker equals the same count in process', async () => {
-    const pool = makePool()
+    // The relay's contract, checked by the compiler: the pool is its token counter.
+    const pool: TokenCounter = makePool()
     const body = { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello there, how are you?', name: 'bob' }], tools: [{ type: 'function', function: { name: 'noop' } }] }
     const inProcess = await countChatPromptTokens(model, body, { media, stream: false })
     expect(await pool.countChatPromptTokens(model, body)).toEqual(inProcess)
     expect(await pool.countTextTokens(model, ['one', 'two three'])).toEqual({ tokens: tokens('one') + tokens('two three'), estimated: false })
+  })
+
+  test('a body that cannot be sent to a worker is estimated, not thrown', async () => {
+    const pool = makePool()
+    const result = await pool.countChatPromptTokens(model, { messages: [{ role: 'user', content: 'abcdabcd' }], callback: () => {} })
+    expect(result).toMatchObject({ tokens: 3 + 4 + 2, estimated: true })
+    expect(result.warnings?.[0]).toMatch(/not-cloneable/)
+    expect(await pool.countTextTokens(model, 'next')).toEqual({ tokens: tokens('next'), estimated: false })
   })
 
   test('workers start lazily by default, at creation with eagerStart', async () => {

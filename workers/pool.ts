@@ -95,7 +95,6 @@ interface PendingStreamRequest {
 type BunWorker = Bun.Worker
 
 interface WorkerSlot {
-  index: number
   worker: BunWorker | null
   /** The worker posted `ready` (it loaded and was configured). */
   ready: boolean
@@ -143,7 +142,7 @@ export class WorkerPool {
     this.replayLimitCharacters = options.replayLimitCharacters ?? defaultReplayLimitCharacters
     this.conversionModule = options.conversionModule ?? defaultConversionModule
     this.preloadEncodings = options.preloadEncodings ?? []
-    this.slots = Array.from({ length: size }, (_, index) => ({ index, worker: null, ready: false, task: null, streamRequests: new Map(), conversions: new Set() }))
+    this.slots = Array.from({ length: size }, () => ({ worker: null, ready: false, task: null, streamRequests: new Map(), conversions: new Set() }))
     if (options.eagerStart) for (const slot of this.slots) this.spawn(slot)
   }
 
@@ -250,7 +249,14 @@ export class WorkerPool {
     slot.worker!.ref()
     clearTimeout(task.timer)
     task.timer = setTimeout(() => this.onTaskTimeout(slot, task), this.taskTimeoutMs)
-    slot.worker!.postMessage(task.request)
+    try {
+      slot.worker!.postMessage(task.request)
+    } catch (error) {
+      // A body that cannot be structured-cloned (not from JSON.parse) still gets an answer.
+      slot.task = null
+      this.settleWithEstimate(task, `not-cloneable: ${(error as Error).message}`)
+      this.releaseRefIfIdle(slot)
+    }
   }
 
   private pump(): void {
