@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startServer } from './server.ts'
+import { createClusterBus } from './cache/bus.ts'
 
 /** `bun run start`: validate configuration, start one process or a cluster sharing the port, stop gracefully. */
 async function main() {
@@ -15,16 +16,25 @@ async function main() {
   }
 
   const isClusterChild = process.env.TOLLGATE_CLUSTER_CHILD === '1'
-  const running = await startServer(config, { primary: !isClusterChild })
+  const clustered = config.cluster > 1 || isClusterChild
+  // Without Redis the cluster's processes tell each other about changes over IPC.
+  const clusterBus = clustered && !config.redisUrl ? createClusterBus(isClusterChild ? 'child' : 'primary') : undefined
+  if (clustered && !config.redisUrl && !isClusterChild) {
+    console.warn('[tollgate] CLUSTER without REDIS_URL: each process keeps its own quota counters, so concurrent spending on one token may briefly exceed its quota by up to one reservation per process; set REDIS_URL for exact shared counters.')
+  }
+  const running = await startServer(config, { primary: !isClusterChild, bus: clusterBus })
   console.log(`[tollgate] listening on ${running.url} (${running.database.dialect}${config.redisUrl ? ' + redis' : ''}) — admin at /, API docs at /swagger`)
 
   const children: ReturnType<typeof Bun.spawn>[] = []
   if (config.cluster > 1 && !isClusterChild) {
     for (let index = 1; index < config.cluster; index++) {
-      children.push(Bun.spawn([process.execPath, import.meta.path], {
+      const child = Bun.spawn([process.execPath, import.meta.path], {
         env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', PORT: String(running.port) },
         stdout: 'inherit', stderr: 'inherit',
-      }))
+        ipc: (message, from) => clusterBus?.receive(message as never, from),
+      })
+      clusterBus?.attach(child)
+      children.push(child)
     }
     console.log(`[tollgate] cluster: ${config.cluster} processes share port ${running.port}`)
   }

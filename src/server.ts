@@ -38,6 +38,8 @@ export interface ServerOptions {
   log?: (line: string) => void
   /** False in cluster children: the primary already created the root user. */
   primary?: boolean
+  /** The invalidation bus; default: Redis when REDIS_URL is set, else in process. */
+  bus?: InvalidationBus
   /** Token counter (the worker pool); an estimator when absent. */
   counter?: TokenCounter & { close?(): Promise<void> }
 }
@@ -81,7 +83,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       },
     }),
   })
-  const bus: InvalidationBus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus()
+  const bus: InvalidationBus = options.bus ?? (config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus())
   caches = await createCaches({ store, secretBox, bus, flushEpoch: () => writer.epoch })
   caches.startResync(config.syncFrequencySeconds)
 

@@ -58,3 +58,37 @@ export async function createRedisBus(url: string): Promise<InvalidationBus> {
     },
   }
 }
+
+type Subprocess = { send(message: unknown): void }
+
+/**
+ * The bus between the processes of one machine's cluster when there is no Redis: children send their changes to
+ * the primary over IPC, and the primary passes every change on to all the others.
+ */
+export function createClusterBus(role: 'primary' | 'child'): InvalidationBus & { attach(child: Subprocess): void; receive(message: Invalidation, from?: Subprocess): void } {
+  const nodeId = randomUUID()
+  const handlers: ((message: Invalidation) => void)[] = []
+  const children: Subprocess[] = []
+  const deliver = (message: Invalidation) => { for (const handler of handlers) handler(message) }
+  const isInvalidation = (message: unknown): message is Invalidation =>
+    typeof message === 'object' && message !== null && ['users', 'tokens', 'channels', 'options'].includes((message as Invalidation).kind)
+  if (role === 'child') {
+    process.on('message', (message: unknown) => { if (isInvalidation(message)) deliver(message) })
+  }
+  return {
+    nodeId,
+    async publish(message) {
+      if (role === 'child') process.send?.(message)
+      else for (const child of children) child.send(message)
+    },
+    subscribe: (handler) => { handlers.push(handler) },
+    attach: (child) => { children.push(child) },
+    /** Primary side of the IPC channel: apply a child's change here and pass it on to the other children. */
+    receive(message, from) {
+      if (!isInvalidation(message)) return
+      deliver(message)
+      for (const child of children) if (child !== from) child.send(message)
+    },
+    close: async () => {},
+  }
+}

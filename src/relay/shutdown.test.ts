@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
 import { temporaryDirectory } from '../testing/databases.ts'
 import { sendJson } from '../testing/server.ts'
+import { startGatewayProcess } from '../testing/gateway-process.ts'
 
 // The real entrypoint in a child process, so SIGTERM is a real signal.
 let upstream: MockUpstream
@@ -14,30 +15,7 @@ afterAll(async () => {
   directory.remove()
 })
 
-/** Start `bun src/index.ts` on a free port; the URL comes from its "listening on" line. */
-async function startGateway() {
-  const child = Bun.spawn([process.execPath, 'src/index.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: directory.path, INITIAL_ROOT_PASSWORD: 'root-password-1', LOG_FLUSH_INTERVAL_MS: '5000' },
-    stdout: 'pipe', stderr: 'inherit',
-  })
-  const reader = child.stdout.getReader()
-  const decoder = new TextDecoder()
-  let output = ''
-  const deadline = Date.now() + 20_000
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read()
-    if (done) break
-    output += decoder.decode(value)
-    const match = /listening on (http:\/\/[\d.:]+)/.exec(output)
-    if (match) {
-      reader.releaseLock()
-      void child.stdout.pipeTo(new WritableStream()) // keep draining so the child never blocks on a full pipe
-      return { child, url: match[1]! }
-    }
-  }
-  child.kill()
-  throw new Error(`gateway did not start: ${output}`)
-}
+const startGateway = () => startGatewayProcess({ DATA_DIR: directory.path, INITIAL_ROOT_PASSWORD: 'root-password-1', LOG_FLUSH_INTERVAL_MS: '5000' })
 
 describe('graceful shutdown', () => {
   test('SIGTERM under load leaves a log row for every answered request', async () => {
