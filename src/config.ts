@@ -38,6 +38,7 @@ export const ConfigSchema = Type.Object({
   workerPoolSize: Int(0, 256),
   logFlushIntervalMs: Int(10, 60_000),
   logFlushRows: Int(1, 100_000),
+  streamConversion: Type.Union([Type.Literal('inline'), Type.Literal('worker')]),
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -110,6 +111,7 @@ const variables: Variable[] = [
   { names: ['WORKER_POOL_SIZE'], field: 'workerPoolSize', expected: 'an integer, 0 = number of cores', parse: parseInteger, fallback: () => 0 },
   { names: ['LOG_FLUSH_INTERVAL_MS'], field: 'logFlushIntervalMs', expected: 'milliseconds, 10-60000', parse: parseInteger, fallback: () => 1000 },
   { names: ['LOG_FLUSH_ROWS'], field: 'logFlushRows', expected: 'rows, 1-100000', parse: parseInteger, fallback: () => 1000 },
+  { names: ['STREAM_CONVERSION'], field: 'streamConversion', expected: 'inline or worker', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'inline' },
 ]
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */

@@ -16,7 +16,9 @@ import { createUsageWriter, type UsageWriter } from './relay/usage-writer.ts'
 import { createChannelHealth } from './relay/channel-health.ts'
 import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
-import { estimatingCounter, type TokenCounter } from './relay/token-counter.ts'
+import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
+import { createWorkerPool } from '../workers/pool.ts'
+import type { MediaOptions } from '../workers/protocol.ts'
 
 /** How long a shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 30_000
@@ -40,8 +42,8 @@ export interface ServerOptions {
   primary?: boolean
   /** The invalidation bus; default: Redis when REDIS_URL is set, else in process. */
   bus?: InvalidationBus
-  /** Token counter (the worker pool); an estimator when absent. */
-  counter?: TokenCounter & { close?(): Promise<void> }
+  /** Token counter and stream converter; default: the worker pool, started here. */
+  counter?: TokenCounter & Partial<ConversionRunner> & { close?(): Promise<void> }
 }
 
 /**
@@ -89,8 +91,21 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   const health = createChannelHealth({ store, caches, config, writer, log })
   health.start()
-  const counter = options.counter ?? estimatingCounter
-  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health })
+  const media = (): MediaOptions => {
+    const overrides = caches!.options.overrides
+    return {
+      getMediaToken: overrides.getMediaToken ?? config.getMediaToken,
+      getMediaTokenNotStream: overrides.getMediaTokenNotStream ?? config.getMediaTokenNotStream,
+      maxFileDownloadMb: overrides.maxFileDownloadMb ?? config.maxFileDownloadMb,
+      geminiVisionMaxImageNum: config.geminiVisionMaxImageNum,
+    }
+  }
+  // Workers start on first use: a gateway whose upstreams always report usage never pays for a tokenizer.
+  const pool = options.counter ? undefined : createWorkerPool({ size: config.workerPoolSize, media: media() })
+  if (pool) caches.onOptionsChanged(() => pool.setMediaOptions(media()))
+  const counter = options.counter ?? pool!
+  const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, conversions })
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
@@ -136,7 +151,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         health.stop()
         caches!.stop()
         await writer.stop()
-        await options.counter?.close?.()
+        await (options.counter ?? pool)?.close?.()
         await bus.close()
         await ledger.close?.()
         await database.close()

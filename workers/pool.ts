@@ -364,6 +364,14 @@ export class WorkerPool {
     worker.unref()
   }
 
+  /** New media settings (the console may override the environment); running workers take them at once. */
+  setMediaOptions(media: MediaOptions): void {
+    this.options.media = media
+    for (const slot of this.slots) {
+      slot.worker?.postMessage({ kind: 'configure', media, conversionModule: this.conversionModule, preloadEncodings: [] } satisfies WorkerRequest)
+    }
+  }
+
   private recordStartFailure(): void {
     this.consecutiveStartFailures++
     if (this.consecutiveStartFailures >= startFailureLimit) {

@@ -19,6 +19,8 @@ export interface Caches {
   invalidate(message: Invalidation): Promise<void>
   reloadAll(): Promise<void>
   startResync(seconds: number): void
+  /** Called after every reload of the options (a change here, on another node, or a resync). */
+  onOptionsChanged(listener: (options: RuntimeOptions) => void): void
   stop(): void
 }
 
@@ -44,8 +46,12 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
   let tokensById = new Map<number, TokenRow>()
   let timer: ReturnType<typeof setInterval> | undefined
 
+  const optionListeners: ((options: RuntimeOptions) => void)[] = []
   const loaders = {
-    async options() { options = parseOptions(await store.options.all()) },
+    async options() {
+      options = parseOptions(await store.options.all())
+      for (const listener of optionListeners) listener(options)
+    },
     async channels() {
       const rows = await store.channels.all()
       const channels = []
@@ -128,6 +134,7 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
       }, seconds * 1000)
       timer.unref?.()
     },
+    onOptionsChanged: (listener) => { optionListeners.push(listener) },
     stop() { if (timer) clearInterval(timer) },
   }
 }

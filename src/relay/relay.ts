@@ -14,7 +14,7 @@ import type { ChannelHealth } from './channel-health.ts'
 import type { Ledger, Reservation } from './ledger.ts'
 import { groupRatioFor, priceDetails, priceFor, quotaFor, reservationFor, type Price } from './pricing.ts'
 import { createStreamTap } from './stream-tap.ts'
-import { estimateTokens, type TokenCounter } from './token-counter.ts'
+import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
 import { authenticateRelay, type RelayCaller } from './token-auth.ts'
 import { authHeaders, buildTarget, endpointUrl, pickKey, type Endpoint } from './upstream.ts'
 import type { UsageWriter } from './usage-writer.ts'
@@ -27,6 +27,8 @@ export interface RelayDependencies {
   writer: UsageWriter
   counter: TokenCounter
   health: ChannelHealth
+  /** Runs conversions in worker threads when config.streamConversion is 'worker'. */
+  conversions?: ConversionRunner
 }
 
 /** Everything known about one relay request while it is being served. */
@@ -89,7 +91,7 @@ function usageTotals(usage: Usage) {
 
 /** One relay pipeline shared by every OpenAI-format endpoint and the native formats' routes. */
 export function createRelay(dependencies: RelayDependencies) {
-  const { config, caches, secretBox, ledger, writer, counter, health } = dependencies
+  const { config, caches, secretBox, ledger, writer, counter, health, conversions } = dependencies
   const lapsedWrites = new Set<number>()
 
   // Console options win over the environment for these (see RuntimeOptions.overrides).
@@ -423,43 +425,70 @@ export function createRelay(dependencies: RelayDependencies) {
    */
   function convertedStream(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Response {
     const { response, channel, adaptor, target, mode } = success
-    const conversion: StreamConversion = createStreamConversion({
+    const spec = {
       provider: adaptor.id, inbound: context.inbound, model: context.model, id: `chatcmpl-${context.requestId}`,
       includeUsage: context.inbound !== 'openai-chat' || context.clientWantsUsage, created: Math.floor(Date.now() / 1000),
       target: { baseUrl: target.baseUrl, model: target.model, stream: true, other: target.other, setting: target.setting, channelType: target.channelType },
-    })
+    }
     const decoder = createUpstreamDecoder(adaptor.id)
     const upstream = response.body!.getReader()
     const forwardBytes = mode === 'native'
     let firstToken: number | undefined
+    let usage: Usage | null = null
     const encodeAll = (events: SseEvent[]) => {
       if (events.length === 0) return null
       let out = ''
       for (const event of events) out += encodeSse(event)
       return out
     }
-    const convert = (events: SseEvent[]) => {
-      const out: SseEvent[] = []
-      for (const event of events) for (const converted of conversion.push(event)) out.push(converted)
-      return out
-    }
+    // The same conversion runs inline or, for real conversions when STREAM_CONVERSION=worker, in a worker thread.
+    const inWorker = mode === 'convert' && config.streamConversion === 'worker' && conversions !== undefined
+    const converter: { push(events: SseEvent[]): Promise<SseEvent[]> | SseEvent[]; flush(): Promise<SseEvent[]> | SseEvent[]; fail(message: string): Promise<SseEvent[]> | SseEvent[]; cancel(): void } = inWorker
+      ? (() => {
+          const remote = conversions!.runStreamConversion(spec)
+          return {
+            push: (events) => (events.length ? remote.push(events) : []),
+            flush: async () => { const result = await remote.flush(); usage = result.usage; return result.events },
+            fail: async (message) => { const result = await remote.fail({ status: 502, message, type: 'new_api_error', code: 'stream_error' }); usage = result.usage; return result.events },
+            cancel: () => remote.cancel(),
+          }
+        })()
+      : (() => {
+          const local: StreamConversion = createStreamConversion(spec)
+          return {
+            push: (events) => {
+              const out: SseEvent[] = []
+              for (const event of events) for (const converted of local.push(event)) out.push(converted)
+              usage = local.usage()
+              return out
+            },
+            flush: () => { const out = local.flush(); usage = local.usage(); return out },
+            fail: (message) => { const out = local.fail({ status: 502, message, type: 'new_api_error', code: 'stream_error' }); usage = local.usage(); return out },
+            cancel: () => {},
+          }
+        })()
+    let failEvents = ''
     return new Response(streamWithSettlement(context, abort, {
       async next() {
         const { value, done } = await upstream.read()
         if (done) {
-          const tail = [...convert(decoder.flush()), ...conversion.flush()]
+          const tail = [...await converter.push(decoder.flush()), ...await converter.flush()]
           return { done: true, out: forwardBytes ? null : encodeAll(tail) }
         }
-        const converted = convert(decoder.push(value))
+        const converted = await converter.push(decoder.push(value))
         if (converted.length > 0) firstToken ??= performance.now()
         return { done: false, out: forwardBytes ? value : encodeAll(converted) }
       },
-      cancel: () => upstream.cancel().catch(() => {}),
-      async finish(completed) {
-        const usage = conversion.usage() ?? await fallbackUsage(context, '')
-        settle(context, channel, usage, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+      cancel: () => {
+        upstream.cancel().catch(() => {})
+        converter.cancel()
       },
-      errorEvent: (message) => encodeAll(conversion.fail({ status: 502, message, type: 'new_api_error', code: 'stream_error' })) ?? '',
+      async finish(completed) {
+        const billed = usage ?? await fallbackUsage(context, '')
+        settle(context, channel, billed, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+      },
+      async prepareError(message) { failEvents = encodeAll(await converter.fail(message)) ?? '' },
+      errorEvent: () => failEvents,
     }), { status: 200, headers: sseHeaders(context.requestId) })
   }
 
@@ -467,6 +496,8 @@ export function createRelay(dependencies: RelayDependencies) {
     next(): Promise<{ done: boolean; out: Uint8Array | string | null }>
     cancel(): void
     finish(completed: boolean): Promise<void>
+    /** Builds the closing error events before errorEvent() is read (a worker conversion answers asynchronously). */
+    prepareError?(message: string): Promise<void>
     errorEvent(message: string): string
   }
 
@@ -509,6 +540,7 @@ export function createRelay(dependencies: RelayDependencies) {
           source.cancel()
           abort.abort()
           const message = error instanceof GatewayError ? error.message : `Upstream stream failed: ${(error as Error).message}`
+          await source.prepareError?.(message).catch(() => undefined)
           controller.enqueue(encoder.encode(source.errorEvent(message)))
           controller.close()
           settleOnce(false)
