@@ -32,6 +32,8 @@ export interface RunningServer {
   database: Database
   writer: UsageWriter
   ledger: Ledger
+  /** Wait for settlements still running after their responses, then flush the usage writer (tests, tools). */
+  flushUsage(): Promise<void>
   /** Graceful stop: refuse new connections, let in-flight requests finish, flush writers, close storage. */
   stop(): Promise<void>
 }
@@ -139,6 +141,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let stopping: Promise<void> | undefined
   return {
     app, url, port: server.port!, store, caches, database, writer, ledger,
+    async flushUsage() {
+      await relay.drain()
+      await writer.flush()
+    },
     stop() {
       stopping ??= (async () => {
         // Stop accepting, let in-flight requests (streams included) finish, then drop idle keep-alive
@@ -147,6 +153,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         const deadline = Date.now() + SHUTDOWN_GRACE_MS
         while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
         await server.stop(true)
+        await relay.drain()
         clearInterval(retention)
         health.stop()
         caches!.stop()

@@ -33,7 +33,7 @@ describe('quota under concurrency', () => {
     expect(answered).toBeGreaterThan(0)
     expect(refused).toBeGreaterThan(0) // 20 000 units cannot pay for 200 requests reserving ~130 each… and costing ~100
 
-    await harness.server.writer.flush()
+    await harness.server.flushUsage()
     const logged = (await harness.root.call('GET', '/api/log/?username=concurrent&type=2&page_size=1')).body.data.total as number
     expect(logged).toBe(answered)
     let loggedQuota = 0
@@ -64,7 +64,7 @@ describe('quota under concurrency', () => {
     } finally {
       harness.upstream.setOptions({ failureRate: 0 })
     }
-    await harness.server.writer.flush()
+    await harness.server.flushUsage()
     expect((await user.call('GET', '/api/user/self')).body.data.quota).toBe(50_000)
     expect(harness.server.ledger.pendingForUser(user.userId)).toBe(0)
     const errorRow = (await harness.root.call('GET', '/api/log/?username=refunded&type=5')).body.data.items[0]
@@ -93,7 +93,7 @@ describe('quota under concurrency', () => {
       harness.upstream.setOptions({ chunkCount: 8, chunkIntervalMs: 0, responseBytes: 120 })
     }
     for (let wait = 0; wait < 50; wait++) {
-      await harness.server.writer.flush()
+      await harness.server.flushUsage()
       if ((await harness.root.call('GET', '/api/log/?username=leaver&type=2')).body.data.total === 1) break
       await Bun.sleep(20)
     }

@@ -21,7 +21,7 @@ afterAll(() => harness.dispose())
 beforeEach(() => harness.upstream.setOptions({ replay: undefined, onRequest: undefined }))
 
 async function lastConsume(model: string) {
-  await harness.server.writer.flush()
+  await harness.server.flushUsage()
   return (await harness.root.call('GET', `/api/log/?model_name=${model}&type=2&page_size=1`)).body.data.items[0] as { prompt_tokens: number; completion_tokens: number; quota: number; other: string }
 }
 const anthropic = () => new Anthropic({ apiKey: key, baseURL: harness.server.url, maxRetries: 0 })

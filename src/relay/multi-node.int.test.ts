@@ -49,7 +49,7 @@ describe.skipIf(skip)('two nodes share one token\'s quota through Redis', () => 
     expect(answered).toBeGreaterThan(0)
     expect(statuses.filter((status) => status === 403).length).toBe(200 - answered)
 
-    await Promise.all(nodes.map((node) => node.writer.flush()))
+    await Promise.all(nodes.map((node) => node.flushUsage()))
     const token = (await user.call('GET', `/api/token/${tokenId}`)).body.data
     const logs = (await root.call('GET', '/api/log/?username=shared&type=2&page_size=100')).body.data
     let spent = 0

@@ -66,7 +66,7 @@ describe.skipIf(!postgresUrl)('Postgres unreachable for 10 s under load', () => 
     expect(queuedDuringOutage).toBeGreaterThan(0) // and kept the rows it could not write
 
     for (let attempt = 0; attempt < 100 && server.writer.stats().queuedRows > 0; attempt++) {
-      await server.writer.flush()
+      await server.flushUsage()
       await Bun.sleep(100)
     }
     const direct = postgres(database.url, { max: 1, onnotice: () => {} })

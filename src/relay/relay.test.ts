@@ -14,7 +14,7 @@ afterAll(() => harness.dispose())
 beforeEach(() => harness.upstream.setOptions({ replay: undefined, onRequest: undefined, omitUsage: false, failureRate: 0 }))
 
 async function logsFor(model: string) {
-  await harness.server.writer.flush()
+  await harness.server.flushUsage()
   return (await harness.root.call('GET', `/api/log/?model_name=${model}&type=2&page_size=100`)).body.data.items as Record<string, any>[]
 }
 
@@ -159,7 +159,7 @@ describe('usage reporting', () => {
   test('logs, stats, hourly aggregates and the key-holder log view agree', async () => {
     const own = await harness.addToken({ name: 'reporting' })
     await harness.client(own.key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
-    await harness.server.writer.flush()
+    await harness.server.flushUsage()
     const stat = (await harness.root.call('GET', '/api/log/stat?model_name=gpt-4o-mini')).body.data
     expect(stat.rpm).toBeGreaterThan(0)
     const hour = Math.floor(Date.now() / 1000)

@@ -211,6 +211,14 @@ export function createRelay(dependencies: RelayDependencies) {
     })
   }
 
+  /** Settlements that finish after the response (counting missing usage, stream ends); shutdown waits for them. */
+  const pendingSettlements = new Set<Promise<void>>()
+  function track(settlement: Promise<void>, context: RelayContext) {
+    const tracked = settlement.catch((error: Error) => console.error(`[relay] settling ${context.requestId} failed: ${error.message}`))
+      .finally(() => pendingSettlements.delete(tracked))
+    pendingSettlements.add(tracked)
+  }
+
   /** Usage for billing when the upstream reported none: count the prompt (worker pool) and what was delivered. */
   async function fallbackUsage(context: RelayContext, completionText: string): Promise<Usage> {
     const prompt = context.endpoint === 'chat'
@@ -393,8 +401,13 @@ export function createRelay(dependencies: RelayDependencies) {
         usage = adaptor.readUsage(json)
         out = text
       }
-      usage ??= await fallbackUsage(context, responseText(json))
-      settle(context, channel, usage, { upstreamModel: target.model, completed: true, firstTokenMs: performance.now() - context.startedAt })
+      const firstTokenMs = performance.now() - context.startedAt
+      if (usage) settle(context, channel, usage, { upstreamModel: target.model, completed: true, firstTokenMs })
+      else {
+        // No usage from the upstream: answer now, count in the workers, settle when the count is in.
+        const completion = responseText(json)
+        track(fallbackUsage(context, completion).then((counted) => settle(context, channel, counted, { upstreamModel: target.model, completed: true, firstTokenMs })), context)
+      }
       return new Response(out, { status: 200, headers: jsonHeaders(context.requestId) })
     }
     return mode === 'openai' ? passThroughStream(context, channel, target, response, abort) : convertedStream(context, success, abort)
@@ -511,7 +524,7 @@ export function createRelay(dependencies: RelayDependencies) {
     const settleOnce = (completed: boolean) => {
       if (settled) return
       settled = true
-      source.finish(completed).catch((error: Error) => console.error(`[relay] settling ${context.requestId} failed: ${error.message}`))
+      track(source.finish(completed), context)
     }
     const encoder = new TextEncoder()
     const idleSeconds = streamingTimeoutSeconds()
@@ -561,7 +574,12 @@ export function createRelay(dependencies: RelayDependencies) {
     return served.filter((model) => !model.endsWith('*') && (!caller.modelLimits || caller.modelLimits.has(model)))
   }
 
-  return { serve, handleModels, authenticate: (request: Request, clientAddress: string) => authenticateRelay({ caches, secretBox, tokenAvailable }, request, new URL(request.url), clientAddress), tokenAvailable }
+  /** Resolves when every settlement still running after its response has been written to the usage writer. */
+  async function drain() {
+    while (pendingSettlements.size > 0) await Promise.all([...pendingSettlements])
+  }
+
+  return { serve, handleModels, drain, authenticate: (request: Request, clientAddress: string) => authenticateRelay({ caches, secretBox, tokenAvailable }, request, new URL(request.url), clientAddress), tokenAvailable }
 }
 
 export type Relay = ReturnType<typeof createRelay>

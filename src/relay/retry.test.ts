@@ -20,7 +20,7 @@ async function failureOf(promise: Promise<unknown>): Promise<InstanceType<typeof
 }
 const chat = (model: string) => harness.client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] })
 async function lastLog(type: number) {
-  await harness.server.writer.flush()
+  await harness.server.flushUsage()
   return (await harness.root.call('GET', `/api/log/?type=${type}&page_size=1`)).body.data.items[0]
 }
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => harness.dispose())
 
 async function lastConsume(model: string) {
-  await harness.server.writer.flush()
+  await harness.server.flushUsage()
   return (await harness.root.call('GET', `/api/log/?model_name=${model}&type=2&page_size=1`)).body.data.items[0]
 }
 

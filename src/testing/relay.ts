@@ -43,8 +43,3 @@ export async function startRelayHarness(options: { env?: Record<string, string>;
     },
   }
 }
-
-/** Wait until the usage writer has flushed what is queued. */
-export async function flushed(server: TestServer): Promise<void> {
-  await server.writer.flush()
-}
