@@ -33,6 +33,8 @@ export interface LoadResult {
   latency: Summary
   ok: number
   non2xx: number
+  /** Responses per HTTP status other than 2xx, e.g. { "401": 12 }. */
+  failedStatuses: Record<string, number>
   errors: number
   timeouts: number
   bytesPerSecond: number
@@ -62,13 +64,15 @@ export async function runLoad(request: LoadRequest, settings: LoadSettings): Pro
   const latencies = new SampleReservoir(500_000)
   let ok = 0
   let non2xx = 0
+  const failedStatuses: Record<string, number> = {}
   const cpuBefore = settings.cpuPid === undefined ? 0 : treeCpuSeconds(settings.cpuPid)
-  const result = await attack(request, settings.connections, settings.durationSeconds, timeoutSeconds, (status, milliseconds) => {
-    if (status >= 200 && status < 300) {
+  const result = await attack(request, settings.connections, settings.durationSeconds, timeoutSeconds, (statusCode, milliseconds) => {
+    if (statusCode >= 200 && statusCode < 300) {
       ok++
       latencies.add(milliseconds)
     } else {
       non2xx++
+      failedStatuses[statusCode] = (failedStatuses[statusCode] ?? 0) + 1
     }
   })
   const cpuSeconds = settings.cpuPid === undefined ? null : treeCpuSeconds(settings.cpuPid) - cpuBefore
@@ -80,6 +84,7 @@ export async function runLoad(request: LoadRequest, settings: LoadSettings): Pro
     latency: summarize(latencies.values()),
     ok,
     non2xx,
+    failedStatuses,
     errors: result.errors,
     timeouts: result.timeouts,
     bytesPerSecond: result.throughput.average,

@@ -10,6 +10,8 @@
  *   bun run bench --scenario 5 --conversion-variant worker:SOME_SWITCH=worker
  *                                     scenario 5 gets an extra Tollgate column (id tollgate-worker) started with
  *                                     that environment: how inline and worker stream conversion are compared
+ *   bun run bench --tollgate-env BUN_CONFIG_MAX_HTTP_REQUESTS=8192
+ *                                     extra environment for every Tollgate the bench starts
  *   bun run bench --profile           Tollgate runs under `bun --cpu-prof`; the profile (and a Markdown
  *                                     summary) lands in bench/results/profile-<date>/ when it stops
  *
@@ -40,11 +42,12 @@ const { values } = parseArgs({
     cluster: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'conversion-variant': { type: 'string', multiple: true },
+    'tollgate-env': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 })
 if (values.help) {
-  console.log('usage: bun run bench [--quick] [--scenario N[,M...]] [--peer portkey] [--cluster] [--profile] [--conversion-variant NAME:ENV=VALUE[,ENV=VALUE]]')
+  console.log('usage: bun run bench [--quick] [--scenario N[,M...]] [--peer portkey] [--cluster] [--profile] [--conversion-variant NAME:ENV=VALUE[,ENV=VALUE]] [--tollgate-env ENV=VALUE]')
   process.exit(0)
 }
 
@@ -79,6 +82,20 @@ const conversionVariants = (values['conversion-variant'] ?? []).map((spec) => {
   }
   return { id: `tollgate-${name}`, label: `tollgate (${assignments})`, env }
 })
+const extraTollgateEnvironment: Record<string, string> = {}
+for (const assignment of values['tollgate-env'] ?? []) {
+  const [variable, value = ''] = assignment.split(/=(.*)/s)
+  if (!variable) {
+    console.error(`--tollgate-env "${assignment}": expected ENV=VALUE`)
+    process.exit(2)
+  }
+  extraTollgateEnvironment[variable] = value
+}
+/**
+ * A cluster needs Redis to pass admin changes between its processes. A test server's Redis is shared with
+ * other suites, so the bench takes database 11 of it.
+ */
+const clusterRedisUrl = process.env.REDIS_URL ?? (process.env.TEST_REDIS_URL ? `${process.env.TEST_REDIS_URL.replace(/\/\d*$/, '')}/11` : undefined)
 const timing = values.quick ? quickTiming : fullTiming
 const clusterFromEnvironment = process.env.CLUSTER && !['0', '1', ''].includes(process.env.CLUSTER) ? process.env.CLUSTER : undefined
 
@@ -113,7 +130,7 @@ process.on('SIGINT', () => {
 })
 
 /** The main Tollgate always uses its own SQLite DATA_DIR, whatever DATABASE_URL the bench itself was given. */
-const sqliteOnly = { DATABASE_URL: undefined, SQL_DSN: undefined }
+const sqliteOnly = { DATABASE_URL: undefined, SQL_DSN: undefined, ...extraTollgateEnvironment }
 
 const scenarios: ScenarioResult[] = []
 try {
@@ -128,7 +145,9 @@ try {
   const bunFlags = values.profile ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDirectory}`] : []
   for (const column of tollgateColumns) {
     progress(`${column.label}: starting bun src/index.ts with a temporary DATA_DIR${values.profile ? ` under --cpu-prof (${profileDirectory})` : ''}`)
-    const started = await startTollgate({ id: column.id, label: column.label, mockUrl: mock.url, env: { ...sqliteOnly, CLUSTER: column.cluster }, bunFlags, log: progress })
+    const redis = column.cluster !== '0' && clusterRedisUrl ? { REDIS_URL: clusterRedisUrl } : {}
+    if (column.cluster !== '0') progress(`${column.label}: ${clusterRedisUrl ? `REDIS_URL=${clusterRedisUrl}` : 'no REDIS_URL / TEST_REDIS_URL: processes share admin changes only through their periodic resync'}`)
+    const started = await startTollgate({ id: column.id, label: column.label, mockUrl: mock.url, env: { ...sqliteOnly, ...redis, CLUSTER: column.cluster }, bunFlags, log: progress })
     if (started instanceof Error) {
       unavailable.push({ id: column.id, reason: started.message })
       progress(`${column.label}: NOT MEASURED — ${started.message.split('\n')[0]}`)
@@ -169,7 +188,7 @@ try {
       return { targets: started, notes }
     },
     startTollgateOnPostgres: (databaseUrl) => startTollgate({
-      id: 'tollgate', label: 'tollgate (postgres)', mockUrl: mock.url, env: { DATABASE_URL: databaseUrl, SQL_DSN: undefined, CLUSTER: '0' }, log: progress,
+      id: 'tollgate', label: 'tollgate (postgres)', mockUrl: mock.url, env: { ...extraTollgateEnvironment, DATABASE_URL: databaseUrl, SQL_DSN: undefined, CLUSTER: '0' }, log: progress,
     }),
   }
 

@@ -105,7 +105,7 @@ async function loadEach(context: ScenarioContext, tag: string, targets: Target[]
 function failureNote(results: Map<string, LoadResult>): string[] {
   const notes: string[] = []
   for (const [id, result] of results) {
-    if (failures(result) > 0) notes.push(`${id}: ${result.non2xx} non-2xx responses and ${result.errors} errors (${result.timeouts} timeouts) during the run.`)
+    if (failures(result) > 0) notes.push(`${id}: ${result.non2xx} non-2xx responses (by status ${JSON.stringify(result.failedStatuses)}) and ${result.errors} errors (${result.timeouts} timeouts) during the run.`)
   }
   return notes
 }
