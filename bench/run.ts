@@ -22,6 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import Redis from 'ioredis'
 import { stopAllChildren } from './processes.ts'
 import { evaluateGoals, renderResultsMarkdown, renderTerminalTable, scenarioGrid } from './report.ts'
 import type { Machine, RunResult, ScenarioResult } from './report.ts'
@@ -146,6 +147,13 @@ try {
   for (const column of tollgateColumns) {
     progress(`${column.label}: starting bun src/index.ts with a temporary DATA_DIR${values.profile ? ` under --cpu-prof (${profileDirectory})` : ''}`)
     const redis = column.cluster !== '0' && clusterRedisUrl ? { REDIS_URL: clusterRedisUrl } : {}
+    if (column.cluster !== '0' && clusterRedisUrl && !process.env.REDIS_URL) {
+      // Database 11 is the bench's own: quota counters left by an earlier run (keyed by user and token id) would
+      // otherwise be read as this fresh gateway's.
+      const client = new Redis(clusterRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+      await client.connect().then(() => client.flushdb()).catch((error: Error) => progress(`could not clear ${clusterRedisUrl}: ${error.message}`))
+      client.disconnect()
+    }
     if (column.cluster !== '0') progress(`${column.label}: ${clusterRedisUrl ? `REDIS_URL=${clusterRedisUrl}` : 'no REDIS_URL / TEST_REDIS_URL: processes share admin changes only through their periodic resync'}`)
     const started = await startTollgate({ id: column.id, label: column.label, mockUrl: mock.url, env: { ...sqliteOnly, ...redis, CLUSTER: column.cluster }, bunFlags, log: progress })
     if (started instanceof Error) {
