@@ -9,6 +9,9 @@ import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import * as sqliteSchema from './schema/sqlite.ts'
 import * as pgSchema from './schema/pg.ts'
+import { createSqliteFlusher } from './bulk-flush.ts'
+import type { FlushBatch } from './store.ts'
+import type { WriterRequest, WriterResponse } from './sqlite-writer.worker.ts'
 
 /**
  * The data-access layer is written once against the SQLite-typed query builder. drizzle's pg and sqlite builders
@@ -27,6 +30,11 @@ export interface Database {
   transaction<T>(work: (db: Db) => Promise<T>): Promise<T>
   /** Run a write outside a transaction; on SQLite it waits for an open transaction so a rollback cannot take it along. */
   write<T>(work: (db: Db) => Promise<T>): Promise<T>
+  /**
+   * Apply a usage flush (see Store.flush) through the dialect's bulk path: SQLite on the writer thread,
+   * absent on Postgres (which bulk-inserts inside an ordinary transaction).
+   */
+  bulkFlush?(batch: FlushBatch): Promise<void>
   /** Cheap liveness probe. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -54,6 +62,8 @@ export function openSqlite(dataDir: string, fileName = 'tollgate.db'): Database 
   const db = drizzleSqlite(client, { schema: sqliteSchema })
   migrateSqlite(db, { migrationsFolder: migrationsDir('sqlite') })
   const exclusive = createMutex()
+  const writer = fileName === ':memory:' ? undefined : createWriterThread(join(dataDir, fileName))
+  const inlineFlusher = writer ? undefined : createSqliteFlusher(client)
   return {
     dialect: 'sqlite',
     db,
@@ -70,8 +80,60 @@ export function openSqlite(dataDir: string, fileName = 'tollgate.db'): Database 
       }
     }),
     write: (work) => exclusive(() => work(db)),
+    bulkFlush: (batch) => (writer ? writer.flush(batch) : exclusive(async () => inlineFlusher!.flush(batch))),
     ping: async () => { client.query('select 1').get() },
-    close: async () => { client.close() },
+    close: async () => {
+      await writer?.close()
+      client.close()
+    },
+  }
+}
+
+/**
+ * The SQLite writer thread (sqlite-writer.worker.ts): flushes run there in order; a thread that dies fails
+ * what it held (the usage writer keeps and retries those batches) and is started afresh for the next flush.
+ */
+function createWriterThread(path: string) {
+  let worker: Worker | undefined
+  let nextId = 1
+  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>()
+  const start = () => {
+    const thread = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url).href)
+    thread.onmessage = (event: MessageEvent<WriterResponse>) => {
+      const response = event.data
+      const waiter = pending.get(response.id)
+      pending.delete(response.id)
+      if (response.kind === 'done') waiter?.resolve()
+      else waiter?.reject(Object.assign(new Error(response.message), { code: response.code }))
+    }
+    thread.addEventListener('close', () => {
+      if (worker === thread) worker = undefined
+      for (const [id, waiter] of pending) {
+        pending.delete(id)
+        waiter.reject(new Error('the SQLite writer thread stopped'))
+      }
+    })
+    thread.postMessage({ kind: 'open', path } satisfies WriterRequest)
+    const unreferenced: { unref(): void } = thread as never
+    unreferenced.unref() // an idle writer thread must not keep the process alive
+    return thread
+  }
+  return {
+    flush(batch: FlushBatch): Promise<void> {
+      worker ??= start()
+      const id = nextId++
+      return new Promise<void>((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        worker!.postMessage({ kind: 'flush', id, batch } satisfies WriterRequest)
+      })
+    },
+    async close() {
+      if (!worker) return
+      const closing = new Promise<void>((resolve) => worker!.addEventListener('close', () => resolve(), { once: true }))
+      worker.postMessage({ kind: 'close' } satisfies WriterRequest)
+      await Promise.race([closing, Bun.sleep(2000)])
+      worker?.terminate()
+    },
   }
 }
 

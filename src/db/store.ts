@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gte, inArray, like, lte, ne, or, sql, sum, type AnyColumn, type SQL } from 'drizzle-orm'
 import type { Database, Tables } from './index.ts'
+import { insertLogsPostgres } from './bulk-flush.ts'
 
 type UsersTable = Tables['usersTable']
 type TokensTable = Tables['tokensTable']
@@ -277,10 +278,13 @@ export function createStore(database: Database) {
     },
   }
 
-  /** One transaction per flush: log rows, quota deltas and hourly aggregates land together or not at all. */
-  const flush = (batch: FlushBatch) => database.transaction(async (tx) => {
-    for (let index = 0; index < batch.logs.length; index += 500) {
-      await tx.insert(logsTable).values(batch.logs.slice(index, index + 500))
+  /**
+   * One transaction per flush: log rows, quota deltas and hourly aggregates land together or not at all.
+   * SQLite takes its bulk path on the writer thread; Postgres inserts the rows with one statement.
+   */
+  const flush = (batch: FlushBatch) => database.bulkFlush ? database.bulkFlush(batch) : database.transaction(async (tx) => {
+    for (let index = 0; index < batch.logs.length; index += 5000) {
+      await (tx as unknown as { execute(query: SQL): Promise<unknown> }).execute(insertLogsPostgres(batch.logs.slice(index, index + 5000) as Record<string, unknown>[]))
     }
     for (const delta of batch.users) {
       await tx.update(usersTable).set({
