@@ -172,6 +172,8 @@ export async function startTollgate(settings: TollgateSettings): Promise<Tollgat
       INITIAL_ROOT_PASSWORD: password,
       SESSION_SECRET: crypto.randomUUID(),
       CRYPTO_SECRET: crypto.randomUUID(),
+      // As `bun run start` sets it: without it Bun's fetch holds only 256 upstream requests at once.
+      BUN_CONFIG_MAX_HTTP_REQUESTS: '16384',
       ...settings.env,
     },
   })

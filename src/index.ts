@@ -16,6 +16,9 @@ async function main() {
   }
 
   const isClusterChild = process.env.TOLLGATE_CLUSTER_CHILD === '1'
+  if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS && !isClusterChild) {
+    console.warn('[tollgate] BUN_CONFIG_MAX_HTTP_REQUESTS is not set: Bun\'s fetch then holds at most 256 upstream requests at once and queues the rest. `bun run start` sets it; when starting `bun src/index.ts` yourself, set it (e.g. 16384).')
+  }
   const clustered = config.cluster > 1 || isClusterChild
   // Without Redis the cluster's processes tell each other about changes over IPC.
   const clusterBus = clustered && !config.redisUrl ? createClusterBus(isClusterChild ? 'child' : 'primary') : undefined
