@@ -93,6 +93,12 @@ export function openSqlite(dataDir: string, fileName = 'tollgate.db'): Database 
  * The SQLite writer thread (sqlite-writer.worker.ts): flushes run there in order; a thread that dies fails
  * what it held (the usage writer keeps and retries those batches) and is started afresh for the next flush.
  */
+const holdProcess = (thread: Worker, hold: boolean) => {
+  const handle = thread as unknown as { ref(): void; unref(): void }
+  if (hold) handle.ref()
+  else handle.unref()
+}
+
 function createWriterThread(path: string) {
   let worker: Worker | undefined
   let nextId = 1
@@ -103,6 +109,7 @@ function createWriterThread(path: string) {
       const response = event.data
       const waiter = pending.get(response.id)
       pending.delete(response.id)
+      if (pending.size === 0) holdProcess(thread, false)
       if (response.kind === 'done') waiter?.resolve()
       else waiter?.reject(Object.assign(new Error(response.message), { code: response.code }))
     }
@@ -114,14 +121,16 @@ function createWriterThread(path: string) {
       }
     })
     thread.postMessage({ kind: 'open', path } satisfies WriterRequest)
-    const unreferenced: { unref(): void } = thread as never
-    unreferenced.unref() // an idle writer thread must not keep the process alive
+    holdProcess(thread, false)
     return thread
   }
   return {
     flush(batch: FlushBatch): Promise<void> {
       worker ??= start()
       const id = nextId++
+      // While a flush is pending the thread keeps the process alive (a final flush at shutdown must land);
+      // idle, it does not.
+      holdProcess(worker, true)
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
         worker!.postMessage({ kind: 'flush', id, batch } satisfies WriterRequest)

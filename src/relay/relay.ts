@@ -54,6 +54,9 @@ interface RelayContext {
   canonical?: Record<string, unknown>
   /** `anthropic-beta` header of a Claude client, forwarded on native Anthropic requests. */
   anthropicBeta?: string
+  /** The current attempt's upstream request, to abort when a streaming client leaves. */
+  upstreamAbort?: AbortController
+  clientGone?: boolean
 }
 
 const REQUEST_ID_HEADER = 'X-Oneapi-Request-Id'
@@ -105,7 +108,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   /** Steps 2-5: authenticate, normalise the model, price it and reserve quota. */
-  async function admit(request: Request, url: URL, clientAddress: string, endpoint: Endpoint, inbound: WireFormat, body: Record<string, unknown>, bodyText: string, modelOverride?: string): Promise<RelayContext> {
+  async function admit(request: Request, path: string, clientAddress: string, endpoint: Endpoint, inbound: WireFormat, body: Record<string, unknown>, bodyText: string, modelOverride?: string): Promise<RelayContext> {
     const caller = authenticateRelay({
       caches, secretBox, tokenAvailable,
       onTokenLapsed: (token, status) => {
@@ -113,7 +116,7 @@ export function createRelay(dependencies: RelayDependencies) {
         lapsedWrites.add(token.id)
         health.markTokenLapsed(token.id, token.userId, status).finally(() => lapsedWrites.delete(token.id))
       },
-    }, request, url, clientAddress)
+    }, request, path, clientAddress)
     let model = modelOverride ?? (typeof body.model === 'string' ? body.model.trim() : '')
     if (!model && endpoint === 'moderations') model = 'omni-moderation-latest'
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
@@ -144,7 +147,7 @@ export function createRelay(dependencies: RelayDependencies) {
     const stream = body.stream === true
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
     return {
-      requestId: '', startedAt: performance.now(), endpoint, inbound, path: url.pathname, caller, clientAddress, body, bodyText, model,
+      requestId: '', startedAt: performance.now(), endpoint, inbound, path, caller, clientAddress, body, bodyText, model,
       stream, clientWantsUsage: streamOptions?.include_usage === true, price, reservation, tried: [], reasoningEffort,
       anthropicBeta: request.headers.get('anthropic-beta') ?? undefined,
     }
@@ -249,7 +252,7 @@ export function createRelay(dependencies: RelayDependencies) {
     | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
 
   /** Steps 6-9 for one attempt: select, adapt, send; classify a failure. */
-  async function attempt(context: RelayContext, tiers: Tier[], attemptIndex: number, signal: AbortSignal): Promise<Attempt> {
+  async function attempt(context: RelayContext, tiers: Tier[], attemptIndex: number): Promise<Attempt> {
     const channel = pickChannel(tiers, attemptIndex, new Set(context.tried))
     if (!channel) return { ok: false, error: new GatewayError(503, `No available channel for model ${context.model} under group ${context.caller.group}`, 'model_not_found') }
     context.tried.push(channel.id)
@@ -295,13 +298,16 @@ export function createRelay(dependencies: RelayDependencies) {
     let response: Response
     // The limit covers the wait for the response head only; once a stream flows, the idle timer in
     // streamWithSettlement takes over (a timeout signal on fetch would also cut a long, healthy stream).
-    const headLimit = new AbortController()
-    const headTimer = setTimeout(() => headLimit.abort(), context.stream ? streamingTimeoutSeconds() * 1000 : NON_STREAM_TIMEOUT_MS)
+    // One controller per attempt, aborted by the head timer or by the client leaving (streams).
+    const upstreamAbort = new AbortController()
+    context.upstreamAbort = upstreamAbort
+    let timedOut = false
+    const headTimer = setTimeout(() => { timedOut = true; upstreamAbort.abort() }, context.stream ? streamingTimeoutSeconds() * 1000 : NON_STREAM_TIMEOUT_MS)
     try {
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([signal, headLimit.signal]), decompress: true, redirect: 'manual' } as RequestInit)
+      if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
+      response = await fetch(url, { method: 'POST', headers, body: payload, signal: upstreamAbort.signal, decompress: true, redirect: 'manual' } as RequestInit)
     } catch (error) {
-      if (signal.aborted) throw new GatewayError(499, 'Client closed the request', 'client_gone')
-      const timedOut = headLimit.signal.aborted
+      if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
       const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${context.stream ? streamingTimeoutSeconds() : NON_STREAM_TIMEOUT_MS / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
       health.reportFailure(channel, keyIndex, gatewayError.status, gatewayError.message)
       return { ok: false, channel, error: gatewayError }
@@ -321,8 +327,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   /** Serve one request end to end. `format` is the client's wire format; non-OpenAI formats convert through the hub. */
-  async function serve(request: Request, clientAddress: string, endpoint: Endpoint, format: WireFormat, options: { modelOverride?: string; streamOverride?: boolean } = {}): Promise<Response> {
-    const url = new URL(request.url)
+  async function serve(request: Request, path: string, clientAddress: string, endpoint: Endpoint, format: WireFormat, options: { modelOverride?: string; streamOverride?: boolean } = {}): Promise<Response> {
     const bodyText = await request.text()
     let body: Record<string, unknown>
     try {
@@ -334,7 +339,7 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     if (options.streamOverride !== undefined) body.stream = options.streamOverride
     const canonical = validateBody(endpoint, format, body)
-    const context = await admit(request, url, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
+    const context = await admit(request, path, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
     if (canonical) context.canonical = { ...canonical, model: context.model, stream: context.stream }
     context.requestId = nextRequestId()
     const tiers = (() => {
@@ -343,20 +348,25 @@ export function createRelay(dependencies: RelayDependencies) {
         throw error
       }
     })()
-    const abort = new AbortController()
-    request.signal.addEventListener('abort', () => abort.abort(), { once: true })
+    // Only a stream must notice a client that leaves while the upstream is thinking (request.signal is not free).
+    if (context.stream) {
+      request.signal.addEventListener('abort', () => {
+        context.clientGone = true
+        context.upstreamAbort?.abort()
+      }, { once: true })
+    }
     const attempts = context.caller.pinnedChannelId !== undefined ? 1 : caches.options.retryTimes + 1
     let last: Attempt | undefined
     for (let index = 0; index < attempts; index++) {
       let current: Attempt
       try {
-        current = await attempt(context, tiers, index, abort.signal)
+        current = await attempt(context, tiers, index)
       } catch (error) {
         const gatewayError = error instanceof GatewayError ? error : new GatewayError(500, (error as Error).message, 'internal_error')
         recordFailure(context, undefined, gatewayError)
         throw gatewayError
       }
-      if (current.ok) return respond(context, current, abort)
+      if (current.ok) return respond(context, current)
       // Out of channels to retry on: the client hears about the last real failure, not "no channel".
       if (!current.channel && last) break
       last = current
@@ -380,7 +390,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   /** Step 10: answer the client, and settle when the answer is complete (or the client leaves). */
-  async function respond(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Promise<Response> {
+  async function respond(context: RelayContext, success: Extract<Attempt, { ok: true }>): Promise<Response> {
     const { response, channel, adaptor, target, mode } = success
     if (!context.stream) {
       const text = await response.text()
@@ -410,13 +420,13 @@ export function createRelay(dependencies: RelayDependencies) {
       }
       return new Response(out, { status: 200, headers: jsonHeaders(context.requestId) })
     }
-    return mode === 'openai' ? passThroughStream(context, channel, target, response, abort) : convertedStream(context, success, abort)
+    return mode === 'openai' ? passThroughStream(context, channel, target, response) : convertedStream(context, success)
   }
 
-  function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response, abort: AbortController): Response {
+  function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response): Response {
     const upstream = response.body!.getReader()
     const tap = createStreamTap({ withholdUsageChunk: forceStreamOption() && !context.clientWantsUsage, keepText: true })
-    return new Response(streamWithSettlement(context, abort, {
+    return new Response(streamWithSettlement(context, {
       async next() {
         const { value, done } = await upstream.read()
         if (done) return { done: true, out: tap.finish() }
@@ -436,7 +446,7 @@ export function createRelay(dependencies: RelayDependencies) {
    * Streams that are not OpenAI on both sides. A native pass-through forwards the upstream bytes untouched and
    * runs the conversion only as a usage tap; a conversion re-writes every event into the client's format.
    */
-  function convertedStream(context: RelayContext, success: Extract<Attempt, { ok: true }>, abort: AbortController): Response {
+  function convertedStream(context: RelayContext, success: Extract<Attempt, { ok: true }>): Response {
     const { response, channel, adaptor, target, mode } = success
     const spec = {
       provider: adaptor.id, inbound: context.inbound, model: context.model, id: `chatcmpl-${context.requestId}`,
@@ -481,7 +491,7 @@ export function createRelay(dependencies: RelayDependencies) {
           }
         })()
     let failEvents = ''
-    return new Response(streamWithSettlement(context, abort, {
+    return new Response(streamWithSettlement(context, {
       async next() {
         const { value, done } = await upstream.read()
         if (done) {
@@ -519,7 +529,7 @@ export function createRelay(dependencies: RelayDependencies) {
    * stream that stays silent for STREAMING_TIMEOUT, and settles exactly once: at the end, on an upstream error
    * (after a final error event) or when the client disconnects (billing what was delivered).
    */
-  function streamWithSettlement(context: RelayContext, abort: AbortController, source: StreamSource): ReadableStream<Uint8Array> {
+  function streamWithSettlement(context: RelayContext, source: StreamSource): ReadableStream<Uint8Array> {
     let settled = false
     const settleOnce = (completed: boolean) => {
       if (settled) return
@@ -551,7 +561,7 @@ export function createRelay(dependencies: RelayDependencies) {
           }
         } catch (error) {
           source.cancel()
-          abort.abort()
+          context.upstreamAbort?.abort()
           const message = error instanceof GatewayError ? error.message : `Upstream stream failed: ${(error as Error).message}`
           await source.prepareError?.(message).catch(() => undefined)
           controller.enqueue(encoder.encode(source.errorEvent(message)))
@@ -561,15 +571,14 @@ export function createRelay(dependencies: RelayDependencies) {
       },
       cancel() {
         source.cancel()
-        abort.abort()
+        context.upstreamAbort?.abort()
         settleOnce(false)
       },
     }, { highWaterMark: 0 })
   }
 
-  function handleModels(request: Request, clientAddress: string): string[] {
-    const url = new URL(request.url)
-    const caller = authenticateRelay({ caches, secretBox, tokenAvailable }, request, url, clientAddress)
+  function handleModels(request: Request, path: string, clientAddress: string): string[] {
+    const caller = authenticateRelay({ caches, secretBox, tokenAvailable }, request, path, clientAddress)
     const served = caches.routing.modelsByGroup.get(caller.group) ?? []
     return served.filter((model) => !model.endsWith('*') && (!caller.modelLimits || caller.modelLimits.has(model)))
   }
@@ -579,7 +588,7 @@ export function createRelay(dependencies: RelayDependencies) {
     while (pendingSettlements.size > 0) await Promise.all([...pendingSettlements])
   }
 
-  return { serve, handleModels, drain, authenticate: (request: Request, clientAddress: string) => authenticateRelay({ caches, secretBox, tokenAvailable }, request, new URL(request.url), clientAddress), tokenAvailable }
+  return { serve, handleModels, drain, authenticate: (request: Request, path: string, clientAddress: string) => authenticateRelay({ caches, secretBox, tokenAvailable }, request, path, clientAddress), tokenAvailable }
 }
 
 export type Relay = ReturnType<typeof createRelay>

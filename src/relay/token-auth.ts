@@ -20,20 +20,20 @@ export interface RelayCaller {
 const invalidToken = () => new GatewayError(401, 'Invalid token', '')
 
 /** Where the key comes from, in new-api's order (TokenAuth). */
-export function extractKey(request: Request, url: URL): string | undefined {
+export function extractKey(request: Request, path: string): string | undefined {
   const headers = request.headers
   const protocol = headers.get('sec-websocket-protocol')
   if (protocol) {
     const entry = protocol.split(',').map((part) => part.trim()).find((part) => part.startsWith('openai-insecure-api-key.'))
     if (entry) return entry.slice('openai-insecure-api-key.'.length)
   }
-  const path = url.pathname
   if (path.includes('/v1/messages') || path.includes('/v1/models')) {
     const anthropicKey = headers.get('x-api-key')
     if (anthropicKey) return anthropicKey
   }
   if (path.startsWith('/v1beta/models') || path.startsWith('/v1beta/openai/models') || path.startsWith('/v1/models/')) {
-    const googleKey = headers.get('x-goog-api-key') ?? url.searchParams.get('key')
+    // The query is parsed only here: a URL object per request is not free.
+    const googleKey = headers.get('x-goog-api-key') ?? new URL(request.url).searchParams.get('key')
     if (googleKey) return googleKey
   }
   const authorization = headers.get('authorization')?.replace(/^bearer\s+/i, '').trim()
@@ -65,8 +65,8 @@ export interface TokenAuthDependencies {
 }
 
 /** Authenticate a relay request. Throws GatewayError with new-api's status codes and messages. */
-export function authenticateRelay(dependencies: TokenAuthDependencies, request: Request, url: URL, clientAddress: string): RelayCaller {
-  const raw = extractKey(request, url)
+export function authenticateRelay(dependencies: TokenAuthDependencies, request: Request, path: string, clientAddress: string): RelayCaller {
+  const raw = extractKey(request, path)
   if (!raw) throw invalidToken()
   const withoutPrefix = raw.startsWith('sk-') ? raw.slice(3) : raw
   const dash = withoutPrefix.indexOf('-')
