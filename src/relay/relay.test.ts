@@ -86,6 +86,19 @@ describe('OpenAI client through the gateway', () => {
     expect(row!.completion_tokens).toBeGreaterThan(50)
   })
 
+  test('fields the gateway does not know pass to the upstream untouched', async () => {
+    const raw = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"x_vendor_flag":{"deep":[1,2,3]},"seed":7}'
+    let received = ''
+    harness.upstream.setOptions({ onRequest: (request) => { received = JSON.stringify(request.body); return undefined } })
+    const response = await fetch(`${harness.server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: raw })
+    expect(response.status).toBe(200)
+    expect(received).toBe(raw)
+    // A stream gets stream_options added for usage, and keeps everything else.
+    const streamed = await fetch(`${harness.server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: raw.replace('"seed":7', '"seed":7,"stream":true') })
+    await streamed.text()
+    expect(JSON.parse(received)).toEqual({ ...JSON.parse(raw), stream: true, stream_options: { include_usage: true } })
+  })
+
   test('a -high suffix becomes reasoning_effort', async () => {
     await harness.client(key).chat.completions.create({ model: 'o4-mini-high', messages: [{ role: 'user', content: 'hi' }] })
     expect(harness.upstream.lastRequest!.body).toMatchObject({ model: 'o4-mini', reasoning_effort: 'high' })

@@ -70,6 +70,14 @@ const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCo
 
 const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 
+/** OpenAI-format vendors that refuse `stream_options` (they send usage on the finish chunk anyway). */
+const vendorsWithoutStreamUsage = new Set(['mistral', 'perplexity', 'zhipu-v4'])
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false
+  return true
+}
+
 /** Longest a non-stream upstream may take to answer (it sends nothing until done). */
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
 const MAX_ERROR_BODY = 64 * 1024
@@ -107,16 +115,18 @@ export function createRelay(dependencies: RelayDependencies) {
     throw new GatewayError(status, message, code)
   }
 
+  const authDependencies = {
+    caches, secretBox, tokenAvailable,
+    onTokenLapsed: (token: { id: number; userId: number }, status: 3 | 4) => {
+      if (lapsedWrites.has(token.id)) return
+      lapsedWrites.add(token.id)
+      health.markTokenLapsed(token.id, token.userId, status).finally(() => lapsedWrites.delete(token.id))
+    },
+  }
+
   /** Steps 2-5: authenticate, normalise the model, price it and reserve quota. */
   async function admit(request: Request, path: string, clientAddress: string, endpoint: Endpoint, inbound: WireFormat, body: Record<string, unknown>, bodyText: string, modelOverride?: string): Promise<RelayContext> {
-    const caller = authenticateRelay({
-      caches, secretBox, tokenAvailable,
-      onTokenLapsed: (token, status) => {
-        if (lapsedWrites.has(token.id)) return
-        lapsedWrites.add(token.id)
-        health.markTokenLapsed(token.id, token.userId, status).finally(() => lapsedWrites.delete(token.id))
-      },
-    }, request, path, clientAddress)
+    const caller = authenticateRelay(authDependencies, request, path, clientAddress)
     let model = modelOverride ?? (typeof body.model === 'string' ? body.model.trim() : '')
     if (!model && endpoint === 'moderations') model = 'omni-moderation-latest'
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
@@ -135,10 +145,12 @@ export function createRelay(dependencies: RelayDependencies) {
     if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
     const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || options.preConsumedQuota
     const amount = reservationFor(price, estimateTokens(bodyText.length), endpoint === 'embeddings' || endpoint === 'moderations' ? 0 : maxTokens, options.quotaPerUnit)
-    const reservation = await ledger.reserve({
+    const reserved = ledger.reserve({
       userId: caller.user.id, userQuota: Number(caller.user.quota), tokenId: caller.token.id, tokenQuota: Number(caller.token.remainQuota),
       unlimitedToken: caller.token.unlimitedQuota, amount,
     })
+    // The in-memory ledger answers synchronously; only the Redis one needs a round trip.
+    const reservation = reserved instanceof Promise ? await reserved : reserved
     if (reservation === 'user') {
       const available = ledger.availableForUser(caller.user.id, Number(caller.user.quota))
       fail(403, available <= 0 ? `User quota is not enough, remaining quota: ${available}` : `Pre-consume failed: user remaining quota ${available} is less than the ${amount} this request may cost`, 'insufficient_user_quota')
@@ -163,13 +175,22 @@ export function createRelay(dependencies: RelayDependencies) {
     return tiers
   }
 
-  /** The body to send to an OpenAI-format channel: mapping, overrides, reasoning effort, forced stream usage. */
+  /**
+   * The body to send to an OpenAI-format channel: mapping, overrides, reasoning effort, forced stream usage.
+   * When none applies (the common case) the client's bytes go as they came; when only stream usage is asked
+   * for, it is spliced into the text. Only otherwise is the body serialised again.
+   */
   function openAiBody(context: RelayContext, channel: CachedChannel, upstreamModel: string, adaptorId: string): string {
+    const askUsage = context.stream && forceStreamOption() && !context.clientWantsUsage && !vendorsWithoutStreamUsage.has(adaptorId)
+    const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && isEmpty(channel.paramOverride)
+    if (unchanged && !askUsage) return context.bodyText
+    if (unchanged && context.body.stream_options === undefined) {
+      const open = context.bodyText.indexOf('{')
+      return `{"stream_options":{"include_usage":true},${context.bodyText.slice(open + 1)}`
+    }
     const body: Record<string, unknown> = { ...context.body, model: upstreamModel, ...channel.paramOverride }
     if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
-    if (context.stream && forceStreamOption() && !context.clientWantsUsage && adaptorId !== 'mistral' && adaptorId !== 'perplexity' && adaptorId !== 'zhipu-v4') {
-      body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
-    }
+    if (askUsage) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
     return JSON.stringify(body)
   }
 
