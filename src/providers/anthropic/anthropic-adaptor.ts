@@ -1,5 +1,6 @@
-import { isRecord, toOpenAiUsage, unixSeconds } from '../canonical.ts'
-import type { CanonicalToolCall, JsonObject, ThinkingBlock } from '../canonical.ts'
+import { toOpenAiUsage, unixSeconds } from '../canonical.ts'
+import type { JsonObject } from '../canonical.ts'
+import { convertAnthropicAssistantContent } from './convert-anthropic-assistant-content.ts'
 import type { ChatResponse, ProviderAdaptor, UpstreamRequest, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { mapAnthropicError } from './anthropic-error.ts'
@@ -17,35 +18,8 @@ export const anthropicVersion = '2023-06-01'
  */
 export function convertAnthropicResponse(body: JsonObject): ChatResponse {
   if (body.type === 'error') throw anthropicStreamError(body)
-  let content = ''
-  let reasoning = ''
-  const thinkingBlocks: ThinkingBlock[] = []
-  const toolCalls: CanonicalToolCall[] = []
-  for (const block of Array.isArray(body.content) ? body.content : []) {
-    if (!isRecord(block)) continue
-    switch (block.type) {
-      case 'text':
-        content += String(block.text ?? '')
-        break
-      case 'thinking':
-        reasoning += String(block.thinking ?? '')
-        thinkingBlocks.push({ type: 'thinking', thinking: String(block.thinking ?? ''), signature: String(block.signature ?? '') })
-        break
-      case 'redacted_thinking':
-        thinkingBlocks.push({ type: 'redacted_thinking', data: String(block.data ?? '') })
-        break
-      case 'tool_use':
-        toolCalls.push({ id: String(block.id), type: 'function', function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) } })
-        break
-      default:
-        // server_tool_use / web_search_tool_result: executed by Anthropic; the answer text already cites them.
-        break
-    }
-  }
-  const message: JsonObject = { role: 'assistant', content: content.length > 0 || toolCalls.length === 0 ? content : null }
-  if (reasoning.length > 0) message.reasoning_content = reasoning
-  if (thinkingBlocks.length > 0) message.thinking_blocks = thinkingBlocks
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
+  // server_tool_use / web_search_tool_result run at Anthropic; the answer text already cites them.
+  const message = convertAnthropicAssistantContent(Array.isArray(body.content) ? body.content : [], () => {})
   const usage = convertAnthropicUsage(body.usage)
   const response: ChatResponse = {
     id: String(body.id ?? ''),

@@ -1,5 +1,6 @@
 import { effortForBudget, isRecord, toDataUrl } from '../../canonical.ts'
-import type { CanonicalToolCall, JsonObject, ThinkingBlock } from '../../canonical.ts'
+import type { JsonObject } from '../../canonical.ts'
+import { convertAnthropicAssistantContent } from '../../anthropic/convert-anthropic-assistant-content.ts'
 import { ConversionError } from '../../errors.ts'
 import type { ChatMessage, ChatRequest } from '../../types.ts'
 
@@ -137,36 +138,11 @@ function convertToolResultContent(content: unknown, param: string): { text: stri
 function convertAssistantTurn(content: unknown, param: string): ChatMessage {
   if (typeof content === 'string') return { role: 'assistant', content }
   if (!Array.isArray(content)) throw new ConversionError('invalid_content', `${param}.content must be a string or an array of blocks`, param)
-  let text = ''
-  let reasoning = ''
-  const thinkingBlocks: ThinkingBlock[] = []
-  const toolCalls: CanonicalToolCall[] = []
-  content.forEach((block, blockIndex) => {
+  return convertAnthropicAssistantContent(content, (block, blockIndex) => {
     const blockParam = `${param}.content[${blockIndex}]`
     if (!isRecord(block)) throw new ConversionError('invalid_content', `${blockParam} must be an object`, blockParam)
-    switch (block.type) {
-      case 'text':
-        text += String(block.text ?? '')
-        break
-      case 'thinking':
-        reasoning += String(block.thinking ?? '')
-        thinkingBlocks.push({ type: 'thinking', thinking: String(block.thinking ?? ''), signature: String(block.signature ?? '') })
-        break
-      case 'redacted_thinking':
-        thinkingBlocks.push({ type: 'redacted_thinking', data: String(block.data ?? '') })
-        break
-      case 'tool_use':
-        toolCalls.push({ id: String(block.id), type: 'function', function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) } })
-        break
-      default:
-        throw new ConversionError('unsupported_content', `${blockParam}: block type "${String(block.type)}" exists only at Anthropic and cannot be sent to this channel`, blockParam)
-    }
+    throw new ConversionError('unsupported_content', `${blockParam}: block type "${String(block.type)}" exists only at Anthropic and cannot be sent to this channel`, blockParam)
   })
-  const message: ChatMessage = { role: 'assistant', content: text.length > 0 || toolCalls.length === 0 ? text : null }
-  if (reasoning.length > 0) message.reasoning_content = reasoning
-  if (thinkingBlocks.length > 0) message.thinking_blocks = thinkingBlocks
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
-  return message
 }
 
 function convertTool(tool: unknown, toolIndex: number): JsonObject {
