@@ -149,8 +149,12 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     }
   }
 
-  const flushOnce = () => {
-    running ??= runFlush().finally(() => { running = undefined })
+  const flushOnce = (): Promise<void> => {
+    running ??= runFlush().finally(() => {
+      running = undefined
+      // A full batch queued while this flush ran goes next, not at the next tick of the interval.
+      if (rows.length >= options.maxRows && !stopped && retryDelayMs === options.intervalMs) void flushOnce()
+    })
     return running
   }
   /** Covers everything recorded before the call: a flush already under way took only what was queued then. */

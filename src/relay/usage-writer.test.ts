@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { openSqlite, type Database } from '../db/index.ts'
+import { createStore, type FlushBatch, type Store } from '../db/store.ts'
+import { temporaryDirectory } from '../testing/databases.ts'
+import { createUsageWriter, type UsageRecord } from './usage-writer.ts'
+
+// A real SQLite store behind a switch that makes the database "unreachable".
+let database: Database
+let store: Store
+let reachable = true
+const directory = temporaryDirectory()
+const journalPath = join(directory.path, 'usage-journal.jsonl')
+let flushes: number[] = []
+const switchable: Store = {} as Store
+
+beforeAll(() => {
+  database = openSqlite(directory.path)
+  store = createStore(database)
+  Object.assign(switchable, store, {
+    flush: async (batch: FlushBatch) => {
+      if (!reachable) throw new Error('connect ECONNREFUSED')
+      flushes.push(batch.logs.length)
+      await store.flush(batch)
+    },
+  })
+})
+afterAll(async () => {
+  await database.close()
+  directory.remove()
+})
+
+const record = (index: number): UsageRecord => ({
+  log: { userId: 1, username: 'u', createdAt: 1_700_000_000, type: 2, modelName: 'm', quota: 2, requestId: `r${index}` },
+  spent: 2, countRequest: true, tokensUsed: 10,
+})
+const count = async () => (await store.logs.list({}, { page: 1, pageSize: 1 })).total
+
+describe('usage writer', () => {
+  test('a full batch waiting after a flush is written at once, not at the next interval', async () => {
+    flushes = []
+    const writer = createUsageWriter({ store: switchable, intervalMs: 60_000, maxRows: 100, journalPath, log: () => {} })
+    const before = await count()
+    for (let index = 0; index < 1000; index++) writer.record(record(index))
+    for (let wait = 0; wait < 200 && (await count()) - before < 1000; wait++) await Bun.sleep(5)
+    expect((await count()) - before).toBe(1000) // the interval is a minute: only back-to-back flushes got here
+    await writer.stop()
+  })
+
+  test('while the database is down rows are kept, the overflow goes to the journal, and all land when it is back', async () => {
+    const before = await count()
+    const writer = createUsageWriter({ store: switchable, intervalMs: 20, maxRows: 50, maxBufferedRows: 200, journalPath, log: () => {} })
+    reachable = false
+    for (let index = 0; index < 500; index++) writer.record(record(index))
+    await Bun.sleep(100)
+    expect(writer.stats().failures).toBeGreaterThan(0)
+    expect(writer.stats().queuedRows).toBeLessThanOrEqual(200)
+    expect(writer.stats().journaledRows).toBeGreaterThanOrEqual(300)
+    expect(existsSync(journalPath)).toBe(true)
+    reachable = true
+    for (let wait = 0; wait < 200 && (await count()) - before < 500; wait++) {
+      await writer.flush()
+      await Bun.sleep(10)
+    }
+    expect((await count()) - before).toBe(500)
+    expect(existsSync(journalPath)).toBe(false)
+    await writer.stop()
+  })
+
+  test('what cannot be written at shutdown is journaled and written at the next start', async () => {
+    const before = await count()
+    const user = await store.users.create({ username: 'journaled', passwordHash: 'x', quota: 1000 })
+    const first = createUsageWriter({ store: switchable, intervalMs: 20, maxRows: 1000, journalPath, log: () => {} })
+    reachable = false
+    for (let index = 0; index < 30; index++) first.record({ ...record(index), log: { ...record(index).log, userId: user.id } })
+    await first.stop()
+    expect(existsSync(journalPath)).toBe(true)
+    reachable = true
+    const second = createUsageWriter({ store: switchable, intervalMs: 20, maxRows: 1000, journalPath, log: () => {} })
+    await second.flush()
+    expect((await count()) - before).toBe(30)
+    // The quota deltas travelled with the rows.
+    expect((await store.users.get(user.id))!.quota).toBe(1000 - 60)
+    await second.stop()
+  })
+})
