@@ -133,7 +133,7 @@ function createWriterThread(path: string) {
       holdProcess(worker, true)
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        worker!.postMessage({ kind: 'flush', id, batch } satisfies WriterRequest)
+        worker!.postMessage({ kind: 'flush', id, batch: JSON.stringify(batch) } satisfies WriterRequest)
       })
     },
     async close() {

@@ -55,6 +55,26 @@ function extrasFor(token: TokenRow) {
   return extras
 }
 
+/**
+ * The HMAC of a key, memoised: the same keys arrive again and again. The memo is indexed by a randomly seeded
+ * 64-bit hash of the key (no raw key is kept); a collision would need a second key with the same seeded hash,
+ * which cannot be aimed at without knowing the seed or the first key. Bounded: cleared when full.
+ */
+const hashSeed = BigInt(Math.floor(Math.random() * Number.MAX_SAFE_INTEGER))
+const hashMemos = new WeakMap<SecretBox, Map<bigint, string>>()
+function lookupHash(secretBox: SecretBox, key: string): string {
+  let hashMemo = hashMemos.get(secretBox)
+  if (!hashMemo) hashMemos.set(secretBox, hashMemo = new Map())
+  const index = Bun.hash(key, hashSeed) as bigint
+  let hash = hashMemo.get(index)
+  if (hash === undefined) {
+    hash = secretBox.hash(key)
+    if (hashMemo.size >= 100_000) hashMemo.clear()
+    hashMemo.set(index, hash)
+  }
+  return hash
+}
+
 export interface TokenAuthDependencies {
   caches: Caches
   secretBox: SecretBox
@@ -72,7 +92,7 @@ export function authenticateRelay(dependencies: TokenAuthDependencies, request: 
   const dash = withoutPrefix.indexOf('-')
   const key = dash === -1 ? withoutPrefix : withoutPrefix.slice(0, dash)
   const pin = dash === -1 ? undefined : withoutPrefix.slice(dash + 1)
-  const token = dependencies.caches.tokenByHash(dependencies.secretBox.hash(key))
+  const token = dependencies.caches.tokenByHash(lookupHash(dependencies.secretBox, key))
   if (!token || token.status !== 1) throw invalidToken()
   if (token.expiredTime !== -1 && token.expiredTime * 1000 < Date.now()) {
     dependencies.onTokenLapsed?.(token, 3)
