@@ -1,4 +1,3 @@
-import Redis from 'ioredis'
 import { randomUUID } from 'node:crypto'
 
 /** What changed. `id` narrows a reload to one row; absent means reload the whole kind. */
@@ -31,6 +30,8 @@ export function createLocalBus(): InvalidationBus {
 }
 
 export async function createRedisBus(url: string): Promise<InvalidationBus> {
+  // Loaded only when Redis is configured: a single node does not pay its memory.
+  const { default: Redis } = await import('ioredis')
   const nodeId = randomUUID()
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
   const subscriber = new Redis(url, { lazyConnect: true })

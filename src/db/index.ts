@@ -3,10 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { drizzle as drizzleSqlite, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { migrate as migrateSqlite } from 'drizzle-orm/bun-sqlite/migrator'
-import { drizzle as drizzlePg } from 'drizzle-orm/postgres-js'
-import { migrate as migratePg } from 'drizzle-orm/postgres-js/migrator'
 import { sql } from 'drizzle-orm'
-import postgres from 'postgres'
 import * as sqliteSchema from './schema/sqlite.ts'
 import * as pgSchema from './schema/pg.ts'
 import { createSqliteFlusher } from './bulk-flush.ts'
@@ -147,6 +144,10 @@ function createWriterThread(path: string) {
 }
 
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Database> {
+  // Loaded only for Postgres deployments: the embedded default does not pay its memory.
+  const [{ default: postgres }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+    import('postgres'), import('drizzle-orm/postgres-js'), import('drizzle-orm/postgres-js/migrator'),
+  ])
   const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 })
   const db = drizzlePg(client, { schema: pgSchema })
   // Several nodes may start at once: one migrates, the others wait on the advisory lock.

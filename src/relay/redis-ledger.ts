@@ -1,4 +1,3 @@
-import Redis from 'ioredis'
 import { QuotaLedger, type Ledger, type QuotaHolders, type Reservation, type ReserveFailure, type ReserveRequest } from './ledger.ts'
 
 /**
@@ -46,6 +45,7 @@ const userKey = (id: number) => `tg:quota:u:${id}`
 const tokenKey = (id: number) => `tg:quota:t:${id}`
 
 export async function createRedisLedger(url: string, log: (line: string) => void = console.warn): Promise<Ledger> {
+  const { default: Redis } = await import('ioredis')
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
   await redis.connect()
   redis.defineCommand('tollgateReserve', { numberOfKeys: 2, lua: RESERVE })
