@@ -1,6 +1,4 @@
-import {
-  assertSingleChoice, budgetForEffort, isRecord, maxOutputTokens, parseDataUrl, parseToolArguments, stopSequences, textOfContent,
-} from '../canonical.ts'
+import { assertSingleChoice, budgetForEffort, isRecord, maxOutputTokens, parseDataUrl, parseToolArguments, stopSequences, systemText, textOfContent } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import { ConversionError } from '../errors.ts'
 import type { ChatRequest } from '../types.ts'
@@ -36,8 +34,7 @@ export function convertToBedrockRequest(request: ChatRequest): JsonObject {
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOfContent(message.content)
-        if (text === null) throw new ConversionError('unsupported_content', `${param}: a ${message.role} message may only hold text`, param)
+        const text = systemText(message, param)
         if (text.length > 0) system.push({ text })
         break
       }

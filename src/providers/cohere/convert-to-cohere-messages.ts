@@ -1,4 +1,4 @@
-import { assertSingleChoice, isRecord, maxOutputTokens, stopSequences, textOfContent } from '../canonical.ts'
+import { assertSingleChoice, isRecord, maxOutputTokens, stopSequences, systemText, textOfContent } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import { ConversionError } from '../errors.ts'
 import type { ChatRequest, UpstreamTarget } from '../types.ts'
@@ -16,8 +16,7 @@ export function convertToCohereRequest(request: ChatRequest, target: UpstreamTar
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOfContent(message.content)
-        if (text === null) throw new ConversionError('unsupported_content', `${param}: a ${message.role} message may only hold text`, param)
+        const text = systemText(message, param)
         return { role: 'system', content: text }
       }
       case 'user':

@@ -1,6 +1,4 @@
-import {
-  budgetForEffort, isRecord, maxOutputTokens, parseDataUrl, parseToolArguments, stopSequences, textOfContent, guessMediaTypeFromUrl,
-} from '../canonical.ts'
+import { budgetForEffort, guessMediaTypeFromUrl, isRecord, maxOutputTokens, parseDataUrl, parseToolArguments, stopSequences, systemText, textOfContent } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import { ConversionError } from '../errors.ts'
 import type { ChatRequest, UpstreamTarget } from '../types.ts'
@@ -55,8 +53,7 @@ export function convertToGeminiRequest(request: ChatRequest, target: UpstreamTar
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOfContent(message.content)
-        if (text === null) throw new ConversionError('unsupported_content', `${param}: a ${message.role} message may only hold text`, param)
+        const text = systemText(message, param)
         if (text.length > 0) systemParts.push({ text })
         break
       }

@@ -1,4 +1,4 @@
-import { assertSingleChoice, isRecord, maxOutputTokens, stripCanonicalExtensions, textOfContent } from '../canonical.ts'
+import { assertSingleChoice, isRecord, maxOutputTokens, stripCanonicalExtensions, systemText, textOfContent } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import { ConversionError } from '../errors.ts'
 import type { ChatRequest, UpstreamTarget } from '../types.ts'
@@ -20,8 +20,7 @@ export function convertToOpenAiResponsesRequest(request: ChatRequest, target: Up
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOfContent(message.content)
-        if (text === null) throw new ConversionError('unsupported_content', `${param}: a ${message.role} message may only hold text`, param)
+        const text = systemText(message, param)
         input.push({ role: message.role, content: text })
         break
       }
