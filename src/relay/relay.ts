@@ -96,9 +96,6 @@ async function readLimited(response: Response, limit: number): Promise<string> {
   return text.slice(0, limit)
 }
 
-function usageTotals(usage: Usage) {
-  return { prompt: usage.inputTokens, completion: usage.outputTokens }
-}
 
 /** One relay pipeline shared by every OpenAI-format endpoint and the native formats' routes. */
 export function createRelay(dependencies: RelayDependencies) {
@@ -209,16 +206,15 @@ export function createRelay(dependencies: RelayDependencies) {
       ...(extra.completed ? {} : { client_disconnected: true }),
       admin_info: { use_channel: context.tried },
     }
-    const totals = usageTotals(usage)
     const row: NewLog = {
       userId: context.caller.user.id, username: context.caller.user.username, createdAt: now, type: 2, content: '',
       tokenName: context.caller.token.name, tokenId: context.caller.token.id, modelName: context.model, quota,
-      promptTokens: totals.prompt, completionTokens: totals.completion, useTime: Math.round((performance.now() - context.startedAt) / 1000),
+      promptTokens: usage.inputTokens, completionTokens: usage.outputTokens, useTime: Math.round((performance.now() - context.startedAt) / 1000),
       isStream: context.stream, channelId: channel?.id ?? 0, group: context.caller.group, ip: context.clientAddress,
       requestId: context.requestId, other: JSON.stringify(other),
     }
     // LogConsumeEnabled=false keeps the books (quota deltas, hourly aggregates) but writes no row.
-    writer.record({ log: row, keepRow: options.logConsumeEnabled, spent: quota, countRequest: true, tokensUsed: totals.prompt + totals.completion })
+    writer.record({ log: row, keepRow: options.logConsumeEnabled, spent: quota, countRequest: true, tokensUsed: usage.inputTokens + usage.outputTokens })
   }
 
   function recordFailure(context: RelayContext, channel: CachedChannel | undefined, error: GatewayError) {
@@ -446,7 +442,7 @@ export function createRelay(dependencies: RelayDependencies) {
 
   function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response): Response {
     const upstream = response.body!.getReader()
-    const tap = createStreamTap({ withholdUsageChunk: forceStreamOption() && !context.clientWantsUsage, keepText: true })
+    const tap = createStreamTap({ withholdUsageChunk: forceStreamOption() && !context.clientWantsUsage })
     return new Response(streamWithSettlement(context, {
       async next() {
         const { value, done } = await upstream.read()
@@ -599,7 +595,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   function handleModels(request: Request, path: string, clientAddress: string): string[] {
-    const caller = authenticateRelay({ caches, secretBox, tokenAvailable }, request, path, clientAddress)
+    const caller = authenticateRelay(authDependencies, request, path, clientAddress)
     const served = caches.routing.modelsByGroup.get(caller.group) ?? []
     return served.filter((model) => !model.endsWith('*') && (!caller.modelLimits || caller.modelLimits.has(model)))
   }
@@ -609,7 +605,7 @@ export function createRelay(dependencies: RelayDependencies) {
     while (pendingSettlements.size > 0) await Promise.all([...pendingSettlements])
   }
 
-  return { serve, handleModels, drain, authenticate: (request: Request, path: string, clientAddress: string) => authenticateRelay({ caches, secretBox, tokenAvailable }, request, path, clientAddress), tokenAvailable }
+  return { serve, handleModels, drain, authenticate: (request: Request, path: string, clientAddress: string) => authenticateRelay(authDependencies, request, path, clientAddress), tokenAvailable }
 }
 
 export type Relay = ReturnType<typeof createRelay>

@@ -21,7 +21,7 @@ export interface StreamTap {
 
 const MAX_KEPT_CHARACTERS = 4 * 1024 * 1024
 
-export function createStreamTap(options: { withholdUsageChunk: boolean; keepText: boolean }): StreamTap {
+export function createStreamTap(options: { withholdUsageChunk: boolean }): StreamTap {
   const decoder = createSseDecoder()
   let usage: Usage | null = null
   let firstToken: number | undefined
@@ -35,9 +35,7 @@ export function createStreamTap(options: { withholdUsageChunk: boolean; keepText
       done = true
       return true
     }
-    // Cheap checks before parsing: most chunks are small deltas.
     const hasUsage = data.includes('"usage":{') || data.includes('"usage": {')
-    if (!hasUsage && !options.keepText && firstToken !== undefined) return true
     let chunk: { choices?: { delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }; text?: unknown }[]; usage?: unknown }
     try { chunk = JSON.parse(data) } catch { return true }
     if (hasUsage) {
@@ -52,7 +50,7 @@ export function createStreamTap(options: { withholdUsageChunk: boolean; keepText
             : typeof choice.delta?.tool_calls?.[0]?.function?.arguments === 'string' ? choice.delta.tool_calls[0].function.arguments as string : ''
       if (piece) {
         firstToken ??= performance.now()
-        if (options.keepText && keptCharacters < MAX_KEPT_CHARACTERS) {
+        if (keptCharacters < MAX_KEPT_CHARACTERS) {
           text.push(piece)
           keptCharacters += piece.length
         }

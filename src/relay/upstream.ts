@@ -2,6 +2,7 @@ import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import type { UpstreamTarget } from '../providers/types.ts'
 import { joinUrl } from '../providers/url.ts'
+import { azureApiVersion, azureAuthHeaders } from '../providers/openai/azure.ts'
 
 /** The OpenAI-format endpoints the relay serves, with their upstream path. */
 export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'moderations'
@@ -47,7 +48,8 @@ export function buildTarget(channel: CachedChannel, keyIndex: number, model: str
 export function endpointUrl(endpoint: Endpoint, target: UpstreamTarget): string {
   const path = endpointPaths[endpoint]
   if (target.channelType === 3) {
-    const version = target.other.trim() || String(target.setting.azureDefaultApiVersion)
+    const version = azureApiVersion(target)
+    if (version === 'v1') return joinUrl(target.baseUrl, `/openai${path}`)
     return `${target.baseUrl}/openai/deployments/${encodeURIComponent(target.model)}${path.slice(3)}?api-version=${encodeURIComponent(version)}`
   }
   if (target.channelType === 8) {
@@ -58,5 +60,5 @@ export function endpointUrl(endpoint: Endpoint, target: UpstreamTarget): string 
 }
 
 export function authHeaders(target: UpstreamTarget): Record<string, string> {
-  return target.channelType === 3 ? { 'api-key': target.key } : { authorization: `Bearer ${target.key}` }
+  return target.channelType === 3 ? azureAuthHeaders(target) : { authorization: `Bearer ${target.key}` }
 }
