@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { cpus } from 'node:os'
+import { splitList } from './split-list.ts'
 
 /**
  * Every environment variable Tollgate reads, validated once at start-up.
@@ -73,7 +74,7 @@ const parseString = (raw: string) => raw
 /** GEMINI_MODEL_MAP is new-api's `model:version,model:version` list. */
 const parseGeminiModelMap = (raw: string) => {
   const map: Record<string, string> = {}
-  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of splitList(raw)) {
     const separator = entry.lastIndexOf(':')
     if (separator <= 0 || separator === entry.length - 1) return raw
     map[entry.slice(0, separator).trim()] = entry.slice(separator + 1).trim()

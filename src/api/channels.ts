@@ -3,6 +3,7 @@ import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
 import { channelTypeNames } from './catalog.ts'
+import { splitList } from '../split-list.ts'
 
 const ChannelInfoSchema = t.Object({
   is_multi_key: t.Boolean(), multi_key_size: t.Integer(), multi_key_status_list: t.Record(t.String(), t.Integer()),
@@ -59,7 +60,6 @@ const ChannelFields = {
 const ChannelInput = t.Object(ChannelFields, { additionalProperties: true })
 type ChannelInput = { [K in keyof typeof ChannelFields]?: K extends 'type' | 'priority' | 'weight' | 'auto_ban' ? number : string }
 
-const splitCsv = (text: string) => text.split(',').map((part) => part.trim()).filter(Boolean)
 
 function jsonField(field: string, text: string, check?: (value: Record<string, unknown>) => void): string {
   if (!text.trim()) return ''
@@ -84,12 +84,12 @@ function channelChanges(input: ChannelInput): Partial<NewChannel> {
     changes.baseUrl = url
   }
   if (input.models !== undefined) {
-    const models = splitCsv(input.models)
+    const models = splitList(input.models)
     const tooLong = models.find((model) => model.length > 255)
     if (tooLong) throw badRequest(`model name "${tooLong.slice(0, 40)}…" is longer than 255 characters`)
     changes.models = [...new Set(models)].join(',')
   }
-  if (input.group !== undefined) changes.group = splitCsv(input.group).join(',') || 'default'
+  if (input.group !== undefined) changes.group = splitList(input.group).join(',') || 'default'
   if (input.priority !== undefined) changes.priority = input.priority
   if (input.weight !== undefined) changes.weight = input.weight
   if (input.model_mapping !== undefined) {
@@ -130,7 +130,7 @@ function splitKeys(key: string): string[] {
       if (Array.isArray(parsed)) return parsed.map((entry) => (typeof entry === 'string' ? entry : JSON.stringify(entry)))
     } catch { /* not a JSON array: treat as lines */ }
   }
-  return trimmed.split('\n').map((line) => line.trim()).filter(Boolean)
+  return splitList(trimmed, '\n')
 }
 
 export function channelRoutes(dependencies: ApiDependencies) {

@@ -5,6 +5,7 @@ import { parseAllowList, splitAllowList } from '../auth/ip-allow.ts'
 import { generateTokenKey, maskKey } from '../security/crypto.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_USER, type ApiDependencies } from './context.ts'
 import { usableGroups } from './users.ts'
+import { splitList } from '../split-list.ts'
 
 export const TokenSchema = t.Object({
   id: t.Integer(), user_id: t.Integer(), key: t.String(), status: t.Integer(), name: t.String(), created_time: t.Number(),
@@ -47,7 +48,7 @@ function tokenChanges(dependencies: Pick<ApiDependencies, 'caches'>, user: UserR
   if (input.unlimited_quota !== undefined) changes.unlimitedQuota = input.unlimited_quota
   if (input.expired_time !== undefined) changes.expiredTime = input.expired_time === 0 ? -1 : input.expired_time
   if (input.model_limits_enabled !== undefined) changes.modelLimitsEnabled = input.model_limits_enabled
-  if (input.model_limits !== undefined) changes.modelLimits = input.model_limits.split(',').map((model) => model.trim()).filter(Boolean).join(',')
+  if (input.model_limits !== undefined) changes.modelLimits = splitList(input.model_limits).join(',')
   if (input.allow_ips !== undefined) {
     const text = input.allow_ips ?? ''
     try { parseAllowList(text) } catch (error) { throw badRequest(`allow_ips: ${(error as Error).message}`) }

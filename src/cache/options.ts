@@ -1,3 +1,5 @@
+import { splitList } from '../split-list.ts'
+
 /**
  * Options as stored (string key → string value, new-api encoding) and as used (parsed once, on change).
  * The relay reads `RuntimeOptions`; nothing on the hot path parses JSON from options.
@@ -105,7 +107,7 @@ const overrideFlags = new Set(['ForceStreamOption', 'GetMediaToken', 'GetMediaTo
 /** Parse `401,403,500-599` into ranges; throws with the offending part. */
 export function parseStatusRanges(text: string): StatusRange[] {
   const ranges: StatusRange[] = []
-  for (const part of text.split(',').map((piece) => piece.trim()).filter(Boolean)) {
+  for (const part of splitList(text)) {
     const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part)
     if (!match) throw new Error(`"${part}" is not a status code or range like 500-599`)
     const from = Number(match[1])

@@ -1,5 +1,6 @@
 import type { ChannelRow } from '../db/store.ts'
 import type { SecretBox } from '../security/crypto.ts'
+import { splitList } from '../split-list.ts'
 
 /** A channel as the relay uses it: parsed once when the cache is built, never per request. */
 export interface CachedChannel {
@@ -45,7 +46,6 @@ export interface RoutingIndex {
   modelsByGroup: Map<string, string[]>
 }
 
-const splitList = (text: string, separator: string | RegExp) => text.split(separator).map((part) => part.trim()).filter(Boolean)
 
 function parseJson<T>(text: string, fallback: T): T {
   if (!text.trim()) return fallback
@@ -70,8 +70,8 @@ export function toCachedChannel(row: ChannelRow, secretBox: SecretBox): CachedCh
     keys,
     keyStatus: keys.map((_, index) => info.multi_key_status_list?.[String(index)] ?? 1),
     multiKeyMode: info.multi_key_mode === 'polling' ? 'polling' : 'random',
-    models: splitList(row.models, ','),
-    groups: splitList(row.group, ','),
+    models: splitList(row.models),
+    groups: splitList(row.group),
     priority: Number(row.priority),
     weight: row.weight,
     modelMapping: parseJson(row.modelMapping, {}),

@@ -3,6 +3,7 @@ import type { TokenRow, UserRow } from '../db/store.ts'
 import { GatewayError } from '../errors.ts'
 import { isAllowed, parseAllowList, type AllowRule } from '../auth/ip-allow.ts'
 import type { SecretBox } from '../security/crypto.ts'
+import { splitList } from '../split-list.ts'
 
 /** The caller of a relay request, resolved from the cache in a few map lookups. */
 export interface RelayCaller {
@@ -48,7 +49,7 @@ function extrasFor(token: TokenRow) {
   if (!extras) {
     let allow: AllowRule[] = []
     try { allow = parseAllowList(token.allowIps) } catch { allow = [{ version: 4, network: -1n, mask: 0n }] } // unparsable list: allow nobody
-    const limits = token.modelLimitsEnabled ? new Set(token.modelLimits.split(',').map((model) => model.trim()).filter(Boolean)) : undefined
+    const limits = token.modelLimitsEnabled ? new Set(splitList(token.modelLimits)) : undefined
     extras = { allow, limits }
     tokenExtras.set(token, extras)
   }
