@@ -48,6 +48,8 @@ interface RelayContext {
   clientWantsUsage: boolean
   price: Price
   reservation: Reservation
+  /** Channels that may serve the model, resolved once at admission. */
+  tiers: Tier[]
   tried: number[]
   reasoningEffort?: string
   /** The body in the canonical shape, converted on first need. */
@@ -128,15 +130,19 @@ export function createRelay(dependencies: RelayDependencies) {
     if (!model && endpoint === 'moderations') model = 'omni-moderation-latest'
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
     let reasoningEffort: string | undefined
-    const routable = (name: string) => caller.pinnedChannelId !== undefined || findTiers(caches.routing, caller.group, name) !== undefined
-    if (!routable(model)) {
+    let tiers = tiersFor(caller, model)
+    if (!tiers) {
       const suffix = REASONING_SUFFIX.exec(model)
-      if (suffix && routable(model.slice(0, suffix.index))) {
-        model = model.slice(0, suffix.index)
-        reasoningEffort = suffix[1]
+      const base = suffix ? model.slice(0, suffix.index) : ''
+      const baseTiers = suffix ? tiersFor(caller, base) : undefined
+      if (baseTiers) {
+        model = base
+        reasoningEffort = suffix![1]
+        tiers = baseTiers
       }
     }
     if (caller.modelLimits && !caller.modelLimits.has(model)) fail(403, `This token has no access to model ${model}`, '')
+    if (!tiers) fail(503, `No available channel for model ${model} under group ${caller.group}`, 'model_not_found')
     const options = caches.options
     const price = priceFor(options, model, groupRatioFor(options, caller.user.group, caller.group))
     if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
@@ -157,19 +163,18 @@ export function createRelay(dependencies: RelayDependencies) {
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
     return {
       requestId: '', startedAt: performance.now(), endpoint, inbound, path, caller, clientAddress, body, bodyText, model,
-      stream, clientWantsUsage: streamOptions?.include_usage === true, price, reservation, tried: [], reasoningEffort,
+      stream, clientWantsUsage: streamOptions?.include_usage === true, price, reservation, tiers, tried: [], reasoningEffort,
       anthropicBeta: request.headers.get('anthropic-beta') ?? undefined,
     }
   }
 
-  function tiersFor(context: RelayContext): Tier[] {
-    if (context.caller.pinnedChannelId !== undefined) {
-      const channel = caches.routing.byId.get(context.caller.pinnedChannelId)!
+  /** The channels that may serve `model` for this caller: the pinned one, or the group's priority tiers. */
+  function tiersFor(caller: RelayCaller, model: string): Tier[] | undefined {
+    if (caller.pinnedChannelId !== undefined) {
+      const channel = caches.routing.byId.get(caller.pinnedChannelId)!
       return [{ priority: channel.priority, channels: [channel], cumulative: [1], total: 1 }]
     }
-    const tiers = findTiers(caches.routing, context.caller.group, context.model)
-    if (!tiers) fail(503, `No available channel for model ${context.model} under group ${context.caller.group}`, 'model_not_found')
-    return tiers
+    return findTiers(caches.routing, caller.group, model)
   }
 
   /**
@@ -359,12 +364,6 @@ export function createRelay(dependencies: RelayDependencies) {
     const context = await admit(request, path, clientAddress, endpoint, format, body, bodyText, options.modelOverride)
     if (canonical) context.canonical = { ...canonical, model: context.model, stream: context.stream }
     context.requestId = nextRequestId()
-    const tiers = (() => {
-      try { return tiersFor(context) } catch (error) {
-        ledger.settle(context.reservation, 0)
-        throw error
-      }
-    })()
     // Only a stream must notice a client that leaves while the upstream is thinking (request.signal is not free).
     if (context.stream) {
       request.signal.addEventListener('abort', () => {
@@ -377,7 +376,7 @@ export function createRelay(dependencies: RelayDependencies) {
     for (let index = 0; index < attempts; index++) {
       let current: Attempt
       try {
-        current = await attempt(context, tiers, index)
+        current = await attempt(context, context.tiers, index)
       } catch (error) {
         const gatewayError = error instanceof GatewayError ? error : new GatewayError(500, (error as Error).message, 'internal_error')
         recordFailure(context, undefined, gatewayError)
