@@ -2,9 +2,14 @@ import type { RuntimeOptions } from '../cache/options.ts'
 import type { Usage } from '../providers/types.ts'
 
 /** How one request is priced: per token (ratios) or per call (ModelPrice, USD). */
-export type Price =
+type PriceBase =
   | { kind: 'ratio'; modelRatio: number; completionRatio: number; cacheRatio: number; createCacheRatio: number; groupRatio: number }
   | { kind: 'per-call'; price: number; groupRatio: number }
+
+export type Price = PriceBase & {
+  /** The ratio fields of the log row's `other` (new-api names) as JSON members without braces, e.g. `"model_ratio":2,…`. */
+  detailsJson: string
+}
 
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/
 
@@ -24,21 +29,50 @@ export function groupRatioFor(options: RuntimeOptions, userGroup: string, usingG
   return options.groupGroupRatio[userGroup]?.[usingGroup] ?? options.groupRatio[usingGroup] ?? 1
 }
 
+/**
+ * Prices by model and group ratio, per options snapshot: the options object is replaced whole on every change,
+ * so a memo keyed by it can never serve a stale price. Bounded, as wildcard channels accept any model name.
+ */
+const priceMemos = new WeakMap<RuntimeOptions, Map<string, Price | null>>()
+const MAX_MEMOISED_PRICES = 4096
+
 /** The price of `model`, or undefined when it has none (refused unless self-use mode). */
 export function priceFor(options: RuntimeOptions, model: string, groupRatio: number): Price | undefined {
+  let memo = priceMemos.get(options)
+  if (!memo) priceMemos.set(options, memo = new Map())
+  const key = `${groupRatio}|${model}`
+  let price = memo.get(key)
+  if (price === undefined) {
+    price = computePrice(options, model, groupRatio) ?? null
+    if (memo.size >= MAX_MEMOISED_PRICES) memo.clear()
+    memo.set(key, price)
+  }
+  return price ?? undefined
+}
+
+function computePrice(options: RuntimeOptions, model: string, groupRatio: number): Price | undefined {
   const perCall = lookup(options.modelPrice, model)
-  if (perCall !== undefined) return { kind: 'per-call', price: perCall, groupRatio }
+  if (perCall !== undefined) return withDetails({ kind: 'per-call', price: perCall, groupRatio })
   let modelRatio = lookup(options.modelRatio, model)
   if (modelRatio === undefined) {
     if (!options.selfUseMode) return undefined
     modelRatio = 1
   }
-  return {
+  return withDetails({
     kind: 'ratio', modelRatio, groupRatio,
     completionRatio: lookup(options.completionRatio, model) ?? 1,
     cacheRatio: lookup(options.cacheRatio, model) ?? 1,
     createCacheRatio: lookup(options.createCacheRatio, model) ?? 1.25,
-  }
+  })
+}
+
+/** Attach the log row's ratio fields, serialised once per price rather than once per request. */
+function withDetails(price: PriceBase): Price {
+  const details = price.kind === 'per-call'
+    ? { model_price: price.price, group_ratio: price.groupRatio, model_ratio: 0, completion_ratio: 0 }
+    : { model_price: -1, model_ratio: price.modelRatio, completion_ratio: price.completionRatio, cache_ratio: price.cacheRatio, create_cache_ratio: price.createCacheRatio, group_ratio: price.groupRatio }
+  const json = JSON.stringify(details)
+  return { ...price, detailsJson: json.slice(1, -1) }
 }
 
 /**
@@ -60,11 +94,4 @@ export function quotaFor(price: Price, usage: Usage, quotaPerUnit: number): numb
 export function reservationFor(price: Price, promptTokensEstimate: number, maxCompletionTokens: number, quotaPerUnit: number): number {
   if (price.kind === 'per-call') return quotaFor(price, { inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, imageInputTokens: 0, audioInputTokens: 0, outputTokens: 0, reasoningTokens: 0 }, quotaPerUnit)
   return Math.ceil((promptTokensEstimate + maxCompletionTokens * price.completionRatio) * price.modelRatio * price.groupRatio)
-}
-
-/** Ratios recorded in the log row's `other` field (new-api names). */
-export function priceDetails(price: Price) {
-  return price.kind === 'per-call'
-    ? { model_price: price.price, group_ratio: price.groupRatio, model_ratio: 0, completion_ratio: 0 }
-    : { model_price: -1, model_ratio: price.modelRatio, completion_ratio: price.completionRatio, cache_ratio: price.cacheRatio, create_cache_ratio: price.createCacheRatio, group_ratio: price.groupRatio }
 }

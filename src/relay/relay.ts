@@ -12,7 +12,7 @@ import { emptyUsage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import type { ChannelHealth } from './channel-health.ts'
 import type { Ledger, Reservation } from './ledger.ts'
-import { groupRatioFor, priceDetails, priceFor, quotaFor, reservationFor, type Price } from './pricing.ts'
+import { groupRatioFor, priceFor, quotaFor, reservationFor, type Price } from './pricing.ts'
 import { createStreamTap } from './stream-tap.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
 import { authenticateRelay, type RelayCaller } from './token-auth.ts'
@@ -74,6 +74,14 @@ const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 
 /** OpenAI-format vendors that refuse `stream_options` (they send usage on the finish chunk anyway). */
 const vendorsWithoutStreamUsage = new Set(['mistral', 'perplexity', 'zhipu-v4'])
+
+const noChannels: ReadonlySet<number> = new Set()
+
+/** The channel's header overrides on top of the built headers; `{api_key}` stands for the key in use. */
+function withHeaderOverrides(headers: Record<string, string>, channel: CachedChannel, key: string): Record<string, string> {
+  for (const name in channel.headerOverride) headers[name] = channel.headerOverride[name]!.replaceAll('{api_key}', key)
+  return headers
+}
 
 function isEmpty(object: object): boolean {
   for (const _ in object) return false
@@ -202,21 +210,18 @@ export function createRelay(dependencies: RelayDependencies) {
     const quota = quotaFor(context.price, usage, options.quotaPerUnit)
     ledger.settle(context.reservation, quota)
     const now = Math.floor(Date.now() / 1000)
-    const other = {
-      ...priceDetails(context.price),
-      cache_tokens: usage.cachedInputTokens, cache_write_tokens: usage.cacheWriteInputTokens, reasoning_tokens: usage.reasoningTokens,
-      frt: extra.firstTokenMs === undefined ? -1 : Math.round(extra.firstTokenMs), request_path: context.path,
-      ...(context.reasoningEffort ? { reasoning_effort: context.reasoningEffort } : {}),
-      ...(extra.upstreamModel && extra.upstreamModel !== context.model ? { is_model_mapped: true, upstream_model_name: extra.upstreamModel } : {}),
-      ...(extra.completed ? {} : { client_disconnected: true }),
-      admin_info: { use_channel: context.tried },
-    }
+    // `other` is written as text: the ratio part is serialised once per price, the rest is numbers and a few strings.
+    let other = `{${context.price.detailsJson},"cache_tokens":${usage.cachedInputTokens},"cache_write_tokens":${usage.cacheWriteInputTokens},"reasoning_tokens":${usage.reasoningTokens},"frt":${extra.firstTokenMs === undefined ? -1 : Math.round(extra.firstTokenMs)},"request_path":${JSON.stringify(context.path)}`
+    if (context.reasoningEffort) other += `,"reasoning_effort":${JSON.stringify(context.reasoningEffort)}`
+    if (extra.upstreamModel && extra.upstreamModel !== context.model) other += `,"is_model_mapped":true,"upstream_model_name":${JSON.stringify(extra.upstreamModel)}`
+    if (!extra.completed) other += ',"client_disconnected":true'
+    other += `,"admin_info":{"use_channel":[${context.tried.join(',')}]}}`
     const row: NewLog = {
       userId: context.caller.user.id, username: context.caller.user.username, createdAt: now, type: 2, content: '',
       tokenName: context.caller.token.name, tokenId: context.caller.token.id, modelName: context.model, quota,
       promptTokens: usage.inputTokens, completionTokens: usage.outputTokens, useTime: Math.round((performance.now() - context.startedAt) / 1000),
       isStream: context.stream, channelId: channel?.id ?? 0, group: context.caller.group, ip: context.clientAddress,
-      requestId: context.requestId, other: JSON.stringify(other),
+      requestId: context.requestId, other,
     }
     // LogConsumeEnabled=false keeps the books (quota deltas, hourly aggregates) but writes no row.
     writer.record({ log: row, keepRow: options.logConsumeEnabled, spent: quota, countRequest: true, tokensUsed: usage.inputTokens + usage.outputTokens })
@@ -273,9 +278,33 @@ export function createRelay(dependencies: RelayDependencies) {
     | { ok: true; response: Response; channel: CachedChannel; adaptor: ProviderAdaptor; target: UpstreamTarget; mode: Mode }
     | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
 
+  /**
+   * URL, headers and target of an OpenAI-format request to one key of a channel. They depend only on the channel
+   * row, the key, the endpoint, the model and the stream flag, so they are built once and reused until the channel
+   * changes (a changed channel is a new object, which drops its plans with it). Bounded: wildcard channels accept
+   * any model name.
+   */
+  const plans = new WeakMap<CachedChannel, Map<string, { target: UpstreamTarget; url: string; headers: Record<string, string> }>>()
+  function openAiPlan(channel: CachedChannel, keyIndex: number, upstreamModel: string, endpoint: Endpoint, stream: boolean, adaptor: ProviderAdaptor) {
+    let memo = plans.get(channel)
+    if (!memo) plans.set(channel, memo = new Map())
+    const key = `${endpoint}|${keyIndex}|${stream ? 1 : 0}|${upstreamModel}`
+    let plan = memo.get(key)
+    if (!plan) {
+      const target = buildTarget(channel, keyIndex, upstreamModel, stream, defaultBaseUrl(channel.type), config)
+      const built = endpoint === 'chat'
+        ? adaptor.buildRequest({}, target)
+        : { url: endpointUrl(endpoint, target), headers: { 'content-type': 'application/json', ...authHeaders(target) } }
+      plan = { target, url: built.url, headers: withHeaderOverrides(built.headers, channel, target.key) }
+      if (memo.size >= 256) memo.clear()
+      memo.set(key, plan)
+    }
+    return plan
+  }
+
   /** Steps 6-9 for one attempt: select, adapt, send; classify a failure. */
   async function attempt(context: RelayContext, tiers: Tier[], attemptIndex: number): Promise<Attempt> {
-    const channel = pickChannel(tiers, attemptIndex, new Set(context.tried))
+    const channel = pickChannel(tiers, attemptIndex, context.tried.length === 0 ? noChannels : new Set(context.tried))
     if (!channel) return { ok: false, error: new GatewayError(503, `No available channel for model ${context.model} under group ${context.caller.group}`, 'model_not_found') }
     context.tried.push(channel.id)
     const keyIndex = pickKey(channel)
@@ -283,31 +312,29 @@ export function createRelay(dependencies: RelayDependencies) {
     const adaptorId = adaptorIdForChannel(channel.type, context.inbound)
     const adaptor = getAdaptor(adaptorId)
     const upstreamModel = channel.modelMapping[context.model] ?? context.model
-    const target = buildTarget(channel, keyIndex, upstreamModel, context.stream, defaultBaseUrl(channel.type), config)
-    if (!target.baseUrl) return { ok: false, channel, error: new GatewayError(500, `Channel ${channel.id} has no base URL`, 'channel:invalid_base_url', 'new_api_error', true) }
+    if (!channel.baseUrl && !defaultBaseUrl(channel.type)) return { ok: false, channel, error: new GatewayError(500, `Channel ${channel.id} has no base URL`, 'channel:invalid_base_url', 'new_api_error', true) }
     const mode: Mode = context.endpoint !== 'chat' || (adaptor.format === 'openai-chat' && context.inbound === 'openai-chat') ? 'openai'
       : adaptor.format === context.inbound ? 'native' : 'convert'
+    let target: UpstreamTarget
     let url: string
     let headers: Record<string, string>
     let payload: string
     try {
-      if (context.endpoint !== 'chat') {
+      if (mode === 'openai') {
         if (adaptor.format !== 'openai-chat') return { ok: false, channel, error: new GatewayError(400, `Channel ${channel.id} (${adaptorId}) does not serve ${context.path}`, 'convert_request_failed', 'new_api_error', true) }
-        url = endpointUrl(context.endpoint, target)
-        headers = { 'content-type': 'application/json', ...authHeaders(target) }
-        payload = openAiBody(context, channel, upstreamModel, adaptorId)
-      } else if (mode === 'openai') {
-        const built = adaptor.buildRequest({}, target)
-        url = built.url
-        headers = built.headers
+        const plan = openAiPlan(channel, keyIndex, upstreamModel, context.endpoint, context.stream, adaptor)
+        target = plan.target
+        url = plan.url
+        headers = plan.headers
         payload = openAiBody(context, channel, upstreamModel, adaptorId)
       } else {
+        target = buildTarget(channel, keyIndex, upstreamModel, context.stream, defaultBaseUrl(channel.type), config)
         const native = mode === 'native'
           ? nativeBody(context, upstreamModel)
           : adaptor.toUpstream({ ...canonicalBody(context), model: upstreamModel, ...(context.reasoningEffort && canonicalBody(context).reasoning_effort === undefined ? { reasoning_effort: context.reasoningEffort } : {}) } as ChatRequest, target)
         const built = adaptor.buildRequest({ ...native, ...channel.paramOverride }, target)
         url = built.url
-        headers = built.headers
+        headers = withHeaderOverrides(built.headers, channel, target.key)
         payload = built.body
         // Anthropic beta features the client opted into travel with a native body.
         if (mode === 'native' && context.anthropicBeta) headers['anthropic-beta'] = context.anthropicBeta
@@ -316,7 +343,6 @@ export function createRelay(dependencies: RelayDependencies) {
       if (error instanceof ConversionError) return { ok: false, channel, error: new GatewayError(error.status, error.message, error.code) }
       throw error
     }
-    for (const [name, value] of Object.entries(channel.headerOverride)) headers[name] = value.replaceAll('{api_key}', target.key)
     let response: Response
     // The limit covers the wait for the response head only; once a stream flows, the idle timer in
     // streamWithSettlement takes over (a timeout signal on fetch would also cut a long, healthy stream).
