@@ -40,6 +40,7 @@ export const ConfigSchema = Type.Object({
   logFlushIntervalMs: Int(10, 60_000),
   logFlushRows: Int(1, 100_000),
   streamConversion: Type.Union([Type.Literal('inline'), Type.Literal('worker')]),
+  upstreamClient: Type.Union([Type.Literal('http1'), Type.Literal('fetch')]),
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -113,6 +114,7 @@ const variables: Variable[] = [
   { names: ['LOG_FLUSH_INTERVAL_MS'], field: 'logFlushIntervalMs', expected: 'milliseconds, 10-60000', parse: parseInteger, fallback: () => 1000 },
   { names: ['LOG_FLUSH_ROWS'], field: 'logFlushRows', expected: 'rows, 1-100000', parse: parseInteger, fallback: () => 1000 },
   { names: ['STREAM_CONVERSION'], field: 'streamConversion', expected: 'inline or worker', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'inline' },
+  { names: ['UPSTREAM_CLIENT'], field: 'upstreamClient', expected: 'http1 or fetch', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'http1' },
 ]
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */

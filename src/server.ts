@@ -154,6 +154,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
         await server.stop(true)
         await relay.drain()
+        relay.close()
         clearInterval(retention)
         health.stop()
         caches!.stop()

@@ -16,6 +16,7 @@ import { groupRatioFor, priceFor, quotaFor, reservationFor, type Price } from '.
 import { createStreamTap } from './stream-tap.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
 import { authenticateRelay, type RelayCaller } from './token-auth.ts'
+import { createHttp1Client, type UpstreamResponse } from '../net/http1-client.ts'
 import { authHeaders, buildTarget, endpointUrl, pickKey, type Endpoint } from './upstream.ts'
 import type { UsageWriter } from './usage-writer.ts'
 
@@ -92,7 +93,7 @@ function isEmpty(object: object): boolean {
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
 const MAX_ERROR_BODY = 64 * 1024
 
-async function readLimited(response: Response, limit: number): Promise<string> {
+async function readLimited(response: UpstreamResponse, limit: number): Promise<string> {
   if (!response.body) return ''
   const reader = response.body.getReader()
   const decoder = new TextDecoder()
@@ -115,6 +116,12 @@ export function createRelay(dependencies: RelayDependencies) {
   // Console options win over the environment for these (see RuntimeOptions.overrides).
   const streamingTimeoutSeconds = () => caches.options.overrides.streamingTimeoutSeconds ?? config.streamingTimeoutSeconds
   const forceStreamOption = () => caches.options.overrides.forceStreamOption ?? config.forceStreamOption
+
+  // Upstream calls: the event-loop HTTP/1.1 client (default) or Bun's fetch. Neither follows redirects.
+  const http1 = config.upstreamClient === 'http1' ? createHttp1Client() : undefined
+  const send = (url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> => http1
+    ? http1.request(url, { method: 'POST', headers, body, signal })
+    : fetch(url, { method: 'POST', headers, body, signal, decompress: true, redirect: 'manual' } as RequestInit)
 
   const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
 
@@ -275,7 +282,7 @@ export function createRelay(dependencies: RelayDependencies) {
   type Mode = 'openai' | 'native' | 'convert'
 
   type Attempt =
-    | { ok: true; response: Response; channel: CachedChannel; adaptor: ProviderAdaptor; target: UpstreamTarget; mode: Mode }
+    | { ok: true; response: UpstreamResponse; channel: CachedChannel; adaptor: ProviderAdaptor; target: UpstreamTarget; mode: Mode }
     | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
 
   /**
@@ -343,7 +350,7 @@ export function createRelay(dependencies: RelayDependencies) {
       if (error instanceof ConversionError) return { ok: false, channel, error: new GatewayError(error.status, error.message, error.code) }
       throw error
     }
-    let response: Response
+    let response: UpstreamResponse
     // The limit covers the wait for the response head only; once a stream flows, the idle timer in
     // streamWithSettlement takes over (a timeout signal on fetch would also cut a long, healthy stream).
     // One controller per attempt, aborted by the head timer or by the client leaving (streams).
@@ -353,7 +360,7 @@ export function createRelay(dependencies: RelayDependencies) {
     const headTimer = setTimeout(() => { timedOut = true; upstreamAbort.abort() }, context.stream ? streamingTimeoutSeconds() * 1000 : NON_STREAM_TIMEOUT_MS)
     try {
       if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: upstreamAbort.signal, decompress: true, redirect: 'manual' } as RequestInit)
+      response = await send(url, headers, payload, upstreamAbort.signal)
     } catch (error) {
       if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
       const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${context.stream ? streamingTimeoutSeconds() : NON_STREAM_TIMEOUT_MS / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
@@ -465,7 +472,7 @@ export function createRelay(dependencies: RelayDependencies) {
     return mode === 'openai' ? passThroughStream(context, channel, target, response) : convertedStream(context, success)
   }
 
-  function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: Response): Response {
+  function passThroughStream(context: RelayContext, channel: CachedChannel, target: UpstreamTarget, response: UpstreamResponse): Response {
     const upstream = response.body!.getReader()
     const tap = createStreamTap({ withholdUsageChunk: forceStreamOption() && !context.clientWantsUsage })
     return new Response(streamWithSettlement(context, {
@@ -630,7 +637,10 @@ export function createRelay(dependencies: RelayDependencies) {
     while (pendingSettlements.size > 0) await Promise.all([...pendingSettlements])
   }
 
-  return { serve, handleModels, drain, authenticate: (request: Request, path: string, clientAddress: string) => authenticateRelay(authDependencies, request, path, clientAddress), tokenAvailable }
+  /** Close idle upstream connections (shutdown). */
+  const close = () => http1?.close()
+
+  return { serve, handleModels, drain, close, authenticate: (request: Request, path: string, clientAddress: string) => authenticateRelay(authDependencies, request, path, clientAddress), tokenAvailable }
 }
 
 export type Relay = ReturnType<typeof createRelay>
