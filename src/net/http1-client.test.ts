@@ -260,3 +260,27 @@ describe('HTTP/1.1 upstream client over TLS', () => {
     server.stop(true)
   })
 })
+
+describe('HTTP/1.1 upstream client timeouts', () => {
+  test('timeoutMs fails an answer that does not come, without a timer per request, and frees the connection', async () => {
+    const server = rawServer(() => { /* silent */ })
+    const started = Date.now()
+    const error = await client.request(`${server.url}/`, { method: 'POST', body: 'x', timeoutMs: 300 }).catch((failure: Error) => failure)
+    expect((error as Error).name).toBe('TimeoutError')
+    // Checked once a second: between the limit and the limit plus a tick.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+    expect(Date.now() - started).toBeLessThan(2500)
+    expect(client.idleCount(server.url)).toBe(0)
+    server.stop()
+  })
+
+  test('a streamed answer whose head arrived in time is not cut by timeoutMs', async () => {
+    const server = rawServer((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n')
+      setTimeout(() => socket.write('4\r\nlast\r\n0\r\n\r\n'), 1500)
+    })
+    const response = await client.request(`${server.url}/`, { timeoutMs: 500 })
+    expect(await response.text()).toBe('firstlast')
+    server.stop()
+  })
+})

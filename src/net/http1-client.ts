@@ -20,6 +20,12 @@ export interface Http1RequestInit {
   headers?: Record<string, string>
   body?: string | Uint8Array
   signal?: AbortSignal
+  /**
+   * Fail with a TimeoutError when the answer is not handed over within this long (the head of a streamed
+   * answer; the whole of a small one). Checked once a second by the pool's timer, so it costs no timer per
+   * request; meant for long limits.
+   */
+  timeoutMs?: number
 }
 
 /** What the relay reads of an upstream answer; fetch's Response has the same shape. */
@@ -115,6 +121,11 @@ interface Origin {
   idle: Connection[]
 }
 
+interface Target {
+  origin: Origin
+  path: string
+}
+
 type BodyMode = 'none' | 'length' | 'chunked' | 'close'
 
 /** One parsed response as it arrives; the connection feeds it bytes. */
@@ -123,6 +134,9 @@ interface Exchange {
   reject(error: Error): void
   signal?: AbortSignal
   onAbort?: () => void
+  /** Epoch ms after which an answer not yet handed over fails (timeoutMs). */
+  deadline: number
+  connection: Connection
   /** Response handed to the caller (resolve called). */
   delivered: boolean
   /** Any byte of the answer arrived. */
@@ -225,18 +239,45 @@ export function createHttp1Client(): Http1Client {
     connection.reused = true
     connection.idleSince = Date.now()
     origin.idle.push(connection)
-    sweeper ??= setInterval(sweep, IDLE_TIMEOUT_MS / 2)
-    sweeper.unref?.()
+    startSweeper()
   }
 
-  /** One timer for every pool: close connections idle longer than IDLE_TIMEOUT_MS (oldest are at the bottom). */
+  /** Answers awaited under a timeoutMs. */
+  const timed = new Set<Exchange>()
+
+  /** The exchange no longer waits: forget its abort listener and deadline. */
+  function detach(exchange: Exchange) {
+    if (exchange.onAbort) exchange.signal!.removeEventListener('abort', exchange.onAbort)
+    exchange.onAbort = undefined
+    if (exchange.deadline) {
+      timed.delete(exchange)
+      exchange.deadline = 0
+    }
+  }
+
+  /**
+   * One timer for the whole client, once a second: close connections idle longer than IDLE_TIMEOUT_MS (the
+   * oldest are at the bottom of each pool) and fail answers past their deadline.
+   */
   let sweeper: ReturnType<typeof setInterval> | undefined
+  function startSweeper() {
+    if (sweeper) return
+    sweeper = setInterval(sweep, 1000)
+    sweeper.unref?.()
+  }
   function sweep() {
-    const cutoff = Date.now() - IDLE_TIMEOUT_MS
+    const now = Date.now()
+    const cutoff = now - IDLE_TIMEOUT_MS
     for (const origin of origins.values()) {
       let stale = 0
       while (stale < origin.idle.length && origin.idle[stale]!.idleSince < cutoff) destroy(origin.idle[stale++]!)
       if (stale) origin.idle.splice(0, stale)
+    }
+    for (const exchange of timed) {
+      if (exchange.deadline > now) continue
+      exchange.connection.exchange = null
+      destroy(exchange.connection)
+      failExchange(exchange, new DOMException('The upstream did not answer in time', 'TimeoutError'))
     }
   }
 
@@ -265,7 +306,7 @@ export function createHttp1Client(): Http1Client {
   function failExchange(exchange: Exchange, error: Error) {
     if (exchange.done) return
     exchange.done = true
-    exchange.signal?.removeEventListener('abort', exchange.onAbort!)
+    detach(exchange)
     if (!exchange.delivered) exchange.reject(error)
     else exchange.controller?.error(error)
   }
@@ -406,7 +447,7 @@ export function createHttp1Client(): Http1Client {
 
   function deliverBuffered(exchange: Exchange) {
     exchange.delivered = true
-    exchange.signal?.removeEventListener('abort', exchange.onAbort!)
+    detach(exchange)
     let body = exchange.buffered.length === 1 ? exchange.buffered[0]! : concatAll(exchange.buffered, exchange.bufferedBytes)
     exchange.buffered = []
     const encoding = headerValue(exchange.headers, 'content-encoding')
@@ -424,6 +465,11 @@ export function createHttp1Client(): Http1Client {
 
   function deliverStream(exchange: Exchange, connection: Connection) {
     exchange.delivered = true
+    // The head is here: timeoutMs is met; an abort signal still ends the stream.
+    if (exchange.deadline) {
+      timed.delete(exchange)
+      exchange.deadline = 0
+    }
     let stream = new ReadableStream<Uint8Array>({
       start(controller) { exchange.controller = controller },
       pull() {
@@ -436,7 +482,7 @@ export function createHttp1Client(): Http1Client {
       cancel() {
         // The caller stopped reading: the connection cannot be reused with an unread body on it.
         exchange.done = true
-        exchange.signal?.removeEventListener('abort', exchange.onAbort!)
+        detach(exchange)
         connection.exchange = null
         destroy(connection)
       },
@@ -451,7 +497,7 @@ export function createHttp1Client(): Http1Client {
     const reusable = !exchange.done && exchange.keepAlive && exchange.mode !== 'close'
     if (!exchange.done) {
       exchange.done = true
-      exchange.signal?.removeEventListener('abort', exchange.onAbort!)
+      detach(exchange)
       if (exchange.controller) {
         try { exchange.controller.close() } catch { /* the reader cancelled */ }
       }
@@ -508,18 +554,18 @@ export function createHttp1Client(): Http1Client {
     return true
   }
 
-  async function send(origin: Origin, bytes: string | Uint8Array, signal: AbortSignal | undefined, allowRetry: boolean): Promise<UpstreamResponse> {
+  async function send(origin: Origin, bytes: string | Uint8Array, signal: AbortSignal | undefined, deadline: number, allowRetry: boolean): Promise<UpstreamResponse> {
     let connection = origin.idle.pop()
     if (!connection || connection.closed) connection = connect(origin)
     await connection.ready
     if (signal?.aborted) throw abortError(signal)
     if (connection.closed) {
-      if (allowRetry) return send(origin, bytes, signal, false)
+      if (allowRetry) return send(origin, bytes, signal, deadline, false)
       throw new UpstreamHttpError(`Connection to ${origin.key} closed`, 'ECONNRESET')
     }
     const active = connection
     const exchange: Exchange = {
-      resolve: undefined!, reject: undefined!, signal, delivered: false, answered: false, head: new Uint8Array(0), status: 0, statusText: '',
+      resolve: undefined!, reject: undefined!, signal, deadline: 0, connection: active, delivered: false, answered: false, head: new Uint8Array(0), status: 0, statusText: '',
       headers: [], mode: 'none', remaining: 0, chunkState: 'size', keepAlive: true, buffered: [], bufferedBytes: 0, queuedBytes: 0, done: false,
     }
     const answer = new Promise<UpstreamResponse>((resolve, reject) => {
@@ -535,6 +581,11 @@ export function createHttp1Client(): Http1Client {
       }
       signal.addEventListener('abort', exchange.onAbort, { once: true })
     }
+    if (deadline) {
+      exchange.deadline = deadline
+      timed.add(exchange)
+      startSweeper()
+    }
     if (typeof bytes === 'string') active.pendingText = bytes
     else active.pendingWrite = bytes
     flushWrite(active)
@@ -542,37 +593,48 @@ export function createHttp1Client(): Http1Client {
     // Keep-alive race: the server closed this idle connection as we wrote on it. Nothing was answered, so the
     // request goes again on a fresh connection (once), as browsers and Go's client do.
     return answer.catch((error: Error) => {
-      if (error instanceof UpstreamHttpError && error.code === 'ECONNRESET' && !exchange.answered && !signal?.aborted) return send(origin, bytes, signal, false)
+      if (error instanceof UpstreamHttpError && error.code === 'ECONNRESET' && !exchange.answered && !signal?.aborted) return send(origin, bytes, signal, deadline, false)
       throw error
     })
   }
 
   /** The request: head (host, content-length and accept-encoding added) and body; text when the body is text. */
-  function serialise(origin: Origin, path: string, init: Http1RequestInit): string | Uint8Array {
-    const body = init.body
-    let head = `${init.method ?? 'GET'} ${path} HTTP/1.1\r\nhost: ${origin.hostHeader}\r\n`
-    let hasEncoding = false
-    for (const name in init.headers) {
-      const value = init.headers[name]!
-      if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) throw new UpstreamHttpError(`Invalid upstream header ${JSON.stringify(name)}`, 'ERR_INVALID_HEADER')
-      const lower = name.toLowerCase()
-      if (lower === 'host' || lower === 'content-length' || lower === 'connection' || lower === 'transfer-encoding') continue
-      if (lower === 'accept-encoding') hasEncoding = true
-      head += `${name}: ${value}\r\n`
+  /** A frozen header object cannot change, so its block of lines is built once (the relay's per-channel plans). */
+  const headerBlocks = new WeakMap<Record<string, string>, string>()
+
+  /** The request: head (host, content-length and accept-encoding added) and body; text when the body is text. */
+  function serialise(target: Target, init: Http1RequestInit): string | Uint8Array {
+    const headers = init.headers ?? {}
+    let block = headerBlocks.get(headers)
+    if (block === undefined) {
+      block = headerBlock(headers)
+      if (Object.isFrozen(headers)) headerBlocks.set(headers, block)
     }
-    // Uncompressed answers: no decompression on the hot path (gzip/deflate are still understood if sent).
-    if (!hasEncoding) head += 'accept-encoding: identity\r\n'
+    const head = `${init.method ?? 'GET'} ${target.path} HTTP/1.1\r\nhost: ${target.origin.hostHeader}\r\n${block}`
+    const body = init.body
     if (body === undefined) return head + '\r\n'
     if (typeof body === 'string') return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
     return concat(encoder.encode(`${head}content-length: ${body.length}\r\n\r\n`), body)
   }
 
+  /** Parsed request targets by URL: the relay sends to the same few URLs again and again. Bounded. */
+  const targets = new Map<string, Target>()
+  function targetOf(url: string): Target {
+    let target = targets.get(url)
+    if (!target) {
+      const parsed = new URL(url)
+      target = { origin: originOf(parsed), path: parsed.pathname + parsed.search }
+      if (targets.size >= 1024) targets.clear()
+      targets.set(url, target)
+    }
+    return target
+  }
+
   return {
     async request(url, init = {}) {
-      const parsed = new URL(url)
-      const origin = originOf(parsed)
+      const target = targetOf(url)
       if (init.signal?.aborted) throw abortError(init.signal)
-      return send(origin, serialise(origin, parsed.pathname + parsed.search, init), init.signal, true)
+      return send(target.origin, serialise(target, init), init.signal, init.timeoutMs ? Date.now() + init.timeoutMs : 0, true)
     },
     idleCount: (origin) => origins.get(origin)?.idle.length ?? 0,
     close() {
@@ -584,6 +646,22 @@ export function createHttp1Client(): Http1Client {
       }
     },
   }
+}
+
+/** Header lines (`name: value\r\n`…) with the names the client sets itself left out; refuses line breaks. */
+function headerBlock(headers: Record<string, string>): string {
+  let block = ''
+  let hasEncoding = false
+  for (const name in headers) {
+    const value = headers[name]!
+    if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) throw new UpstreamHttpError(`Invalid upstream header ${JSON.stringify(name)}`, 'ERR_INVALID_HEADER')
+    const lower = name.toLowerCase()
+    if (lower === 'host' || lower === 'content-length' || lower === 'connection' || lower === 'transfer-encoding') continue
+    if (lower === 'accept-encoding') hasEncoding = true
+    block += `${name}: ${value}\r\n`
+  }
+  // Uncompressed answers: no decompression on the hot path (gzip/deflate are still understood if sent).
+  return hasEncoding ? block : block + 'accept-encoding: identity\r\n'
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -119,9 +119,6 @@ export function createRelay(dependencies: RelayDependencies) {
 
   // Upstream calls: the event-loop HTTP/1.1 client (default) or Bun's fetch. Neither follows redirects.
   const http1 = config.upstreamClient === 'http1' ? createHttp1Client() : undefined
-  const send = (url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> => http1
-    ? http1.request(url, { method: 'POST', headers, body, signal })
-    : fetch(url, { method: 'POST', headers, body, signal, decompress: true, redirect: 'manual' } as RequestInit)
 
   const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
 
@@ -291,7 +288,7 @@ export function createRelay(dependencies: RelayDependencies) {
    * changes (a changed channel is a new object, which drops its plans with it). Bounded: wildcard channels accept
    * any model name.
    */
-  const plans = new WeakMap<CachedChannel, Map<string, { target: UpstreamTarget; url: string; headers: Record<string, string> }>>()
+  const plans = new WeakMap<CachedChannel, Map<string, { target: UpstreamTarget; url: string; headers: Readonly<Record<string, string>> }>>()
   function openAiPlan(channel: CachedChannel, keyIndex: number, upstreamModel: string, endpoint: Endpoint, stream: boolean, adaptor: ProviderAdaptor) {
     let memo = plans.get(channel)
     if (!memo) plans.set(channel, memo = new Map())
@@ -302,7 +299,8 @@ export function createRelay(dependencies: RelayDependencies) {
       const built = endpoint === 'chat'
         ? adaptor.buildRequest({}, target)
         : { url: endpointUrl(endpoint, target), headers: { 'content-type': 'application/json', ...authHeaders(target) } }
-      plan = { target, url: built.url, headers: withHeaderOverrides(built.headers, channel, target.key) }
+      // Frozen: the HTTP/1.1 client then serialises these header lines once, not per request.
+      plan = { target, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, target.key)) }
       if (memo.size >= 256) memo.clear()
       memo.set(key, plan)
     }
@@ -352,18 +350,29 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     let response: UpstreamResponse
     // The limit covers the wait for the response head only; once a stream flows, the idle timer in
-    // streamWithSettlement takes over (a timeout signal on fetch would also cut a long, healthy stream).
-    // One controller per attempt, aborted by the head timer or by the client leaving (streams).
-    const upstreamAbort = new AbortController()
-    context.upstreamAbort = upstreamAbort
+    // streamWithSettlement takes over (a timeout on the whole call would also cut a long, healthy stream).
+    // Streams get a controller, aborted by the head timer or by the client leaving; a non-stream call on the
+    // HTTP/1.1 client needs neither (its pool checks deadlines once a second, no timer per request).
+    const limitMs = context.stream ? streamingTimeoutSeconds() * 1000 : NON_STREAM_TIMEOUT_MS
     let timedOut = false
-    const headTimer = setTimeout(() => { timedOut = true; upstreamAbort.abort() }, context.stream ? streamingTimeoutSeconds() * 1000 : NON_STREAM_TIMEOUT_MS)
+    let headTimer: ReturnType<typeof setTimeout> | undefined
     try {
       if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
-      response = await send(url, headers, payload, upstreamAbort.signal)
+      if (http1 && !context.stream) {
+        context.upstreamAbort = undefined
+        response = await http1.request(url, { method: 'POST', headers, body: payload, timeoutMs: limitMs })
+      } else {
+        const upstreamAbort = new AbortController()
+        context.upstreamAbort = upstreamAbort
+        headTimer = setTimeout(() => { timedOut = true; upstreamAbort.abort() }, limitMs)
+        response = await (http1
+          ? http1.request(url, { method: 'POST', headers, body: payload, signal: upstreamAbort.signal })
+          : fetch(url, { method: 'POST', headers, body: payload, signal: upstreamAbort.signal, decompress: true, redirect: 'manual' } as RequestInit))
+      }
     } catch (error) {
       if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
-      const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${context.stream ? streamingTimeoutSeconds() : NON_STREAM_TIMEOUT_MS / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
+      timedOut ||= (error as Error).name === 'TimeoutError'
+      const gatewayError = new GatewayError(timedOut ? 504 : 502, timedOut ? `Upstream did not answer within ${limitMs / 1000} s` : `Upstream request failed: ${(error as Error).message}`, 'do_request_failed', 'new_api_error', !timedOut)
       health.reportFailure(channel, keyIndex, gatewayError.status, gatewayError.message)
       return { ok: false, channel, error: gatewayError }
     } finally {
