@@ -1,5 +1,4 @@
 import { Elysia } from 'elysia'
-import { swagger } from '@elysiajs/swagger'
 import { existsSync, statSync } from 'node:fs'
 import { join, normalize } from 'node:path'
 import { describeValidation, envelopeError, GatewayError } from './errors.ts'
@@ -16,6 +15,18 @@ export type AppDependencies = ApiDependencies & {
   plugins?: Elysia<any, any, any, any, any, any, any>[]
   /** Folder of the built admin app; served at / with SPA fallback when it exists. */
   adminDir?: string
+  /** Internal: the swagger plugin, mounted only on the documentation copy of the app (see createApp). */
+  docsPlugin?: Elysia<any, any, any, any, any, any, any>
+}
+
+const documentation = {
+  info: { title: 'Tollgate API', version: VERSION, description: 'LLM gateway: new-api compatible management API and OpenAI-compatible relay' },
+  tags: [
+    { name: 'System', description: 'Status, options, groups' }, { name: 'Users', description: 'Sign-in and own account' },
+    { name: 'Users (admin)', description: 'User management' }, { name: 'Tokens', description: 'API keys' },
+    { name: 'Channels', description: 'Upstream providers and keys' }, { name: 'Options', description: 'Root settings' },
+    { name: 'Logs', description: 'Usage logs and aggregates' }, { name: 'Relay', description: 'OpenAI-compatible endpoints' },
+  ],
 }
 
 const isRelayPath = (path: string) => path.startsWith('/v1') || path.startsWith('/dashboard/') || path.startsWith('/v1beta')
@@ -37,19 +48,17 @@ export function createApp(dependencies: AppDependencies) {
   const adminDir = dependencies.adminDir ?? new URL('../admin/dist', import.meta.url).pathname
   const adminIndex = join(adminDir, 'index.html')
 
+  // OpenAPI at /swagger and /swagger/json. The swagger plugin and the Scalar theme it imports cost ~5 MB of
+  // resident memory, so they load on the first visit: a copy of this app with the plugin mounted answers it.
+  let docs: Promise<{ handle(request: Request): Promise<Response> }> | undefined
+  const serveDocs = async (request: Request): Promise<Response> => {
+    docs ??= import('@elysiajs/swagger').then(({ swagger }): { handle(request: Request): Promise<Response> } => createApp({ ...dependencies, docsPlugin: swagger({ path: '/swagger', documentation }) }))
+    return (await docs).handle(request)
+  }
   let app = new Elysia({ name: 'tollgate' })
-    .use(swagger({
-      path: '/swagger',
-      documentation: {
-        info: { title: 'Tollgate API', version: VERSION, description: 'LLM gateway: new-api compatible management API and OpenAI-compatible relay' },
-        tags: [
-          { name: 'System', description: 'Status, options, groups' }, { name: 'Users', description: 'Sign-in and own account' },
-          { name: 'Users (admin)', description: 'User management' }, { name: 'Tokens', description: 'API keys' },
-          { name: 'Channels', description: 'Upstream providers and keys' }, { name: 'Options', description: 'Root settings' },
-          { name: 'Logs', description: 'Usage logs and aggregates' }, { name: 'Relay', description: 'OpenAI-compatible endpoints' },
-        ],
-      },
-    }))
+    .use(dependencies.docsPlugin ?? new Elysia({ name: 'tollgate.docs' })
+      .get('/swagger', ({ request }) => serveDocs(request), { detail: { hide: true } })
+      .get('/swagger/json', ({ request }) => serveDocs(request), { detail: { hide: true } }))
     .onError(({ error, code, path, set }) => {
       const route = path ?? '/'
       if (error instanceof GatewayError) {

@@ -176,7 +176,7 @@ export function createRelay(dependencies: RelayDependencies) {
     return {
       requestId: '', startedAt: performance.now(), endpoint, inbound, path, caller, clientAddress, body, bodyText, model,
       stream, clientWantsUsage: streamOptions?.include_usage === true, price, reservation, tiers, tried: [], reasoningEffort,
-      anthropicBeta: request.headers.get('anthropic-beta') ?? undefined,
+      anthropicBeta: inbound === 'anthropic' ? request.headers.get('anthropic-beta') ?? undefined : undefined,
     }
   }
 
