@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openSqlite, type Database } from '../db/index.ts'
 import { createStore, type FlushBatch, type Store } from '../db/store.ts'
@@ -37,6 +37,24 @@ const record = (index: number): UsageRecord => ({
 })
 const count = async () => (await store.logs.list({}, { page: 1, pageSize: 1 })).total
 
+/** Take the database down and record `rows` requests; failed flush attempts have handed their rows back. */
+async function recordDuringOutage(rows: number, bounds: { maxRows: number; maxBufferedRows: number }) {
+  const writer = createUsageWriter({ store: switchable, intervalMs: 20, ...bounds, journalPath, log: () => {} })
+  reachable = false
+  for (let index = 0; index < rows; index++) writer.record(record(index))
+  await Bun.sleep(100)
+  return writer
+}
+
+/** Flush until `expected` rows beyond `before` are in the database (or ~5 s pass); returns how many arrived. */
+async function drainedCount(writer: { flush(): Promise<void> }, before: number, expected: number) {
+  for (let wait = 0; wait < 500 && (await count()) - before < expected; wait++) {
+    await writer.flush()
+    await Bun.sleep(10)
+  }
+  return (await count()) - before
+}
+
 describe('usage writer', () => {
   test('a full batch waiting after a flush is written at once, not at the next interval', async () => {
     flushes = []
@@ -50,20 +68,27 @@ describe('usage writer', () => {
 
   test('while the database is down rows are kept, the overflow goes to the journal, and all land when it is back', async () => {
     const before = await count()
-    const writer = createUsageWriter({ store: switchable, intervalMs: 20, maxRows: 50, maxBufferedRows: 200, journalPath, log: () => {} })
-    reachable = false
-    for (let index = 0; index < 500; index++) writer.record(record(index))
-    await Bun.sleep(100)
+    const writer = await recordDuringOutage(500, { maxRows: 50, maxBufferedRows: 200 })
     expect(writer.stats().failures).toBeGreaterThan(0)
     expect(writer.stats().queuedRows).toBeLessThanOrEqual(200)
     expect(writer.stats().journaledRows).toBeGreaterThanOrEqual(300)
     expect(existsSync(journalPath)).toBe(true)
     reachable = true
-    for (let wait = 0; wait < 200 && (await count()) - before < 500; wait++) {
-      await writer.flush()
-      await Bun.sleep(10)
-    }
-    expect((await count()) - before).toBe(500)
+    expect(await drainedCount(writer, before, 500)).toBe(500)
+    expect(existsSync(journalPath)).toBe(false)
+    await writer.stop()
+  })
+
+  test('a long outage spills to the journal in chunks, and the replay is linear and loses nothing', async () => {
+    const before = await count()
+    const writer = await recordDuringOutage(20_000, { maxRows: 500, maxBufferedRows: 1000 })
+    // A tenth of the bound per write: ~190 lines for 19 000 overflowing rows, not one line (and one write) per row.
+    const lines = readFileSync(journalPath, 'utf8').split('\n').filter(Boolean)
+    expect(lines.length).toBeLessThanOrEqual(200)
+    expect(writer.stats().queuedRows).toBeLessThanOrEqual(1000)
+    expect(writer.stats().queuedRows + writer.stats().journaledRows).toBe(20_000)
+    reachable = true
+    expect(await drainedCount(writer, before, 20_000)).toBe(20_000)
     expect(existsSync(journalPath)).toBe(false)
     await writer.stop()
   })
