@@ -388,56 +388,75 @@ export function createHttp1Client(): Http1Client {
     }
   }
 
-  /** Chunked transfer coding: `size[;ext]\r\n data \r\n` … `0\r\n` trailers `\r\n`. */
+  /**
+   * Chunked transfer coding: `size[;ext]\r\n data \r\n` … `0\r\n` trailers `\r\n`. The payload of all chunks in one
+   * read goes on as one piece: an SSE upstream packs dozens of small chunks into a packet, and one piece per chunk
+   * would cost a stream read (and a write to the client) each.
+   */
   function consumeChunked(connection: Connection, exchange: Exchange, input: Uint8Array) {
     let data = exchange.carry ? concat(exchange.carry, input) : input
     exchange.carry = undefined
-    while (data.length > 0 && !exchange.done) {
+    const pieces: Uint8Array[] = []
+    let pieceBytes = 0
+    let offset = 0
+    let complete = false
+    while (offset < data.length) {
       if (exchange.chunkState === 'data') {
-        const take = Math.min(exchange.remaining, data.length)
-        emit(exchange, connection, data.subarray(0, take))
+        const take = Math.min(exchange.remaining, data.length - offset)
+        pieces.push(data.subarray(offset, offset + take))
+        pieceBytes += take
         exchange.remaining -= take
-        data = data.subarray(take)
+        offset += take
         if (exchange.remaining === 0) exchange.chunkState = 'data-crlf'
         continue
       }
-      const lineEnd = indexOfCrlf(data)
+      const lineEnd = indexOfCrlf(data, offset)
       if (lineEnd < 0) {
-        if (data.length > 4096) return failConnection(connection, exchange, 'Upstream sent a malformed chunked body')
-        exchange.carry = data.slice()
-        return
+        if (data.length - offset > 4096) return failConnection(connection, exchange, 'Upstream sent a malformed chunked body')
+        exchange.carry = data.slice(offset)
+        break
       }
-      const line = latin1.decode(data.subarray(0, lineEnd))
-      data = data.subarray(lineEnd + 2)
+      const lineStart = offset
+      offset = lineEnd + 2
       if (exchange.chunkState === 'data-crlf') {
-        if (line !== '') return failConnection(connection, exchange, 'Upstream sent a malformed chunked body')
+        if (lineEnd !== lineStart) return failConnection(connection, exchange, 'Upstream sent a malformed chunked body')
         exchange.chunkState = 'size'
       } else if (exchange.chunkState === 'size') {
-        const size = Number.parseInt(line.split(';', 1)[0]!.trim(), 16)
-        if (!Number.isFinite(size) || size < 0) return failConnection(connection, exchange, 'Upstream sent a malformed chunk size')
+        const size = parseChunkSize(data, lineStart, lineEnd)
+        if (size < 0) return failConnection(connection, exchange, 'Upstream sent a malformed chunk size')
         if (size === 0) exchange.chunkState = 'trailers'
         else {
           exchange.remaining = size
           exchange.chunkState = 'data'
         }
-      } else if (line === '') {
-        // End of trailers: the body is complete.
-        if (!exchange.delivered) deliverBuffered(exchange)
-        finishBody(exchange, connection)
-        return
+      } else if (lineEnd === lineStart) {
+        complete = true // the empty line after the trailers
+        break
       }
+    }
+    if (pieceBytes > 0) {
+      if (pieces.length === 1) emit(exchange, connection, pieces[0]!)
+      else emit(exchange, connection, concatAll(pieces, pieceBytes), true)
+    }
+    if (complete) {
+      if (!exchange.delivered) deliverBuffered(exchange)
+      finishBody(exchange, connection)
     }
   }
 
-  /** Body bytes: into the buffer until the response is handed over, then into the stream. */
-  function emit(exchange: Exchange, connection: Connection, bytes: Uint8Array) {
+  /**
+   * Body bytes: into the buffer until the response is handed over, then into the stream. Bytes that are a view of
+   * the socket's read are copied; `owned` ones (assembled here) are not.
+   */
+  function emit(exchange: Exchange, connection: Connection, bytes: Uint8Array, owned = false) {
     if (bytes.length === 0) return
+    const chunk = owned ? bytes : bytes.slice()
     if (!exchange.delivered) {
-      exchange.buffered.push(bytes.slice())
+      exchange.buffered.push(chunk)
       exchange.bufferedBytes += bytes.length
       return
     }
-    exchange.controller!.enqueue(bytes.slice())
+    exchange.controller!.enqueue(chunk)
     exchange.queuedBytes += bytes.length
     if (exchange.queuedBytes >= PAUSE_AT_BYTES && !connection.paused && connection.socket) {
       connection.paused = true
@@ -704,7 +723,24 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   return -1
 }
 
-function indexOfCrlf(data: Uint8Array): number {
-  for (let index = 0; index < data.length - 1; index++) if (data[index] === 13 && data[index + 1] === 10) return index
+function indexOfCrlf(data: Uint8Array, from = 0): number {
+  for (let index = from; index < data.length - 1; index++) if (data[index] === 13 && data[index + 1] === 10) return index
   return -1
+}
+
+/** Hex digits up to `;` (extensions ignored) or the line end; -1 when there are none or anything else. */
+function parseChunkSize(data: Uint8Array, start: number, end: number): number {
+  let size = 0
+  let digits = 0
+  for (let index = start; index < end; index++) {
+    const byte = data[index]!
+    const digit = byte >= 48 && byte <= 57 ? byte - 48 : byte >= 97 && byte <= 102 ? byte - 87 : byte >= 65 && byte <= 70 ? byte - 55 : -1
+    if (digit < 0) {
+      if (byte === 59 || byte === 32 || byte === 9) break // ';' starts an extension; whitespace before it
+      return -1
+    }
+    if (++digits > 12) return -1
+    size = size * 16 + digit
+  }
+  return digits === 0 ? -1 : size
 }

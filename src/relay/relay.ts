@@ -92,6 +92,17 @@ function isEmpty(object: object): boolean {
 /** Longest a non-stream upstream may take to answer (it sends nothing until done). */
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
 const MAX_ERROR_BODY = 64 * 1024
+/** How often open streams are checked for upstream silence (STREAMING_TIMEOUT's precision). */
+const SILENCE_SWEEP_MS = 500
+
+/** One open stream as the silence sweep sees it. */
+interface SilenceWatch {
+  idleMs: number
+  /** When the pending upstream read started (ms since epoch); 0 while none is pending. */
+  waitingSince: number
+  timedOut: boolean
+  expire(): void
+}
 
 async function readLimited(response: UpstreamResponse, limit: number): Promise<string> {
   if (!response.body) return ''
@@ -596,28 +607,37 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     const encoder = new TextEncoder()
     const idleSeconds = streamingTimeoutSeconds()
-    const idleMs = idleSeconds * 1000
+    const watch: SilenceWatch = {
+      idleMs: idleSeconds * 1000, waitingSince: 0, timedOut: false,
+      expire() {
+        watch.timedOut = true
+        source.cancel()
+        context.upstreamAbort?.abort()
+      },
+    }
+    const timeout = () => new GatewayError(504, `Upstream was silent for ${idleSeconds} s`, 'stream_timeout')
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
+        watched.add(watch)
+        startSilenceSweep()
         try {
           for (;;) {
-            let timer: ReturnType<typeof setTimeout> | undefined
-            const idle = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new GatewayError(504, `Upstream was silent for ${idleSeconds} s`, 'stream_timeout')), idleMs) })
-            let step: Awaited<ReturnType<StreamSource['next']>>
-            try {
-              step = await Promise.race([source.next(), idle])
-            } finally {
-              clearTimeout(timer)
-            }
+            watch.waitingSince = Date.now()
+            const step = await source.next()
+            watch.waitingSince = 0
+            if (watch.timedOut) throw timeout()
             if (step.out) controller.enqueue(typeof step.out === 'string' ? encoder.encode(step.out) : step.out)
             if (step.done) {
+              watched.delete(watch)
               controller.close()
               settleOnce(true)
               return
             }
             if (step.out) return
           }
-        } catch (error) {
+        } catch (caught) {
+          watched.delete(watch)
+          const error = watch.timedOut ? timeout() : caught
           source.cancel()
           context.upstreamAbort?.abort()
           const message = error instanceof GatewayError ? error.message : `Upstream stream failed: ${(error as Error).message}`
@@ -628,11 +648,38 @@ export function createRelay(dependencies: RelayDependencies) {
         }
       },
       cancel() {
+        watched.delete(watch)
         source.cancel()
         context.upstreamAbort?.abort()
         settleOnce(false)
       },
     }, { highWaterMark: 0 })
+  }
+
+  /**
+   * STREAMING_TIMEOUT without a timer per read: every open stream is in `watched`, and one sweep twice a second
+   * ends those whose upstream read has waited longer than the limit (so the limit holds to within half a second).
+   * Time a slow client takes to read does not count: only a pending upstream read is timed.
+   */
+  const watched = new Set<SilenceWatch>()
+  let silenceSweep: ReturnType<typeof setInterval> | undefined
+  function startSilenceSweep() {
+    if (silenceSweep) return
+    silenceSweep = setInterval(() => {
+      if (watched.size === 0) {
+        clearInterval(silenceSweep)
+        silenceSweep = undefined
+        return
+      }
+      const now = Date.now()
+      for (const watch of watched) {
+        if (watch.waitingSince !== 0 && now - watch.waitingSince >= watch.idleMs) {
+          watched.delete(watch)
+          watch.expire()
+        }
+      }
+    }, SILENCE_SWEEP_MS)
+    silenceSweep.unref?.()
   }
 
   function handleModels(request: Request, path: string, clientAddress: string): string[] {
@@ -646,8 +693,12 @@ export function createRelay(dependencies: RelayDependencies) {
     while (pendingSettlements.size > 0) await Promise.all([...pendingSettlements])
   }
 
-  /** Close idle upstream connections (shutdown). */
-  const close = () => http1?.close()
+  /** Close idle upstream connections and the silence sweep (shutdown). */
+  const close = () => {
+    http1?.close()
+    if (silenceSweep) clearInterval(silenceSweep)
+    silenceSweep = undefined
+  }
 
   return { serve, handleModels, drain, close, authenticate: (request: Request, path: string, clientAddress: string) => authenticateRelay(authDependencies, request, path, clientAddress), tokenAvailable }
 }

@@ -1,0 +1,49 @@
+import { describe, expect, test } from 'bun:test'
+import { createStreamTap } from './stream-tap.ts'
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+const text = (out: Uint8Array | string | null) => (out === null ? '' : typeof out === 'string' ? out : new TextDecoder().decode(out))
+const delta = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`
+const usageChunk = `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } })}\n\n`
+
+describe('OpenAI stream tap', () => {
+  test('whole events with nothing to withhold go out as the upstream bytes themselves', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const chunk = bytes(delta('Hel') + delta('lo'))
+    expect(tap.push(chunk)).toBe(chunk)
+    expect(tap.deliveredText()).toBe('Hello')
+    expect(tap.firstTokenAt()).toBeGreaterThan(0)
+  })
+
+  test('the usage-only chunk is withheld, even split across reads, and its usage is kept', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const stream = delta('Hi') + usageChunk + 'data: [DONE]\n\n'
+    const cut = stream.indexOf('usage') + 3
+    const out = text(tap.push(bytes(stream.slice(0, cut)))) + text(tap.push(bytes(stream.slice(cut)))) + text(tap.finish())
+    expect(out).toBe(delta('Hi') + 'data: [DONE]\n\n')
+    expect(tap.usage()).toMatchObject({ inputTokens: 7, outputTokens: 3 })
+    expect(tap.sawDone()).toBe(true)
+  })
+
+  test('a last event without its blank line is still delivered when withholding', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const out = text(tap.push(bytes(delta('x') + 'data: [DONE]\n'))) + text(tap.finish())
+    expect(out).toBe(delta('x') + 'data: [DONE]\n\n')
+  })
+
+  test('a client that asked for usage gets every byte as sent, usage chunk included', () => {
+    const tap = createStreamTap({ withholdUsageChunk: false })
+    const chunk = bytes(delta('a') + usageChunk + 'data: [DONE]')
+    expect(tap.push(chunk)).toBe(chunk)
+    expect(tap.finish()).toBeNull()
+    expect(tap.usage()).toMatchObject({ inputTokens: 7 })
+  })
+
+  test('text mentioning "usage" in content is not taken for usage', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const chunk = bytes(delta('the "usage" field'))
+    expect(tap.push(chunk)).toBe(chunk)
+    expect(tap.usage()).toBeNull()
+    expect(tap.deliveredText()).toBe('the "usage" field')
+  })
+})
