@@ -284,3 +284,44 @@ describe('HTTP/1.1 upstream client timeouts', () => {
     server.stop()
   })
 })
+
+describe('HTTP/1.1 upstream client connection reuse', () => {
+  test('an answer that comes before the whole body is sent does not leave the connection in the pool', async () => {
+    const server = rawServer(() => {})
+    // Answer at the first bytes of the head, long before an 8 MB body could have been written.
+    const early = Bun.listen({
+      hostname: '127.0.0.1', port: 0,
+      socket: {
+        open(socket) { socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo long') },
+        data() {},
+      },
+    })
+    server.stop()
+    const origin = `http://127.0.0.1:${early.port}`
+    const response = await client.request(`${origin}/`, { method: 'POST', body: 'x'.repeat(8 * 1024 * 1024) })
+    expect(response.status).toBe(413)
+    expect(await response.text()).toBe('too long')
+    expect(client.idleCount(origin)).toBe(0)
+    early.stop(true)
+  })
+
+  test('bytes arriving on an idle connection retire it', async () => {
+    let sockets: import('bun').Socket<unknown>[] = []
+    const server = Bun.listen({
+      hostname: '127.0.0.1', port: 0,
+      socket: {
+        open(socket) { sockets.push(socket) },
+        data(socket) { socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') },
+      },
+    })
+    const origin = `http://127.0.0.1:${server.port}`
+    expect(await (await client.request(`${origin}/`)).text()).toBe('ok')
+    expect(client.idleCount(origin)).toBe(1)
+    sockets[0]!.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale')
+    await Bun.sleep(50)
+    expect(client.idleCount(origin)).toBe(0)
+    expect(await (await client.request(`${origin}/`)).text()).toBe('ok')
+    sockets = []
+    server.stop(true)
+  })
+})

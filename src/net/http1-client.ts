@@ -232,7 +232,9 @@ export function createHttp1Client(): Http1Client {
   function release(connection: Connection) {
     connection.exchange = null
     const origin = connection.origin
-    if (connection.closed || connection.paused || origin.idle.length >= MAX_IDLE_PER_ORIGIN) {
+    // An answer that came before the whole request was sent (a 413, say) leaves the connection mid-request.
+    const midRequest = connection.pendingWrite !== null || connection.pendingText !== null
+    if (connection.closed || connection.paused || midRequest || origin.idle.length >= MAX_IDLE_PER_ORIGIN) {
       destroy(connection)
       return
     }
@@ -328,7 +330,16 @@ export function createHttp1Client(): Http1Client {
   /** Bytes from the socket: the head first (1xx answers skipped), then the body in its framing. */
   function onData(connection: Connection, bytes: Uint8Array) {
     const exchange = connection.exchange
-    if (!exchange || exchange.done) return
+    if (!exchange || exchange.done) {
+      // Bytes nobody asked for (on an idle connection): it can no longer be trusted for the next request.
+      if (!exchange) {
+        const idle = connection.origin.idle
+        const index = idle.indexOf(connection)
+        if (index >= 0) idle.splice(index, 1)
+        destroy(connection)
+      }
+      return
+    }
     exchange.answered = true
     let input = bytes
     while (exchange.head !== null) {
