@@ -10,6 +10,14 @@ describe('configuration', () => {
     expect(config.workerPoolSize).toBeGreaterThan(0)
   })
 
+  test('the relay uses its own HTTP/1.1 client unless an egress proxy is configured, which only fetch honours', () => {
+    expect(loadConfig({}).upstreamClient).toBe('http1')
+    expect(loadConfig({ HTTPS_PROXY: 'http://proxy:3128' }).upstreamClient).toBe('fetch')
+    expect(loadConfig({ http_proxy: 'http://proxy:3128' }).upstreamClient).toBe('fetch')
+    expect(loadConfig({ HTTPS_PROXY: 'http://proxy:3128', UPSTREAM_CLIENT: 'http1' }).upstreamClient).toBe('http1')
+    expect(() => loadConfig({ UPSTREAM_CLIENT: 'curl' })).toThrow('Invalid UPSTREAM_CLIENT="curl": expected http1 or fetch')
+  })
+
   test('new-api names are aliases', () => {
     const config = loadConfig({ SQL_DSN: 'postgres://u@h/db', REDIS_CONN_STRING: 'redis://h:6379' })
     expect([config.databaseUrl, config.redisUrl]).toEqual(['postgres://u@h/db', 'redis://h:6379'])

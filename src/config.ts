@@ -135,5 +135,12 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   if (candidate.workerPoolSize === 0) candidate.workerPoolSize = cpus().length
+  // Bun's fetch honours HTTP(S)_PROXY; the HTTP/1.1 client connects directly. Behind an egress proxy, fetch it is.
+  if (!env.UPSTREAM_CLIENT && proxyFromEnvironment(env)) candidate.upstreamClient = 'fetch'
   return candidate as Config
+}
+
+/** The egress proxy the environment names for upstream calls, if any. */
+export function proxyFromEnvironment(env: Env = process.env): string | undefined {
+  return env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { Config } from './config.ts'
+import { proxyFromEnvironment, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/index.ts'
 import { createStore, type Store } from './db/store.ts'
 import { createSecretBox, createSigner, loadOrCreateSecret } from './security/crypto.ts'
@@ -60,6 +60,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     log(`[tollgate] CRYPTO_SECRET/SESSION_SECRET not set: using secrets kept in ${config.dataDir}. Several nodes must share them: set both explicitly.`)
   }
   const secretBox = createSecretBox(cryptoSecret.secret)
+  if (config.upstreamClient === 'fetch' && proxyFromEnvironment()) log('[tollgate] HTTP(S)_PROXY is set: channels are called through fetch and that proxy (UPSTREAM_CLIENT=fetch)')
   const database = await openDatabase(config)
   const store = createStore(database)
   if (options.primary !== false) {
