@@ -360,7 +360,7 @@ export function createRelay(dependencies: RelayDependencies) {
       throw error
     }
     let response: UpstreamResponse
-    // The limit covers the wait for the response head only; once a stream flows, the idle timer in
+    // The limit covers the wait for the response head only; once a stream flows, the silence sweep of
     // streamWithSettlement takes over (a timeout on the whole call would also cut a long, healthy stream).
     // Streams get a controller, aborted by the head timer or by the client leaving; a non-stream call on the
     // HTTP/1.1 client needs neither (its pool checks deadlines once a second, no timer per request).
