@@ -39,6 +39,14 @@ describe('OpenAI stream tap', () => {
     expect(tap.usage()).toMatchObject({ inputTokens: 7 })
   })
 
+  test('the "usage":null OpenAI repeats in every chunk is neither usage nor a reason to re-encode', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const chunk = bytes(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'a' } }], usage: null })}\n\n`)
+    expect(tap.push(chunk)).toBe(chunk)
+    expect(tap.usage()).toBeNull()
+    expect(tap.deliveredText()).toBe('a')
+  })
+
   test('text mentioning "usage" in content is not taken for usage', () => {
     const tap = createStreamTap({ withholdUsageChunk: true })
     const chunk = bytes(delta('the "usage" field'))

@@ -8,8 +8,8 @@ import type { SseEvent, Usage } from '../providers/types.ts'
  * the delivered events (to count their text if usage never comes) and the time of the first event. When the
  * gateway asked for usage that the client did not, the usage-only chunk is withheld.
  *
- * The tap runs for every event of every stream, so it does as little as it can: only events that mention
- * `"usage"` are parsed; the others are kept as raw text and parsed only in the rare case the upstream never
+ * The tap runs for every event of every stream, so it does as little as it can: only events that carry a
+ * `"usage"` object are parsed; the others are kept as raw text and parsed only in the rare case the upstream never
  * reports usage. When withholding, a chunk that holds whole events and nothing to withhold still goes out as the
  * upstream's own bytes; only a chunk with the usage chunk in it (or one that splits an event) is re-encoded.
  */
@@ -26,6 +26,7 @@ export interface StreamTap {
 }
 
 const MAX_KEPT_CHARACTERS = 4 * 1024 * 1024
+const USAGE_OBJECT = /"usage"\s*:\s*\{/
 
 export function createStreamTap(options: { withholdUsageChunk: boolean }): StreamTap {
   const decoder = createSseDecoder()
@@ -45,7 +46,8 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
       done = true
       return true
     }
-    if (data.includes('"usage"')) {
+    // OpenAI repeats `"usage":null` in every chunk once usage is asked for; only an object is worth parsing.
+    if (USAGE_OBJECT.test(data)) {
       let chunk: { choices?: unknown[]; usage?: unknown } | undefined
       try { chunk = JSON.parse(data) } catch { /* not JSON: passes untouched */ }
       if (chunk) {
