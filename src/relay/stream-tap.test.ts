@@ -55,3 +55,29 @@ describe('OpenAI stream tap', () => {
     expect(tap.deliveredText()).toBe('the "usage" field')
   })
 })
+
+describe('OpenAI stream tap, unusual framing', () => {
+  test('comments, CRLF, multi-line data and split events go through the full decoder and come out right', () => {
+    for (const withholdUsageChunk of [true, false]) {
+      const tap = createStreamTap({ withholdUsageChunk })
+      const parts = [
+        ': keep-alive\n\n',
+        delta('one'),
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'two' } }] })}\r\n\r\n`,
+        'event: message\ndata: {"choices":[{"index":0,"delta":{"content":"th',
+        'ree"}}]}\n\n',
+        usageChunk,
+        'data: [DONE]\n\n',
+      ]
+      let out = ''
+      for (const part of parts) out += text(tap.push(bytes(part)))
+      out += text(tap.finish())
+      expect(tap.deliveredText()).toBe('onetwothree')
+      expect(tap.usage()).toMatchObject({ inputTokens: 7, outputTokens: 3 })
+      expect(tap.sawDone()).toBe(true)
+      expect(out.includes('"usage":{')).toBe(!withholdUsageChunk)
+      expect(out).toContain('three')
+      expect(out.trimEnd().endsWith('data: [DONE]')).toBe(true)
+    }
+  })
+})

@@ -64,17 +64,22 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
 
   return {
     push(chunk) {
-      const events = decoder.push(chunk)
+      const endsOnBoundary = endsWithBlankLine(chunk)
+      const wasAligned = aligned
+      // Whole `data:` events with LF line ends (what OpenAI-format upstreams send) are split here in one pass;
+      // anything else (CR, comments, multi-line data, other fields, an event split across reads) goes through the
+      // full decoder. The two stay in step because the fast path only takes chunks that start and end on an event
+      // boundary, when the decoder holds nothing.
+      const events = (wasAligned && endsOnBoundary && simpleEvents(chunk)) || decoder.push(chunk)
+      aligned = endsOnBoundary
       if (!options.withholdUsageChunk) {
         for (const event of events) observe(event)
         return chunk
       }
       const withheld: SseEvent[] = []
       for (const event of events) if (!observe(event)) withheld.push(event)
-      const endsOnBoundary = endsWithBlankLine(chunk)
-      if (aligned && endsOnBoundary && withheld.length === 0) return chunk
+      if (wasAligned && endsOnBoundary && withheld.length === 0) return chunk
       // Re-encode the complete events; an event split by this chunk's end waits in the decoder for its rest.
-      aligned = endsOnBoundary
       let out = ''
       for (const event of events) if (!withheld.includes(event)) out += encodeSse(event)
       return out || null
@@ -104,6 +109,23 @@ function textOf(data: string): string {
   if (typeof choice.delta?.reasoning_content === 'string') return choice.delta.reasoning_content
   const toolArguments = choice.delta?.tool_calls?.[0]?.function?.arguments
   return typeof toolArguments === 'string' ? toolArguments : ''
+}
+
+const utf8 = new TextDecoder()
+
+/** The events of a chunk made only of `data:` lines, LF ends and blank lines; null for anything else. */
+function simpleEvents(chunk: Uint8Array): SseEvent[] | null {
+  const text = utf8.decode(chunk)
+  if (text.includes('\r')) return null
+  const blocks = text.split('\n\n')
+  const events: SseEvent[] = []
+  // The chunk ends with a blank line, so the last block is empty.
+  for (let index = 0; index < blocks.length - 1; index++) {
+    const block = blocks[index]!
+    if (!block.startsWith('data:') || block.includes('\n')) return null
+    events.push({ data: block.charCodeAt(5) === 32 ? block.slice(6) : block.slice(5) })
+  }
+  return events
 }
 
 /** The chunk ends with a blank line (LF LF, CR CR or CR LF CR LF), i.e. between two events. */
