@@ -25,6 +25,15 @@ describe('OpenAI stream tap', () => {
     expect(tap.sawDone()).toBe(true)
   })
 
+  test('a burst holding the whole stream loses only the usage-only event', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const out = text(tap.push(bytes(delta('Hi') + delta(' there') + usageChunk + 'data: [DONE]\n\n'))) + text(tap.finish())
+    expect(out).toBe(delta('Hi') + delta(' there') + 'data: [DONE]\n\n')
+    expect(tap.usage()).toMatchObject({ inputTokens: 7, outputTokens: 3 })
+    expect(tap.sawDone()).toBe(true)
+    expect(tap.deliveredText()).toBe('Hi there')
+  })
+
   test('a last event without its blank line is still delivered when withholding', () => {
     const tap = createStreamTap({ withholdUsageChunk: true })
     const out = text(tap.push(bytes(delta('x') + 'data: [DONE]\n'))) + text(tap.finish())

@@ -33,12 +33,30 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
   let usage: Usage | null = null
   let firstToken: number | undefined
   let done = false
+  // What was delivered, as SSE text (whole chunks on the fast path, one event each otherwise); parsed only when
+  // the upstream never reports usage and the text must be counted.
   const kept: string[] = []
   let keptCharacters = 0
-  // The bytes sent so far ended on an event boundary, so the next chunk's own bytes may be forwarded as they are.
+  // Every byte pushed so far ended on an event boundary: the decoder holds nothing, so a chunk may be read whole.
   let aligned = true
 
-  /** Look at one event; false when it is the usage-only chunk to withhold. */
+  const keep = (text: string) => {
+    if (keptCharacters >= MAX_KEPT_CHARACTERS) return
+    kept.push(text)
+    keptCharacters += text.length
+  }
+
+  /** Read a usage object from an event's data; true when the event is the usage-only chunk to withhold. */
+  const readUsage = (data: string): boolean => {
+    let chunk: { choices?: unknown[]; usage?: unknown } | undefined
+    try { chunk = JSON.parse(data) } catch { return false }
+    const found = convertOpenAiUsage(chunk?.usage)
+    if (!found) return false
+    usage = found
+    return options.withholdUsageChunk && Array.isArray(chunk!.choices) && chunk!.choices.length === 0
+  }
+
+  /** Look at one decoded event; false when it is the usage-only chunk to withhold. */
   const observe = (event: SseEvent): boolean => {
     const data = event.data
     firstToken ??= performance.now()
@@ -47,30 +65,52 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
       return true
     }
     // OpenAI repeats `"usage":null` in every chunk once usage is asked for; only an object is worth parsing.
-    if (USAGE_OBJECT.test(data)) {
-      let chunk: { choices?: unknown[]; usage?: unknown } | undefined
-      try { chunk = JSON.parse(data) } catch { /* not JSON: passes untouched */ }
-      if (chunk) {
-        usage = convertOpenAiUsage(chunk.usage) ?? usage
-        if (options.withholdUsageChunk && usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return false
+    if (USAGE_OBJECT.test(data) && readUsage(data)) return false
+    keep(`data: ${data}\n\n`)
+    return true
+  }
+
+  /**
+   * A chunk of whole events with LF line ends (what OpenAI-format upstreams send), read without splitting it into
+   * events: only a usage object and `[DONE]` are looked for. Returns what to forward, or undefined when the chunk
+   * needs the full decoder (CR line ends, or a usage object in an event that is not one `data:` line).
+   */
+  const fastPath = (chunk: Uint8Array): Uint8Array | string | null | undefined => {
+    const text = utf8.decode(chunk)
+    if (text.includes('\r')) return undefined
+    let out: Uint8Array | string = chunk
+    let cutStart = -1
+    let cutEnd = -1
+    const match = USAGE_OBJECT.exec(text)
+    if (match) {
+      const previousEnd = text.lastIndexOf('\n\n', match.index)
+      const start = previousEnd < 0 ? 0 : previousEnd + 2
+      const end = text.indexOf('\n\n', match.index)
+      const block = text.slice(start, end)
+      if (!block.startsWith('data:') || block.includes('\n') || USAGE_OBJECT.test(text.slice(end))) return undefined
+      if (readUsage(block.slice(block.charCodeAt(5) === 32 ? 6 : 5))) {
+        cutStart = start
+        cutEnd = end + 2
+        out = text.slice(0, cutStart) + text.slice(cutEnd)
       }
     }
-    if (keptCharacters < MAX_KEPT_CHARACTERS) {
-      kept.push(data)
-      keptCharacters += data.length
-    }
-    return true
+    firstToken ??= performance.now()
+    if (!done && (text.startsWith('data: [DONE]') || text.includes('\ndata: [DONE]') || text.startsWith('data:[DONE]') || text.includes('\ndata:[DONE]'))) done = true
+    keep(cutStart < 0 ? text : text.slice(0, cutStart) + text.slice(cutEnd))
+    return typeof out === 'string' && out.length === 0 ? null : out
   }
 
   return {
     push(chunk) {
       const endsOnBoundary = endsWithBlankLine(chunk)
       const wasAligned = aligned
-      // Whole `data:` events with LF line ends (what OpenAI-format upstreams send) are split here in one pass;
-      // anything else (CR, comments, multi-line data, other fields, an event split across reads) goes through the
-      // full decoder. The two stay in step because the fast path only takes chunks that start and end on an event
-      // boundary, when the decoder holds nothing.
-      const events = (wasAligned && endsOnBoundary && simpleEvents(chunk)) || decoder.push(chunk)
+      if (wasAligned && endsOnBoundary) {
+        const out = fastPath(chunk)
+        if (out !== undefined) return options.withholdUsageChunk ? out : chunk
+      }
+      // Anything else (CR, comments between, multi-line data, an event split across reads) goes through the full
+      // decoder; the fast path only takes chunks that start and end on a boundary, so the two stay in step.
+      const events = decoder.push(chunk)
       aligned = endsOnBoundary
       if (!options.withholdUsageChunk) {
         for (const event of events) observe(event)
@@ -92,10 +132,24 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
       return out || null
     },
     usage: () => usage,
-    deliveredText: () => kept.map(textOf).join(''),
+    deliveredText: () => kept.map(textOfSse).join(''),
     firstTokenAt: () => firstToken,
     sawDone: () => done,
   }
+}
+
+/** The text of every event in some SSE text (whole events), for counting. */
+function textOfSse(sse: string): string {
+  let out = ''
+  for (const block of sse.split('\n\n')) {
+    let data = ''
+    for (const line of block.split('\n')) {
+      if (!line.startsWith('data:')) continue
+      data += (data ? '\n' : '') + line.slice(line.charCodeAt(5) === 32 ? 6 : 5)
+    }
+    if (data && data !== '[DONE]') out += textOf(data)
+  }
+  return out
 }
 
 /** Content, reasoning or tool-call arguments of one chunk (the text a missing usage is counted from). */
@@ -112,21 +166,6 @@ function textOf(data: string): string {
 }
 
 const utf8 = new TextDecoder()
-
-/** The events of a chunk made only of `data:` lines, LF ends and blank lines; null for anything else. */
-function simpleEvents(chunk: Uint8Array): SseEvent[] | null {
-  const text = utf8.decode(chunk)
-  if (text.includes('\r')) return null
-  const blocks = text.split('\n\n')
-  const events: SseEvent[] = []
-  // The chunk ends with a blank line, so the last block is empty.
-  for (let index = 0; index < blocks.length - 1; index++) {
-    const block = blocks[index]!
-    if (!block.startsWith('data:') || block.includes('\n')) return null
-    events.push({ data: block.charCodeAt(5) === 32 ? block.slice(6) : block.slice(5) })
-  }
-  return events
-}
 
 /** The chunk ends with a blank line (LF LF, CR CR or CR LF CR LF), i.e. between two events. */
 function endsWithBlankLine(chunk: Uint8Array): boolean {
