@@ -34,6 +34,13 @@ describe('OpenAI stream tap', () => {
     expect(tap.deliveredText()).toBe('Hi there')
   })
 
+  test('the cut is right when multi-byte text comes before and after the usage event', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const out = text(tap.push(bytes(delta('你好 🌍') + usageChunk + delta('é') + 'data: [DONE]\n\n')))
+    expect(out).toBe(delta('你好 🌍') + delta('é') + 'data: [DONE]\n\n')
+    expect(tap.deliveredText()).toBe('你好 🌍é')
+  })
+
   test('a last event without its blank line is still delivered when withholding', () => {
     const tap = createStreamTap({ withholdUsageChunk: true })
     const out = text(tap.push(bytes(delta('x') + 'data: [DONE]\n'))) + text(tap.finish())

@@ -78,7 +78,7 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
   const fastPath = (chunk: Uint8Array): Uint8Array | string | null | undefined => {
     const text = utf8.decode(chunk)
     if (text.includes('\r')) return undefined
-    let out: Uint8Array | string = chunk
+    let out: Uint8Array | '' = chunk
     let cutStart = -1
     let cutEnd = -1
     const match = USAGE_OBJECT.exec(text)
@@ -91,13 +91,17 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
       if (readUsage(block.slice(block.charCodeAt(5) === 32 ? 6 : 5))) {
         cutStart = start
         cutEnd = end + 2
-        out = text.slice(0, cutStart) + text.slice(cutEnd)
+        // Cut the event out of the bytes; byte offsets come from the two short pieces (the event and what follows
+        // it), so the rest of the chunk is copied, never re-encoded.
+        const byteEnd = chunk.length - Buffer.byteLength(text.slice(cutEnd))
+        const byteStart = byteEnd - Buffer.byteLength(text.slice(cutStart, cutEnd))
+        out = byteStart === 0 && byteEnd === chunk.length ? '' : concat(chunk.subarray(0, byteStart), chunk.subarray(byteEnd))
       }
     }
     firstToken ??= performance.now()
     if (!done && (text.startsWith('data: [DONE]') || text.includes('\ndata: [DONE]') || text.startsWith('data:[DONE]') || text.includes('\ndata:[DONE]'))) done = true
     keep(cutStart < 0 ? text : text.slice(0, cutStart) + text.slice(cutEnd))
-    return typeof out === 'string' && out.length === 0 ? null : out
+    return out.length === 0 ? null : out
   }
 
   return {
@@ -166,6 +170,13 @@ function textOf(data: string): string {
 }
 
 const utf8 = new TextDecoder()
+
+function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + tail.length)
+  out.set(head)
+  out.set(tail, head.length)
+  return out
+}
 
 /** The chunk ends with a blank line (LF LF, CR CR or CR LF CR LF), i.e. between two events. */
 function endsWithBlankLine(chunk: Uint8Array): boolean {
