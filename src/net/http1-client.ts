@@ -343,7 +343,7 @@ export function createHttp1Client(): Http1Client {
     exchange.answered = true
     let input = bytes
     while (exchange.head !== null) {
-      const head: Uint8Array = exchange.head.length ? concat(exchange.head, input) : input
+      const head: Uint8Array = exchange.head.length ? Buffer.concat([exchange.head, input]) : input
       const end = indexOf(head, CRLF_CRLF)
       if (end < 0) {
         if (head.length > MAX_HEAD_BYTES) return failConnection(connection, exchange, 'Upstream response head is too large')
@@ -405,7 +405,7 @@ export function createHttp1Client(): Http1Client {
    * would cost a stream read (and a write to the client) each.
    */
   function consumeChunked(connection: Connection, exchange: Exchange, input: Uint8Array) {
-    let data = exchange.carry ? concat(exchange.carry, input) : input
+    let data = exchange.carry ? Buffer.concat([exchange.carry, input]) : input
     exchange.carry = undefined
     const pieces: Uint8Array[] = []
     let pieceBytes = 0
@@ -447,7 +447,7 @@ export function createHttp1Client(): Http1Client {
     }
     if (pieceBytes > 0) {
       if (pieces.length === 1) emit(exchange, connection, pieces[0]!)
-      else emit(exchange, connection, concatAll(pieces, pieceBytes), true)
+      else emit(exchange, connection, Buffer.concat(pieces, pieceBytes), true)
     }
     if (complete) {
       if (!exchange.delivered) deliverBuffered(exchange)
@@ -478,7 +478,7 @@ export function createHttp1Client(): Http1Client {
   function deliverBuffered(exchange: Exchange) {
     exchange.delivered = true
     detach(exchange)
-    let body = exchange.buffered.length === 1 ? exchange.buffered[0]! : concatAll(exchange.buffered, exchange.bufferedBytes)
+    let body = exchange.buffered.length === 1 ? exchange.buffered[0]! : Buffer.concat(exchange.buffered, exchange.bufferedBytes)
     exchange.buffered = []
     const encoding = headerValue(exchange.headers, 'content-encoding')
     if (encoding && encoding !== 'identity') {
@@ -644,7 +644,7 @@ export function createHttp1Client(): Http1Client {
     const body = init.body
     if (body === undefined) return head + '\r\n'
     if (typeof body === 'string') return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-    return concat(encoder.encode(`${head}content-length: ${body.length}\r\n\r\n`), body)
+    return Buffer.concat([encoder.encode(`${head}content-length: ${body.length}\r\n\r\n`), body])
   }
 
   /** Parsed request targets by URL: the relay sends to the same few URLs again and again. Bounded. */
@@ -707,23 +707,6 @@ function decode(body: Uint8Array, encoding: string): Uint8Array {
   if (encoding === 'gzip' || encoding === 'x-gzip') return Bun.gunzipSync(body as Uint8Array<ArrayBuffer>)
   if (encoding === 'deflate') return Bun.inflateSync(body as Uint8Array<ArrayBuffer>)
   throw new UpstreamHttpError(`Upstream answered with unsupported content-encoding ${encoding}`, 'ERR_CONTENT_ENCODING')
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
-}
-
-function concatAll(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array): number {

@@ -95,7 +95,7 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
         // it), so the rest of the chunk is copied, never re-encoded.
         const byteEnd = chunk.length - Buffer.byteLength(text.slice(cutEnd))
         const byteStart = byteEnd - Buffer.byteLength(text.slice(cutStart, cutEnd))
-        out = byteStart === 0 && byteEnd === chunk.length ? '' : concat(chunk.subarray(0, byteStart), chunk.subarray(byteEnd))
+        out = byteStart === 0 && byteEnd === chunk.length ? '' : Buffer.concat([chunk.subarray(0, byteStart), chunk.subarray(byteEnd)])
       }
     }
     firstToken ??= performance.now()
@@ -170,13 +170,6 @@ function textOf(data: string): string {
 }
 
 const utf8 = new TextDecoder()
-
-function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
-  const out = new Uint8Array(head.length + tail.length)
-  out.set(head)
-  out.set(tail, head.length)
-  return out
-}
 
 /** The chunk ends with a blank line (LF LF, CR CR or CR LF CR LF), i.e. between two events. */
 function endsWithBlankLine(chunk: Uint8Array): boolean {
