@@ -41,6 +41,15 @@ describe('OpenAI stream tap', () => {
     expect(tap.deliveredText()).toBe('你好 🌍é')
   })
 
+  test('a keep-alive comment before the first event is forwarded but is not the first response', () => {
+    const tap = createStreamTap({ withholdUsageChunk: true })
+    const comment = bytes(': OPENROUTER PROCESSING\n\n')
+    expect(tap.push(comment)).toBe(comment)
+    expect(tap.firstTokenAt()).toBeUndefined()
+    tap.push(bytes(delta('x')))
+    expect(tap.firstTokenAt()).toBeGreaterThan(0)
+  })
+
   test('a last event without its blank line is still delivered when withholding', () => {
     const tap = createStreamTap({ withholdUsageChunk: true })
     const out = text(tap.push(bytes(delta('x') + 'data: [DONE]\n'))) + text(tap.finish())

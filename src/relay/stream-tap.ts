@@ -75,10 +75,10 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
    * events: only a usage object and `[DONE]` are looked for. Returns what to forward, or undefined when the chunk
    * needs the full decoder (CR line ends, or a usage object in an event that is not one `data:` line).
    */
-  const fastPath = (chunk: Uint8Array): Uint8Array | string | null | undefined => {
+  const fastPath = (chunk: Uint8Array): Uint8Array | null | undefined => {
     const text = utf8.decode(chunk)
     if (text.includes('\r')) return undefined
-    let out: Uint8Array | '' = chunk
+    let out: Uint8Array | null = chunk
     let cutStart = -1
     let cutEnd = -1
     const match = USAGE_OBJECT.exec(text)
@@ -95,13 +95,14 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
         // it), so the rest of the chunk is copied, never re-encoded.
         const byteEnd = chunk.length - Buffer.byteLength(text.slice(cutEnd))
         const byteStart = byteEnd - Buffer.byteLength(text.slice(cutStart, cutEnd))
-        out = byteStart === 0 && byteEnd === chunk.length ? '' : Buffer.concat([chunk.subarray(0, byteStart), chunk.subarray(byteEnd)])
+        out = byteStart === 0 && byteEnd === chunk.length ? null : Buffer.concat([chunk.subarray(0, byteStart), chunk.subarray(byteEnd)])
       }
     }
-    firstToken ??= performance.now()
+    // Keep-alive comments (OpenRouter's ": OPENROUTER PROCESSING") are not a response yet.
+    if (firstToken === undefined && text.includes('data:')) firstToken = performance.now()
     if (!done && (text.startsWith('data: [DONE]') || text.includes('\ndata: [DONE]') || text.startsWith('data:[DONE]') || text.includes('\ndata:[DONE]'))) done = true
     keep(cutStart < 0 ? text : text.slice(0, cutStart) + text.slice(cutEnd))
-    return out.length === 0 ? null : out
+    return out
   }
 
   return {
