@@ -108,7 +108,8 @@ const PAUSE_AT_BYTES = 256 * 1024
 const encoder = new TextEncoder()
 const latin1 = new TextDecoder('latin1')
 const utf8 = new TextDecoder()
-const CRLF_CRLF = encoder.encode('\r\n\r\n')
+const CRLF_CRLF = Buffer.from('\r\n\r\n')
+const CRLF = Buffer.from('\r\n')
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -288,12 +289,16 @@ export function createHttp1Client(): Http1Client {
     connection.socket?.end()
   }
 
-  function onClose(connection: Connection, error?: Error) {
-    if (connection.closed && !connection.exchange) return
-    connection.closed = true
+  function leavePool(connection: Connection) {
     const idle = connection.origin.idle
     const index = idle.indexOf(connection)
     if (index >= 0) idle.splice(index, 1)
+  }
+
+  function onClose(connection: Connection, error?: Error) {
+    if (connection.closed && !connection.exchange) return
+    connection.closed = true
+    leavePool(connection)
     const exchange = connection.exchange
     connection.exchange = null
     if (!exchange || exchange.done) return
@@ -333,9 +338,7 @@ export function createHttp1Client(): Http1Client {
     if (!exchange || exchange.done) {
       // Bytes nobody asked for (on an idle connection): it can no longer be trusted for the next request.
       if (!exchange) {
-        const idle = connection.origin.idle
-        const index = idle.indexOf(connection)
-        if (index >= 0) idle.splice(index, 1)
+        leavePool(connection)
         destroy(connection)
       }
       return
@@ -344,7 +347,7 @@ export function createHttp1Client(): Http1Client {
     let input = bytes
     while (exchange.head !== null) {
       const head: Uint8Array = exchange.head.length ? Buffer.concat([exchange.head, input]) : input
-      const end = indexOf(head, CRLF_CRLF)
+      const end = bytesOf(head).indexOf(CRLF_CRLF)
       if (end < 0) {
         if (head.length > MAX_HEAD_BYTES) return failConnection(connection, exchange, 'Upstream response head is too large')
         exchange.head = head.slice()
@@ -358,15 +361,12 @@ export function createHttp1Client(): Http1Client {
         continue
       }
       exchange.head = null
-      // Small whole bodies are read before the caller sees the response; the rest streams.
-      if (exchange.mode === 'none' || (exchange.mode === 'length' && exchange.remaining <= BUFFERED_BODY_LIMIT)) {
-        if (exchange.mode === 'none') {
-          deliverBuffered(exchange)
-          return finishBody(exchange, connection)
-        }
-      } else {
-        deliverStream(exchange, connection)
+      if (exchange.mode === 'none') {
+        deliverBuffered(exchange)
+        return finishBody(exchange, connection)
       }
+      // Small whole bodies are read before the caller sees the response; the rest streams.
+      if (exchange.mode !== 'length' || exchange.remaining > BUFFERED_BODY_LIMIT) deliverStream(exchange, connection)
     }
     if (input.length > 0) consumeBody(connection, exchange, input)
   }
@@ -405,7 +405,8 @@ export function createHttp1Client(): Http1Client {
    * would cost a stream read (and a write to the client) each.
    */
   function consumeChunked(connection: Connection, exchange: Exchange, input: Uint8Array) {
-    let data = exchange.carry ? Buffer.concat([exchange.carry, input]) : input
+    const data = exchange.carry ? Buffer.concat([exchange.carry, input]) : input
+    const view = bytesOf(data)
     exchange.carry = undefined
     const pieces: Uint8Array[] = []
     let pieceBytes = 0
@@ -421,7 +422,7 @@ export function createHttp1Client(): Http1Client {
         if (exchange.remaining === 0) exchange.chunkState = 'data-crlf'
         continue
       }
-      const lineEnd = indexOfCrlf(data, offset)
+      const lineEnd = view.indexOf(CRLF, offset)
       if (lineEnd < 0) {
         if (data.length - offset > 4096) return failConnection(connection, exchange, 'Upstream sent a malformed chunked body')
         exchange.carry = data.slice(offset)
@@ -709,17 +710,9 @@ function decode(body: Uint8Array, encoding: string): Uint8Array {
   throw new UpstreamHttpError(`Upstream answered with unsupported content-encoding ${encoding}`, 'ERR_CONTENT_ENCODING')
 }
 
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let index = 0; index <= haystack.length - needle.length; index++) {
-    for (let offset = 0; offset < needle.length; offset++) if (haystack[index + offset] !== needle[offset]) continue outer
-    return index
-  }
-  return -1
-}
-
-function indexOfCrlf(data: Uint8Array, from = 0): number {
-  for (let index = from; index < data.length - 1; index++) if (data[index] === 13 && data[index + 1] === 10) return index
-  return -1
+/** The bytes as a Buffer (a view, no copy), for its native indexOf. */
+function bytesOf(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }
 
 /** Hex digits up to `;` (extensions ignored) or the line end; -1 when there are none or anything else. */

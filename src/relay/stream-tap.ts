@@ -1,5 +1,6 @@
 import { createSseDecoder, encodeSse } from '../providers/sse.ts'
 import { convertOpenAiUsage } from '../providers/openai/convert-openai-usage.ts'
+import { parseJsonObject } from '../providers/canonical.ts'
 import type { SseEvent, Usage } from '../providers/types.ts'
 
 /**
@@ -27,6 +28,7 @@ export interface StreamTap {
 
 const MAX_KEPT_CHARACTERS = 4 * 1024 * 1024
 const USAGE_OBJECT = /"usage"\s*:\s*\{/
+const DONE_EVENT = /(?:^|\n)data: ?\[DONE\]/
 
 export function createStreamTap(options: { withholdUsageChunk: boolean }): StreamTap {
   const decoder = createSseDecoder()
@@ -48,8 +50,7 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
 
   /** Read a usage object from an event's data; true when the event is the usage-only chunk to withhold. */
   const readUsage = (data: string): boolean => {
-    let chunk: { choices?: unknown[]; usage?: unknown } | undefined
-    try { chunk = JSON.parse(data) } catch { return false }
+    const chunk = parseJsonObject(data)
     const found = convertOpenAiUsage(chunk?.usage)
     if (!found) return false
     usage = found
@@ -100,7 +101,7 @@ export function createStreamTap(options: { withholdUsageChunk: boolean }): Strea
     }
     // Keep-alive comments (OpenRouter's ": OPENROUTER PROCESSING") are not a response yet.
     if (firstToken === undefined && text.includes('data:')) firstToken = performance.now()
-    if (!done && (text.startsWith('data: [DONE]') || text.includes('\ndata: [DONE]') || text.startsWith('data:[DONE]') || text.includes('\ndata:[DONE]'))) done = true
+    if (!done && DONE_EVENT.test(text)) done = true
     keep(cutStart < 0 ? text : text.slice(0, cutStart) + text.slice(cutEnd))
     return out
   }
@@ -159,9 +160,8 @@ function textOfSse(sse: string): string {
 
 /** Content, reasoning or tool-call arguments of one chunk (the text a missing usage is counted from). */
 function textOf(data: string): string {
-  let chunk: { choices?: { delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }; text?: unknown }[] }
-  try { chunk = JSON.parse(data) } catch { return '' }
-  const choice = chunk.choices?.[0]
+  const chunk = parseJsonObject(data) as { choices?: { delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }; text?: unknown }[] } | undefined
+  const choice = chunk?.choices?.[0]
   if (!choice) return ''
   if (typeof choice.delta?.content === 'string') return choice.delta.content
   if (typeof choice.text === 'string') return choice.text
