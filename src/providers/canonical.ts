@@ -20,6 +20,16 @@ import type { ChatMessage, ChatRequest, Usage } from './types.ts'
 
 export type JsonObject = Record<string, unknown>
 
+/** A JSON object from text; undefined when the text is not JSON or not an object (SSE event data, say). */
+export function parseJsonObject(text: string): JsonObject | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return isRecord(parsed) ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export function isRecord(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -1,4 +1,4 @@
-import { isRecord, unixSeconds } from '../canonical.ts'
+import { isRecord, parseJsonObject, unixSeconds } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import { createUpstreamError, UpstreamStreamError } from '../errors.ts'
 import type { ChatChunk, SseEvent, StreamParser, Usage } from '../types.ts'
@@ -40,15 +40,8 @@ export function createAnthropicStreamParser(): StreamParser {
 
   return {
     push(event: SseEvent): ChatChunk[] {
-      if (event.data.length === 0) return []
-      let payload: JsonObject
-      try {
-        const parsed: unknown = JSON.parse(event.data)
-        if (!isRecord(parsed)) return []
-        payload = parsed
-      } catch {
-        return []
-      }
+      const payload = parseJsonObject(event.data)
+      if (!payload) return []
       const type = typeof payload.type === 'string' ? payload.type : event.event
       switch (type) {
         case 'message_start': {

@@ -1,4 +1,4 @@
-import { isRecord, unixSeconds } from '../canonical.ts'
+import { isRecord, parseJsonObject, unixSeconds } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import type { ChatChunk, SseEvent, StreamParser, Usage } from '../types.ts'
 import { convertCohereUsage } from './convert-cohere-usage.ts'
@@ -22,14 +22,8 @@ export function createCohereStreamParser(): StreamParser {
 
   return {
     push(event: SseEvent): ChatChunk[] {
-      let payload: JsonObject
-      try {
-        const parsed: unknown = JSON.parse(event.data)
-        if (!isRecord(parsed)) return []
-        payload = parsed
-      } catch {
-        return []
-      }
+      const payload = parseJsonObject(event.data)
+      if (!payload) return []
       const message = isRecord(payload.delta) && isRecord(payload.delta.message) ? payload.delta.message : {}
       switch (payload.type ?? event.event) {
         case 'message-start':

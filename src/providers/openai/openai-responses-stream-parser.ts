@@ -1,4 +1,4 @@
-import { isRecord, unixSeconds } from '../canonical.ts'
+import { isRecord, parseJsonObject, unixSeconds } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import { createUpstreamError, UpstreamStreamError } from '../errors.ts'
 import type { ChatChunk, SseEvent, StreamParser, Usage } from '../types.ts'
@@ -43,15 +43,8 @@ export function createOpenAiResponsesStreamParser(): StreamParser {
 
   return {
     push(event: SseEvent): ChatChunk[] {
-      if (event.data.length === 0 || event.data === '[DONE]') return []
-      let payload: JsonObject
-      try {
-        const parsed: unknown = JSON.parse(event.data)
-        if (!isRecord(parsed)) return []
-        payload = parsed
-      } catch {
-        return []
-      }
+      const payload = event.data === '[DONE]' ? undefined : parseJsonObject(event.data)
+      if (!payload) return []
       const type = typeof payload.type === 'string' ? payload.type : event.event
       switch (type) {
         case 'response.created': {
