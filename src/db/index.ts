@@ -143,12 +143,18 @@ function createWriterThread(path: string) {
   }
 }
 
+/** Seconds before reconnect attempt `retries`: 0.1, 0.2, 0.4 … capped at 2, with jitter so nodes do not stampede. */
+export const reconnectDelaySeconds = (retries: number) => Math.min(0.1 * 2 ** retries, 2) * (0.75 + Math.random() / 2)
+
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Database> {
   // Loaded only for Postgres deployments: the embedded default does not pay its memory.
   const [{ default: postgres }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
     import('postgres'), import('drizzle-orm/postgres-js'), import('drizzle-orm/postgres-js/migrator'),
   ])
-  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 })
+  // Reconnect attempts back off to at most 2 s. postgres.js's default grows to 20 s after a few failures, so after
+  // an outage of some seconds the gateway could wait that long to notice the database was back, with usage rows
+  // queued and the flush that carries them held (seen as a 40 s stall in the outage test).
+  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10, backoff: reconnectDelaySeconds })
   const db = drizzlePg(client, { schema: pgSchema })
   // Several nodes may start at once: one migrates, the others wait on the advisory lock.
   const lockHolder = await client.reserve()

@@ -62,6 +62,8 @@ describe.skipIf(!postgresUrl)('Postgres unreachable for 10 s under load', () => 
       running = false
       await load
     }
+    // Phase times go to the log so that a run that overstays its limit says where it waited.
+    const loadEnded = Date.now()
     expect(answered).toBeGreaterThan(answeredBeforeOutage) // the relay kept serving from its caches
     expect(queuedDuringOutage).toBeGreaterThan(0) // and kept the rows it could not write
 
@@ -69,6 +71,7 @@ describe.skipIf(!postgresUrl)('Postgres unreachable for 10 s under load', () => 
       await server.flushUsage()
       await Bun.sleep(100)
     }
+    console.log(`[tests] outage: load stopped, queue drained in ${Date.now() - loadEnded} ms (${JSON.stringify(server.writer.stats())})`)
     const direct = postgres(database.url, { max: 1, onnotice: () => {} })
     const [{ count }] = await direct`select count(*)::int as count from logs where type = 2`
     const [{ used }] = await direct`select used_quota::bigint as used from tokens where id = ${tokenId}`
