@@ -159,7 +159,7 @@ describe('replay framing of every recorded stream', () => {
       if (previous === undefined) delete process.env.FIXTURES_DIR
       else process.env.FIXTURES_DIR = previous
     }
-    expect(fixturesDirectory().endsWith('/shared/fixtures/upstream/')).toBe(true)
+    expect(fixturesDirectory().endsWith('/src/testing/fixtures/upstream/')).toBe(true)
   })
 })
 

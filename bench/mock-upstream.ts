@@ -1,7 +1,7 @@
 /**
  * A local upstream that speaks OpenAI, Anthropic and Gemini on a real port, for the bench suite and for the
  * relay's integration tests. It either generates responses (size, chunk count, pacing, latency, failures and
- * missing usage are all options) or replays a recorded provider response from the shared fixtures folder,
+ * missing usage are all options) or replays a recorded provider response from the recorded fixtures (src/testing/fixtures/upstream/),
  * framed the way the real provider frames it on the wire.
  *
  * Standalone: `bun bench/mock-upstream.ts --port 9100 --latency 0` prints one JSON line `{"url","port"}`.
@@ -101,11 +101,11 @@ function resolveOptions(current: ResolvedOptions, partial: Partial<MockUpstreamO
 
 const encoder = new TextEncoder()
 
-/** The shared fixtures folder: FIXTURES_DIR, else `<repo>/../shared/fixtures/upstream/` (CI clones shared/ as a sibling). */
+/** The recorded fixtures: FIXTURES_DIR, else the copy in the repository (src/testing/fixtures/upstream/). */
 export function fixturesDirectory(): string {
   const fromEnvironment = process.env.FIXTURES_DIR
   if (fromEnvironment) return fromEnvironment.endsWith('/') ? fromEnvironment : `${fromEnvironment}/`
-  return fileURLToPath(new URL('../../shared/fixtures/upstream/', import.meta.url))
+  return fileURLToPath(new URL('../src/testing/fixtures/upstream/', import.meta.url))
 }
 
 /** Framing a fixture gets from its top folder name (the README's provider folders). */

@@ -420,14 +420,14 @@ export async function scenarioUsageRows(context: ScenarioContext, serverUrl: str
 }
 
 /**
- * The batched usage writer's ceiling without HTTP in front: Tollgate's own writer (src/relay/usage-writer.ts) on
+ * The batched usage writer's ceiling without HTTP in front: Tollgate's own writer (src/billing/usage-writer.ts) on
  * this database, fed as fast as it commits. The producer keeps a few thousand rows queued, so every flush has
  * work and none is spilled to the journal; the figure is rows recorded / time until the last one committed.
  */
 async function measureWriter(databaseUrl: string, context: ScenarioContext): Promise<number | null> {
   const { openPostgres } = await import('../src/db/index.ts')
   const { createStore } = await import('../src/db/store.ts')
-  const { createUsageWriter } = await import('../src/relay/usage-writer.ts')
+  const { createUsageWriter } = await import('../src/billing/usage-writer.ts')
   const database = await openPostgres(databaseUrl, { max: 4 })
   const journalDirectory = mkdtempSync(join(tmpdir(), 'tollgate-bench-journal-'))
   try {

@@ -260,7 +260,7 @@ describe('WorkerPool stream conversions', () => {
 describe('WorkerPool with the real providers hub', () => {
   test('an Anthropic -> OpenAI Chat conversion in a worker gives exactly the inline output', async () => {
     const { createStreamConversion } = await import('../src/providers/index.ts')
-    const lines = (await Bun.file(new URL('../../shared/fixtures/upstream/anthropic/anthropic-text.chunks.txt', import.meta.url)).text()).split('\n').filter(Boolean)
+    const lines = (await Bun.file(new URL('../src/testing/fixtures/upstream/anthropic/anthropic-text.chunks.txt', import.meta.url)).text()).split('\n').filter(Boolean)
     const events: SseEvent[] = lines.map((line) => ({ event: JSON.parse(line).type, data: line }))
     const realSpec: StreamConversionSpec = {
       provider: 'anthropic',

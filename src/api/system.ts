@@ -3,7 +3,7 @@ import { badRequest } from '../errors.ts'
 import { isSecretOptionKey, validateOption } from '../cache/options.ts'
 import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies } from './context.ts'
 import { defaultModelsByType } from './catalog.ts'
-import { priceFor } from '../relay/pricing.ts'
+import { priceFor } from '../billing/pricing.ts'
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'

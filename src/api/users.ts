@@ -4,10 +4,10 @@ import type { NewUser, UserRow } from '../db/store.ts'
 import { DuplicateError } from '../db/store.ts'
 import { badRequest, forbidden, GatewayError, notFound } from '../errors.ts'
 import {
-  authPlugin, emptyEnvelope, envelope, issueSessionCookie, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER,
-  sessionClearCookie, sessionSetCookie, type ApiDependencies,
+  authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies,
 } from './context.ts'
 import { createTokenForUser } from './tokens.ts'
+import { issueSessionCookie, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),

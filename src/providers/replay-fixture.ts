@@ -3,11 +3,11 @@ import { createSseDecoder } from './sse.ts'
 import type { ChatChunk, SseEvent, StreamParser } from './types.ts'
 
 /**
- * Test support: replays the recorded upstream responses in ../shared/fixtures/upstream/ (see its README) as the
+ * Test support: replays the recorded upstream responses in src/testing/fixtures/upstream/ (see its README; copied from shared/) as the
  * bytes a real server sends, cut at awkward places, through the real SSE decoder. Not used at run time.
  */
 
-const fixtureRoot = new URL('../../../shared/fixtures/upstream/', import.meta.url)
+const fixtureRoot = new URL('../testing/fixtures/upstream/', import.meta.url)
 
 export function readFixtureText(relativePath: string): string {
   return readFileSync(new URL(relativePath, fixtureRoot), 'utf8')

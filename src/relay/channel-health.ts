@@ -5,9 +5,9 @@ import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import { adaptorIdForChannelType, defaultBaseUrl, getAdaptor } from '../providers/index.ts'
 import { emptyUsage } from '../providers/types.ts'
-import { groupRatioFor, priceFor, quotaFor } from './pricing.ts'
+import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
 import { authHeaders, buildTarget, endpointUrl } from './upstream.ts'
-import type { UsageWriter } from './usage-writer.ts'
+import type { UsageWriter } from '../billing/usage-writer.ts'
 
 export interface ChannelTestResult {
   success: boolean

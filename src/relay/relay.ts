@@ -11,14 +11,14 @@ import type { ChatRequest, ProviderAdaptor, SseEvent, StreamConversion, Upstream
 import { emptyUsage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import type { ChannelHealth } from './channel-health.ts'
-import type { Ledger, Reservation } from './ledger.ts'
-import { groupRatioFor, priceFor, quotaFor, reservationFor, type Price } from './pricing.ts'
+import type { Ledger, Reservation } from '../billing/ledger.ts'
+import { groupRatioFor, priceFor, quotaFor, reservationFor, type Price } from '../billing/pricing.ts'
 import { createStreamTap } from './stream-tap.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
-import { authenticateRelay, type RelayCaller } from './token-auth.ts'
+import { authenticateRelay, type RelayCaller } from '../auth/api-key.ts'
 import { createHttp1Client, type UpstreamResponse } from '../net/http1-client.ts'
 import { authHeaders, buildTarget, endpointUrl, pickKey, type Endpoint } from './upstream.ts'
-import type { UsageWriter } from './usage-writer.ts'
+import type { UsageWriter } from '../billing/usage-writer.ts'
 
 export interface RelayDependencies {
   config: Config

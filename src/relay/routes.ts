@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { GatewayError } from '../errors.ts'
 import type { Caches } from '../cache/index.ts'
-import type { Ledger } from './ledger.ts'
+import type { Ledger } from '../billing/ledger.ts'
 import type { Relay } from './relay.ts'
 import {
   AnthropicMessage, AnthropicMessagesRequest, BillingSubscription, BillingUsage, ChatCompletionRequest, GeminiModelList, GeminiRequest, GeminiResponse,

@@ -1,7 +1,7 @@
 import type { Caches } from '../cache/index.ts'
 import type { TokenRow, UserRow } from '../db/store.ts'
 import { GatewayError } from '../errors.ts'
-import { isAllowed, parseAllowList, type AllowRule } from '../auth/ip-allow.ts'
+import { isAllowed, parseAllowList, type AllowRule } from './ip-allow.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { splitList } from '../split-list.ts'
 

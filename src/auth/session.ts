@@ -1,0 +1,71 @@
+import type { Store, UserRow } from '../db/store.ts'
+import { unauthorized } from '../errors.ts'
+import type { createSigner, SecretBox } from '../security/crypto.ts'
+
+/** Management-API sign-in: signed session cookies and personal access tokens. */
+export interface SessionDependencies {
+  store: Store
+  secretBox: SecretBox
+  signer: ReturnType<typeof createSigner>
+}
+
+export const SESSION_COOKIE = 'session'
+export const SESSION_SECONDS = 30 * 24 * 3600
+
+/** Binds a session to the password it was made with: changing the password ends every older session. */
+export const sessionVersion = (secretBox: SecretBox, user: UserRow) => secretBox.hash(`${user.id}:${user.passwordHash}`).slice(0, 12)
+
+export function issueSessionCookie(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow): string {
+  const payload = JSON.stringify({ u: user.id, e: Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(dependencies.secretBox, user) })
+  return dependencies.signer.sign(payload)
+}
+
+/** Parse the cookie header once; Elysia's cookie jar is heavier than this route needs. */
+export function readCookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=')
+    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim())
+  }
+  return undefined
+}
+
+export function sessionSetCookie(value: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+}
+export const sessionClearCookie = `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`
+
+/**
+ * Who is calling: a signed session cookie, or `Authorization: [Bearer ]<access token>`. A `New-Api-User` header,
+ * when sent, must name the same user (new-api classic clients send it; current ones do not).
+ */
+export async function authenticate(dependencies: SessionDependencies, request: Request): Promise<UserRow> {
+  const { store, signer, secretBox } = dependencies
+  let user: UserRow | undefined
+  const cookie = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
+  if (cookie) {
+    const payload = signer.verify(cookie)
+    if (payload) {
+      const session = JSON.parse(payload) as { u: number; e: number; v: string }
+      if (session.e > Date.now() / 1000) {
+        const candidate = await store.users.get(session.u)
+        if (candidate && sessionVersion(secretBox, candidate) === session.v) user = candidate
+      }
+    }
+  }
+  if (!user) {
+    const header = request.headers.get('authorization')?.trim()
+    const token = header?.replace(/^bearer\s+/i, '')
+    if (token) {
+      user = await store.users.getByAccessTokenHash(secretBox.hash(token))
+      if (!user) throw unauthorized('Invalid access token')
+    }
+  }
+  if (!user) throw unauthorized('Not logged in and no access token provided')
+  const claimed = request.headers.get('new-api-user')
+  if (claimed !== null && claimed !== '' && claimed !== String(user.id)) {
+    throw unauthorized('New-Api-User does not match the authenticated user', 'AUTH_USER_INVALID')
+  }
+  if (user.status !== 1) throw unauthorized('User has been banned', 'AUTH_USER_DISABLED')
+  return user
+}
