@@ -2,7 +2,8 @@ import { Elysia, t } from 'elysia'
 import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
-import { channelTypeNames } from './catalog.ts'
+import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
+import { channelTypeCatalog } from '../providers/channel-types.ts'
 import { splitList } from '../split-list.ts'
 
 const ChannelInfoSchema = t.Object({
@@ -169,6 +170,10 @@ export function channelRoutes(dependencies: ApiDependencies) {
     .get('/search', ({ query }) => listing(query, 20), { role: ROLE_ADMIN, query: t.Object(filterQuery), response: ListSchema, detail: { tags: ['Channels'], summary: 'Search channels by id, name, base URL, group, model' } })
     .get('/models_enabled', () => ok([...new Set([...caches.routing.modelsByGroup.values()].flat())].sort()), {
       role: ROLE_ADMIN, response: envelope(t.Array(t.String())), detail: { tags: ['Channels'], summary: 'Model names served by enabled channels' },
+    })
+    .get('/types', () => ok(channelTypeCatalog()), {
+      role: ROLE_ADMIN, response: envelope(t.Array(ChannelTypeEntrySchema)),
+      detail: { tags: ['Channels'], summary: 'Channel types: names, default base URLs, key and `other` hints, and whether the relay supports each' },
     })
     .get('/:id', async ({ params }) => ok(channelJson(await existing(params.id))), {
       role: ROLE_ADMIN, params: t.Object({ id: t.Numeric() }), response: envelope(ChannelSchema), detail: { tags: ['Channels'], summary: 'Get one channel (without key)' },

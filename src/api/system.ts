@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { badRequest } from '../errors.ts'
 import { isSecretOptionKey, validateOption } from '../cache/options.ts'
 import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies } from './context.ts'
-import { defaultModelsByType } from './catalog.ts'
+import { defaultModelsByType } from '../providers/channel-types.ts'
 import { priceFor } from '../billing/pricing.ts'
 
 const startTime = Math.floor(Date.now() / 1000)

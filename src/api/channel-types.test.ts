@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { channelTypeDefinition, channelTypesWithBalance } from '../providers/channel-types.ts'
+import { defaultBaseUrl, isChannelTypeSupported } from '../providers/index.ts'
+import { startTestServer, type ApiClient, type TestServer } from '../testing/server.ts'
+
+interface Entry {
+  type: number
+  name: string
+  label: string
+  default_base_url: string
+  supported: boolean
+  testable: boolean
+  has_balance: boolean
+  key_hint: { en: string; zh: string } | null
+  other_label: { en: string; zh: string } | null
+  other_required: boolean
+  base_url_required: boolean
+  default_models: string[]
+}
+
+let server: TestServer
+let root: ApiClient
+
+beforeAll(async () => {
+  server = await startTestServer()
+  root = await server.signIn()
+})
+afterAll(() => server.dispose())
+
+describe('GET /api/channel/types', () => {
+  test('answers the catalogue in the envelope to an admin, and refuses a common user', async () => {
+    const response = await root.call('GET', '/api/channel/types')
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({ success: true, message: '' })
+    const entries = response.body.data as Entry[]
+    expect(entries.length).toBeGreaterThan(50)
+    expect(entries.find((entry) => entry.type === 1)).toMatchObject({
+      name: 'OpenAI', label: 'OpenAI', default_base_url: 'https://api.openai.com', supported: true, testable: true, has_balance: true,
+    })
+    expect(entries.find((entry) => entry.type === 3)).toMatchObject({ name: 'Azure', base_url_required: true, other_label: { en: 'API version', zh: 'API 版本' } })
+    expect(entries.find((entry) => entry.type === 39)).toMatchObject({ other_required: true, supported: true })
+    expect(entries.find((entry) => entry.type === 14)!.default_models).toContain('claude-sonnet-4-5')
+
+    await root.call('POST', '/api/user/', { username: 'catalogue-reader', password: 'password-123' })
+    const plain = await server.signIn('catalogue-reader', 'password-123')
+    const refused = await plain.call('GET', '/api/channel/types')
+    expect([refused.status, refused.body.success]).toEqual([403, false])
+  })
+
+  test('types without a relay adaptor are flagged unsupported and cannot be tested', async () => {
+    const entries = (await root.call('GET', '/api/channel/types')).body.data as Entry[]
+    for (const type of [2, 15, 36]) {
+      expect(entries.find((entry) => entry.type === type), `type ${type}`).toMatchObject({ supported: false, testable: false })
+    }
+    // Every flag is the provider registry's answer, not a second opinion kept here.
+    for (const entry of entries) {
+      expect([entry.type, entry.supported, entry.default_base_url]).toEqual([entry.type, isChannelTypeSupported(entry.type), defaultBaseUrl(entry.type)])
+      expect([entry.type, entry.has_balance]).toEqual([entry.type, channelTypesWithBalance.has(entry.type)])
+    }
+  })
+
+  test('every type the relay supports has an entry (an adaptor for a type missing here could never be chosen)', () => {
+    for (let type = 0; type <= 200; type++) {
+      if (isChannelTypeSupported(type)) expect(channelTypeDefinition(type), `type ${type}`).toBeDefined()
+    }
+  })
+
+  test('the route is documented under Channels', async () => {
+    const documentation = await fetch(`${server.url}/swagger/json`).then((response) => response.json()) as { paths: Record<string, { get?: { tags?: string[]; summary?: string } }> }
+    expect(documentation.paths['/api/channel/types']?.get?.tags).toEqual(['Channels'])
+    expect(documentation.paths['/api/channel/types']?.get?.summary).toBeTruthy()
+  })
+
+  test('GET /api/models still prefills from the same table', async () => {
+    const models = (await root.call('GET', '/api/models')).body.data as Record<string, string[]>
+    expect(models['43']).toEqual(['deepseek-chat', 'deepseek-reasoner'])
+    expect(Object.keys(models).map(Number).every((type) => channelTypeDefinition(type)?.defaultModels !== undefined)).toBe(true)
+  })
+})

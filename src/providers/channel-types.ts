@@ -1,0 +1,190 @@
+/**
+ * new-api's channel type enum (constant/channel.go, new-api-compat.md §4) as the gateway knows it: the one table the
+ * management API validates against and the console's channel form is guided by. What the relay can actually do
+ * with a type (its adaptor, its default base URL) is not repeated here; `channelTypeCatalog()` asks the provider
+ * registry, so a type is offered only once an adaptor exists.
+ */
+import { defaultBaseUrl, isChannelTypeSupported } from './index.ts'
+
+/** A text shown to the operator, in the console's two languages. */
+export interface LocalText {
+  en: string
+  zh: string
+}
+
+/** One channel type: what new-api calls it and what an operator must know to fill in a channel of it. */
+export interface ChannelTypeDefinition {
+  type: number
+  /** new-api's enum name (`Azure`, `Gemini`…), kept for compatibility with its scripts and logs. */
+  name: string
+  /** What the console shows (`Azure OpenAI`, `Google Gemini`…). */
+  label: string
+  keyHint?: LocalText
+  /** The key is one JSON document per key (Vertex service accounts, Codex), not a line of text. */
+  keyIsJson?: boolean
+  /** What the channel's `other` field means for this type; absent: the field has no meaning. */
+  otherLabel?: LocalText
+  otherHint?: LocalText
+  otherRequired?: boolean
+  /** There is no single upstream address: the operator must supply one. */
+  baseUrlRequired?: boolean
+  /** false: task-style providers (Midjourney, Suno, video) that a chat test cannot exercise. */
+  testable?: boolean
+  /** Model names offered to prefill the form (GET /api/models). */
+  defaultModels?: string[]
+}
+
+const pipeKey = (parts: string): LocalText => ({ en: `Key format: ${parts}`, zh: `密钥格式：${parts}` })
+
+export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
+  {
+    type: 1, name: 'OpenAI', label: 'OpenAI', keyHint: { en: 'sk-… (one per line for several keys)', zh: 'sk-…（多个密钥每行一个）' },
+    defaultModels: ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-4o-mini', 'o3', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large', 'omni-moderation-latest'],
+  },
+  { type: 2, name: 'Midjourney', label: 'Midjourney Proxy', keyHint: { en: 'mj-api-secret of the proxy', zh: '代理的 mj-api-secret' }, testable: false },
+  {
+    type: 3, name: 'Azure', label: 'Azure OpenAI', baseUrlRequired: true,
+    keyHint: { en: 'Azure resource key', zh: 'Azure 资源密钥' },
+    otherLabel: { en: 'API version', zh: 'API 版本' },
+    otherHint: { en: 'e.g. 2024-10-21; base URL is https://<resource>.openai.azure.com', zh: '例如 2024-10-21；地址为 https://<resource>.openai.azure.com' },
+    defaultModels: ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-5'],
+  },
+  { type: 4, name: 'Ollama', label: 'Ollama', keyHint: { en: 'Any text if the server has no auth', zh: '无鉴权时可填任意值' } },
+  { type: 5, name: 'MidjourneyPlus', label: 'Midjourney Plus', testable: false },
+  { type: 6, name: 'OpenAIMax', label: 'OpenAI Max' },
+  { type: 7, name: 'OhMyGPT', label: 'OhMyGPT' },
+  { type: 8, name: 'Custom', label: 'Custom (OpenAI-compatible)', baseUrlRequired: true, keyHint: { en: 'Bearer key of the upstream', zh: '上游的 Bearer 密钥' } },
+  { type: 9, name: 'AILS', label: 'AILS' },
+  { type: 10, name: 'AIProxy', label: 'AIProxy' },
+  { type: 11, name: 'PaLM', label: 'PaLM' },
+  { type: 12, name: 'API2GPT', label: 'API2GPT' },
+  { type: 13, name: 'AIGC2D', label: 'AIGC2D' },
+  {
+    type: 14, name: 'Anthropic', label: 'Anthropic', keyHint: { en: 'sk-ant-…', zh: 'sk-ant-…' },
+    defaultModels: ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet-4-6', 'claude-haiku-4-5'],
+  },
+  { type: 15, name: 'Baidu', label: 'Baidu', keyHint: pipeKey('APIKey|SecretKey') },
+  { type: 16, name: 'Zhipu', label: 'Zhipu', keyHint: pipeKey('APIKey.Secret') },
+  {
+    type: 17, name: 'Ali', label: 'Ali (DashScope)',
+    otherLabel: { en: 'Plugin parameter', zh: '插件参数' },
+    otherHint: { en: 'X-DashScope-Plugin header value, optional', zh: 'X-DashScope-Plugin 请求头的值，可选' },
+  },
+  {
+    type: 18, name: 'Xunfei', label: 'Xunfei Spark', keyHint: pipeKey('APPID|APISecret|APIKey'),
+    otherLabel: { en: 'Model version', zh: '模型版本' }, otherHint: { en: 'e.g. v3.5', zh: '例如 v3.5' },
+  },
+  { type: 19, name: '360', label: '360' },
+  { type: 20, name: 'OpenRouter', label: 'OpenRouter', keyHint: { en: 'sk-or-…', zh: 'sk-or-…' } },
+  { type: 21, name: 'AIProxyLibrary', label: 'AIProxy Library', otherLabel: { en: 'Library ID', zh: '知识库 ID' } },
+  { type: 22, name: 'FastGPT', label: 'FastGPT' },
+  { type: 23, name: 'Tencent', label: 'Tencent Hunyuan', keyHint: pipeKey('AppId|SecretId|SecretKey') },
+  {
+    type: 24, name: 'Gemini', label: 'Google Gemini', keyHint: { en: 'AIza…', zh: 'AIza…' },
+    otherLabel: { en: 'API version', zh: 'API 版本' }, otherHint: { en: 'v1beta by default', zh: '默认 v1beta' },
+    defaultModels: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-3-pro-preview'],
+  },
+  { type: 25, name: 'Moonshot', label: 'Moonshot' },
+  { type: 26, name: 'ZhipuV4', label: 'Zhipu V4' },
+  { type: 27, name: 'Perplexity', label: 'Perplexity' },
+  { type: 31, name: 'LingYiWanWu', label: 'LingYiWanWu' },
+  { type: 33, name: 'AWS', label: 'AWS Bedrock', keyHint: pipeKey('AccessKeyId|SecretAccessKey|Region'), defaultModels: ['anthropic.claude-sonnet-4-5', 'amazon.nova-pro-v1:0'] },
+  { type: 34, name: 'Cohere', label: 'Cohere', defaultModels: ['command-a-03-2025', 'command-r-plus', 'embed-v4.0', 'rerank-v3.5'] },
+  { type: 35, name: 'MiniMax', label: 'MiniMax' },
+  { type: 36, name: 'SunoAPI', label: 'Suno API', baseUrlRequired: true, testable: false },
+  { type: 37, name: 'Dify', label: 'Dify', keyHint: { en: 'app-…', zh: 'app-…' } },
+  { type: 38, name: 'Jina', label: 'Jina', defaultModels: ['jina-embeddings-v3', 'jina-reranker-v2-base-multilingual'] },
+  {
+    type: 39, name: 'Cloudflare', label: 'Cloudflare Workers AI', keyHint: { en: 'Cloudflare API token', zh: 'Cloudflare API 令牌' },
+    otherLabel: { en: 'Account ID', zh: '账户 ID' }, otherRequired: true,
+  },
+  { type: 40, name: 'SiliconFlow', label: 'SiliconFlow' },
+  {
+    type: 41, name: 'VertexAI', label: 'Vertex AI', keyIsJson: true,
+    keyHint: { en: 'Service-account JSON (a JSON array for several keys)', zh: '服务账号 JSON（多个密钥用 JSON 数组）' },
+    otherLabel: { en: 'Regions (JSON)', zh: '区域（JSON）' },
+    otherHint: { en: '{"default": "us-central1", "claude-3-5-sonnet": "us-east5"}', zh: '{"default": "us-central1", "claude-3-5-sonnet": "us-east5"}' },
+    otherRequired: true,
+  },
+  { type: 42, name: 'Mistral', label: 'Mistral', defaultModels: ['mistral-large-latest', 'mistral-small-latest', 'codestral-latest'] },
+  { type: 43, name: 'DeepSeek', label: 'DeepSeek', defaultModels: ['deepseek-chat', 'deepseek-reasoner'] },
+  { type: 44, name: 'MokaAI', label: 'MokaAI' },
+  { type: 45, name: 'VolcEngine', label: 'VolcEngine' },
+  { type: 46, name: 'BaiduV2', label: 'Baidu V2 (Qianfan)' },
+  { type: 47, name: 'Xinference', label: 'Xinference', baseUrlRequired: true },
+  { type: 48, name: 'xAI', label: 'xAI', defaultModels: ['grok-4', 'grok-3-mini'] },
+  { type: 49, name: 'Coze', label: 'Coze' },
+  { type: 50, name: 'Kling', label: 'Kling', keyHint: pipeKey('AccessKey|SecretKey'), testable: false },
+  { type: 51, name: 'Jimeng', label: 'Jimeng', keyHint: pipeKey('AccessKey|SecretKey'), testable: false },
+  { type: 52, name: 'Vidu', label: 'Vidu', testable: false },
+  { type: 53, name: 'Submodel', label: 'Submodel' },
+  { type: 54, name: 'DoubaoVideo', label: 'Doubao Video', testable: false },
+  { type: 55, name: 'Sora', label: 'Sora' },
+  { type: 56, name: 'Replicate', label: 'Replicate' },
+  {
+    type: 57, name: 'Codex', label: 'ChatGPT Subscription (Codex)', keyIsJson: true,
+    keyHint: { en: '{"access_token": "…", "account_id": "…"}', zh: '{"access_token": "…", "account_id": "…"}' },
+  },
+  { type: 58, name: 'AdvancedCustom', label: 'Advanced Custom', baseUrlRequired: true },
+  { type: 59, name: 'Sub2API', label: 'Sub2API' },
+  { type: 60, name: 'NewAPI', label: 'New API', baseUrlRequired: true, keyHint: { en: 'Token of the other instance (sk-…)', zh: '另一实例的令牌（sk-…）' } },
+]
+
+/**
+ * Types whose balance `GET /api/channel/update_balance/:id` can read (src/api/channel-ops.ts implements exactly
+ * these). A named constant so the day balance moves into the provider adaptors, one line changes.
+ */
+export const channelTypesWithBalance: ReadonlySet<number> = new Set([1, 8, 10, 12, 13, 20, 43])
+
+const definitionsByType = new Map(channelTypeDefinitions.map((definition) => [definition.type, definition]))
+
+/** The definition of a new-api channel type, or undefined for a number new-api does not know. */
+export function channelTypeDefinition(type: number): ChannelTypeDefinition | undefined {
+  return definitionsByType.get(type)
+}
+
+/** Model names to prefill a channel of each type, keyed by type number (the shape of new-api's GET /api/models). */
+export const defaultModelsByType: Readonly<Record<number, readonly string[]>> = Object.fromEntries(
+  channelTypeDefinitions.filter((definition) => definition.defaultModels).map((definition) => [definition.type, definition.defaultModels!]),
+)
+
+/** One row of GET /api/channel/types (snake_case, as the management API answers). */
+export interface ChannelTypeEntry {
+  type: number
+  name: string
+  label: string
+  /** '' when the channel must provide its own base URL. */
+  default_base_url: string
+  base_url_required: boolean
+  key_hint: LocalText | null
+  key_is_json: boolean
+  other_label: LocalText | null
+  other_hint: LocalText | null
+  other_required: boolean
+  /** A channel test can exercise it: a chat-style type the relay has an adaptor for. */
+  testable: boolean
+  has_balance: boolean
+  /** The relay has an adaptor for this type; an unsupported type is not offered for new channels. */
+  supported: boolean
+  default_models: string[]
+}
+
+/** Every known channel type with what the relay can do with it, in enum order. */
+export function channelTypeCatalog(): ChannelTypeEntry[] {
+  return channelTypeDefinitions.map((definition) => ({
+    type: definition.type,
+    name: definition.name,
+    label: definition.label,
+    default_base_url: defaultBaseUrl(definition.type),
+    base_url_required: definition.baseUrlRequired === true,
+    key_hint: definition.keyHint ?? null,
+    key_is_json: definition.keyIsJson === true,
+    other_label: definition.otherLabel ?? null,
+    other_hint: definition.otherHint ?? null,
+    other_required: definition.otherRequired === true,
+    testable: definition.testable !== false && isChannelTypeSupported(definition.type),
+    has_balance: channelTypesWithBalance.has(definition.type),
+    supported: isChannelTypeSupported(definition.type),
+    default_models: [...(definition.defaultModels ?? [])],
+  }))
+}
