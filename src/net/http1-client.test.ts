@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { createHttp1Client } from './http1-client.ts'
+import { createHttp1Client, UpstreamHttpError } from './http1-client.ts'
 
 const client = createHttp1Client()
 afterAll(() => client.close())
@@ -323,5 +323,162 @@ describe('HTTP/1.1 upstream client connection reuse', () => {
     expect(await (await client.request(`${origin}/`)).text()).toBe('ok')
     sockets = []
     server.stop(true)
+  })
+})
+
+describe('HTTP/1.1 upstream client connection cap per origin', () => {
+  /** An upstream that holds every request until the test answers it, counting the connections open at once. */
+  function holdingServer() {
+    const held: (() => void)[] = []
+    let open = 0
+    let mostOpen = 0
+    let requests = 0
+    const server = Bun.listen<{ buffer: string }>({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        open(socket) {
+          socket.data = { buffer: '' }
+          mostOpen = Math.max(mostOpen, ++open)
+        },
+        close() { open-- },
+        data(socket, bytes) {
+          socket.data.buffer += new TextDecoder().decode(bytes)
+          let end: number
+          while ((end = socket.data.buffer.indexOf('\r\n\r\n')) >= 0) {
+            const path = socket.data.buffer.slice(0, end).split(' ')[1]!
+            socket.data.buffer = socket.data.buffer.slice(end + 4)
+            requests++
+            held.push(() => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`))
+          }
+        },
+      },
+    })
+    const origin = `http://127.0.0.1:${server.port}`
+    return {
+      origin,
+      held,
+      requests: () => requests,
+      mostOpen: () => mostOpen,
+      /** Answer the oldest held request. */
+      answerOne: () => held.shift()!(),
+      until: async (condition: () => boolean) => {
+        for (let tries = 0; !condition(); tries++) {
+          if (tries > 200) throw new Error('condition not met in 2 s')
+          await Bun.sleep(10)
+        }
+      },
+      stop: () => server.stop(true),
+    }
+  }
+
+  test('at the cap a request waits, and proceeds on a freed connection; the upstream never sees more than the cap', async () => {
+    const capped = createHttp1Client({ maxConnectionsPerOrigin: 2 })
+    const server = holdingServer()
+    const answers = ['/1', '/2', '/3'].map((path) => capped.request(`${server.origin}${path}`).then((response) => response.text()))
+    await server.until(() => server.held.length === 2)
+    await Bun.sleep(50)
+    // The third is not sent while both connections are busy.
+    expect(server.requests()).toBe(2)
+    expect(capped.busyCount(server.origin)).toBe(2)
+    expect(capped.queuedCount(server.origin)).toBe(1)
+    server.answerOne()
+    expect(await answers[0]).toBe('/1')
+    await server.until(() => server.held.length === 2)
+    expect(capped.queuedCount(server.origin)).toBe(0)
+    server.answerOne()
+    server.answerOne()
+    expect(await Promise.all(answers)).toEqual(['/1', '/2', '/3'])
+    expect(server.mostOpen()).toBe(2)
+    expect(capped.busyCount(server.origin)).toBe(0)
+    expect(capped.idleCount(server.origin)).toBe(2)
+    capped.close()
+    server.stop()
+  })
+
+  test('a request past the queue bound fails at once with upstream_saturated', async () => {
+    const capped = createHttp1Client({ maxConnectionsPerOrigin: 2, maxQueuedPerOrigin: 1 })
+    const server = holdingServer()
+    const admitted = ['/1', '/2', '/3'].map((path) => capped.request(`${server.origin}${path}`).then((response) => response.text()))
+    await server.until(() => server.held.length === 2)
+    const started = performance.now()
+    const error = await capped.request(`${server.origin}/4`).catch((failure: Error) => failure)
+    expect(performance.now() - started).toBeLessThan(50)
+    expect(error).toBeInstanceOf(UpstreamHttpError)
+    expect((error as UpstreamHttpError).code).toBe('upstream_saturated')
+    expect((error as Error).message).toContain(`Too many requests to ${server.origin}`)
+    server.answerOne()
+    server.answerOne()
+    await server.until(() => server.held.length === 1)
+    server.answerOne()
+    expect(await Promise.all(admitted)).toEqual(['/1', '/2', '/3'])
+    expect(server.requests()).toBe(3)
+    capped.close()
+    server.stop()
+  })
+
+  test('a queued request that is aborted leaves the queue at once and is never sent', async () => {
+    const capped = createHttp1Client({ maxConnectionsPerOrigin: 2, maxQueuedPerOrigin: 1 })
+    const server = holdingServer()
+    const admitted = ['/1', '/2'].map((path) => capped.request(`${server.origin}${path}`).then((response) => response.text()))
+    await server.until(() => server.held.length === 2)
+    const controller = new AbortController()
+    const aborted = capped.request(`${server.origin}/aborted`, { signal: controller.signal }).catch((failure: Error) => failure)
+    expect(capped.queuedCount(server.origin)).toBe(1)
+    controller.abort()
+    expect(((await aborted) as Error).name).toBe('AbortError')
+    expect(capped.queuedCount(server.origin)).toBe(0)
+    // Its place is free again: a bound of one admits the next.
+    const next = capped.request(`${server.origin}/next`).then((response) => response.text())
+    server.answerOne()
+    server.answerOne()
+    await server.until(() => server.held.length === 1)
+    server.answerOne()
+    expect(await Promise.all([...admitted, next])).toEqual(['/1', '/2', '/next'])
+    expect(server.requests()).toBe(3)
+    capped.close()
+    server.stop()
+  })
+
+  test('a queued request whose timeoutMs passes leaves the queue with a TimeoutError, checked by the pool timer', async () => {
+    const capped = createHttp1Client({ maxConnectionsPerOrigin: 1 })
+    const server = holdingServer()
+    const admitted = capped.request(`${server.origin}/1`).then((response) => response.text())
+    await server.until(() => server.held.length === 1)
+    const started = Date.now()
+    const error = await capped.request(`${server.origin}/late`, { timeoutMs: 200 }).catch((failure: Error) => failure)
+    expect((error as Error).name).toBe('TimeoutError')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200)
+    expect(Date.now() - started).toBeLessThan(2500)
+    expect(capped.queuedCount(server.origin)).toBe(0)
+    server.answerOne()
+    expect(await admitted).toBe('/1')
+    expect(server.requests()).toBe(1)
+    capped.close()
+    server.stop()
+  })
+
+  test('a connection that fails frees its slot for the next waiting request', async () => {
+    const capped = createHttp1Client({ maxConnectionsPerOrigin: 1 })
+    const server = holdingServer()
+    const controller = new AbortController()
+    // In flight, then aborted: its connection is closed, and the waiting request gets a new one.
+    const first = capped.request(`${server.origin}/1`, { signal: controller.signal }).catch((failure: Error) => failure.name)
+    await server.until(() => server.held.length === 1)
+    const second = capped.request(`${server.origin}/2`).then((response) => response.text())
+    expect(capped.queuedCount(server.origin)).toBe(1)
+    controller.abort()
+    expect(await first).toBe('AbortError')
+    await server.until(() => server.held.length === 2)
+    server.held.pop()!()
+    expect(await second).toBe('/2')
+    expect(capped.busyCount(server.origin)).toBe(0)
+    capped.close()
+    server.stop()
+  })
+
+  test('options are checked', () => {
+    expect(() => createHttp1Client({ maxConnectionsPerOrigin: 0 })).toThrow('maxConnectionsPerOrigin must be an integer ≥ 1')
+    expect(() => createHttp1Client({ maxQueuedPerOrigin: -1 })).toThrow('maxQueuedPerOrigin must be an integer ≥ 0')
   })
 })

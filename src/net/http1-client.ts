@@ -13,6 +13,10 @@ import type { Socket } from 'bun'
  * a fresh connection when a reused one turns out to be closed before any byte of the answer (the keep-alive race),
  * AbortSignal, and backpressure: a body the caller does not read pauses the socket. No redirects are followed
  * and no proxy is used, as the relay asks of fetch. Answers are standard `Response` objects.
+ *
+ * Connections per origin are capped (Bifrost's MaxConnsPerHost): at the cap a request waits in a FIFO queue for a
+ * connection to come free, and past the queue's bound it fails at once (`upstream_saturated`), so a slow upstream
+ * sheds load instead of collecting sockets and waiting callers without limit.
  */
 
 export interface Http1RequestInit {
@@ -89,12 +93,29 @@ class Http1Response implements UpstreamResponse {
   }
 }
 
+export interface Http1ClientOptions {
+  /**
+   * Connections open at once to one origin (busy and idle together), default 512. At the cap a request waits for
+   * one to come free.
+   */
+  maxConnectionsPerOrigin?: number
+  /** Requests waiting for a connection to one origin, default 4 × the cap; past it a request fails at once. */
+  maxQueuedPerOrigin?: number
+}
+
 export interface Http1Client {
   request(url: string, init?: Http1RequestInit): Promise<UpstreamResponse>
   /** Idle connections per origin, for tests and diagnostics. */
   idleCount(origin: string): number
+  /** Connections per origin that are connecting or carrying an exchange, for tests and diagnostics. */
+  busyCount(origin: string): number
+  /** Requests per origin waiting for a connection, for tests and diagnostics. */
+  queuedCount(origin: string): number
   close(): void
 }
+
+export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 512
+const QUEUE_PER_CONNECTION = 4
 
 /** Idle keep-alive connections are closed after this long (servers commonly drop them at 5-60 s). */
 const IDLE_TIMEOUT_MS = 4_000
@@ -120,6 +141,25 @@ interface Origin {
   tls: boolean
   hostHeader: string
   idle: Connection[]
+  /** Connections holding a slot of the cap (connecting or carrying an exchange). busy + idle ≤ the cap. */
+  busy: number
+  /** Requests waiting for a slot, oldest first: a linked list, so joining, leaving and serving are O(1). */
+  firstWaiter: Waiter | undefined
+  lastWaiter: Waiter | undefined
+  queued: number
+}
+
+/** A request waiting for a connection to its origin. */
+interface Waiter {
+  origin: Origin
+  resolve(connection: Connection): void
+  reject(error: Error): void
+  signal?: AbortSignal
+  onAbort?: () => void
+  /** Epoch ms after which the wait fails (timeoutMs; 0 = none). */
+  deadline: number
+  previous: Waiter | undefined
+  next: Waiter | undefined
 }
 
 interface Target {
@@ -173,15 +213,25 @@ interface Connection {
   /** The request as text, before its first write (most requests go in one write, without encoding first). */
   pendingText: string | null
   paused: boolean
+  /** Counted in origin.busy; cleared (once) when the connection goes idle or closes. */
+  holdsSlot: boolean
 }
 
-class UpstreamHttpError extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message)
+/**
+ * A failure of an upstream call that is not a timeout (`TimeoutError`) or an abort (`AbortError`): `code` says
+ * which (`ECONNREFUSED`, `ECONNRESET`, `ERR_BAD_RESPONSE`, `upstream_saturated`, …).
+ */
+export class UpstreamHttpError extends Error {
+  constructor(message: string, readonly code: string, options?: ErrorOptions) {
+    super(message, options)
   }
 }
 
-export function createHttp1Client(): Http1Client {
+export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client {
+  const maxConnections = options.maxConnectionsPerOrigin ?? DEFAULT_MAX_CONNECTIONS_PER_ORIGIN
+  const maxQueued = options.maxQueuedPerOrigin ?? QUEUE_PER_CONNECTION * maxConnections
+  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new RangeError(`maxConnectionsPerOrigin must be an integer ≥ 1, got ${maxConnections}`)
+  if (!Number.isSafeInteger(maxQueued) || maxQueued < 0) throw new RangeError(`maxQueuedPerOrigin must be an integer ≥ 0, got ${maxQueued}`)
   const origins = new Map<string, Origin>()
 
   function originOf(url: URL): Origin {
@@ -191,14 +241,14 @@ export function createHttp1Client(): Http1Client {
       const tls = url.protocol === 'https:'
       if (!tls && url.protocol !== 'http:') throw new UpstreamHttpError(`Unsupported protocol ${url.protocol}`, 'ERR_UNSUPPORTED_PROTOCOL')
       const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-      origin = { key, hostname, port: Number(url.port) || (tls ? 443 : 80), tls, hostHeader: url.host, idle: [] }
+      origin = { key, hostname, port: Number(url.port) || (tls ? 443 : 80), tls, hostHeader: url.host, idle: [], busy: 0, firstWaiter: undefined, lastWaiter: undefined, queued: 0 }
       origins.set(key, origin)
     }
     return origin
   }
 
   function connect(origin: Origin): Connection {
-    const connection: Connection = { origin, socket: undefined, ready: undefined!, exchange: null, reused: false, closed: false, idleSince: 0, pendingWrite: null, pendingText: null, paused: false }
+    const connection: Connection = { origin, socket: undefined, ready: undefined!, exchange: null, reused: false, closed: false, idleSince: 0, pendingWrite: null, pendingText: null, paused: false, holdsSlot: false }
     connection.ready = new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         connection.closed = true
@@ -240,13 +290,84 @@ export function createHttp1Client(): Http1Client {
       return
     }
     connection.reused = true
+    // A waiting request takes the connection, slot and all, before it would go idle.
+    const waiter = origin.firstWaiter
+    if (waiter) {
+      leaveQueue(waiter)
+      waiter.resolve(connection)
+      return
+    }
+    freeSlot(connection)
     connection.idleSince = Date.now()
     origin.idle.push(connection)
     startSweeper()
   }
 
+  /** A connection for the next exchange: an idle one (latest first) or a new one. The caller checked the cap. */
+  function takeSlot(origin: Origin): Connection {
+    origin.busy++
+    let connection = origin.idle.pop()
+    while (connection?.closed) connection = origin.idle.pop()
+    connection ??= connect(origin)
+    connection.holdsSlot = true
+    return connection
+  }
+
+  /** The connection no longer counts against the cap; a request waiting for a slot gets a new connection. */
+  function freeSlot(connection: Connection) {
+    if (!connection.holdsSlot) return
+    connection.holdsSlot = false
+    const origin = connection.origin
+    origin.busy--
+    const waiter = origin.firstWaiter
+    if (waiter && origin.busy < maxConnections) {
+      leaveQueue(waiter)
+      waiter.resolve(takeSlot(origin))
+    }
+  }
+
+  /** Wait, at the back of the origin's queue, for a connection; fails at once when the queue is full. */
+  function waitForSlot(origin: Origin, signal: AbortSignal | undefined, deadline: number): Promise<Connection> {
+    if (origin.queued >= maxQueued) {
+      return Promise.reject(new UpstreamHttpError(`Too many requests to ${origin.key}: ${origin.busy} connections busy and ${origin.queued} requests waiting`, 'upstream_saturated'))
+    }
+    return new Promise<Connection>((resolve, reject) => {
+      const waiter: Waiter = { origin, resolve, reject, signal, deadline, previous: origin.lastWaiter, next: undefined }
+      if (origin.lastWaiter) origin.lastWaiter.next = waiter
+      else origin.firstWaiter = waiter
+      origin.lastWaiter = waiter
+      origin.queued++
+      if (signal) {
+        waiter.onAbort = () => {
+          leaveQueue(waiter)
+          reject(abortError(signal))
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
+      }
+      if (deadline) {
+        timedWaiters.add(waiter)
+        startSweeper()
+      }
+    })
+  }
+
+  function leaveQueue(waiter: Waiter) {
+    const origin = waiter.origin
+    if (waiter.previous) waiter.previous.next = waiter.next
+    else origin.firstWaiter = waiter.next
+    if (waiter.next) waiter.next.previous = waiter.previous
+    else origin.lastWaiter = waiter.previous
+    waiter.previous = waiter.next = undefined
+    origin.queued--
+    if (waiter.onAbort) waiter.signal!.removeEventListener('abort', waiter.onAbort)
+    waiter.onAbort = undefined
+    if (waiter.deadline) timedWaiters.delete(waiter)
+  }
+
   /** Answers awaited under a timeoutMs. */
   const timed = new Set<Exchange>()
+  /** Requests waiting for a connection under a timeoutMs. */
+  const timedWaiters = new Set<Waiter>()
 
   /** The exchange no longer waits: forget its abort listener and deadline. */
   function detach(exchange: Exchange) {
@@ -260,7 +381,7 @@ export function createHttp1Client(): Http1Client {
 
   /**
    * One timer for the whole client, once a second: close connections idle longer than IDLE_TIMEOUT_MS (the
-   * oldest are at the bottom of each pool) and fail answers past their deadline.
+   * oldest are at the bottom of each pool) and fail answers, and waits for a connection, past their deadline.
    */
   let sweeper: ReturnType<typeof setInterval> | undefined
   function startSweeper() {
@@ -282,11 +403,17 @@ export function createHttp1Client(): Http1Client {
       destroy(exchange.connection)
       failExchange(exchange, new DOMException('The upstream did not answer in time', 'TimeoutError'))
     }
+    for (const waiter of timedWaiters) {
+      if (waiter.deadline > now) continue
+      leaveQueue(waiter)
+      waiter.reject(new DOMException(`No connection to ${waiter.origin.key} came free in time`, 'TimeoutError'))
+    }
   }
 
   function destroy(connection: Connection) {
     connection.closed = true
     connection.socket?.end()
+    freeSlot(connection)
   }
 
   function leavePool(connection: Connection) {
@@ -299,6 +426,7 @@ export function createHttp1Client(): Http1Client {
     if (connection.closed && !connection.exchange) return
     connection.closed = true
     leavePool(connection)
+    freeSlot(connection)
     const exchange = connection.exchange
     connection.exchange = null
     if (!exchange || exchange.done) return
@@ -586,11 +714,21 @@ export function createHttp1Client(): Http1Client {
   }
 
   async function send(origin: Origin, bytes: string | Uint8Array, signal: AbortSignal | undefined, deadline: number, allowRetry: boolean): Promise<UpstreamResponse> {
-    let connection = origin.idle.pop()
-    if (!connection || connection.closed) connection = connect(origin)
-    await connection.ready
-    if (signal?.aborted) throw abortError(signal)
+    // The cap check is two counters; only a request that finds the origin at its cap allocates a waiter.
+    const connection = origin.busy < maxConnections ? takeSlot(origin) : await waitForSlot(origin, signal, deadline)
+    try {
+      await connection.ready
+    } catch (error) {
+      destroy(connection)
+      throw error
+    }
+    if (signal?.aborted) {
+      // Never used: it can serve the next request.
+      release(connection)
+      throw abortError(signal)
+    }
     if (connection.closed) {
+      freeSlot(connection)
       if (allowRetry) return send(origin, bytes, signal, deadline, false)
       throw new UpstreamHttpError(`Connection to ${origin.key} closed`, 'ECONNRESET')
     }
@@ -668,6 +806,8 @@ export function createHttp1Client(): Http1Client {
       return send(target.origin, serialise(target, init), init.signal, init.timeoutMs ? Date.now() + init.timeoutMs : 0, true)
     },
     idleCount: (origin) => origins.get(origin)?.idle.length ?? 0,
+    busyCount: (origin) => origins.get(origin)?.busy ?? 0,
+    queuedCount: (origin) => origins.get(origin)?.queued ?? 0,
     close() {
       if (sweeper) clearInterval(sweeper)
       sweeper = undefined
