@@ -835,7 +835,8 @@ function headerBlock(headers: Record<string, string>): string {
   return hasEncoding ? block : block + 'accept-encoding: identity\r\n'
 }
 
-function abortError(signal: AbortSignal): Error {
+/** What an aborted request rejects with: the signal's reason when it is an Error, else an AbortError. */
+export function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError')
 }
 

@@ -2,3 +2,6 @@ export { assertPublicUrl, findNonPublicRange, isAllowListedHost, isPublicAddress
 export type { PublicUrlCheck, ResolveHost } from './ssrf.ts'
 export { safeFetch, SafeFetchError } from './safe-fetch.ts'
 export type { SafeFetchErrorCode, SafeFetchOptions, SafeFetchResult } from './safe-fetch.ts'
+export { DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, UpstreamHttpError } from './http1-client.ts'
+export { createUpstreamClient } from './upstream-client.ts'
+export type { UpstreamClient, UpstreamClientOptions, UpstreamRequestInit, UpstreamResponse } from './upstream-client.ts'
