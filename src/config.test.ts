@@ -18,6 +18,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ UPSTREAM_CLIENT: 'curl' })).toThrow('Invalid UPSTREAM_CLIENT="curl": expected http1 or fetch')
   })
 
+  test('connections per upstream origin: 512 unless set, an integer of at least 1', () => {
+    expect(loadConfig({}).upstreamMaxConnectionsPerOrigin).toBe(512)
+    expect(loadConfig({ UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: ' 64 ' }).upstreamMaxConnectionsPerOrigin).toBe(64)
+    for (const bad of ['0', '-3', '1.5', 'many']) {
+      expect(() => loadConfig({ UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: bad })).toThrow(`Invalid UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN=${JSON.stringify(bad)}: expected an integer of at least 1`)
+    }
+  })
+
   test('new-api names are aliases', () => {
     const config = loadConfig({ SQL_DSN: 'postgres://u@h/db', REDIS_CONN_STRING: 'redis://h:6379' })
     expect([config.databaseUrl, config.redisUrl]).toEqual(['postgres://u@h/db', 'redis://h:6379'])

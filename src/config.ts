@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { cpus } from 'node:os'
+import { DEFAULT_MAX_CONNECTIONS_PER_ORIGIN } from './net/http1-client.ts'
 import { splitList } from './split-list.ts'
 
 /**
@@ -41,6 +42,7 @@ export const ConfigSchema = Type.Object({
   logFlushRows: Int(1, 100_000),
   streamConversion: Type.Union([Type.Literal('inline'), Type.Literal('worker')]),
   upstreamClient: Type.Union([Type.Literal('http1'), Type.Literal('fetch')]),
+  upstreamMaxConnectionsPerOrigin: Int(1),
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -115,6 +117,7 @@ const variables: Variable[] = [
   { names: ['LOG_FLUSH_ROWS'], field: 'logFlushRows', expected: 'rows, 1-100000', parse: parseInteger, fallback: () => 1000 },
   { names: ['STREAM_CONVERSION'], field: 'streamConversion', expected: 'inline or worker', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'inline' },
   { names: ['UPSTREAM_CLIENT'], field: 'upstreamClient', expected: 'http1 or fetch', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'http1' },
+  { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
 ]
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */
