@@ -2,7 +2,7 @@ import type { Database as SqliteClient, Statement } from 'bun:sqlite'
 import { getTableColumns, sql, type SQL } from 'drizzle-orm'
 import * as sqliteSchema from './schema/sqlite.ts'
 import * as pgSchema from './schema/pg.ts'
-import type { FlushBatch } from './store.ts'
+import type { FlushBatch } from './types.ts'
 
 /**
  * The usage flush's bulk paths. Log rows are the one table written at request rate, and building a drizzle

@@ -1,41 +1,16 @@
 import { Database as SqliteClient } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { drizzle as drizzleSqlite, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite'
 import { migrate as migrateSqlite } from 'drizzle-orm/bun-sqlite/migrator'
 import { sql } from 'drizzle-orm'
 import * as sqliteSchema from './schema/sqlite.ts'
 import * as pgSchema from './schema/pg.ts'
 import { createSqliteFlusher } from './bulk-flush.ts'
-import type { FlushBatch } from './store.ts'
+import type { Database, Db, FlushBatch, Tables } from './types.ts'
 import type { WriterRequest, WriterResponse } from './sqlite-writer.worker.ts'
 
-/**
- * The data-access layer is written once against the SQLite-typed query builder. drizzle's pg and sqlite builders
- * share the runtime API we use (select/insert/update/delete/returning/onConflict), so the Postgres instance is
- * presented under the same type; the contract suite in ./store.test.ts runs against both to keep that honest.
- */
-export type Db = BunSQLiteDatabase<typeof sqliteSchema>
-export type Tables = typeof sqliteSchema
-export type Dialect = 'sqlite' | 'postgres'
-
-export interface Database {
-  dialect: Dialect
-  db: Db
-  tables: Tables
-  /** Run `work` atomically. On SQLite transactions are serialised in-process and use BEGIN IMMEDIATE. */
-  transaction<T>(work: (db: Db) => Promise<T>): Promise<T>
-  /** Run a write outside a transaction; on SQLite it waits for an open transaction so a rollback cannot take it along. */
-  write<T>(work: (db: Db) => Promise<T>): Promise<T>
-  /**
-   * Apply a usage flush (see Store.flush) through the dialect's bulk path: SQLite on the writer thread,
-   * absent on Postgres (which bulk-inserts inside an ordinary transaction).
-   */
-  bulkFlush?(batch: FlushBatch): Promise<void>
-  /** Cheap liveness probe. */
-  ping(): Promise<void>
-  close(): Promise<void>
-}
+export type { Database, Db, Dialect, Tables } from './types.ts'
 
 const migrationsDir = (dialect: 'sqlite' | 'pg') => new URL(`../../drizzle/${dialect}`, import.meta.url).pathname
 

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { Database as SqliteClient } from 'bun:sqlite'
 import { createSqliteFlusher, type SqliteFlusher } from './bulk-flush.ts'
-import type { FlushBatch } from './store.ts'
+import type { FlushBatch } from './types.ts'
 
 /**
  * The SQLite writer thread: usage flushes run here, on their own connection, so the event loop never waits for
