@@ -4,7 +4,10 @@ import { createFlush } from './store/flush.ts'
 import { createLogsStore } from './store/logs.ts'
 import { createOptionsStore } from './store/options.ts'
 import { createQuotaDataStore } from './store/quota-data.ts'
+import { createRedemptionsStore } from './store/redemptions.ts'
+import { createTasksStore } from './store/tasks.ts'
 import { createTokensStore } from './store/tokens.ts'
+import { createTopUpsStore } from './store/top-ups.ts'
 import { createUsersStore } from './store/users.ts'
 
 /**
@@ -13,11 +16,14 @@ import { createUsersStore } from './store/users.ts'
  */
 
 export type {
-  ChannelRow, FlushBatch, LogRow, NewChannel, NewLog, NewToken, NewUser, Page, PageResult, QuotaDataIncrement, QuotaDataRow, QuotaDelta,
-  TokenRow, UserRow,
+  ChannelRow, FlushBatch, LogRow, NewChannel, NewLog, NewRedemption, NewTask, NewToken, NewTopUp, NewUser, Page, PageResult,
+  QuotaDataIncrement, QuotaDataRow, QuotaDelta, RedemptionRow, TaskRow, TokenRow, TopUpRow, UserRow,
 } from './types.ts'
 export { DuplicateError, matchText } from './store/shared.ts'
 export type { LogFilter } from './store/logs.ts'
+export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
+export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
+export { finishedTaskStatuses, type TaskFilter, type TaskScope, type TaskStatus } from './store/tasks.ts'
 
 export type Store = ReturnType<typeof createStore>
 
@@ -30,6 +36,9 @@ export function createStore(database: Database) {
     options: createOptionsStore(database),
     logs: createLogsStore(database),
     quotaData: createQuotaDataStore(database),
+    redemptions: createRedemptionsStore(database),
+    topUps: createTopUpsStore(database),
+    tasks: createTasksStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }
