@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../errors.ts'
 import { parseAllowList, splitAllowList } from '../auth/ip-allow.ts'
 import { generateTokenKey, maskKey } from '../security/crypto.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_USER, type ApiDependencies } from './context.ts'
-import { usableGroups } from './users.ts'
+import { usableGroups } from './groups.ts'
 import { splitList } from '../split-list.ts'
 
 export const TokenSchema = t.Object({

@@ -7,6 +7,7 @@ import {
   authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies,
 } from './context.ts'
 import { createTokenForUser } from './tokens.ts'
+import { usableGroups } from './groups.ts'
 import { issueSessionCookie, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
 
 export const UserSchema = t.Object({
@@ -268,15 +269,4 @@ export function userRoutes(dependencies: ApiDependencies) {
       response: t.Union([envelope(UserSchema), emptyEnvelope]),
       detail: { tags: ['Users (admin)'], summary: 'Enable, disable, delete, promote, demote or add quota' },
     })
-}
-
-/** Groups a user may pick for a token, with their ratios. Without a user: every usable group. */
-export function usableGroups(dependencies: Pick<ApiDependencies, 'caches'>, user?: UserRow) {
-  const options = dependencies.caches.options
-  const groups: Record<string, { ratio: number; desc: string }> = {}
-  for (const [name, description] of Object.entries(options.userUsableGroups)) {
-    groups[name] = { ratio: options.groupRatio[name] ?? 1, desc: String(description) }
-  }
-  if (user && !groups[user.group]) groups[user.group] = { ratio: options.groupRatio[user.group] ?? 1, desc: 'Your group' }
-  return groups
 }
