@@ -1,8 +1,7 @@
 import { Elysia } from 'elysia'
 import { existsSync, statSync } from 'node:fs'
 import { join, normalize } from 'node:path'
-import { describeValidation, envelopeError, GatewayError } from './errors.ts'
-import { getInbound } from './providers/index.ts'
+import { describeValidation, errorResponse as serialiseError, GatewayError } from './errors.ts'
 import type { WireFormat } from './providers/types.ts'
 import type { ApiDependencies } from './api/context.ts'
 import { userRoutes } from './api/users.ts'
@@ -38,10 +37,9 @@ function formatOfPath(path: string): WireFormat {
   return 'openai-chat'
 }
 
-/** Serialise any failure in the caller's surface: envelope on /api, the caller's format on relay routes. */
+/** Any failure in the caller's surface: the envelope on /api, the caller's format on relay routes. */
 function errorResponse(path: string, status: number, message: string, code: string, type = 'new_api_error') {
-  const body = isRelayPath(path) ? getInbound(formatOfPath(path)).errorBody({ status, message, type, code }) : envelopeError(message, code || undefined)
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
+  return serialiseError(isRelayPath(path) ? formatOfPath(path) : 'envelope', { status, message, type, code })
 }
 
 export function createApp(dependencies: AppDependencies) {

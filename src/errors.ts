@@ -1,6 +1,10 @@
+import { getInbound } from './providers/index.ts'
+import type { ClientError, WireFormat } from './providers/types.ts'
+
 /**
- * The one error family. Thrown anywhere; serialised in exactly one place per surface: the `{success:false,message}`
- * envelope on /api, the OpenAI error shape (or the inbound format's shape) on relay routes.
+ * The one error family. Thrown anywhere; serialised here and nowhere else, per surface: the `{success:false,message}`
+ * envelope on /api, the caller's wire format on relay routes (OpenAI, Anthropic, Gemini, Responses shapes, which
+ * the inbound formats own), and a final SSE error event once a stream's headers are sent.
  */
 export class GatewayError extends Error {
   constructor(
@@ -32,3 +36,21 @@ export function describeValidation(error: { all?: { path?: string; message?: str
 }
 
 export const envelopeError = (message: string, code?: string) => (code ? { success: false, message, code } : { success: false, message })
+
+/** Where an error is shown: the management envelope, or a relay client's wire format. */
+export type ErrorSurface = 'envelope' | WireFormat
+
+/** The body of an error on `surface`. */
+export function errorBody(surface: ErrorSurface, error: ClientError): Record<string, unknown> {
+  return surface === 'envelope' ? envelopeError(error.message, error.code || undefined) : getInbound(surface).errorBody(error)
+}
+
+/** The error as a JSON response on `surface`. */
+export function errorResponse(surface: ErrorSurface, error: ClientError, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(errorBody(surface, error)), { status: error.status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } })
+}
+
+/** The last event of an OpenAI-format stream that failed after its headers were sent. */
+export function openAiStreamErrorEvent(message: string): string {
+  return `data: ${JSON.stringify(errorBody('openai-chat', { status: 502, message, type: 'new_api_error', code: 'stream_error' }))}\n\ndata: [DONE]\n\n`
+}

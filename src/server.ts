@@ -13,7 +13,10 @@ import { channelOpsRoutes } from './api/channel-ops.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
 import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
-import { createChannelHealth } from './relay/channel-health.ts'
+import { createChannelClient } from './channels/channel-client.ts'
+import { createChannelHealth } from './channels/channel-health.ts'
+import { createChannelRequests } from './channels/channel-requests.ts'
+import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
 import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
@@ -92,7 +95,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   caches = await createCaches({ store, secretBox, bus, flushEpoch: () => writer.epoch })
   caches.startResync(config.syncFrequencySeconds)
 
-  const health = createChannelHealth({ store, caches, config, writer, log })
+  // One upstream client for every call to a channel (relay, channel tests, model discovery, balances), chosen once.
+  const upstream = createUpstreamClient({ kind: config.upstreamClient, maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin })
+  const channelClient = createChannelClient({ requests: createChannelRequests(config), upstream })
+  const health = createChannelHealth({ store, caches, client: channelClient, writer, log })
   health.start()
   const media = (): MediaOptions => {
     const overrides = caches!.options.overrides
@@ -108,7 +114,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (pool) caches.onOptionsChanged(() => pool.setMediaOptions(media()))
   const counter = options.counter ?? pool!
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
-  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, conversions })
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions })
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
@@ -116,7 +122,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   const app = createApp({
     ...dependencies,
-    plugins: [relayRoutes({ relay, caches, ledger }), logRoutes(dependencies), channelOpsRoutes({ ...dependencies, health })],
+    plugins: [relayRoutes({ relay, caches, ledger }), logRoutes(dependencies), channelOpsRoutes({ ...dependencies, health, channelClient })],
   })
   app.listen({
     port: config.port,
@@ -156,6 +162,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await server.stop(true)
         await relay.drain()
         relay.close()
+        upstream.close()
         clearInterval(retention)
         health.stop()
         caches!.stop()

@@ -154,6 +154,28 @@ export function findTiers(index: RoutingIndex, group: string, model: string): Ti
  * weighted random inside the tier, skipping channels already tried. Falls through to later tiers when a tier
  * has nothing left. `random` is injectable for tests.
  */
+/**
+ * The tiers with only the channels `accept` admits (e.g. those whose provider serves an endpoint), undefined when
+ * none is left. Memoised per tiers array and key: the routing index replaces its arrays when channels change, so
+ * the filter runs once per change, not per request; the common case (every channel admitted) returns `tiers`.
+ */
+const filtered = new WeakMap<Tier[], Map<object, Tier[] | null>>()
+export function filterTiers(tiers: Tier[], key: object, accept: (channel: CachedChannel) => boolean): Tier[] | undefined {
+  let memo = filtered.get(tiers)
+  if (!memo) filtered.set(tiers, memo = new Map())
+  let result = memo.get(key)
+  if (result === undefined) {
+    const kept = tiers.every((tier) => tier.channels.every(accept)) ? tiers
+      : tiers.flatMap((tier) => {
+          const channels = tier.channels.filter(accept)
+          return channels.length === 0 ? [] : buildTiers(channels)
+        })
+    result = kept.length === 0 ? null : kept
+    memo.set(key, result)
+  }
+  return result ?? undefined
+}
+
 export function pickChannel(tiers: Tier[], attempt: number, exclude: ReadonlySet<number>, random = Math.random): CachedChannel | undefined {
   const start = Math.min(attempt, tiers.length - 1)
   for (let offset = 0; offset < tiers.length; offset++) {

@@ -7,13 +7,17 @@ import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
 import { geminiInbound } from './inbound/gemini/gemini-inbound.ts'
 import { openAiChatInbound } from './inbound/openai-chat.ts'
 import { openAiResponsesInbound } from './inbound/openai-responses/responses-inbound.ts'
-import { azureAdaptor } from './openai/azure.ts'
+import { azureAdaptor, azureEndpoints, azureModelList } from './openai/azure.ts'
+import { openAiDashboardBalance, openAiEndpoints, openAiModelList } from './openai/openai-capabilities.ts'
+import { anthropicModelList } from './anthropic/anthropic-model-list.ts'
+import { geminiModelList } from './gemini/gemini-model-list.ts'
+import { cohereModelList } from './cohere/cohere-model-list.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
-import { createOpenAiCompatibleAdaptor, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
+import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
 import { createSseDecoder } from './sse.ts'
 import { createConvertingStream, createPassThroughStream } from './stream-conversion.ts'
-import type { InboundFormat, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
+import type { InboundFormat, Provider, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
 
 export { ConversionError, UpstreamStreamError } from './errors.ts'
 export { createSseDecoder, encodeSse, SseDecodeError } from './sse.ts'
@@ -25,32 +29,32 @@ export type * from './types.ts'
  * no I/O at import, no global state besides the adaptor tables built once.
  */
 
+/** Every provider, once: channel types, default base URL, chat adaptor and optional capabilities (types.ts). */
+const providers: Provider[] = [
+  {
+    id: 'openai', channelTypes: [1], defaultBaseUrl: 'https://api.openai.com', chat: openAiAdaptor, responses: openAiResponsesAdaptor,
+    openAiEndpoints, streamUsageOption: true, listModels: openAiModelList, balance: openAiDashboardBalance,
+  },
+  {
+    id: 'azure', channelTypes: [3], defaultBaseUrl: '', chat: azureAdaptor, responses: azureResponsesAdaptor,
+    openAiEndpoints: azureEndpoints, streamUsageOption: true, listModels: azureModelList,
+  },
+  { id: 'anthropic', channelTypes: [14], defaultBaseUrl: 'https://api.anthropic.com', chat: anthropicAdaptor, streamUsageOption: false, listModels: anthropicModelList },
+  { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList },
+  { id: 'cohere', channelTypes: [34], defaultBaseUrl: 'https://api.cohere.ai', chat: cohereAdaptor, streamUsageOption: false, listModels: cohereModelList },
+  // Bedrock's URL comes from the region in the key when the channel gives no base URL.
+  { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false },
+  ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
+]
+
+const providerByChannelType = new Map<number, Provider>()
+/** Adaptors by id, for stream conversions rebuilt from plain data (worker threads name the adaptor). */
 const adaptors = new Map<string, ProviderAdaptor>()
-for (const adaptor of [openAiAdaptor, azureAdaptor, openAiResponsesAdaptor, azureResponsesAdaptor, anthropicAdaptor, geminiAdaptor, cohereAdaptor, bedrockAdaptor]) {
-  adaptors.set(adaptor.id, adaptor)
+for (const provider of providers) {
+  for (const type of provider.channelTypes) providerByChannelType.set(type, provider)
+  adaptors.set(provider.chat.id, provider.chat)
+  if (provider.responses) adaptors.set(provider.responses.id, provider.responses)
 }
-for (const vendor of openAiCompatibleVendors) adaptors.set(vendor.id, createOpenAiCompatibleAdaptor(vendor))
-
-/** new-api channel type → adaptor id (new-api-compat.md §4). */
-const adaptorIdByChannelType = new Map<number, string>([
-  [1, 'openai'],
-  [3, 'azure'],
-  [14, 'anthropic'],
-  [24, 'gemini'],
-  [33, 'bedrock'],
-  [34, 'cohere'],
-])
-for (const vendor of openAiCompatibleVendors) for (const type of vendor.channelTypes) adaptorIdByChannelType.set(type, vendor.id)
-
-/** Default base URLs of the non-vendor-table types. */
-const baseUrlByChannelType = new Map<number, string>([
-  [1, 'https://api.openai.com'],
-  [3, ''],
-  [14, 'https://api.anthropic.com'],
-  [24, 'https://generativelanguage.googleapis.com'],
-  [34, 'https://api.cohere.ai'],
-])
-for (const vendor of openAiCompatibleVendors) for (const type of vendor.channelTypes) baseUrlByChannelType.set(type, vendor.defaultBaseUrl)
 
 const inboundFormats = new Map<WireFormat, InboundFormat>([
   ['openai-chat', openAiChatInbound],
@@ -66,32 +70,26 @@ export function getAdaptor(id: string): ProviderAdaptor {
   return adaptor
 }
 
+/** The provider serving a channel type; undefined for types this gateway does not relay to. */
+export function providerForChannelType(type: number): Provider | undefined {
+  return providerByChannelType.get(type)
+}
+
 export function isChannelTypeSupported(type: number): boolean {
-  return adaptorIdByChannelType.has(type)
-}
-
-/** Adaptor id for a channel type; throws for types this gateway does not relay chat to (Midjourney, Suno, ...). */
-export function adaptorIdForChannelType(type: number): string {
-  const id = adaptorIdByChannelType.get(type)
-  if (id === undefined) throw new Error(`channel type ${type} has no chat adaptor`)
-  return id
-}
-
-/**
- * Adaptor for a channel serving a client of `inbound` format: OpenAI and Azure channels speak both Chat and
- * Responses, so a Responses client goes to their Responses endpoint (a pass-through) instead of via Chat.
- */
-export function adaptorIdForChannel(type: number, inbound: WireFormat): string {
-  if (inbound === 'openai-responses') {
-    if (type === 1) return 'openai-responses'
-    if (type === 3) return 'azure-responses'
-  }
-  return adaptorIdForChannelType(type)
+  return providerByChannelType.has(type)
 }
 
 /** new-api's default base URL for a channel type ('' when the channel must provide one). */
 export function defaultBaseUrl(type: number): string {
-  return baseUrlByChannelType.get(type) ?? ''
+  return providerByChannelType.get(type)?.defaultBaseUrl ?? ''
+}
+
+/**
+ * The adaptor for a chat client of `inbound` format: a provider with a native Responses endpoint (OpenAI, Azure)
+ * serves Responses clients there (a pass-through) instead of via Chat.
+ */
+export function chatAdaptorFor(provider: Provider, inbound: WireFormat): ProviderAdaptor {
+  return inbound === 'openai-responses' && provider.responses ? provider.responses : provider.chat
 }
 
 export function getInbound(format: WireFormat): InboundFormat {

@@ -190,3 +190,60 @@ export interface StreamConversion extends StreamStep<SseEvent, SseEvent> {
   upstreamError(): UpstreamError | null
   fail(error: ClientError): SseEvent[]
 }
+
+/** The OpenAI-format endpoints besides chat that an OpenAI-speaking provider serves at its own URL. */
+export type OpenAiEndpointPath = '/v1/completions' | '/v1/embeddings' | '/v1/moderations'
+
+/** One HTTP call a capability describes; `src/channels/` sends it (with the channel's header overrides). */
+export interface CapabilityRequest {
+  method: 'GET' | 'POST'
+  url: string
+  headers: Record<string, string>
+  body?: string
+}
+
+/** Model discovery: one request, then the model ids read from its JSON answer. */
+export interface ModelListCapability {
+  request(target: UpstreamTarget): CapabilityRequest
+  parse(body: Record<string, unknown>): string[]
+}
+
+/** Account balance in USD: the requests to make (in order), then the balance read from their JSON answers. */
+export interface BalanceCapability {
+  requests(target: UpstreamTarget): CapabilityRequest[]
+  parse(bodies: Record<string, unknown>[]): number
+}
+
+/** OpenAI-format non-chat endpoints (completions, embeddings, moderations): where they are and how to sign in. */
+export interface OpenAiEndpointsCapability {
+  url(path: OpenAiEndpointPath, target: UpstreamTarget): string
+  authHeaders(target: UpstreamTarget): Record<string, string>
+}
+
+/**
+ * One upstream provider and what it can do, in the spirit of vercel/ai's ProviderV4: `chat` always, every other
+ * capability optional. Routing skips channels whose provider lacks the capability an endpoint needs, so an
+ * endpoint a provider cannot serve is never attempted. A new capability (images, speech, transcription, rerank,
+ * realtime…) is a new optional field here, filled by the providers that have it.
+ *
+ * Registered once in `src/providers/index.ts`; `providerForChannelType(type)` finds it for a channel.
+ */
+export interface Provider {
+  id: string
+  /** new-api channel type numbers this provider serves. */
+  channelTypes: readonly number[]
+  /** Used when a channel leaves base_url empty; '' when the channel must give one (unless `baseUrlOptional`). */
+  defaultBaseUrl: string
+  /** The adaptor builds its URL without a base URL (Bedrock: from the key's region). */
+  baseUrlOptional?: boolean
+  /** Chat in the provider's own wire format, converted through the canonical shape. */
+  chat: ProviderAdaptor
+  /** A native OpenAI Responses endpoint, used for Responses clients instead of converting through Chat. */
+  responses?: ProviderAdaptor
+  /** OpenAI-format completions / embeddings / moderations. */
+  openAiEndpoints?: OpenAiEndpointsCapability
+  /** Accepts `stream_options.include_usage` (OpenAI-format vendors that refuse it send usage on the finish chunk). */
+  streamUsageOption: boolean
+  listModels?: ModelListCapability
+  balance?: BalanceCapability
+}

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { createAnthropicStreamParser } from '../anthropic/anthropic-stream-parser.ts'
 import { ConversionError } from '../errors.ts'
-import { adaptorIdForChannelType, createStreamConversion, createUpstreamDecoder } from '../index.ts'
+import { createStreamConversion, providerForChannelType, createUpstreamDecoder } from '../index.ts'
 import { assembleChunks, readFixtureChunks, readFixtureJson, runParser } from '../replay-fixture.ts'
 import type { SseEvent, UpstreamTarget } from '../types.ts'
 import { createEventStreamDecoder, encodeEventStreamMessage, EventStreamDecodeError } from './aws-eventstream.ts'
@@ -118,7 +118,7 @@ describe('Bedrock Converse adaptor replaying recordings', () => {
 
 describe('Bedrock requests and errors', () => {
   test('channel type 33 is Bedrock; the request is SigV4-signed with the model id percent-encoded in the path', () => {
-    expect(adaptorIdForChannelType(33)).toBe('bedrock')
+    expect(providerForChannelType(33)?.chat.id).toBe('bedrock')
     const native = bedrockAdaptor.toUpstream({
       model: 'x', max_tokens: 100, stop: ['END'],
       messages: [

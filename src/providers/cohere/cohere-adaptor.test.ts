@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ConversionError } from '../errors.ts'
-import { adaptorIdForChannelType, getAdaptor, isPassThrough } from '../index.ts'
+import { getAdaptor, isPassThrough, providerForChannelType } from '../index.ts'
 import { assembleChunks, awkwardPieceSizes, decodeInPieces, frameAsSse, readFixtureChunks, readFixtureJson, runParser } from '../replay-fixture.ts'
 import type { UpstreamTarget } from '../types.ts'
 import { cohereAdaptor } from './cohere-adaptor.ts'
@@ -40,7 +40,7 @@ describe('Cohere v2 adaptor replaying recordings', () => {
   })
 
   test('channel type 34 resolves to Cohere, which is never a pass-through for any inbound format', () => {
-    expect(adaptorIdForChannelType(34)).toBe('cohere')
+    expect(providerForChannelType(34)?.chat.id).toBe('cohere')
     expect(getAdaptor('cohere')).toBe(cohereAdaptor)
     expect(isPassThrough('openai-chat', 'cohere')).toBe(false)
   })

@@ -1,5 +1,6 @@
 import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
-import type { ProviderAdaptor, UpstreamTarget } from '../types.ts'
+import { openAiDashboardBalance, openAiEndpoints, openAiModelList } from '../openai/openai-capabilities.ts'
+import type { BalanceCapability, OpenAiEndpointsCapability, Provider, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 
 /**
@@ -18,11 +19,41 @@ export interface OpenAiCompatibleVendor {
   streamUsageOption: boolean
   /** Builds the URL from the channel when a path alone is not enough. */
   buildUrl?: (target: UpstreamTarget) => string
+  /** Where completions / embeddings / moderations are, when not at OpenAI's paths under the base URL. */
+  endpoints?: OpenAiEndpointsCapability
+  balance?: BalanceCapability
 }
 
 /** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
 function customUrl(target: UpstreamTarget): string {
   return target.baseUrl.replaceAll('{model}', encodeURIComponent(target.model))
+}
+
+/** A custom base URL that already ends in the endpoint's path is the endpoint itself. */
+const customEndpoints: OpenAiEndpointsCapability = {
+  url(path, target) {
+    const url = customUrl(target)
+    return new URL(url).pathname.endsWith(path.slice(3)) ? url : joinUrl(target.baseUrl, path)
+  },
+  authHeaders: openAiEndpoints.authHeaders,
+}
+
+/** OpenRouter's credits: total bought minus total used (USD). */
+const openRouterBalance: BalanceCapability = {
+  requests: (target) => [{ method: 'GET', url: joinUrl(target.baseUrl, '/v1/credits'), headers: { authorization: `Bearer ${target.key}` } }],
+  parse([credits]) {
+    const data = credits?.data as { total_credits?: number; total_usage?: number } | undefined
+    return Number(data?.total_credits ?? 0) - Number(data?.total_usage ?? 0)
+  },
+}
+
+/** DeepSeek's balance in USD (the first balance when there is no USD one). */
+const deepSeekBalance: BalanceCapability = {
+  requests: (target) => [{ method: 'GET', url: joinUrl(target.baseUrl, '/user/balance'), headers: { authorization: `Bearer ${target.key}` } }],
+  parse([balance]) {
+    const infos = balance?.balance_infos as { currency: string; total_balance: string }[] | undefined
+    return Number(infos?.find((info) => info.currency === 'USD')?.total_balance ?? infos?.[0]?.total_balance ?? 0)
+  },
 }
 
 /** Cloudflare Workers AI: the account id lives in the channel's `other` field. */
@@ -32,12 +63,12 @@ function cloudflareUrl(target: UpstreamTarget): string {
 }
 
 export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
-  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl },
-  { id: 'deepseek', channelTypes: [43], defaultBaseUrl: 'https://api.deepseek.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl, endpoints: customEndpoints, balance: openAiDashboardBalance },
+  { id: 'deepseek', channelTypes: [43], defaultBaseUrl: 'https://api.deepseek.com', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: deepSeekBalance },
   { id: 'mistral', channelTypes: [42], defaultBaseUrl: 'https://api.mistral.ai', chatPath: '/v1/chat/completions', streamUsageOption: false },
   { id: 'groq', channelTypes: [], defaultBaseUrl: 'https://api.groq.com/openai', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance },
   { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
@@ -56,21 +87,27 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: 'openai-max', channelTypes: [6], defaultBaseUrl: 'https://api.openaimax.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'ohmygpt', channelTypes: [7], defaultBaseUrl: 'https://api.ohmygpt.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'ails', channelTypes: [9], defaultBaseUrl: 'https://api.caipacity.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'aiproxy', channelTypes: [10, 21], defaultBaseUrl: 'https://api.aiproxy.io', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'api2gpt', channelTypes: [12], defaultBaseUrl: 'https://api.api2gpt.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'aigc2d', channelTypes: [13], defaultBaseUrl: 'https://api.aigc2d.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'aiproxy', channelTypes: [10, 21], defaultBaseUrl: 'https://api.aiproxy.io', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openAiDashboardBalance },
+  { id: 'api2gpt', channelTypes: [12], defaultBaseUrl: 'https://api.api2gpt.com', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openAiDashboardBalance },
+  { id: 'aigc2d', channelTypes: [13], defaultBaseUrl: 'https://api.aigc2d.com', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openAiDashboardBalance },
   { id: '360', channelTypes: [19], defaultBaseUrl: 'https://api.360.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'submodel', channelTypes: [53], defaultBaseUrl: 'https://llm.submodel.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'sub2api', channelTypes: [59], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'new-api', channelTypes: [60], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
 ]
 
-export function createOpenAiCompatibleAdaptor(vendor: OpenAiCompatibleVendor): ProviderAdaptor {
-  return createOpenAiChatAdaptor({
+/** A vendor as a provider: OpenAI's chat adaptor with the vendor's URL, plus OpenAI's other endpoints and model list. */
+export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): Provider {
+  const chat = createOpenAiChatAdaptor({
     id: vendor.id,
     chatPath: vendor.chatPath,
     streamUsageOption: vendor.streamUsageOption,
     officialOpenAi: false,
     buildUrl: vendor.buildUrl,
   })
+  return {
+    id: vendor.id, channelTypes: vendor.channelTypes, defaultBaseUrl: vendor.defaultBaseUrl, chat,
+    openAiEndpoints: vendor.endpoints ?? openAiEndpoints, streamUsageOption: vendor.streamUsageOption,
+    listModels: openAiModelList, balance: vendor.balance,
+  }
 }

@@ -1,4 +1,4 @@
-import type { ProviderAdaptor, UpstreamTarget } from '../types.ts'
+import type { ModelListCapability, OpenAiEndpointsCapability, ProviderAdaptor, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { createOpenAiChatAdaptor } from './openai-chat-adaptor.ts'
 
@@ -44,3 +44,26 @@ export const azureAdaptor: ProviderAdaptor = createOpenAiChatAdaptor({
   buildUrl: azureChatUrl,
   authHeaders: azureAuthHeaders,
 })
+
+/**
+ * Azure's completions / embeddings / moderations: a deployment path with an api-version, or the version-less
+ * `/openai/v1/` API.
+ */
+export const azureEndpoints: OpenAiEndpointsCapability = {
+  url(path, target) {
+    const version = azureApiVersion(target)
+    if (version === 'v1') return joinUrl(target.baseUrl, `/openai${path}`)
+    return `${target.baseUrl.replace(/\/+$/, '')}/openai/deployments/${encodeURIComponent(target.model)}${path.slice(3)}?api-version=${encodeURIComponent(version)}`
+  },
+  authHeaders: azureAuthHeaders,
+}
+
+/** The resource's models: `/openai/models?api-version=` (or `/openai/v1/models`) → `data[].id`. */
+export const azureModelList: ModelListCapability = {
+  request(target) {
+    const version = azureApiVersion(target)
+    const url = version === 'v1' ? joinUrl(target.baseUrl, '/openai/v1/models') : `${target.baseUrl.replace(/\/+$/, '')}/openai/models?api-version=${encodeURIComponent(version)}`
+    return { method: 'GET', url, headers: azureAuthHeaders(target) }
+  },
+  parse: (body) => ((body.data as { id: string }[] | undefined) ?? []).map((model) => model.id),
+}

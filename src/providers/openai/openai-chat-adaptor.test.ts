@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createOpenAiCompatibleAdaptor, openAiCompatibleVendors } from '../openai-compatible/vendors.ts'
+import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from '../openai-compatible/vendors.ts'
 import {
   assembleChunks, awkwardPieceSizes, decodeInPieces, frameAsSse, readFixtureChunks, readFixtureJson, readFixtureText, runParser,
 } from '../replay-fixture.ts'
@@ -15,7 +15,7 @@ function target(overrides: Partial<UpstreamTarget> = {}): UpstreamTarget {
 function vendor(id: string) {
   const found = openAiCompatibleVendors.find((entry) => entry.id === id)
   if (found === undefined) throw new Error(`no vendor ${id}`)
-  return createOpenAiCompatibleAdaptor(found)
+  return createOpenAiCompatibleProvider(found).chat
 }
 
 function replay(path: string, pieceSize: number, adaptor = openAiAdaptor) {

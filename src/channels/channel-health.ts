@@ -1,13 +1,14 @@
 import type { Caches } from '../cache/index.ts'
 import { statusInRanges } from '../cache/options.ts'
 import type { CachedChannel } from '../cache/routing.ts'
-import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
-import { adaptorIdForChannelType, defaultBaseUrl, getAdaptor } from '../providers/index.ts'
+import { providerForChannelType } from '../providers/index.ts'
 import { emptyUsage } from '../providers/types.ts'
 import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
-import { authHeaders, buildTarget, endpointUrl } from './upstream.ts'
+import { channelTestRecord } from '../billing/usage-log.ts'
 import type { UsageWriter } from '../billing/usage-writer.ts'
+import type { ChannelClient } from './channel-client.ts'
+import { hasBaseUrl, type ChannelRequest } from './channel-requests.ts'
 
 export interface ChannelTestResult {
   success: boolean
@@ -34,8 +35,11 @@ export interface ChannelHealth {
 
 const STATUS_AUTO_DISABLED = 3
 
-export function createChannelHealth(dependencies: { store: Store; caches: Caches; config: Config; writer: UsageWriter; log?: (line: string) => void }): ChannelHealth {
-  const { store, caches, config, writer } = dependencies
+/** A channel test waits this long for the answer. */
+const TEST_TIMEOUT_MS = 60_000
+
+export function createChannelHealth(dependencies: { store: Store; caches: Caches; client: ChannelClient; writer: UsageWriter; log?: (line: string) => void }): ChannelHealth {
+  const { store, caches, client, writer } = dependencies
   const log = dependencies.log ?? ((line: string) => console.warn(line))
   const disabling = new Set<number>()
   let testAllRunning = false
@@ -78,34 +82,29 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     if (!channel) return { success: false, message: `Channel ${id} does not exist`, time: 0 }
     const model = requestedModel || channel.testModel || channel.models[0] || 'gpt-4o-mini'
     const upstreamModel = channel.modelMapping[model] ?? model
-    const adaptor = getAdaptor(adaptorIdForChannelType(channel.type))
-    const target = buildTarget(channel, Math.max(0, channel.keyStatus.indexOf(1)), upstreamModel, false, defaultBaseUrl(channel.type), config)
-    const isEmbedding = endpoint === 'embeddings' || (!endpoint && /embed/i.test(model))
-    let url: string
-    let headers: Record<string, string>
-    let body: string
-    if (isEmbedding && adaptor.format === 'openai-chat') {
-      url = endpointUrl('embeddings', target)
-      headers = { 'content-type': 'application/json', ...authHeaders(target) }
-      body = JSON.stringify({ model: upstreamModel, input: 'hi' })
-    } else {
-      const native = adaptor.toUpstream({ model: upstreamModel, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, target)
-      const built = adaptor.buildRequest(native, target)
-      url = built.url
-      headers = built.headers
-      body = built.body
-    }
+    const provider = providerForChannelType(channel.type)
+    if (!provider) return { success: false, message: `Channel type ${channel.type} is not supported`, time: 0, error_code: 'channel:invalid_type' }
+    if (!hasBaseUrl(channel, provider)) return { success: false, message: `Channel ${channel.id} has no base URL`, time: 0, error_code: 'channel:invalid_base_url' }
+    const keyIndex = Math.max(0, channel.keyStatus.indexOf(1))
+    const isEmbedding = provider.openAiEndpoints !== undefined && (endpoint === 'embeddings' || (!endpoint && /embed/i.test(model)))
+    // The same request building as real traffic: model mapping, parameter and header overrides.
+    const { requests } = client
+    const target = requests.target(channel, keyIndex, provider, upstreamModel, false)
+    const adaptor = provider.chat
+    const request: ChannelRequest = isEmbedding
+      ? requests.openAi(channel, keyIndex, provider, '/v1/embeddings', { model: upstreamModel, input: 'hi' })
+      : requests.native(channel, adaptor, adaptor.toUpstream({ model: upstreamModel, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, target), target)
     const started = performance.now()
     let result: ChannelTestResult
     let usage = emptyUsage()
     try {
-      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(60_000) })
+      const response = await client.send(request, { timeoutMs: TEST_TIMEOUT_MS })
       const text = await response.text()
       const elapsed = (performance.now() - started) / 1000
       if (!response.ok) {
         const mapped = adaptor.mapError(response.status, text)
         result = { success: false, message: mapped.message, time: elapsed, error_code: mapped.code || 'bad_response_status_code' }
-        if (shouldDisable(channel, response.status, mapped.message)) await disable(channel, 0, mapped.message)
+        if (shouldDisable(channel, response.status, mapped.message)) await disable(channel, keyIndex, mapped.message)
       } else {
         const json = JSON.parse(text) as Record<string, unknown>
         usage = (isEmbedding ? adaptor.readUsage(json) : adaptor.fromUpstream(json, target).usage) ?? usage
@@ -119,17 +118,11 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
       result = { success: false, message: `Upstream request failed: ${(error as Error).message}`, time: (performance.now() - started) / 1000, error_code: 'do_request_failed' }
     }
     await store.channels.update(channel.id, { responseTime: Math.round(result.time * 1000), testTime: Math.floor(Date.now() / 1000) })
-    // new-api writes a consume row for the test with the computed quota; nobody is charged for it.
     const price = priceFor(caches.options, model, groupRatioFor(caches.options, 'default', 'default'))
-    writer.record({
-      log: {
-        userId: 0, username: '', createdAt: Math.floor(Date.now() / 1000), type: 2, content: 'Channel test', tokenName: 'channel test',
-        modelName: model, quota: price ? quotaFor(price, usage, caches.options.quotaPerUnit) : 0, promptTokens: usage.inputTokens,
-        completionTokens: usage.outputTokens, useTime: Math.round(result.time), channelId: channel.id,
-        other: JSON.stringify({ channel_test: true, success: result.success, ...(result.error_code ? { error_code: result.error_code } : {}) }),
-      },
-      spent: 0, countRequest: false, tokensUsed: 0,
-    })
+    writer.record(channelTestRecord({
+      channelId: channel.id, model, quota: price ? quotaFor(price, usage, caches.options.quotaPerUnit) : 0, usage, seconds: result.time,
+      success: result.success, errorCode: result.error_code,
+    }))
     return result
   }
 

@@ -1,0 +1,90 @@
+import type { NewLog } from '../db/store.ts'
+import type { Usage } from '../providers/types.ts'
+import type { Price } from './pricing.ts'
+import type { UsageRecord } from './usage-writer.ts'
+
+/**
+ * The one place a usage log row is built: a consume row when a request is settled, an error row when it failed
+ * (and its reservation was refunded), and the row a channel test leaves. Rows are what new-api writes, so its
+ * log pages, scripts and exports read ours.
+ */
+
+/** Who made the request, as the rows name them. */
+export interface LogCaller {
+  userId: number
+  username: string
+  tokenId: number
+  tokenName: string
+  group: string
+  ip: string
+}
+
+/** One relay request as it is written to the log. */
+export interface LoggedRequest {
+  caller: LogCaller
+  requestId: string
+  /** The model the client asked for (after a reasoning suffix was taken off). */
+  model: string
+  path: string
+  stream: boolean
+  startedAt: number
+  reasoningEffort?: string
+  /** Channels tried, in order. */
+  tried: readonly number[]
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000)
+const secondsSince = (startedAt: number) => Math.round((performance.now() - startedAt) / 1000)
+
+/**
+ * A settled request: type 2 (consume). `other` is written as text: the ratio part is serialised once per price,
+ * the rest is numbers and a few strings, so no object is built and stringified per request.
+ */
+export function consumeRecord(request: LoggedRequest, price: Price, quota: number, usage: Usage, outcome: {
+  channelId: number
+  firstTokenMs?: number
+  upstreamModel?: string
+  completed: boolean
+  keepRow: boolean
+}): UsageRecord {
+  let other = `{${price.detailsJson},"cache_tokens":${usage.cachedInputTokens},"cache_write_tokens":${usage.cacheWriteInputTokens},"reasoning_tokens":${usage.reasoningTokens},"frt":${outcome.firstTokenMs === undefined ? -1 : Math.round(outcome.firstTokenMs)},"request_path":${JSON.stringify(request.path)}`
+  if (request.reasoningEffort) other += `,"reasoning_effort":${JSON.stringify(request.reasoningEffort)}`
+  if (outcome.upstreamModel && outcome.upstreamModel !== request.model) other += `,"is_model_mapped":true,"upstream_model_name":${JSON.stringify(outcome.upstreamModel)}`
+  if (!outcome.completed) other += ',"client_disconnected":true'
+  other += `,"admin_info":{"use_channel":[${request.tried.join(',')}]}}`
+  const { caller } = request
+  const log: NewLog = {
+    userId: caller.userId, username: caller.username, createdAt: unixNow(), type: 2, content: '', tokenName: caller.tokenName,
+    tokenId: caller.tokenId, modelName: request.model, quota, promptTokens: usage.inputTokens, completionTokens: usage.outputTokens,
+    useTime: secondsSince(request.startedAt), isStream: request.stream, channelId: outcome.channelId, group: caller.group, ip: caller.ip,
+    requestId: request.requestId, other,
+  }
+  // LogConsumeEnabled=false keeps the books (quota deltas, hourly aggregates) but writes no row.
+  return { log, keepRow: outcome.keepRow, spent: quota, countRequest: true, tokensUsed: usage.inputTokens + usage.outputTokens }
+}
+
+/** A failed request: type 5 (error), nothing spent; the refunded reservation is noted. */
+export function failureRecord(request: LoggedRequest, error: { status: number; message: string; code: string }, outcome: { channelId: number; refunded: number }): UsageRecord {
+  const { caller } = request
+  return {
+    log: {
+      userId: caller.userId, username: caller.username, createdAt: unixNow(), type: 5, content: error.message.slice(0, 2000),
+      tokenName: caller.tokenName, tokenId: caller.tokenId, modelName: request.model, useTime: secondsSince(request.startedAt),
+      isStream: request.stream, channelId: outcome.channelId, group: caller.group, ip: caller.ip, requestId: request.requestId,
+      other: JSON.stringify({ error_code: error.code, status_code: error.status, refunded_reservation: outcome.refunded, request_path: request.path, admin_info: { use_channel: request.tried } }),
+    },
+    spent: 0, countRequest: false, tokensUsed: 0,
+  }
+}
+
+/** A channel test: new-api writes a consume row with the computed quota; nobody is charged for it. */
+export function channelTestRecord(test: { channelId: number; model: string; quota: number; usage: Usage; seconds: number; success: boolean; errorCode?: string }): UsageRecord {
+  return {
+    log: {
+      userId: 0, username: '', createdAt: unixNow(), type: 2, content: 'Channel test', tokenName: 'channel test', modelName: test.model,
+      quota: test.quota, promptTokens: test.usage.inputTokens, completionTokens: test.usage.outputTokens, useTime: Math.round(test.seconds),
+      channelId: test.channelId, other: JSON.stringify({ channel_test: true, success: test.success, ...(test.errorCode ? { error_code: test.errorCode } : {}) }),
+    },
+    spent: 0, countRequest: false, tokensUsed: 0,
+  }
+}

@@ -1,0 +1,75 @@
+import type { CachedChannel } from '../cache/routing.ts'
+import { badRequest, GatewayError } from '../errors.ts'
+import type { UpstreamResponse } from '../net/http1-client.ts'
+import type { UpstreamClient } from '../net/upstream-client.ts'
+import { providerForChannelType } from '../providers/index.ts'
+import type { Provider } from '../providers/types.ts'
+import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
+
+/** Management calls to an upstream (model lists, balances) give up after this long. */
+const MANAGEMENT_TIMEOUT_MS = 20_000
+
+export type ChannelClient = ReturnType<typeof createChannelClient>
+
+/**
+ * Sending to a channel: every caller (relay, channel test, model discovery, balance) goes through the one upstream
+ * client chosen at start-up, so a proxy setting, the connection cap and the TLS rules apply alike.
+ */
+export function createChannelClient(dependencies: { requests: ChannelRequests; upstream: UpstreamClient }) {
+  const { requests, upstream } = dependencies
+
+  function send(request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
+    return upstream.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs })
+  }
+
+  async function json(request: ChannelRequest): Promise<Record<string, unknown>> {
+    let response: UpstreamResponse
+    try {
+      response = await send(request, { timeoutMs: MANAGEMENT_TIMEOUT_MS })
+    } catch (error) {
+      throw new GatewayError(502, `Upstream request failed: ${(error as Error).message}`, 'do_request_failed')
+    }
+    const text = await response.text()
+    if (!response.ok) throw new GatewayError(502, `Upstream answered ${response.status}: ${text.slice(0, 300)}`, 'bad_response_status_code')
+    try { return JSON.parse(text) } catch { throw new GatewayError(502, 'Upstream answered with a body that is not JSON', 'bad_response_body') }
+  }
+
+  /** The channel's provider and the key to use for a management call (the first enabled one). */
+  function prepare(channel: CachedChannel): { provider: Provider; keyIndex: number } {
+    const provider = providerForChannelType(channel.type)
+    if (!provider) throw badRequest(`Channel type ${channel.type} is not supported`)
+    if (!hasBaseUrl(channel, provider)) throw badRequest('This channel type needs a base URL')
+    const keyIndex = channel.keys.length === 1 ? 0 : pickKey(channel)
+    if (keyIndex < 0) throw badRequest(`Channel ${channel.id} has no enabled key`)
+    return { provider, keyIndex }
+  }
+
+  /** Model ids from the channel's upstream (OpenAI, Azure, Anthropic, Gemini, Cohere and the OpenAI-format vendors). */
+  async function listModels(channel: CachedChannel): Promise<string[]> {
+    const { provider, keyIndex } = prepare(channel)
+    if (!provider.listModels) throw badRequest(`Model discovery is not available for ${provider.id} channels`, 'not_implemented')
+    const target = requests.target(channel, keyIndex, provider, '', false)
+    return provider.listModels.parse(await json(requests.capability(channel, provider.listModels.request(target), target.key)))
+  }
+
+  /** The channel's balance in USD, for the providers that report one. */
+  async function balance(channel: CachedChannel): Promise<number> {
+    const { provider, keyIndex } = prepare(channel)
+    if (!provider.balance) throw badRequest(`Balance lookup is not available for ${provider.id} channels`, 'not_implemented')
+    const target = requests.target(channel, keyIndex, provider, '', false)
+    const bodies: Record<string, unknown>[] = []
+    for (const request of provider.balance.requests(target)) bodies.push(await json(requests.capability(channel, request, target.key)))
+    return provider.balance.parse(bodies)
+  }
+
+  return { send, listModels, balance, requests }
+}
+
+/** A channel that does not exist yet (the form's "fetch models" before saving), with no overrides. */
+export function draftChannel(input: { type: number; key: string; baseUrl: string }): CachedChannel {
+  return {
+    id: 0, type: input.type, name: 'draft', status: 1, baseUrl: input.baseUrl, keys: [input.key], keyStatus: [1], multiKeyMode: 'random',
+    models: [], groups: [], priority: 0, weight: 1, modelMapping: {}, statusCodeMapping: {}, other: '', setting: {}, paramOverride: {},
+    headerOverride: {}, autoBan: false, testModel: '', tag: '',
+  }
+}

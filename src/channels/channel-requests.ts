@@ -1,0 +1,120 @@
+import type { CachedChannel } from '../cache/routing.ts'
+import type { Config } from '../config.ts'
+import type { CapabilityRequest, OpenAiEndpointPath, Provider, ProviderAdaptor, UpstreamTarget } from '../providers/types.ts'
+
+/**
+ * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
+ * the channel (`param_override` on the body, `header_override` on the headers, `{api_key}` standing for the key in
+ * use). The relay, the channel test, model discovery and balance checks all build their requests here, so a
+ * channel test exercises what real traffic sends.
+ */
+
+/** A request ready for the upstream client. */
+export interface ChannelRequest {
+  method: 'GET' | 'POST'
+  url: string
+  headers: Readonly<Record<string, string>>
+  body?: string
+}
+
+/** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
+export interface OpenAiPlan {
+  target: UpstreamTarget
+  url: string
+  headers: Readonly<Record<string, string>>
+}
+
+/** The OpenAI-format paths: chat plus the other endpoints. */
+export type OpenAiPath = '/v1/chat/completions' | OpenAiEndpointPath
+
+const pollingIndex = new Map<number, number>()
+
+/** Pick a key of a (multi-key) channel: random or round-robin among the enabled keys. Returns its index, -1 if none. */
+export function pickKey(channel: CachedChannel): number {
+  if (channel.keys.length === 1) return 0
+  const enabled: number[] = []
+  for (let index = 0; index < channel.keys.length; index++) if (channel.keyStatus[index] === 1) enabled.push(index)
+  if (enabled.length === 0) return -1
+  if (channel.multiKeyMode === 'polling') {
+    const next = (pollingIndex.get(channel.id) ?? 0) % enabled.length
+    pollingIndex.set(channel.id, next + 1)
+    return enabled[next]!
+  }
+  return enabled[Math.floor(Math.random() * enabled.length)]!
+}
+
+/** Whether the channel can be addressed at all: it has a base URL, its provider has a default, or needs none. */
+export const hasBaseUrl = (channel: CachedChannel, provider: Provider) => channel.baseUrl !== '' || provider.defaultBaseUrl !== '' || provider.baseUrlOptional === true
+
+/** The channel's header overrides on top of the built headers; `{api_key}` stands for the key in use. */
+function withHeaderOverrides(headers: Record<string, string>, channel: CachedChannel, key: string): Record<string, string> {
+  for (const name in channel.headerOverride) headers[name] = channel.headerOverride[name]!.replaceAll('{api_key}', key)
+  return headers
+}
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false
+  return true
+}
+
+export type ChannelRequests = ReturnType<typeof createChannelRequests>
+
+export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersion' | 'geminiModelMap'>) {
+  function target(channel: CachedChannel, keyIndex: number, provider: Provider, model: string, stream: boolean): UpstreamTarget {
+    return {
+      baseUrl: channel.baseUrl || provider.defaultBaseUrl,
+      key: channel.keys[keyIndex] ?? '',
+      model,
+      stream,
+      other: channel.other,
+      setting: { ...channel.setting, azureDefaultApiVersion: config.azureDefaultApiVersion, geminiModelMap: config.geminiModelMap },
+      channelType: channel.type,
+    }
+  }
+
+  /**
+   * OpenAI-format requests depend only on the channel row, the key, the path, the model and the stream flag, so
+   * they are built once and reused until the channel changes (a changed channel is a new object, which drops its
+   * plans with it). Bounded: wildcard channels accept any model name.
+   */
+  const plans = new WeakMap<CachedChannel, Map<string, OpenAiPlan>>()
+  function openAiPlan(channel: CachedChannel, keyIndex: number, provider: Provider, upstreamModel: string, path: OpenAiPath, stream: boolean): OpenAiPlan {
+    let memo = plans.get(channel)
+    if (!memo) plans.set(channel, memo = new Map())
+    const key = `${path}|${keyIndex}|${stream ? 1 : 0}|${upstreamModel}`
+    let plan = memo.get(key)
+    if (!plan) {
+      const planned = target(channel, keyIndex, provider, upstreamModel, stream)
+      const built = path === '/v1/chat/completions'
+        ? provider.chat.buildRequest({}, planned)
+        : { url: provider.openAiEndpoints!.url(path, planned), headers: { 'content-type': 'application/json', ...provider.openAiEndpoints!.authHeaders(planned) } }
+      // Frozen: the HTTP/1.1 client then serialises these header lines once, not per request.
+      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)) }
+      if (memo.size >= 256) memo.clear()
+      memo.set(key, plan)
+    }
+    return plan
+  }
+
+  /** A body in the adaptor's wire format, with the channel's parameter overrides merged in, as a request. */
+  function native(channel: CachedChannel, adaptor: ProviderAdaptor, body: Record<string, unknown>, planned: UpstreamTarget, extraHeaders?: Record<string, string>): ChannelRequest {
+    const built = adaptor.buildRequest(isEmpty(channel.paramOverride) ? body : { ...body, ...channel.paramOverride }, planned)
+    const headers = withHeaderOverrides(built.headers, channel, planned.key)
+    if (extraHeaders) Object.assign(headers, extraHeaders)
+    return { method: 'POST', url: built.url, headers, body: built.body }
+  }
+
+  /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */
+  function openAi(channel: CachedChannel, keyIndex: number, provider: Provider, path: OpenAiPath, body: Record<string, unknown>): ChannelRequest & { target: UpstreamTarget } {
+    const upstreamModel = typeof body.model === 'string' ? body.model : ''
+    const plan = openAiPlan(channel, keyIndex, provider, upstreamModel, path, body.stream === true)
+    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target }
+  }
+
+  /** A capability's request (model list, balance) with the channel's header overrides. */
+  function capability(channel: CachedChannel, request: CapabilityRequest, key: string): ChannelRequest {
+    return { method: request.method, url: request.url, headers: withHeaderOverrides({ ...request.headers }, channel, key), body: request.body }
+  }
+
+  return { target, openAiPlan, native, openAi, capability }
+}

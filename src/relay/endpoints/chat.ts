@@ -1,0 +1,19 @@
+import { GatewayError } from '../../errors.ts'
+import { openAiFields, readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { createChatEndpoint } from '../exchanges/chat-exchange.ts'
+import { ChatCompletionRequest, ChatCompletionResponse, relayDoc } from '../schemas.ts'
+
+/** OpenAI Chat Completions, the canonical shape: passes natively to OpenAI-format channels, converts for the rest. */
+export const chatEndpoint = createChatEndpoint({
+  name: 'chat',
+  format: 'openai-chat',
+  async read(request) {
+    const { body, bodyText } = await readJsonObject(request)
+    if (!Array.isArray(body.messages)) throw new GatewayError(400, 'body is not a chat completion request: "messages" must be an array', 'invalid_request')
+    return { body, bodyText, ...openAiFields(body) }
+  },
+})
+
+export const chatRoutes: RelayRoute[] = [
+  { path: '/v1/chat/completions', endpoint: chatEndpoint, detail: relayDoc('Chat completion (OpenAI Chat Completions), streaming or not', ChatCompletionRequest, ChatCompletionResponse, { stream: true }) },
+]

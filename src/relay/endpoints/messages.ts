@@ -1,0 +1,18 @@
+import { openAiFields, readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
+import { AnthropicMessage, AnthropicMessagesRequest, relayDoc } from '../schemas.ts'
+
+/** Anthropic Messages clients (Claude SDKs, Claude Code): native to Anthropic channels, converted for the rest. */
+export const messagesEndpoint = createChatEndpoint({
+  name: 'messages',
+  format: 'anthropic',
+  async read(request) {
+    const { body, bodyText } = await readJsonObject(request)
+    const canonical = readCanonical('anthropic', body)
+    return { body, bodyText, ...openAiFields(body), canonical, anthropicBeta: request.headers.get('anthropic-beta') ?? undefined }
+  },
+})
+
+export const messagesRoutes: RelayRoute[] = [
+  { path: '/v1/messages', endpoint: messagesEndpoint, detail: relayDoc('Anthropic Messages (key in x-api-key), streaming or not, to any channel', AnthropicMessagesRequest, AnthropicMessage, { stream: true }) },
+]

@@ -1,0 +1,17 @@
+import { openAiFields, readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
+import { relayDoc, ResponsesRequest, ResponsesResponse } from '../schemas.ts'
+
+/** OpenAI Responses clients: native to OpenAI and Azure Responses endpoints, converted through Chat for the rest. */
+export const responsesEndpoint = createChatEndpoint({
+  name: 'responses',
+  format: 'openai-responses',
+  async read(request) {
+    const { body, bodyText } = await readJsonObject(request)
+    return { body, bodyText, ...openAiFields(body), canonical: readCanonical('openai-responses', body) }
+  },
+})
+
+export const responsesRoutes: RelayRoute[] = [
+  { path: '/v1/responses', endpoint: responsesEndpoint, detail: relayDoc('OpenAI Responses, streaming or not, to any channel', ResponsesRequest, ResponsesResponse, { stream: true }) },
+]

@@ -1,0 +1,187 @@
+import type { CachedChannel } from '../../cache/routing.ts'
+import { GatewayError } from '../../errors.ts'
+import { ConversionError } from '../../providers/errors.ts'
+import { chatAdaptorFor, createStreamConversion, createUpstreamDecoder, getInbound } from '../../providers/index.ts'
+import { encodeSse } from '../../providers/sse.ts'
+import type { ChatRequest, Provider, SseEvent, StreamConversion, Usage, WireFormat } from '../../providers/types.ts'
+import { maxOutputTokens, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit, type RouteInput } from '../endpoint.ts'
+import { prepareOpenAi, readUpstreamJson, respondOpenAi } from './openai-exchange.ts'
+
+/**
+ * The chat family: OpenAI Chat, Anthropic Messages, OpenAI Responses and Gemini clients, to any channel. How one
+ * attempt talks to its channel (PreparedCall.mode):
+ * - `openai`: OpenAI-format client and channel; the body passes with the model mapped, the answer untouched;
+ * - `native`: the same non-OpenAI format on both sides (Claude → Anthropic, Gemini → Gemini, Responses → OpenAI
+ *   Responses); the body passes natively, nothing lost that we do not model;
+ * - `convert`: through the canonical shape (OpenAI client → Anthropic channel, Claude client → OpenAI channel…).
+ */
+
+/** Body of the request in the canonical (OpenAI Chat) shape, converted once when a format other than OpenAI needs it. */
+function canonicalBody(context: RelayContext): Record<string, unknown> {
+  if (context.endpoint.format === 'openai-chat') return context.body
+  context.canonical ??= { ...getInbound(context.endpoint.format).toCanonical(context.body), model: context.model, stream: context.stream }
+  return context.canonical
+}
+
+/**
+ * A native body for a same-format channel: the upstream model name where the format carries it in the body
+ * (Gemini carries it in the URL, built by the adaptor from the target).
+ */
+function nativeBody(context: RelayContext, upstreamModel: string): Record<string, unknown> {
+  if (context.endpoint.format === 'gemini') {
+    const { model: _model, stream: _stream, ...rest } = context.body
+    return rest
+  }
+  return { ...context.body, model: upstreamModel }
+}
+
+function prepareChat(context: RelayContext, channel: CachedChannel, provider: Provider, keyIndex: number, kit: RelayKit): PreparedCall {
+  const format = context.endpoint.format
+  const adaptor = chatAdaptorFor(provider, format)
+  if (adaptor.format === 'openai-chat' && format === 'openai-chat') return prepareOpenAi(context, channel, provider, keyIndex, '/v1/chat/completions', kit)
+  const mode = adaptor.format === format ? 'native' : 'convert'
+  const upstreamModel = channel.modelMapping[context.model] ?? context.model
+  const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, context.stream)
+  let body: Record<string, unknown>
+  if (mode === 'native') body = nativeBody(context, upstreamModel)
+  else {
+    const canonical = canonicalBody(context)
+    const effort = context.reasoningEffort && canonical.reasoning_effort === undefined ? { reasoning_effort: context.reasoningEffort } : {}
+    body = adaptor.toUpstream({ ...canonical, model: upstreamModel, ...effort } as ChatRequest, target)
+  }
+  // Anthropic beta features the client opted into travel with a native body.
+  const extraHeaders = mode === 'native' && context.anthropicBeta ? { 'anthropic-beta': context.anthropicBeta } : undefined
+  return { request: kit.requests.native(channel, adaptor, body, target, extraHeaders), target, adaptor, mode }
+}
+
+async function respondChat(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
+  const { channel, call } = exchange
+  if (call.mode === 'openai') return respondOpenAi(context, exchange, kit)
+  if (context.stream) return convertedStream(context, exchange, kit)
+  const read = await readUpstreamJson(context, exchange, kit)
+  if (read instanceof Response) return read
+  let usage: Usage | null
+  let out: string
+  if (call.mode === 'convert') {
+    const converted = call.adaptor.fromUpstream(read.json, call.target)
+    usage = converted.usage
+    converted.response.model = context.model
+    out = context.endpoint.format === 'openai-chat' ? JSON.stringify(converted.response) : JSON.stringify(getInbound(context.endpoint.format).fromCanonical(converted.response, usage))
+  } else {
+    usage = call.adaptor.readUsage(read.json)
+    out = read.text
+  }
+  const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt }
+  if (usage) kit.settle(context, channel, usage, outcome)
+  else kit.settleLater(context, channel, kit.fallbackUsage(context, ''), () => outcome)
+  return kit.json(context, out)
+}
+
+/** A conversion step that runs inline or in a worker thread; the worker one answers asynchronously. */
+interface Converter {
+  push(events: SseEvent[]): Promise<SseEvent[]> | SseEvent[]
+  flush(): Promise<SseEvent[]> | SseEvent[]
+  fail(message: string): Promise<SseEvent[]> | SseEvent[]
+  cancel(): void
+  usage(): Usage | null
+}
+
+const streamFailure = (message: string) => ({ status: 502, message, type: 'new_api_error', code: 'stream_error' })
+
+function inlineConverter(conversion: StreamConversion): Converter {
+  return {
+    push(events) {
+      const out: SseEvent[] = []
+      for (const event of events) for (const converted of conversion.push(event)) out.push(converted)
+      return out
+    },
+    flush: () => conversion.flush(),
+    fail: (message) => conversion.fail(streamFailure(message)),
+    cancel: () => {},
+    usage: () => conversion.usage(),
+  }
+}
+
+/**
+ * Streams that are not OpenAI on both sides. A native pass-through forwards the upstream bytes untouched and runs
+ * the conversion only as a usage tap; a conversion re-writes every event into the client's format.
+ */
+function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKit): Response {
+  const { response, channel, call } = exchange
+  const { adaptor, target, mode } = call
+  const spec = {
+    provider: adaptor.id, inbound: context.endpoint.format, model: context.model, id: `chatcmpl-${context.requestId}`,
+    includeUsage: context.endpoint.format !== 'openai-chat' || context.clientWantsUsage, created: Math.floor(Date.now() / 1000),
+    target: { baseUrl: target.baseUrl, model: target.model, stream: true, other: target.other, setting: target.setting, channelType: target.channelType },
+  }
+  const decoder = createUpstreamDecoder(adaptor.id)
+  const upstream = response.body!.getReader()
+  const forwardBytes = mode === 'native'
+  let firstToken: number | undefined
+  const encodeAll = (events: SseEvent[]) => {
+    if (events.length === 0) return null
+    let out = ''
+    for (const event of events) out += encodeSse(event)
+    return out
+  }
+  // The same conversion runs inline or, for real conversions when STREAM_CONVERSION=worker, in a worker thread.
+  let converter: Converter
+  if (mode === 'convert' && kit.config.streamConversion === 'worker' && kit.conversions) {
+    const remote = kit.conversions.runStreamConversion(spec)
+    let usage: Usage | null = null
+    converter = {
+      push: (events) => (events.length ? remote.push(events) : []),
+      flush: async () => { const result = await remote.flush(); usage = result.usage; return result.events },
+      fail: async (message) => { const result = await remote.fail(streamFailure(message)); usage = result.usage; return result.events },
+      cancel: () => remote.cancel(),
+      usage: () => usage,
+    }
+  } else converter = inlineConverter(createStreamConversion(spec))
+  let failEvents = ''
+  return kit.stream(context, {
+    async next() {
+      const { value, done } = await upstream.read()
+      if (done) {
+        const tail = [...await converter.push(decoder.flush()), ...await converter.flush()]
+        return { done: true, out: forwardBytes ? null : encodeAll(tail) }
+      }
+      const converted = await converter.push(decoder.push(value))
+      if (converted.length > 0) firstToken ??= performance.now()
+      return { done: false, out: forwardBytes ? value : encodeAll(converted) }
+    },
+    cancel: () => {
+      upstream.cancel().catch(() => {})
+      converter.cancel()
+    },
+    async finish(completed) {
+      const billed = converter.usage() ?? await kit.fallbackUsage(context, '')
+      kit.settle(context, channel, billed, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+    },
+    async prepareError(message) { failEvents = encodeAll(await converter.fail(message)) ?? '' },
+    errorEvent: () => failEvents,
+  })
+}
+
+/** A client body of a non-OpenAI format in the canonical shape; a body valid in no format is refused before reserving. */
+export function readCanonical(format: WireFormat, body: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return getInbound(format).toCanonical(body)
+  } catch (error) {
+    if (error instanceof ConversionError) throw new GatewayError(error.status, error.message, error.code)
+    throw error
+  }
+}
+
+/** A chat-family endpoint of one client format: every provider serves chat, so routing skips none. */
+export function createChatEndpoint(definition: { name: string; format: WireFormat; read(request: Request, route: RouteInput): Promise<ParsedRequest> }): Endpoint {
+  return {
+    name: definition.name,
+    format: definition.format,
+    serves: () => true,
+    read: definition.read,
+    completionReserve: maxOutputTokens,
+    prepare: prepareChat,
+    respond: respondChat,
+    countPrompt: async (context, counter) => (await counter.countChatPromptTokens(context.model, canonicalBody(context), { stream: context.stream })).tokens,
+  }
+}

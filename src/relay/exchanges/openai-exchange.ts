@@ -1,0 +1,135 @@
+import type { CachedChannel } from '../../cache/routing.ts'
+import type { OpenAiPath } from '../../channels/channel-requests.ts'
+import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
+import type { Provider } from '../../providers/types.ts'
+import { maxOutputTokens, openAiFields, readJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
+import { createStreamTap } from '../stream-tap.ts'
+
+/**
+ * OpenAI format on both sides (chat from an OpenAI client to an OpenAI-format channel, completions, embeddings,
+ * moderations): the client's body passes with the model mapped and the answer comes back untouched, usage read
+ * from it (or from the stream by a tap that forwards the upstream's bytes).
+ */
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false
+  return true
+}
+
+/**
+ * The body to send: mapping, overrides, reasoning effort, forced stream usage. When none applies (the common case)
+ * the client's bytes go as they came; when only stream usage is asked for, it is spliced into the text. Only
+ * otherwise is the body serialised again.
+ */
+function openAiBody(context: RelayContext, channel: CachedChannel, provider: Provider, upstreamModel: string, kit: RelayKit): string {
+  const askUsage = context.stream && kit.forceStreamOption() && !context.clientWantsUsage && provider.streamUsageOption
+  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && isEmpty(channel.paramOverride)
+  if (unchanged && !askUsage) return context.bodyText
+  if (unchanged && context.body.stream_options === undefined) {
+    const open = context.bodyText.indexOf('{')
+    return `{"stream_options":{"include_usage":true},${context.bodyText.slice(open + 1)}`
+  }
+  const body: Record<string, unknown> = { ...context.body, model: upstreamModel, ...channel.paramOverride }
+  if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
+  if (askUsage) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
+  return JSON.stringify(body)
+}
+
+export function prepareOpenAi(context: RelayContext, channel: CachedChannel, provider: Provider, keyIndex: number, path: OpenAiPath, kit: RelayKit): PreparedCall {
+  const upstreamModel = channel.modelMapping[context.model] ?? context.model
+  const plan = kit.requests.openAiPlan(channel, keyIndex, provider, upstreamModel, path, context.stream)
+  return {
+    request: { method: 'POST', url: plan.url, headers: plan.headers, body: openAiBody(context, channel, provider, upstreamModel, kit) },
+    target: plan.target, adaptor: provider.chat, mode: 'openai',
+  }
+}
+
+/** Completion text of a non-stream OpenAI body, for counting when usage is missing. */
+function responseText(body: Record<string, unknown>): string {
+  const choices = Array.isArray(body.choices) ? body.choices as { message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown }; text?: unknown }[] : []
+  return choices.map((choice) => {
+    const message = choice.message
+    if (!message) return typeof choice.text === 'string' ? choice.text : ''
+    return [message.content, message.reasoning_content, message.tool_calls ? JSON.stringify(message.tool_calls) : ''].filter((part) => typeof part === 'string').join('')
+  }).join('')
+}
+
+/** Parse an upstream's JSON answer; a body that is not JSON fails the request (502) rather than reaching the client. */
+export async function readUpstreamJson(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<{ json: Record<string, unknown>; text: string } | Response> {
+  const text = await exchange.response.text()
+  try {
+    return { json: JSON.parse(text), text }
+  } catch {
+    return kit.fail(context, exchange.channel, new GatewayError(502, 'Upstream answered with a body that is not JSON', 'bad_response_body'))
+  }
+}
+
+export async function respondOpenAi(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
+  const { channel, call } = exchange
+  if (context.stream) return passThroughStream(context, exchange, kit)
+  const read = await readUpstreamJson(context, exchange, kit)
+  if (read instanceof Response) return read
+  const usage = call.adaptor.readUsage(read.json)
+  const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt }
+  // No usage from the upstream: answer now, count in the workers, settle when the count is in.
+  if (usage) kit.settle(context, channel, usage, outcome)
+  else kit.settleLater(context, channel, kit.fallbackUsage(context, responseText(read.json)), () => outcome)
+  return kit.json(context, read.text)
+}
+
+function passThroughStream(context: RelayContext, exchange: Exchange, kit: RelayKit): Response {
+  const { response, channel, call } = exchange
+  const upstream = response.body!.getReader()
+  const tap = createStreamTap({ withholdUsageChunk: kit.forceStreamOption() && !context.clientWantsUsage })
+  return kit.stream(context, {
+    async next() {
+      const { value, done } = await upstream.read()
+      if (done) return { done: true, out: tap.finish() }
+      return { done: false, out: tap.push(value) }
+    },
+    cancel: () => upstream.cancel().catch(() => {}),
+    async finish(completed) {
+      const firstToken = tap.firstTokenAt()
+      const usage = tap.usage() ?? await kit.fallbackUsage(context, tap.deliveredText())
+      kit.settle(context, channel, usage, { upstreamModel: call.target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+    },
+    errorEvent: openAiStreamErrorEvent,
+  })
+}
+
+/** Text of a prompt for counting: completions `prompt`, embeddings/moderations `input`. */
+function promptText(body: Record<string, unknown>): string | string[] {
+  const value = body.prompt ?? body.input ?? ''
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return value.map((entry) => (typeof entry === 'string' ? entry : JSON.stringify(entry)))
+  return JSON.stringify(value)
+}
+
+/**
+ * An OpenAI-format endpoint other than chat: served by every provider with OpenAI-format endpoints, body passed
+ * through. `validate` refuses a body the upstream would refuse anyway, before anything is reserved.
+ */
+export function createOpenAiEndpoint(definition: {
+  name: string
+  path: Exclude<OpenAiPath, '/v1/chat/completions'>
+  /** Whether the endpoint produces completion tokens (embeddings and moderations do not). */
+  completes: boolean
+  defaultModel?: string
+  validate(body: Record<string, unknown>): void
+}): Endpoint {
+  return {
+    name: definition.name,
+    format: 'openai-chat',
+    serves: (provider) => provider.openAiEndpoints !== undefined,
+    async read(request) {
+      const { body, bodyText } = await readJsonObject(request)
+      definition.validate(body)
+      const fields = openAiFields(body)
+      return { body, bodyText, ...fields, model: fields.model || definition.defaultModel || '' } satisfies ParsedRequest
+    },
+    completionReserve: (body, fallback) => (definition.completes ? maxOutputTokens(body, fallback) : 0),
+    prepare: (context, channel, provider, keyIndex, kit) => prepareOpenAi(context, channel, provider, keyIndex, definition.path, kit),
+    respond: respondOpenAi,
+    countPrompt: async (context, counter) => (await counter.countTextTokens(context.model, promptText(context.body))).tokens,
+  }
+}
