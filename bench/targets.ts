@@ -157,12 +157,15 @@ export interface TollgateTarget extends Target {
  * token. Returns an Error (never throws) so the run can go on without the Tollgate column.
  */
 export async function startTollgate(settings: TollgateSettings): Promise<TollgateTarget | Error> {
-  if (!existsSync(join(repositoryRoot, 'src/index.ts'))) return new Error('src/index.ts does not exist yet')
+  // TOLLGATE_ROOT runs another checkout (a worktree of an earlier commit) for before/after comparisons.
+  const { TOLLGATE_ROOT: otherRoot, ...env } = settings.env ?? {}
+  const root = otherRoot ?? repositoryRoot
+  if (!existsSync(join(root, 'src/index.ts'))) return new Error(`${root}/src/index.ts does not exist`)
   const dataDirectory = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
   const password = `bench-${crypto.randomUUID().slice(0, 18)}`
   const port = findFreePort()
-  const server = await spawnHttpServer(settings.label, ['bun', ...(settings.bunFlags ?? []), join(repositoryRoot, 'src/index.ts')], {
-    cwd: repositoryRoot,
+  const server = await spawnHttpServer(settings.label, ['bun', ...(settings.bunFlags ?? []), join(root, 'src/index.ts')], {
+    cwd: root,
     port,
     readyPath: '/api/status',
     env: {
@@ -174,7 +177,7 @@ export async function startTollgate(settings: TollgateSettings): Promise<Tollgat
       CRYPTO_SECRET: crypto.randomUUID(),
       // As `bun run start` sets it: without it Bun's fetch holds only 256 upstream requests at once.
       BUN_CONFIG_MAX_HTTP_REQUESTS: '16384',
-      ...settings.env,
+      ...env,
     },
   })
   if (server instanceof Error) {

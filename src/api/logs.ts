@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { LogFilter, LogRow } from '../db/store.ts'
-import { badRequest, unauthorized } from '../errors.ts'
+import { authenticateKeyHolder } from '../auth/api-key.ts'
+import { badRequest } from '../errors.ts'
 import { authPlugin, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_USER, type ApiDependencies } from './context.ts'
 
 export const LogSchema = t.Object({
@@ -89,12 +90,9 @@ export function logRoutes(dependencies: ApiDependencies) {
     .get('/log/self/stat', async ({ query, user }) => ok(await store.logs.stat({ ...readFilter({ ...query, username: undefined, channel: undefined }), userId: user.id })), {
       role: ROLE_USER, query: t.Object(FilterQuery), response: StatSchema, detail: { tags: ['Logs'], summary: 'Own statistics' },
     })
-    .get('/log/token', async ({ request, query }) => {
+    .get('/log/token', async ({ request, path }) => {
       // The key is the credential: `Authorization: Bearer sk-…` (current new-api) or `?key=sk-…` (neko-api-key-tool).
-      const raw = (request.headers.get('authorization')?.replace(/^bearer\s+/i, '') || query.key || '').trim()
-      const key = raw.replace(/^sk-/, '').split('-')[0]!
-      const token = key ? caches.tokenByHash(secretBox.hash(key)) : undefined
-      if (!token || token.status === 2) throw unauthorized('Invalid token', '')
+      const token = authenticateKeyHolder(dependencies, request, path)
       const result = await store.logs.list({ tokenId: token.id }, { page: 1, pageSize: 1000 })
       return ok(result.items.map((row, index) => logJson(row, { admin: false, displayId: index + 1 })))
     }, { query: t.Object({ key: t.Optional(t.String()) }), response: envelope(t.Array(LogSchema)), detail: { tags: ['Logs'], summary: 'A key\'s recent logs (the key is the credential)' } })

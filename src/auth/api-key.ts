@@ -17,6 +17,11 @@ export interface RelayCaller {
   modelLimits?: ReadonlySet<string>
 }
 
+/**
+ * API keys ("tokens") for every surface that takes one: the relay, the model lists, the legacy billing routes and
+ * `/api/log/token`. One extractor, one memoised hash lookup, one set of status rules.
+ */
+
 /** new-api answers one message for every key failure since 2026-04 (no oracle for which keys exist). */
 const invalidToken = () => new GatewayError(401, 'Invalid token', '')
 
@@ -85,14 +90,31 @@ export interface TokenAuthDependencies {
   onTokenLapsed?(token: TokenRow, status: 3 | 4): void
 }
 
+/** `sk-KEY-CHANNELID` → the key and the pinned channel id (the `sk-` prefix and the pin are optional). */
+export function splitKey(raw: string): { key: string; pin?: string } {
+  const withoutPrefix = raw.startsWith('sk-') ? raw.slice(3) : raw
+  const dash = withoutPrefix.indexOf('-')
+  return dash === -1 ? { key: withoutPrefix } : { key: withoutPrefix.slice(0, dash), pin: withoutPrefix.slice(dash + 1) }
+}
+
+/**
+ * A key holder reading its own records (`/api/log/token`): any token that is not disabled, so an expired or
+ * exhausted key can still see where its quota went. The key comes as for the relay, or as `?key=` (what
+ * neko-api-key-tool sends).
+ */
+export function authenticateKeyHolder(dependencies: Pick<TokenAuthDependencies, 'caches' | 'secretBox'>, request: Request, path: string): TokenRow {
+  const raw = extractKey(request, path) ?? new URL(request.url).searchParams.get('key')?.trim()
+  if (!raw) throw invalidToken()
+  const token = dependencies.caches.tokenByHash(lookupHash(dependencies.secretBox, splitKey(raw).key))
+  if (!token || token.status === 2) throw invalidToken()
+  return token
+}
+
 /** Authenticate a relay request. Throws GatewayError with new-api's status codes and messages. */
 export function authenticateRelay(dependencies: TokenAuthDependencies, request: Request, path: string, clientAddress: string): RelayCaller {
   const raw = extractKey(request, path)
   if (!raw) throw invalidToken()
-  const withoutPrefix = raw.startsWith('sk-') ? raw.slice(3) : raw
-  const dash = withoutPrefix.indexOf('-')
-  const key = dash === -1 ? withoutPrefix : withoutPrefix.slice(0, dash)
-  const pin = dash === -1 ? undefined : withoutPrefix.slice(dash + 1)
+  const { key, pin } = splitKey(raw)
   const token = dependencies.caches.tokenByHash(lookupHash(dependencies.secretBox, key))
   if (!token || token.status !== 1) throw invalidToken()
   if (token.expiredTime !== -1 && token.expiredTime * 1000 < Date.now()) {
