@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { existsSync, statSync } from 'node:fs'
 import { join, normalize } from 'node:path'
-import { describeValidation, errorResponse as serialiseError, GatewayError } from './errors.ts'
+import { describeValidation, errorResponse as serialiseError, GatewayError, type ErrorSurface } from './errors.ts'
 import type { WireFormat } from './providers/types.ts'
 import type { ApiDependencies } from './api/context.ts'
 import { userRoutes } from './api/users.ts'
@@ -37,9 +37,12 @@ function formatOfPath(path: string): WireFormat {
   return 'openai-chat'
 }
 
-/** Any failure in the caller's surface: the envelope on /api, the caller's format on relay routes. */
-function errorResponse(path: string, status: number, message: string, code: string, type = 'new_api_error') {
-  return serialiseError(isRelayPath(path) ? formatOfPath(path) : 'envelope', { status, message, type, code })
+/** Where a failure on `path` is shown: the envelope on /api, the caller's format on relay routes. */
+const surfaceOf = (path: string): ErrorSurface => (isRelayPath(path) ? formatOfPath(path) : 'envelope')
+
+/** A failure that is not a GatewayError (validation, parse, routing), in the caller's surface. */
+function errorResponse(path: string, status: number, message: string, code: string) {
+  return serialiseError(surfaceOf(path), { status, message, type: 'new_api_error', code })
 }
 
 export function createApp(dependencies: AppDependencies) {
@@ -61,7 +64,7 @@ export function createApp(dependencies: AppDependencies) {
       const route = path ?? '/'
       if (error instanceof GatewayError) {
         // Headers set before the failure (Retry-After) still go out.
-        const response = errorResponse(route, error.status, error.message, error.code, error.type)
+        const response = error.toResponse(surfaceOf(route))
         for (const [name, value] of Object.entries(set.headers)) if (typeof value === 'string' && name !== 'content-type') response.headers.set(name, value)
         return response
       }

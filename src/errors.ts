@@ -18,6 +18,11 @@ export class GatewayError extends Error {
     super(message)
     this.name = 'GatewayError'
   }
+
+  /** This error as a JSON response on `surface` (the envelope on /api, the client's format on relay routes). */
+  toResponse(surface: ErrorSurface, headers?: Record<string, string>): Response {
+    return errorResponse(surface, this, headers)
+  }
 }
 
 export const badRequest = (message: string, code = 'invalid_request') => new GatewayError(400, message, code)

@@ -10,7 +10,7 @@ import type { ChannelClient } from '../channels/channel-client.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
 import { hasBaseUrl, pickKey } from '../channels/channel-requests.ts'
 import type { Config } from '../config.ts'
-import { errorBody, GatewayError } from '../errors.ts'
+import { errorResponse, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import { ConversionError } from '../providers/errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
@@ -163,12 +163,12 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   /** Upstream errors: OpenAI-shaped bodies pass through (mapped status); everything else in the client's format. */
-  function errorResponse(context: RelayContext, error: GatewayError, upstreamBody?: string): Response {
+  function failureResponse(context: RelayContext, error: GatewayError, upstreamBody?: string): Response {
     if (context.endpoint.format === 'openai-chat' && upstreamBody && /^\s*\{\s*"error"/.test(upstreamBody)) {
       return new Response(upstreamBody, { status: error.status, headers: jsonHeaders(context.requestId) })
     }
     const message = upstreamBody ? error.message : `${error.message} (request id: ${context.requestId})`
-    return new Response(JSON.stringify(errorBody(context.endpoint.format, { status: error.status, message, type: error.type, code: error.code })), { status: error.status, headers: jsonHeaders(context.requestId) })
+    return errorResponse(context.endpoint.format, { status: error.status, message, type: error.type, code: error.code }, { [REQUEST_ID_HEADER]: context.requestId })
   }
 
   const streams = createStreamResponder({ idleSeconds: streamingTimeoutSeconds, track: (settlement) => track(settlement, 'stream') })
@@ -186,7 +186,7 @@ export function createRelay(dependencies: RelayDependencies) {
     },
     fail(context, channel, error) {
       recordFailure(context, channel, error)
-      return errorResponse(context, error)
+      return failureResponse(context, error)
     },
     async fallbackUsage(context, completionText) {
       const prompt = await context.endpoint.countPrompt(context, counter)
@@ -268,7 +268,7 @@ export function createRelay(dependencies: RelayDependencies) {
       if (!current.error.retryable) break
     }
     recordFailure(context, last!.channel, last!.error)
-    return errorResponse(context, last!.error, last!.upstreamBody)
+    return failureResponse(context, last!.error, last!.upstreamBody)
   }
 
   /** Models this key may use (the group's, minus wildcards, within the token's limits). */
