@@ -171,7 +171,7 @@ export function createRelay(dependencies: RelayDependencies) {
     return errorResponse(context.endpoint.format, { status: error.status, message, type: error.type, code: error.code }, { [REQUEST_ID_HEADER]: context.requestId })
   }
 
-  const streams = createStreamResponder({ idleSeconds: streamingTimeoutSeconds, track: (settlement) => track(settlement, 'stream') })
+  const streams = createStreamResponder({ idleSeconds: streamingTimeoutSeconds, track })
   const kit: RelayKit = {
     config, caches, conversions, requests: channels.requests,
     forceStreamOption: () => caches.options.overrides.forceStreamOption ?? config.forceStreamOption,
@@ -193,7 +193,7 @@ export function createRelay(dependencies: RelayDependencies) {
       const completion = completionText ? await counter.countTextTokens(context.model, completionText) : { tokens: 0 }
       return { ...emptyUsage(), inputTokens: prompt, outputTokens: completion.tokens } satisfies Usage
     },
-    stream: (context, source) => new Response(streams.open(source, () => context.upstreamAbort?.abort()), { status: 200, headers: sseHeaders(context.requestId) }),
+    stream: (context, source) => new Response(streams.open(source, () => context.upstreamAbort?.abort(), context.requestId), { status: 200, headers: sseHeaders(context.requestId) }),
     json: (context, body) => new Response(body, { status: 200, headers: jsonHeaders(context.requestId) }),
   }
 

@@ -33,7 +33,7 @@ const SILENCE_SWEEP_MS = 500
  * those whose upstream read has waited longer than the limit (so the limit holds to within half a second). Time a
  * slow client takes to read does not count: only a pending upstream read is timed.
  */
-export function createStreamResponder(settings: { idleSeconds(): number; track(settlement: Promise<void>): void }) {
+export function createStreamResponder(settings: { idleSeconds(): number; track(settlement: Promise<void>, requestId: string): void }) {
   const watched = new Set<SilenceWatch>()
   let sweep: ReturnType<typeof setInterval> | undefined
 
@@ -57,12 +57,12 @@ export function createStreamResponder(settings: { idleSeconds(): number; track(s
   }
 
   /** `abortUpstream` aborts the attempt's upstream request (the source's cancel only stops reading). */
-  function open(source: StreamSource, abortUpstream: () => void): ReadableStream<Uint8Array> {
+  function open(source: StreamSource, abortUpstream: () => void, requestId: string): ReadableStream<Uint8Array> {
     let settled = false
     const settleOnce = (completed: boolean) => {
       if (settled) return
       settled = true
-      settings.track(source.finish(completed))
+      settings.track(source.finish(completed), requestId)
     }
     const encoder = new TextEncoder()
     const idleSeconds = settings.idleSeconds()
