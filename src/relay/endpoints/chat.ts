@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors.ts'
-import { openAiFields, readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint } from '../exchanges/chat-exchange.ts'
 import { ChatCompletionRequest, ChatCompletionResponse, relayDoc } from '../schemas.ts'
 
@@ -8,7 +8,8 @@ export const chatEndpoint = createChatEndpoint({
   name: 'chat',
   format: 'openai-chat',
   async read(request) {
-    const { body, bodyText } = await readJsonObject(request)
+    const bodyText = await request.text()
+    const body = parseJsonObject(bodyText)
     if (!Array.isArray(body.messages)) throw new GatewayError(400, 'body is not a chat completion request: "messages" must be an array', 'invalid_request')
     return { body, bodyText, ...openAiFields(body) }
   },

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors.ts'
-import { readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
 import { GeminiRequest, GeminiResponse, relayDoc } from '../schemas.ts'
 
@@ -14,7 +14,8 @@ export const geminiEndpoint = createChatEndpoint({
     if (separator <= 0 || (action !== 'generateContent' && action !== 'streamGenerateContent')) {
       throw new GatewayError(404, `Unsupported Gemini method "${action || target}": use :generateContent or :streamGenerateContent`, 'not_found', 'NOT_FOUND')
     }
-    const { body, bodyText } = await readJsonObject(request)
+    const bodyText = await request.text()
+    const body = parseJsonObject(bodyText)
     body.stream = action === 'streamGenerateContent'
     return { body, bodyText, model: target.slice(0, separator).trim(), stream: body.stream === true, clientWantsUsage: false, canonical: readCanonical('gemini', body) }
   },

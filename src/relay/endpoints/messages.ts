@@ -1,4 +1,4 @@
-import { openAiFields, readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
 import { AnthropicMessage, AnthropicMessagesRequest, relayDoc } from '../schemas.ts'
 
@@ -7,7 +7,8 @@ export const messagesEndpoint = createChatEndpoint({
   name: 'messages',
   format: 'anthropic',
   async read(request) {
-    const { body, bodyText } = await readJsonObject(request)
+    const bodyText = await request.text()
+    const body = parseJsonObject(bodyText)
     const canonical = readCanonical('anthropic', body)
     return { body, bodyText, ...openAiFields(body), canonical, anthropicBeta: request.headers.get('anthropic-beta') ?? undefined }
   },

@@ -1,4 +1,4 @@
-import { openAiFields, readJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
 import { relayDoc, ResponsesRequest, ResponsesResponse } from '../schemas.ts'
 
@@ -7,7 +7,8 @@ export const responsesEndpoint = createChatEndpoint({
   name: 'responses',
   format: 'openai-responses',
   async read(request) {
-    const { body, bodyText } = await readJsonObject(request)
+    const bodyText = await request.text()
+    const body = parseJsonObject(bodyText)
     return { body, bodyText, ...openAiFields(body), canonical: readCanonical('openai-responses', body) }
   },
 })

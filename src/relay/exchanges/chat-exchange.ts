@@ -5,7 +5,7 @@ import { chatAdaptorFor, createStreamConversion, createUpstreamDecoder, getInbou
 import { encodeSse } from '../../providers/sse.ts'
 import type { ChatRequest, Provider, SseEvent, StreamConversion, Usage, WireFormat } from '../../providers/types.ts'
 import { maxOutputTokens, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit, type RouteInput } from '../endpoint.ts'
-import { prepareOpenAi, readUpstreamJson, respondOpenAi } from './openai-exchange.ts'
+import { parseUpstreamJson, prepareOpenAi, respondOpenAi } from './openai-exchange.ts'
 
 /**
  * The chat family: OpenAI Chat, Anthropic Messages, OpenAI Responses and Gemini clients, to any channel. How one
@@ -54,22 +54,26 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   return { request: kit.requests.native(channel, adaptor, body, target, extraHeaders), target, adaptor, mode }
 }
 
-async function respondChat(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
+/** OpenAI on both sides goes straight to the pass-through (no extra await on the hot path); the rest converts. */
+const respondChat = (context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> =>
+  exchange.call.mode === 'openai' ? respondOpenAi(context, exchange, kit) : respondConverted(context, exchange, kit)
+
+async function respondConverted(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
   const { channel, call } = exchange
-  if (call.mode === 'openai') return respondOpenAi(context, exchange, kit)
   if (context.stream) return convertedStream(context, exchange, kit)
-  const read = await readUpstreamJson(context, exchange, kit)
-  if (read instanceof Response) return read
+  const text = await exchange.response.text()
+  const json = parseUpstreamJson(text, context, exchange, kit)
+  if (json instanceof Response) return json
   let usage: Usage | null
   let out: string
   if (call.mode === 'convert') {
-    const converted = call.adaptor.fromUpstream(read.json, call.target)
+    const converted = call.adaptor.fromUpstream(json, call.target)
     usage = converted.usage
     converted.response.model = context.model
     out = context.endpoint.format === 'openai-chat' ? JSON.stringify(converted.response) : JSON.stringify(getInbound(context.endpoint.format).fromCanonical(converted.response, usage))
   } else {
-    usage = call.adaptor.readUsage(read.json)
-    out = read.text
+    usage = call.adaptor.readUsage(json)
+    out = text
   }
   const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt }
   if (usage) kit.settle(context, channel, usage, outcome)

@@ -2,7 +2,7 @@ import type { CachedChannel } from '../../cache/routing.ts'
 import type { OpenAiPath } from '../../channels/channel-requests.ts'
 import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
 import type { Provider } from '../../providers/types.ts'
-import { maxOutputTokens, openAiFields, readJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
+import { maxOutputTokens, openAiFields, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
 
 /**
@@ -54,11 +54,10 @@ function responseText(body: Record<string, unknown>): string {
   }).join('')
 }
 
-/** Parse an upstream's JSON answer; a body that is not JSON fails the request (502) rather than reaching the client. */
-export async function readUpstreamJson(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<{ json: Record<string, unknown>; text: string } | Response> {
-  const text = await exchange.response.text()
+/** An upstream's JSON answer; a body that is not JSON fails the request (502) rather than reaching the client. */
+export function parseUpstreamJson(text: string, context: RelayContext, exchange: Exchange, kit: RelayKit): Record<string, unknown> | Response {
   try {
-    return { json: JSON.parse(text), text }
+    return JSON.parse(text)
   } catch {
     return kit.fail(context, exchange.channel, new GatewayError(502, 'Upstream answered with a body that is not JSON', 'bad_response_body'))
   }
@@ -67,14 +66,15 @@ export async function readUpstreamJson(context: RelayContext, exchange: Exchange
 export async function respondOpenAi(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
   const { channel, call } = exchange
   if (context.stream) return passThroughStream(context, exchange, kit)
-  const read = await readUpstreamJson(context, exchange, kit)
-  if (read instanceof Response) return read
-  const usage = call.adaptor.readUsage(read.json)
+  const text = await exchange.response.text()
+  const json = parseUpstreamJson(text, context, exchange, kit)
+  if (json instanceof Response) return json
+  const usage = call.adaptor.readUsage(json)
   const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt }
   // No usage from the upstream: answer now, count in the workers, settle when the count is in.
   if (usage) kit.settle(context, channel, usage, outcome)
-  else kit.settleLater(context, channel, kit.fallbackUsage(context, responseText(read.json)), () => outcome)
-  return kit.json(context, read.text)
+  else kit.settleLater(context, channel, kit.fallbackUsage(context, responseText(json)), () => outcome)
+  return kit.json(context, text)
 }
 
 function passThroughStream(context: RelayContext, exchange: Exchange, kit: RelayKit): Response {
@@ -122,7 +122,8 @@ export function createOpenAiEndpoint(definition: {
     format: 'openai-chat',
     serves: (provider) => provider.openAiEndpoints !== undefined,
     async read(request) {
-      const { body, bodyText } = await readJsonObject(request)
+      const bodyText = await request.text()
+      const body = parseJsonObject(bodyText)
       definition.validate(body)
       const fields = openAiFields(body)
       return { body, bodyText, ...fields, model: fields.model || definition.defaultModel || '' } satisfies ParsedRequest
