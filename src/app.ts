@@ -3,14 +3,11 @@ import { existsSync, statSync } from 'node:fs'
 import { join, normalize } from 'node:path'
 import { describeValidation, errorResponse as serialiseError, GatewayError, type ErrorSurface } from './errors.ts'
 import type { WireFormat } from './providers/types.ts'
-import type { ApiDependencies } from './api/context.ts'
-import { userRoutes } from './api/users.ts'
-import { tokenRoutes } from './api/tokens.ts'
-import { channelRoutes } from './api/channels.ts'
-import { systemRoutes, VERSION } from './api/system.ts'
+import { managementRoutes, type ManagementDependencies } from './api/index.ts'
+import { VERSION } from './api/system.ts'
 
-export type AppDependencies = ApiDependencies & {
-  /** Extra feature plugins (the relay, logs) mounted after the management API. */
+export type AppDependencies = ManagementDependencies & {
+  /** Feature plugins (the relay) mounted after the management API. */
   plugins?: Elysia<any, any, any, any, any, any, any>[]
   /** Folder of the built admin app; served at / with SPA fallback when it exists. */
   adminDir?: string
@@ -84,11 +81,7 @@ export function createApp(dependencies: AppDependencies) {
         }
       }
     })
-    .use(systemRoutes(dependencies))
-    .use(userRoutes(dependencies))
-    .use(tokenRoutes(dependencies))
-    .use(channelRoutes(dependencies))
-
+  for (const group of managementRoutes(dependencies)) app = app.use(group)
   for (const plugin of dependencies.plugins ?? []) app = app.use(plugin)
 
   // The admin app: static files, and index.html for client-side routes. /api, /v1 and /swagger are never shadowed.

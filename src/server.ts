@@ -8,8 +8,6 @@ import { createCaches, type Caches } from './cache/index.ts'
 import { createLoginThrottle } from './auth/throttle.ts'
 import { createApp, type App } from './app.ts'
 import { ensureRootUser } from './api/users.ts'
-import { logRoutes } from './api/logs.ts'
-import { channelOpsRoutes } from './api/channel-ops.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
 import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
@@ -122,7 +120,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   const app = createApp({
     ...dependencies,
-    plugins: [relayRoutes({ relay, caches, ledger }), logRoutes(dependencies), channelOpsRoutes({ ...dependencies, health, channelClient })],
+    health, channelClient,
+    plugins: [relayRoutes({ relay, caches, ledger })],
   })
   app.listen({
     port: config.port,

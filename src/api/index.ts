@@ -1,0 +1,27 @@
+import type { ChannelClient } from '../channels/channel-client.ts'
+import type { ChannelHealth } from '../channels/channel-health.ts'
+import { channelOpsRoutes } from './channel-ops.ts'
+import { channelRoutes } from './channels.ts'
+import type { ApiDependencies } from './context.ts'
+import { logRoutes } from './logs.ts'
+import { systemRoutes } from './system.ts'
+import { tokenRoutes } from './tokens.ts'
+import { userRoutes } from './users.ts'
+
+/** What the management API groups need, all built once at start-up. */
+export type ManagementDependencies = ApiDependencies & { health: ChannelHealth; channelClient: ChannelClient }
+
+/**
+ * Every management API group (`/api/*`), one Elysia instance per file in this folder. A new group is a file here
+ * and one entry in this list.
+ */
+export function managementRoutes(dependencies: ManagementDependencies) {
+  return [
+    systemRoutes(dependencies),
+    userRoutes(dependencies),
+    tokenRoutes(dependencies),
+    channelRoutes(dependencies),
+    channelOpsRoutes(dependencies),
+    logRoutes(dependencies),
+  ]
+}
