@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { buildRoutingIndex, findTiers, pickChannel, type CachedChannel } from './routing.ts'
+import { buildRoutingIndex, filterTiers, findTiers, pickChannel, type CachedChannel } from './routing.ts'
 
 const channel = (id: number, fields: Partial<CachedChannel> = {}): CachedChannel => ({
   id, type: 1, name: `c${id}`, status: 1, baseUrl: '', keys: ['k'], keyStatus: [1], multiKeyMode: 'random', models: ['gpt-4o'], groups: ['default'],
@@ -43,5 +43,23 @@ describe('routing index', () => {
     // The longest wildcard wins.
     expect(findTiers(index, 'vip', 'gpt-4-gizmo-g-special-1')![0]!.channels.map((c) => c.id).sort()).toEqual([2, 3])
     expect(index.modelsByGroup.get('vip')).toEqual(['gpt-4-gizmo-*', 'gpt-4-gizmo-g-special*'])
+  })
+})
+
+describe('tiers filtered by what a channel can serve', () => {
+  const index = buildRoutingIndex([channel(1, { priority: 10, type: 14 }), channel(2, { priority: 10 }), channel(3, { priority: 0, type: 14 }), channel(4, { priority: 0, weight: 5 })])
+  const tiers = findTiers(index, 'default', 'gpt-4o')!
+  const openAiOnly = (candidate: CachedChannel) => candidate.type === 1
+  const key = {}
+
+  test('keeps the priority order and recomputes the weights of what is left', () => {
+    const kept = filterTiers(tiers, key, openAiOnly)!
+    expect(kept.map((tier) => [tier.priority, tier.channels.map((member) => member.id), tier.total])).toEqual([[10, [2], 1], [0, [4], 5]])
+  })
+
+  test('is computed once per tiers array and key; admitting everything returns the same array', () => {
+    expect(filterTiers(tiers, key, openAiOnly)).toBe(filterTiers(tiers, key, () => false)!)
+    expect(filterTiers(tiers, {}, () => true)).toBe(tiers)
+    expect(filterTiers(tiers, {}, () => false)).toBeUndefined()
   })
 })
