@@ -32,6 +32,11 @@ export interface Endpoint {
   read(request: Request, route: RouteInput): Promise<ParsedRequest>
   /** Completion tokens to reserve for; `fallback` is the PreConsumedQuota option. 0 for endpoints that produce none. */
   completionReserve(body: Record<string, unknown>, fallback: number): number
+  /**
+   * The quota to reserve, when the endpoint prices differently from prompt + completion tokens (per image, per
+   * second of audio). Without it the pipeline reserves the prompt estimate plus `completionReserve`.
+   */
+  reserve?(parsed: ParsedRequest, price: Price, quotaPerUnit: number): number
   /** The upstream call for one channel and key; may throw a GatewayError (counted as a failed attempt). */
   prepare(context: RelayContext, channel: CachedChannel, provider: Provider, keyIndex: number, kit: RelayKit): PreparedCall
   respond(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response>
@@ -54,6 +59,7 @@ export interface RouteInput {
 
 /** A request as `read` leaves it: validated, nothing reserved yet. */
 export interface ParsedRequest {
+  /** The JSON body, or the fields of a multipart form (files stay in `form`). */
   body: Record<string, unknown>
   /** The body as the client sent it (JSON endpoints pass it on untouched when nothing changes). */
   bodyText: string
@@ -65,6 +71,8 @@ export interface ParsedRequest {
   canonical?: Record<string, unknown>
   /** `anthropic-beta` of a Claude client, forwarded on native Anthropic requests. */
   anthropicBeta?: string
+  /** A multipart request's form as Bun parsed it (within MAX_REQUEST_BODY_MB), for endpoints that forward files. */
+  form?: FormData
 }
 
 /** Everything known about one relay request while it is being served. */
@@ -103,6 +111,10 @@ export interface SettleOutcome {
   firstTokenMs?: number
   upstreamModel?: string
   completed: boolean
+  /** The cost when the endpoint prices it itself (per image, per second); otherwise computed from the usage. */
+  quota?: number
+  /** What the row was billed for beyond tokens (`n`, `size`, `seconds`, `characters`…), added to its `other`. */
+  billedFor?: Record<string, string | number | boolean>
 }
 
 /** What the pipeline offers an endpoint while it answers. */

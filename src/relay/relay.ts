@@ -129,7 +129,9 @@ export function createRelay(dependencies: RelayDependencies) {
     const options = caches.options
     const price = priceFor(options, model, groupRatioFor(options, holder.user.group, holder.group))
     if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
-    const amount = reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit)
+    const amount = endpoint.reserve
+      ? endpoint.reserve(parsed, price!, options.quotaPerUnit)
+      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit)
     const reserved = ledger.reserve({
       userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
       unlimitedToken: holder.token.unlimitedQuota, amount,
@@ -177,7 +179,7 @@ export function createRelay(dependencies: RelayDependencies) {
     forceStreamOption: () => caches.options.overrides.forceStreamOption ?? config.forceStreamOption,
     settle(context, channel, usage, outcome) {
       const options = caches.options
-      const quota = quotaFor(context.price, usage, options.quotaPerUnit)
+      const quota = outcome.quota ?? quotaFor(context.price, usage, options.quotaPerUnit)
       ledger.settle(context.reservation, quota)
       writer.record(consumeRecord(context, context.price, quota, usage, { ...outcome, channelId: channel.id, keepRow: options.logConsumeEnabled }))
     },
