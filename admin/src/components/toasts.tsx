@@ -1,4 +1,5 @@
 import { createSignal, For, type JSX } from 'solid-js'
+import { errorMessage } from '../lib/api.ts'
 
 export interface Toast {
   id: number
@@ -28,4 +29,16 @@ export function Toasts(): JSX.Element {
       </For>
     </div>
   )
+}
+
+/** Run a mutation and say how it went: a success toast, or the server's refusal. Resolves to whether it worked. */
+export async function notifyOutcome(run: () => Promise<unknown>, success?: string): Promise<boolean> {
+  try {
+    await run()
+    if (success) notify('success', success)
+    return true
+  } catch (error) {
+    notify('error', errorMessage(error))
+    return false
+  }
 }

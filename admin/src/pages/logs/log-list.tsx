@@ -1,12 +1,15 @@
-import { current } from '../lib/resource.ts'
-import { createResource, createSignal, For, Show, type JSX } from 'solid-js'
-import { Badge, EmptyRow, Modal, Pager, QuotaText } from '../components/ui.tsx'
-import { api, errorMessage, toPage, type Page } from '../lib/api.ts'
-import { formatCount, formatDuration, formatTimestamp, fromDateTimeInput } from '../lib/format.ts'
-import { t, type MessageKey } from '../lib/i18n.ts'
-import { isAdmin, user } from '../lib/session.ts'
-import { readPreference, writePreference } from '../lib/storage.ts'
-import type { LogEntry, LogStat } from '../lib/types.ts'
+import { revalidate } from '@solidjs/router'
+import { createSignal, For, Show, type JSX } from 'solid-js'
+import { DataTable, type Column as TableColumn } from '../../components/data-table.tsx'
+import { createListState, ListPage } from '../../components/list-page.tsx'
+import { Badge, Modal, QuotaText } from '../../components/ui.tsx'
+import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
+import { formatCount, formatDuration, formatTimestamp } from '../../lib/format.ts'
+import { t, type MessageKey } from '../../lib/i18n.ts'
+import { isAdmin, user } from '../../lib/session.ts'
+import { readPreference, writePreference } from '../../lib/storage.ts'
+import type { LogEntry } from '../../lib/types.ts'
+import { getLogs, getLogStat, type LogFilters } from './log-data.ts'
 
 export const logTypes: { value: number; label: MessageKey; tone: 'green' | 'blue' | 'grey' | 'amber' | 'red' }[] = [
   { value: 1, label: 'logs.type_topup', tone: 'green' },
@@ -107,66 +110,17 @@ const columns: Column[] = [
 
 const defaultColumns: ColumnId[] = ['time', 'user', 'token', 'type', 'model', 'channel', 'prompt', 'completion', 'quota', 'latency', 'stream', 'retry']
 
-interface LogFilters {
-  type: string
-  start: string
-  end: string
-  model: string
-  token: string
-  channel: string
-  username: string
-  group: string
-  requestId: string
-}
-
 const emptyFilters: LogFilters = { type: '', start: '', end: '', model: '', token: '', channel: '', username: '', group: '', requestId: '' }
 
-export function LogsPage(): JSX.Element {
+export function LogListPage(): JSX.Element {
   const userId = user()?.id
-  const [page, setPage] = createSignal(1)
-  const [pageSize, setPageSizeSignal] = createSignal<number>(readPreference(userId, 'logs.page_size', 10))
+  const list = createListState({ name: 'logs', defaultPageSize: 10, emptyFilters })
   const [visibleColumns, setVisibleColumns] = createSignal<ColumnId[]>(readPreference(userId, 'logs.columns', defaultColumns))
   const [editingColumns, setEditingColumns] = createSignal(false)
-  const [draftFilters, setDraftFilters] = createSignal<LogFilters>({ ...emptyFilters })
-  const [filters, setFilters] = createSignal<LogFilters>({ ...emptyFilters })
   const [detail, setDetail] = createSignal<LogEntry | null>(null)
 
-  const query = (active: LogFilters) => ({
-    type: active.type,
-    start_timestamp: fromDateTimeInput(active.start) ?? undefined,
-    end_timestamp: fromDateTimeInput(active.end) ?? undefined,
-    model_name: active.model.trim(),
-    token_name: active.token.trim(),
-    group: active.group.trim(),
-    request_id: active.requestId.trim(),
-    channel: isAdmin() ? active.channel.trim() : undefined,
-    username: isAdmin() ? active.username.trim() : undefined,
-  })
-
-  const [logs, { refetch }] = createResource(
-    () => ({ page: page(), pageSize: pageSize(), filters: filters() }),
-    async (parameters): Promise<Page<LogEntry>> => {
-      const path = isAdmin() ? '/api/log/' : '/api/log/self'
-      const data = await api.get<Page<LogEntry>>(path, { ...query(parameters.filters), p: parameters.page, page_size: parameters.pageSize })
-      return toPage(data, parameters.page, parameters.pageSize)
-    },
-  )
-  const [stat, { refetch: refetchStat }] = createResource(
-    () => filters(),
-    async (active): Promise<LogStat | null> => {
-      try {
-        return await api.get<LogStat>(isAdmin() ? '/api/log/stat' : '/api/log/self/stat', query(active))
-      } catch {
-        return null
-      }
-    },
-  )
-
-  const setPageSize = (size: number) => {
-    writePreference(userId, 'logs.page_size', size)
-    setPageSizeSignal(size)
-    setPage(1)
-  }
+  const logs = createLoaded(() => getLogs({ admin: isAdmin(), page: list.page(), pageSize: list.pageSize(), filters: list.filters() }))
+  const stat = createLoaded(() => getLogStat({ admin: isAdmin(), filters: list.filters() }))
 
   const toggleColumn = (id: ColumnId) => {
     const shown = visibleColumns()
@@ -175,96 +129,86 @@ export function LogsPage(): JSX.Element {
     writePreference(userId, 'logs.columns', next)
   }
 
-  const shownColumns = () => columns.filter((column) => visibleColumns().includes(column.id) && (!column.adminOnly || isAdmin()))
-  const setFilter = (name: keyof LogFilters, value: string) => setDraftFilters({ ...draftFilters(), [name]: value })
+  // The other field is parsed once per row, not once per cell.
+  const parsedOther = new WeakMap<LogEntry, LogOther>()
+  const otherOf = (entry: LogEntry) => {
+    let other = parsedOther.get(entry)
+    if (!other) parsedOther.set(entry, (other = parseOther(entry.other)))
+    return other
+  }
+  const tableColumns = (): TableColumn<LogEntry>[] => columns
+    .filter((column) => visibleColumns().includes(column.id) && (!column.adminOnly || isAdmin()))
+    .map((column) => ({ id: column.id, header: () => t(column.label), numeric: column.numeric, cell: (entry: LogEntry) => column.render(entry, otherOf(entry)) }))
+  const setFilter = (name: keyof LogFilters, value: string) => list.setDraft(name, value)
+  const stats = () => valueOf(stat())
 
   return (
-    <section class="page">
-      <header class="page-header">
-        <h1>{t('nav.logs')}</h1>
-        <div class="header-actions">
-          <button type="button" class="button" onClick={() => setEditingColumns(!editingColumns())}>{t('logs.columns')}</button>
-          <button type="button" class="button" onClick={() => { void refetch(); void refetchStat() }}>{t('common.refresh')}</button>
-        </div>
-      </header>
-      <Show when={editingColumns()}>
-        <div class="card chips column-picker">
-          <For each={columns.filter((column) => !column.adminOnly || isAdmin())}>
-            {(column) => (
-              <label class="check">
-                <input type="checkbox" checked={visibleColumns().includes(column.id)} onChange={() => toggleColumn(column.id)} />
-                {t(column.label)}
-              </label>
-            )}
-          </For>
-        </div>
-      </Show>
-      <form
-        class="toolbar filters"
-        onSubmit={(event) => {
-          event.preventDefault()
-          setPage(1)
-          setFilters({ ...draftFilters() })
-        }}
-      >
-        <select value={draftFilters().type} onChange={(event) => setFilter('type', event.currentTarget.value)} aria-label={t('logs.type')}>
+    <ListPage
+      title={t('nav.logs')}
+      list={list}
+      total={valueOf(logs())?.total ?? 0}
+      resettable
+      actions={<>
+        <button type="button" class="button" onClick={() => setEditingColumns(!editingColumns())}>{t('logs.columns')}</button>
+        <button type="button" class="button" onClick={() => void revalidate([getLogs.key, getLogStat.key])}>{t('common.refresh')}</button>
+      </>}
+      toolbar={<>
+        <select value={list.draft.type} onChange={(event) => setFilter('type', event.currentTarget.value)} aria-label={t('logs.type')}>
           <option value="">{t('logs.all_types')}</option>
           <For each={logTypes}>{(type) => <option value={type.value}>{t(type.label)}</option>}</For>
         </select>
         <label class="inline-label">
           <span>{t('logs.from')}</span>
-          <input type="datetime-local" value={draftFilters().start} onInput={(event) => setFilter('start', event.currentTarget.value)} />
+          <input type="datetime-local" value={list.draft.start} onInput={(event) => setFilter('start', event.currentTarget.value)} />
         </label>
         <label class="inline-label">
           <span>{t('logs.to')}</span>
-          <input type="datetime-local" value={draftFilters().end} onInput={(event) => setFilter('end', event.currentTarget.value)} />
+          <input type="datetime-local" value={list.draft.end} onInput={(event) => setFilter('end', event.currentTarget.value)} />
         </label>
-        <input placeholder={t('logs.model')} value={draftFilters().model} onInput={(event) => setFilter('model', event.currentTarget.value)} aria-label={t('logs.model')} />
-        <input placeholder={t('logs.token')} value={draftFilters().token} onInput={(event) => setFilter('token', event.currentTarget.value)} aria-label={t('logs.token')} />
+        <input placeholder={t('logs.model')} value={list.draft.model} onInput={(event) => setFilter('model', event.currentTarget.value)} aria-label={t('logs.model')} />
+        <input placeholder={t('logs.token')} value={list.draft.token} onInput={(event) => setFilter('token', event.currentTarget.value)} aria-label={t('logs.token')} />
         <Show when={isAdmin()}>
-          <input placeholder={t('logs.channel_id')} inputmode="numeric" value={draftFilters().channel} onInput={(event) => setFilter('channel', event.currentTarget.value)} aria-label={t('logs.channel_id')} />
-          <input placeholder={t('logs.user')} value={draftFilters().username} onInput={(event) => setFilter('username', event.currentTarget.value)} aria-label={t('logs.user')} />
+          <input placeholder={t('logs.channel_id')} inputmode="numeric" value={list.draft.channel} onInput={(event) => setFilter('channel', event.currentTarget.value)} aria-label={t('logs.channel_id')} />
+          <input placeholder={t('logs.user')} value={list.draft.username} onInput={(event) => setFilter('username', event.currentTarget.value)} aria-label={t('logs.user')} />
         </Show>
-        <input placeholder={t('logs.group')} value={draftFilters().group} onInput={(event) => setFilter('group', event.currentTarget.value)} aria-label={t('logs.group')} />
-        <input placeholder={t('logs.request_id')} value={draftFilters().requestId} onInput={(event) => setFilter('requestId', event.currentTarget.value)} aria-label={t('logs.request_id')} />
-        <button type="submit" class="button primary">{t('common.search')}</button>
-        <button type="button" class="button ghost" onClick={() => { setDraftFilters({ ...emptyFilters }); setFilters({ ...emptyFilters }); setPage(1) }}>{t('common.reset')}</button>
-      </form>
-      <Show when={current(stat)}>
-        <div class="stat-strip" data-testid="log-stat">
-          <span>{t('logs.stat_quota')}: <QuotaText quota={current(stat)!.quota} /></span>
-          <span>RPM: <strong>{formatCount(current(stat)!.rpm)}</strong></span>
-          <span>TPM: <strong>{formatCount(current(stat)!.tpm)}</strong></span>
-        </div>
-      </Show>
-      <div class="table-wrap">
-        <table class="table logs-table" data-testid="logs-table">
-          <thead>
-            <tr>
-              <For each={shownColumns()}>{(column) => <th classList={{ number: column.numeric }}>{t(column.label)}</th>}</For>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            <For each={current(logs)?.items} fallback={<EmptyRow columns={shownColumns().length + 1} loading={logs.loading} error={logs.error ? errorMessage(logs.error) : null} />}>
-              {(entry) => {
-                const other = parseOther(entry.other)
-                return (
-                  <tr class="log-row" onClick={() => setDetail(entry)}>
-                    <For each={shownColumns()}>{(column) => <td data-label={t(column.label)} classList={{ number: column.numeric }}>{column.render(entry, other)}</td>}</For>
-                    <td class="actions"><button type="button" class="button small" onClick={(event) => { event.stopPropagation(); setDetail(entry) }}>{t('logs.detail')}</button></td>
-                  </tr>
-                )
-              }}
+        <input placeholder={t('logs.group')} value={list.draft.group} onInput={(event) => setFilter('group', event.currentTarget.value)} aria-label={t('logs.group')} />
+        <input placeholder={t('logs.request_id')} value={list.draft.requestId} onInput={(event) => setFilter('requestId', event.currentTarget.value)} aria-label={t('logs.request_id')} />
+      </>}
+      above={<>
+        <Show when={editingColumns()}>
+          <div class="card chips column-picker">
+            <For each={columns.filter((column) => !column.adminOnly || isAdmin())}>
+              {(column) => (
+                <label class="check">
+                  <input type="checkbox" checked={visibleColumns().includes(column.id)} onChange={() => toggleColumn(column.id)} />
+                  {t(column.label)}
+                </label>
+              )}
             </For>
-          </tbody>
-        </table>
-      </div>
-      <Pager page={page()} pageSize={pageSize()} total={current(logs)?.total ?? 0} onPage={setPage} onPageSize={setPageSize} />
-      <Show when={detail()}>
-        <LogDetail entry={detail()!} onClose={() => setDetail(null)} />
-      </Show>
-    </section>
+          </div>
+        </Show>
+        <Show when={stats()}>
+          {(current) => (
+            <div class="stat-strip" data-testid="log-stat">
+              <span>{t('logs.stat_quota')}: <QuotaText quota={current().quota} /></span>
+              <span>RPM: <strong>{formatCount(current().rpm)}</strong></span>
+              <span>TPM: <strong>{formatCount(current().tpm)}</strong></span>
+            </div>
+          )}
+        </Show>
+      </>}
+      below={<Show when={detail()}>{(entry) => <LogDetail entry={entry()} onClose={() => setDetail(null)} />}</Show>}
+    >
+      <DataTable
+        testId="logs-table"
+        class="logs-table"
+        rowClass="log-row"
+        columns={tableColumns()}
+        rows={mapLoaded(logs(), (page) => page.items)}
+        onRowClick={setDetail}
+        actions={(entry) => <button type="button" class="button small" onClick={() => setDetail(entry)}>{t('logs.detail')}</button>}
+      />
+    </ListPage>
   )
 }
 

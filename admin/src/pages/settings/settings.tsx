@@ -1,16 +1,17 @@
-import { current } from '../lib/resource.ts'
-import { createMemo, createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js'
-import { JsonEditor } from '../components/json-editor.tsx'
-import { notify } from '../components/toasts.tsx'
-import { ActionButton, ErrorBanner, Field, Spinner } from '../components/ui.tsx'
-import { api, errorMessage } from '../lib/api.ts'
-import { createDraft } from '../lib/drafts.ts'
-import { t, translateValidation, type MessageKey } from '../lib/i18n.ts'
-import { ratioToPricePerMillion, formatUsdPrice } from '../lib/quota.ts'
-import { loadStatus, quotaDisplay } from '../lib/session.ts'
-import type { Option } from '../lib/types.ts'
-import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../lib/pricing-rows.ts'
-import { validateNumberMap, validateStatusRanges, type ValidationError } from '../lib/validate.ts'
+import { action, query, revalidate, useAction } from '@solidjs/router'
+import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js'
+import { JsonEditor } from '../../components/json-editor.tsx'
+import { notify } from '../../components/toasts.tsx'
+import { ActionButton, ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
+import { createLoaded, errorOf, valueOf } from '../../lib/async-data.ts'
+import { api, errorMessage } from '../../lib/api.ts'
+import { createDraft } from '../../lib/drafts.ts'
+import { t, translateValidation, type MessageKey } from '../../lib/i18n.ts'
+import { ratioToPricePerMillion, formatUsdPrice } from '../../lib/quota.ts'
+import { loadStatus, quotaDisplay } from '../../lib/session.ts'
+import type { Option } from '../../lib/types.ts'
+import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../../lib/pricing-rows.ts'
+import { validateNumberMap, validateStatusRanges, type ValidationError } from '../../lib/validate.ts'
 
 type OptionKind = 'text' | 'textarea' | 'integer' | 'number' | 'boolean' | 'ranges' | 'number-map' | 'json' | 'select'
 
@@ -114,17 +115,21 @@ export function validateOption(kind: OptionKind, value: string): ValidationError
   }
 }
 
-async function saveOptions(changes: [string, string][]): Promise<void> {
+const getOptions = query(async () => {
+  const list = await api.get<Option[]>('/api/option/')
+  return Object.fromEntries((list ?? []).map((option) => [option.key, option.value ?? ''])) as Record<string, string>
+}, 'options')
+
+const saveOptions = action(async (changes: [string, string][]) => {
   // One key per call (new-api §6); stop at the first refusal so its message is the one shown.
   for (const [key, value] of changes) await api.put('/api/option/', { key, value })
-}
+}, 'options-save')
 
 export function SettingsPage(): JSX.Element {
   const [tab, setTab] = createSignal<'pricing' | string>('pricing')
-  const [options, { refetch, mutate }] = createResource(async () => {
-    const list = await api.get<Option[]>('/api/option/')
-    return Object.fromEntries((list ?? []).map((option) => [option.key, option.value ?? ''])) as Record<string, string>
-  })
+  const loaded = createLoaded(() => getOptions())
+  const options = () => valueOf(loaded())
+  const save = useAction(saveOptions)
 
   const commit = async (changes: [string, string][]) => {
     if (changes.length === 0) {
@@ -132,15 +137,15 @@ export function SettingsPage(): JSX.Element {
       return true
     }
     try {
-      await saveOptions(changes)
-      mutate({ ...(current(options) ?? {}), ...Object.fromEntries(changes) })
+      await save(changes)
       notify('success', t('settings.saved_count', { count: changes.length }))
       // Currency and system name come back through /api/status.
       void loadStatus()
       return true
     } catch (error) {
       notify('error', errorMessage(error))
-      void refetch()
+      // Part of the changes may have been written before the refusal: show what the server holds now.
+      void revalidate(getOptions.key)
       return false
     }
   }
@@ -157,16 +162,16 @@ export function SettingsPage(): JSX.Element {
         </For>
         <button type="button" role="tab" class="tab" classList={{ selected: tab() === 'all' }} onClick={() => setTab('all')}>{t('settings.section_all')}</button>
       </div>
-      <Show when={current(options)} fallback={<Show when={options.error} fallback={<Spinner />}><ErrorBanner message={errorMessage(options.error)} /></Show>}>
+      <Show when={options()} fallback={<Show when={loaded().status === 'error'} fallback={<Spinner />}><ErrorBanner message={errorOf(loaded())} /></Show>}>
         <Switch>
           <Match when={tab() === 'pricing'}>
-            <PricingEditor options={current(options)!} commit={commit} />
+            <PricingEditor options={options()!} commit={commit} />
           </Match>
           <Match when={tab() === 'all'}>
-            <AllOptions options={current(options)!} commit={commit} />
+            <AllOptions options={options()!} commit={commit} />
           </Match>
           <Match when={sections.find((section) => section.id === tab())}>
-            {(section) => <SectionForm section={section()} options={current(options)!} commit={commit} />}
+            {(section) => <SectionForm section={section()} options={options()!} commit={commit} />}
           </Match>
         </Switch>
       </Show>

@@ -1,30 +1,33 @@
-import { current } from '../lib/resource.ts'
-import { createMemo, createResource, createSignal, For, Show, type JSX } from 'solid-js'
-import { Badge, ErrorBanner, Spinner } from '../components/ui.tsx'
-import { errorMessage, requestEnvelope } from '../lib/api.ts'
-import { t } from '../lib/i18n.ts'
-import { formatUsdPrice, ratioToPricePerMillion } from '../lib/quota.ts'
-import { quotaDisplay } from '../lib/session.ts'
-import type { PricingItem } from '../lib/types.ts'
+import { query } from '@solidjs/router'
+import { createMemo, createSignal, For, Show, type JSX } from 'solid-js'
+import { Badge, ErrorBanner, Spinner } from '../../components/ui.tsx'
+import { requestEnvelope } from '../../lib/api.ts'
+import { createLoaded, errorOf, valueOf } from '../../lib/async-data.ts'
+import { t } from '../../lib/i18n.ts'
+import { formatUsdPrice, ratioToPricePerMillion } from '../../lib/quota.ts'
+import { quotaDisplay } from '../../lib/session.ts'
+import type { PricingItem } from '../../lib/types.ts'
 
 interface PricingData {
   items: PricingItem[]
   groupRatio: Record<string, number>
 }
 
+const getPricing = query(async (): Promise<PricingData> => {
+  const envelope = await requestEnvelope<PricingItem[]>('GET', '/api/pricing')
+  return { items: envelope.data ?? [], groupRatio: (envelope.group_ratio as Record<string, number> | undefined) ?? {} }
+}, 'pricing')
+
 /** Public price list (new-api §7 `/api/pricing`): no sign-in needed. */
 export function PricingPage(): JSX.Element {
   const [filter, setFilter] = createSignal('')
   const [group, setGroup] = createSignal('')
-  const [pricing] = createResource(async (): Promise<PricingData> => {
-    const envelope = await requestEnvelope<PricingItem[]>('GET', '/api/pricing')
-    return { items: envelope.data ?? [], groupRatio: (envelope.group_ratio as Record<string, number> | undefined) ?? {} }
-  })
-  const groups = () => Object.keys(current(pricing)?.groupRatio ?? {}).sort()
+  const loaded = createLoaded(() => getPricing())
+  const groups = () => Object.keys(valueOf(loaded())?.groupRatio ?? {}).sort()
   const selectedGroup = () => group() || (groups().includes('default') ? 'default' : groups()[0] ?? '')
-  const ratio = () => current(pricing)?.groupRatio[selectedGroup()] ?? 1
+  const ratio = () => valueOf(loaded())?.groupRatio[selectedGroup()] ?? 1
   const rows = createMemo(() =>
-    (current(pricing)?.items ?? [])
+    (valueOf(loaded())?.items ?? [])
       .filter((item) => item.model_name.toLowerCase().includes(filter().toLowerCase()))
       .filter((item) => !selectedGroup() || !item.enable_groups?.length || item.enable_groups.includes(selectedGroup()))
       .sort((left, right) => left.model_name.localeCompare(right.model_name)),
@@ -42,13 +45,13 @@ export function PricingPage(): JSX.Element {
           <label class="inline-label">
             <span>{t('pricing.group')}</span>
             <select value={selectedGroup()} onChange={(event) => setGroup(event.currentTarget.value)}>
-              <For each={groups()}>{(name) => <option value={name}>{name} (×{current(pricing)!.groupRatio[name]})</option>}</For>
+              <For each={groups()}>{(name) => <option value={name}>{name} (×{valueOf(loaded())!.groupRatio[name]})</option>}</For>
             </select>
           </label>
         </Show>
       </div>
-      <Show when={!pricing.loading} fallback={<Spinner />}>
-        <ErrorBanner message={pricing.error ? errorMessage(pricing.error) : null} />
+      <Show when={loaded().status !== 'loading'} fallback={<Spinner />}>
+        <ErrorBanner message={errorOf(loaded())} />
         <div class="table-wrap">
           <table class="table" data-testid="pricing-table">
             <thead>

@@ -1,24 +1,27 @@
+import { useNavigate, useSearchParams } from '@solidjs/router'
 import { createEffect, createSignal, Show, type JSX } from 'solid-js'
-import { ErrorBanner, Field, Spinner } from '../components/ui.tsx'
-import { errorMessage } from '../lib/api.ts'
-import { t } from '../lib/i18n.ts'
-import { navigate, query } from '../lib/router.tsx'
-import { signIn, systemName, user } from '../lib/session.ts'
+import { ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
+import { errorMessage } from '../../lib/api.ts'
+import { t } from '../../lib/i18n.ts'
+import { signIn, systemName, user } from '../../lib/session.ts'
 
 /** Only same-site paths may be a `next`; anything else could send the user off-site after sign-in. */
-function safeNext(): string {
-  const next = query().get('next') ?? '/'
-  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/'
+export function safeNext(next: string | undefined): string {
+  const path = next ?? '/'
+  return path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/sign-in') ? path : '/'
 }
 
 export function SignInPage(): JSX.Element {
+  const navigate = useNavigate()
+  const [searchParams] = useSearchParams()
+  const next = () => (typeof searchParams.next === 'string' ? searchParams.next : undefined)
   const [username, setUsername] = createSignal('')
   const [password, setPassword] = createSignal('')
   const [error, setError] = createSignal<string | null>(null)
   const [busy, setBusy] = createSignal(false)
 
   createEffect(() => {
-    if (user()) navigate(safeNext(), { replace: true })
+    if (user()) navigate(safeNext(next()), { replace: true })
   })
 
   const submit = async (event: SubmitEvent) => {
@@ -44,7 +47,7 @@ export function SignInPage(): JSX.Element {
       <form class="card sign-in-card" onSubmit={submit} novalidate>
         <h1>{systemName()}</h1>
         <p class="muted">{t('sign_in.subtitle')}</p>
-        <Show when={query().get('next')}>
+        <Show when={next()}>
           <div class="banner banner-info">{t('sign_in.continue_hint')}</div>
         </Show>
         <ErrorBanner message={error()} />

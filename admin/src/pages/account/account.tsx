@@ -1,11 +1,11 @@
+import { useLocation, useNavigate } from '@solidjs/router'
 import { createSignal, Show, type JSX } from 'solid-js'
-import { notify } from '../components/toasts.tsx'
-import { ErrorBanner, Field, QuotaText, Spinner } from '../components/ui.tsx'
-import { errorMessage } from '../lib/api.ts'
-import { t } from '../lib/i18n.ts'
-import { navigate, pathname } from '../lib/router.tsx'
-import { changeOwnPassword, user } from '../lib/session.ts'
-import { roles } from '../lib/types.ts'
+import { notify } from '../../components/toasts.tsx'
+import { ErrorBanner, Field, QuotaText, Spinner } from '../../components/ui.tsx'
+import { errorMessage } from '../../lib/api.ts'
+import { t } from '../../lib/i18n.ts'
+import { changeOwnPassword, user } from '../../lib/session.ts'
+import { roles } from '../../lib/types.ts'
 
 export const passwordLength = { minimum: 8, maximum: 64 }
 
@@ -16,13 +16,15 @@ export function roleName(role: number): string {
 }
 
 export function AccountPage(): JSX.Element {
+  const location = useLocation()
+  const navigate = useNavigate()
   // Passwords are deliberately not kept as drafts: sessionStorage is no place for them.
   const [original, setOriginal] = createSignal('')
   const [next, setNext] = createSignal('')
   const [confirm, setConfirm] = createSignal('')
   const [error, setError] = createSignal<string | null>(null)
   const [busy, setBusy] = createSignal(false)
-  const forced = () => pathname() === '/change-password' || !!user()?.must_change_password
+  const forced = () => location.pathname === '/change-password' || !!user()?.must_change_password
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault()
@@ -40,7 +42,7 @@ export function AccountPage(): JSX.Element {
       setNext('')
       setConfirm('')
       notify('success', t('account.password_changed'))
-      if (pathname() === '/change-password') navigate('/', { replace: true })
+      if (location.pathname === '/change-password') navigate('/', { replace: true })
     } catch (problem) {
       setError(errorMessage(problem))
     } finally {

@@ -1,15 +1,15 @@
-import { current } from '../lib/resource.ts'
-import { createEffect, createResource, createSignal, For, on, onCleanup, Show, type JSX } from 'solid-js'
-import { notify } from '../components/toasts.tsx'
-import { ErrorBanner, Field, Spinner } from '../components/ui.tsx'
-import { api, errorMessage, toPage, type Page } from '../lib/api.ts'
-import { parseChunk, readErrorBody, readSseData, type ChatUsage } from '../lib/chat-stream.ts'
-import { createDraft } from '../lib/drafts.ts'
-import { formatDuration } from '../lib/format.ts'
-import { t } from '../lib/i18n.ts'
-import { Link } from '../lib/router.tsx'
-import type { Token } from '../lib/types.ts'
-import { fetchFullKey } from './tokens.tsx'
+import { A, query } from '@solidjs/router'
+import { createEffect, createSignal, For, on, onCleanup, Show, type JSX } from 'solid-js'
+import { notify } from '../../components/toasts.tsx'
+import { ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
+import { api, errorMessage, toPage, type Page } from '../../lib/api.ts'
+import { parseChunk, readErrorBody, readSseData, type ChatUsage } from '../../lib/chat-stream.ts'
+import { createDraft } from '../../lib/drafts.ts'
+import { formatDuration } from '../../lib/format.ts'
+import { t } from '../../lib/i18n.ts'
+import { createLoaded, valueOf } from '../../lib/async-data.ts'
+import type { Token } from '../../lib/types.ts'
+import { fetchFullKey } from '../tokens/token-data.ts'
 
 interface ChatTurn {
   role: 'user' | 'assistant' | 'error'
@@ -31,6 +31,33 @@ interface PlaygroundState {
   turns: ChatTurn[]
 }
 
+const getEnabledTokens = query(async () => {
+  const page = toPage(await api.get<Page<Token>>('/api/token/', { p: 1, page_size: 100, size: 100 }))
+  return page.items.filter((token) => token.status === 1)
+}, 'playground-tokens')
+
+const getTokenKey = query((id: number) => fetchFullKey(id), 'playground-key')
+
+/** The models the key may call: what the relay lists for it, else the key's own limits, else the account's models. */
+const getPlaygroundModels = query(async (secret: string, token: Token | undefined): Promise<string[]> => {
+  try {
+    const response = await fetch('/v1/models', { headers: { Authorization: `Bearer ${secret}` } })
+    if (response.ok) {
+      const body = (await response.json()) as { data?: { id: string }[] }
+      const ids = (body.data ?? []).map((model) => model.id)
+      if (ids.length) return [...new Set(ids)].sort()
+    }
+  } catch {
+    // Fall back to the account's model list below.
+  }
+  if (token?.model_limits_enabled && token.model_limits) return token.model_limits.split(',').filter(Boolean)
+  try {
+    return (await api.get<string[]>('/api/user/models')) ?? []
+  } catch {
+    return []
+  }
+}, 'playground-models')
+
 export function PlaygroundPage(): JSX.Element {
   const draft = createDraft<PlaygroundState>('playground', {
     tokenId: null, model: '', stream: true, temperature: '', maxTokens: '', system: '', input: '', turns: [],
@@ -42,40 +69,20 @@ export function PlaygroundPage(): JSX.Element {
   let transcript!: HTMLDivElement
   onCleanup(() => abort?.abort())
 
-  const [tokens] = createResource(async () => {
-    const page = toPage(await api.get<Page<Token>>('/api/token/', { p: 1, page_size: 100, size: 100 }))
-    return page.items.filter((token) => token.status === 1)
-  })
-
+  const tokens = createLoaded(() => getEnabledTokens())
   // The key lives only in memory: it is fetched when a token is picked, never stored.
-  const [key] = createResource(() => state.tokenId, async (id) => (id ? fetchFullKey(id) : null))
-
-  const [models] = createResource(key, async (secret): Promise<string[]> => {
-    try {
-      const response = await fetch('/v1/models', { headers: { Authorization: `Bearer ${secret}` } })
-      if (response.ok) {
-        const body = (await response.json()) as { data?: { id: string }[] }
-        const ids = (body.data ?? []).map((model) => model.id)
-        if (ids.length) return [...new Set(ids)].sort()
-      }
-    } catch {
-      // Fall back to the account's model list below.
-    }
-    const token = current(tokens)?.find((item) => item.id === state.tokenId)
-    if (token?.model_limits_enabled && token.model_limits) return token.model_limits.split(',').filter(Boolean)
-    try {
-      return (await api.get<string[]>('/api/user/models')) ?? []
-    } catch {
-      return []
-    }
+  const key = createLoaded(() => (state.tokenId ? getTokenKey(state.tokenId) : Promise.resolve(null)))
+  const models = createLoaded(() => {
+    const loaded = key()
+    return loaded.status === 'ready' && loaded.value ? getPlaygroundModels(loaded.value, valueOf(tokens())?.find((item) => item.id === state.tokenId)) : Promise.resolve([])
   })
 
   createEffect(() => {
-    const list = current(tokens)
+    const list = valueOf(tokens())
     if (list && list.length && (state.tokenId === null || !list.some((token) => token.id === state.tokenId))) draft.set('tokenId', list[0]!.id)
   })
   createEffect(() => {
-    const list = current(models)
+    const list = valueOf(models())
     if (list && list.length && !list.includes(state.model)) draft.set('model', list[0]!)
   })
   createEffect(on(() => state.turns.length && state.turns[state.turns.length - 1]!.content, () => {
@@ -92,8 +99,9 @@ export function PlaygroundPage(): JSX.Element {
     if (temperature !== undefined && (!Number.isFinite(temperature) || temperature < 0 || temperature > 2)) return setError(t('playground.temperature_invalid'))
     const maxTokens = state.maxTokens.trim() === '' ? undefined : Number(state.maxTokens)
     if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens <= 0)) return setError(t('playground.max_tokens_invalid'))
-    const secret = current(key)
-    if (!secret) return setError(key.error ? errorMessage(key.error) : t('playground.key_loading'))
+    const loadedKey = key()
+    const secret = valueOf(loadedKey)
+    if (!secret) return setError(loadedKey.status === 'error' ? loadedKey.error : t('playground.key_loading'))
 
     const history = state.turns.filter((turn) => turn.role !== 'error').map((turn) => ({ role: turn.role, content: turn.content }))
     const messages = [...(state.system.trim() ? [{ role: 'system', content: state.system.trim() }] : []), ...history, { role: 'user', content: text }]
@@ -167,17 +175,17 @@ export function PlaygroundPage(): JSX.Element {
       <div class="playground-layout">
         <aside class="card form playground-settings">
           <Field label={t('playground.token')} for="playground-token">
-            <Show when={!tokens.loading} fallback={<Spinner />}>
-              <Show when={(current(tokens) ?? []).length > 0} fallback={<p class="muted small">{t('playground.no_tokens')} <Link href="/tokens/new">{t('tokens.create')}</Link></p>}>
+            <Show when={tokens().status !== 'loading'} fallback={<Spinner />}>
+              <Show when={(valueOf(tokens()) ?? []).length > 0} fallback={<p class="muted small">{t('playground.no_tokens')} <A href="/tokens/new">{t('tokens.create')}</A></p>}>
                 <select id="playground-token" value={state.tokenId ?? ''} onChange={(event) => draft.set('tokenId', Number(event.currentTarget.value))}>
-                  <For each={current(tokens)}>{(token) => <option value={token.id}>{token.name}</option>}</For>
+                  <For each={valueOf(tokens())}>{(token) => <option value={token.id}>{token.name}</option>}</For>
                 </select>
               </Show>
             </Show>
           </Field>
           <Field label={t('playground.model')} for="playground-model">
-            <select id="playground-model" value={state.model} onChange={(event) => draft.set('model', event.currentTarget.value)} disabled={models.loading}>
-              <For each={current(models) ?? []}>{(name) => <option value={name}>{name}</option>}</For>
+            <select id="playground-model" value={state.model} onChange={(event) => draft.set('model', event.currentTarget.value)} disabled={models().status === 'loading'}>
+              <For each={valueOf(models()) ?? []}>{(name) => <option value={name}>{name}</option>}</For>
             </select>
           </Field>
           <label class="check">

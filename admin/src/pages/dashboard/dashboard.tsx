@@ -1,15 +1,16 @@
-import { current } from '../lib/resource.ts'
-import { createMemo, createResource, createSignal, For, Show, type JSX } from 'solid-js'
-import { LineChart, palette } from '../components/line-chart.tsx'
-import { ErrorBanner, QuotaText, Spinner } from '../components/ui.tsx'
-import { api, errorMessage, toPage, type Page } from '../lib/api.ts'
-import { computeBreakdown, computeSeries, computeTotals, type GroupBy, type Metric } from '../lib/dashboard-data.ts'
-import { formatCompact, formatCount, fromDateInput, toDateInput } from '../lib/format.ts'
-import { t, type MessageKey } from '../lib/i18n.ts'
-import { formatQuota } from '../lib/quota.ts'
-import { isAdmin, quotaDisplay, user } from '../lib/session.ts'
-import { readPreference, writePreference } from '../lib/storage.ts'
-import type { Channel, LogStat, QuotaDataRow } from '../lib/types.ts'
+import { query, revalidate } from '@solidjs/router'
+import { createMemo, createSignal, For, Show, type JSX } from 'solid-js'
+import { LineChart, palette } from '../../components/line-chart.tsx'
+import { ErrorBanner, QuotaText, Spinner } from '../../components/ui.tsx'
+import { api, errorMessage, toPage, type Page } from '../../lib/api.ts'
+import { computeBreakdown, computeSeries, computeTotals, type GroupBy, type Metric } from '../../lib/dashboard-data.ts'
+import { formatCompact, formatCount, fromDateInput, toDateInput } from '../../lib/format.ts'
+import { t, type MessageKey } from '../../lib/i18n.ts'
+import { formatQuota } from '../../lib/quota.ts'
+import { createLoaded, errorOf, valueOf } from '../../lib/async-data.ts'
+import { isAdmin, quotaDisplay, user } from '../../lib/session.ts'
+import { readPreference, writePreference } from '../../lib/storage.ts'
+import type { Channel, LogStat, QuotaDataRow } from '../../lib/types.ts'
 
 const presets: { days: number; label: MessageKey }[] = [
   { days: 1, label: 'dashboard.range_today' },
@@ -25,6 +26,33 @@ function rangeForDays(days: number): { start: string; end: string } {
   return { start: toDateInput(now - (days - 1) * 86400), end: toDateInput(now) }
 }
 
+const getUsage = query(async (parameters: { admin: boolean; start: number; end: number; username: string }): Promise<QuotaDataRow[]> => {
+  const window = { start_timestamp: parameters.start, end_timestamp: parameters.end }
+  const data = parameters.admin
+    ? await api.get<QuotaDataRow[]>('/api/data/', { ...window, username: parameters.username })
+    : await api.get<QuotaDataRow[]>('/api/data/self', window)
+  return Array.isArray(data) ? data : []
+}, 'usage')
+
+// RPM/TPM "now" come from the last minute of logs; the hourly aggregates cannot tell them.
+const getLiveStat = query(async (admin: boolean): Promise<LogStat | null> => {
+  try {
+    return await api.get<LogStat>(admin ? '/api/log/stat' : '/api/log/self/stat', { type: 2 })
+  } catch {
+    return null
+  }
+}, 'live-stat')
+
+const getChannelNames = query(async (admin: boolean): Promise<Map<string, string>> => {
+  if (!admin) return new Map()
+  try {
+    const page = toPage(await api.get<Page<Channel>>('/api/channel/', { p: 1, page_size: 100 }))
+    return new Map(page.items.map((channel) => [String(channel.id), channel.name]))
+  } catch {
+    return new Map()
+  }
+}, 'channel-names')
+
 export function DashboardPage(): JSX.Element {
   const userId = user()?.id
   const [range, setRange] = createSignal(rangeForDays(readPreference(userId, 'dashboard.days', 7)))
@@ -39,45 +67,23 @@ export function DashboardPage(): JSX.Element {
     return { start, end }
   })
 
-  const [rows, { refetch }] = createResource(
-    () => ({ ...timeWindow(), username: appliedUsername() }),
-    async (parameters): Promise<QuotaDataRow[]> => {
-      const query = { start_timestamp: parameters.start, end_timestamp: parameters.end }
-      const data = isAdmin()
-        ? await api.get<QuotaDataRow[]>('/api/data/', { ...query, username: parameters.username })
-        : await api.get<QuotaDataRow[]>('/api/data/self', query)
-      return Array.isArray(data) ? data : []
-    },
-  )
-  // RPM/TPM "now" come from the last minute of logs; the hourly aggregates cannot tell them.
-  const [live, { refetch: refetchLive }] = createResource(async (): Promise<LogStat | null> => {
-    try {
-      return await api.get<LogStat>(isAdmin() ? '/api/log/stat' : '/api/log/self/stat', { type: 2 })
-    } catch {
-      return null
-    }
-  })
-  const [channelNames] = createResource(async (): Promise<Map<string, string>> => {
-    if (!isAdmin()) return new Map()
-    try {
-      const page = toPage(await api.get<Page<Channel>>('/api/channel/', { p: 1, page_size: 100 }))
-      return new Map(page.items.map((channel) => [String(channel.id), channel.name]))
-    } catch {
-      return new Map()
-    }
-  })
+  const loadedRows = createLoaded(() => getUsage({ admin: isAdmin(), ...timeWindow(), username: appliedUsername() }))
+  const rows = () => valueOf(loadedRows())
+  const live = createLoaded(() => getLiveStat(isAdmin()))
+  const channelNames = createLoaded(() => getChannelNames(isAdmin()))
+  const refresh = () => void revalidate([getUsage.key, getLiveStat.key])
 
   const labelFor = (key: string) => {
     if (groupBy() === 'channel') {
-      const name = current(channelNames)?.get(key)
+      const name = valueOf(channelNames())?.get(key)
       return key === '(unknown)' ? t('dashboard.unknown') : name ? `#${key} ${name}` : `#${key}`
     }
     return key === '(unknown)' ? t('dashboard.unknown') : key
   }
 
-  const totals = createMemo(() => computeTotals(current(rows) ?? []))
-  const series = createMemo(() => computeSeries(current(rows) ?? [], { ...timeWindow(), groupBy: groupBy(), otherLabel: t('dashboard.other') }))
-  const breakdown = createMemo(() => computeBreakdown(current(rows) ?? [], groupBy()))
+  const totals = createMemo(() => computeTotals(rows() ?? []))
+  const series = createMemo(() => computeSeries(rows() ?? [], { ...timeWindow(), groupBy: groupBy(), otherLabel: t('dashboard.other') }))
+  const breakdown = createMemo(() => computeBreakdown(rows() ?? [], groupBy()))
   const minutes = () => Math.max(1, (Math.min(timeWindow().end, Date.now() / 1000) - timeWindow().start) / 60)
 
   const chartSeries = (metric: Metric) => series().groups.map((group) => ({ label: labelFor(group.key), values: group.values[metric] }))
@@ -110,7 +116,7 @@ export function DashboardPage(): JSX.Element {
       <header class="page-header">
         <h1>{t('nav.dashboard')}</h1>
         <div class="header-actions">
-          <button type="button" class="button" onClick={() => { void refetch(); void refetchLive() }}>{t('common.refresh')}</button>
+          <button type="button" class="button" onClick={refresh}>{t('common.refresh')}</button>
         </div>
       </header>
       <div class="toolbar">
@@ -144,7 +150,7 @@ export function DashboardPage(): JSX.Element {
         </Show>
       </div>
       <ErrorBanner message={rangeError()} />
-      <ErrorBanner message={rows.error ? errorMessage(rows.error) : null} />
+      <ErrorBanner message={errorOf(loadedRows())} />
       <div class="cards">
         <div class="card stat" data-testid="stat-quota">
           <div class="stat-label">{t('dashboard.quota_used')}</div>
@@ -161,7 +167,7 @@ export function DashboardPage(): JSX.Element {
         <div class="card stat" data-testid="stat-rpm">
           <div class="stat-label">{t('dashboard.rpm_average')}</div>
           <div class="stat-value">{(totals().count / minutes()).toFixed(2)}</div>
-          <div class="stat-foot muted">{t('dashboard.rpm_now')}: {current(live)?.rpm ?? 0} · TPM {formatCount(current(live)?.tpm ?? 0)}</div>
+          <div class="stat-foot muted">{t('dashboard.rpm_now')}: {valueOf(live())?.rpm ?? 0} · TPM {formatCount(valueOf(live())?.tpm ?? 0)}</div>
         </div>
         <Show when={user()}>
           <div class="card stat">
@@ -171,8 +177,8 @@ export function DashboardPage(): JSX.Element {
           </div>
         </Show>
       </div>
-      <Show when={!rows.loading || current(rows)} fallback={<div class="page-loading"><Spinner /></div>}>
-        <Show when={(current(rows) ?? []).length > 0} fallback={<div class="card empty-state">{t('dashboard.no_usage')}</div>}>
+      <Show when={loadedRows().status !== 'loading'} fallback={<div class="page-loading"><Spinner /></div>}>
+        <Show when={(rows() ?? []).length > 0} fallback={<div class="card empty-state">{t('dashboard.no_usage')}</div>}>
           <div class="charts">
             <LineChart title={t('dashboard.chart_quota')} timestamps={series().timestamps} series={chartSeries('quota')} formatValue={quotaAxis} bars={series().bucketSeconds === 86400} testId="chart-quota" />
             <LineChart title={t('dashboard.chart_requests')} timestamps={series().timestamps} series={chartSeries('count')} bars={series().bucketSeconds === 86400} testId="chart-requests" />
