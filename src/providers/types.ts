@@ -214,11 +214,17 @@ export interface BalanceCapability {
   parse(bodies: Record<string, unknown>[]): number
 }
 
-/** OpenAI-format non-chat endpoints (completions, embeddings, moderations): where they are and how to sign in. */
+/** OpenAI-format non-chat endpoints (completions, embeddings, moderations…): where they are and how to sign in. */
 export interface OpenAiEndpointsCapability {
+  /** The paths this provider serves; absent: every OpenAI-format path. */
+  paths?: ReadonlySet<OpenAiEndpointPath>
   url(path: OpenAiEndpointPath, target: UpstreamTarget): string
   authHeaders(target: UpstreamTarget): Record<string, string>
 }
+
+/** Whether the provider serves an OpenAI-format path (completions, embeddings…) natively. */
+export const servesOpenAiPath = (provider: Provider, path: OpenAiEndpointPath): boolean =>
+  provider.openAiEndpoints !== undefined && (provider.openAiEndpoints.paths === undefined || provider.openAiEndpoints.paths.has(path))
 
 /**
  * One upstream provider and what it can do, in the spirit of vercel/ai's ProviderV4: `chat` always, every other

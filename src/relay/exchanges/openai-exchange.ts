@@ -1,7 +1,7 @@
 import type { CachedChannel } from '../../cache/routing.ts'
 import type { OpenAiPath } from '../../channels/channel-requests.ts'
 import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
-import type { Provider } from '../../providers/types.ts'
+import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiFields, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
 
@@ -120,7 +120,7 @@ export function createOpenAiEndpoint(definition: {
   return {
     name: definition.name,
     format: 'openai-chat',
-    serves: (provider) => provider.openAiEndpoints !== undefined,
+    serves: (provider) => servesOpenAiPath(provider, definition.path),
     async read(request) {
       const bodyText = await request.text()
       const body = parseJsonObject(bodyText)
