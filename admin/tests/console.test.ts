@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
 import { apiCall, ensureAdminBuilt, hasChromium, chromiumPath, launchBrowser, newPage, repositoryRoot, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
 
@@ -33,6 +33,24 @@ async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean,
     value = await read()
   }
   return value
+}
+
+/**
+ * The element is wholly inside the window, nothing covers its centre (a table's clipping or another layer would),
+ * and Playwright's actionability checks for a click pass.
+ */
+async function expectClickableInWindow(page: Page, target: Locator, name: string): Promise<void> {
+  const box = await target.boundingBox()
+  expect(box, `${name} has no box`).not.toBeNull()
+  const viewport = page.viewportSize()!
+  const inside = box!.x >= 0 && box!.y >= 0 && box!.x + box!.width <= viewport.width && box!.y + box!.height <= viewport.height
+  expect(inside, `${name} at ${JSON.stringify(box)} is not inside ${viewport.width}x${viewport.height}`).toBe(true)
+  const onTop = await target.evaluate((element, point) => {
+    const hit = document.elementFromPoint(point.x, point.y)
+    return hit !== null && (hit === element || element.contains(hit))
+  }, { x: box!.x + box!.width / 2, y: box!.y + box!.height / 2 })
+  expect(onTop, `${name} is covered at its centre`).toBe(true)
+  await target.click({ trial: true, timeout: 2000 })
 }
 
 describe.skipIf(!hasChromium)('admin console in Chromium', () => {
@@ -353,6 +371,30 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await phone.getByRole('link', { name: 'API keys' }).click()
     await phone.waitForURL(/\/tokens$/)
     await screenshot(phone, '17-phone-tokens')
+    await context.close()
+  }, 30_000)
+
+  test('at 1366x768 the channel list\'s actions and the log list\'s Details button are inside the window and clickable', async () => {
+    const { context, page: laptop } = await newPage(browser, gateway.url, { width: 1366, height: 768 })
+    await context.addCookies([{ name: 'session', value: decodeURIComponent(cookie.split('=')[1]!), url: gateway.url }])
+    await laptop.goto('/channels')
+    const row = laptop.locator('[data-testid=channels-table] tbody tr', { hasText: 'mock upstream' })
+    await row.waitFor()
+    const actions = row.locator('td.actions button')
+    const labels = await actions.allTextContents()
+    expect(labels).toEqual(['Test', 'Disable', 'Edit', 'Delete'])
+    for (let index = 0; index < labels.length; index++) await expectClickableInWindow(laptop, actions.nth(index), `channel action "${labels[index]}"`)
+    await screenshot(laptop, '20-laptop-channels', false)
+    await row.getByRole('button', { name: 'Edit' }).click()
+    await laptop.waitForURL(/\/channels\/\d+$/)
+
+    await laptop.goto('/logs')
+    const details = laptop.locator('[data-testid=logs-table] tbody tr.log-row').first().getByRole('button', { name: 'Details' })
+    await details.waitFor()
+    await expectClickableInWindow(laptop, details, 'log "Details" button')
+    await screenshot(laptop, '21-laptop-logs', false)
+    await details.click()
+    await laptop.locator('[data-testid=log-detail]').waitFor()
     await context.close()
   }, 30_000)
 })
