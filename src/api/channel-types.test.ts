@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { channelTypeDefinition, channelTypesWithBalance } from '../providers/channel-types.ts'
-import { defaultBaseUrl, isChannelTypeSupported } from '../providers/index.ts'
+import { channelTypeDefinition } from '../providers/channel-types.ts'
+import { defaultBaseUrl, isChannelTypeSupported, providerForChannelType } from '../providers/index.ts'
 import { startTestServer, type ApiClient, type TestServer } from '../testing/server.ts'
 
 interface Entry {
@@ -55,7 +55,7 @@ describe('GET /api/channel/types', () => {
     // Every flag is the provider registry's answer, not a second opinion kept here.
     for (const entry of entries) {
       expect([entry.type, entry.supported, entry.default_base_url]).toEqual([entry.type, isChannelTypeSupported(entry.type), defaultBaseUrl(entry.type)])
-      expect([entry.type, entry.has_balance]).toEqual([entry.type, channelTypesWithBalance.has(entry.type)])
+      expect([entry.type, entry.has_balance]).toEqual([entry.type, providerForChannelType(entry.type)?.balance !== undefined])
     }
   })
 
@@ -75,5 +75,22 @@ describe('GET /api/channel/types', () => {
     const models = (await root.call('GET', '/api/models')).body.data as Record<string, string[]>
     expect(models['43']).toEqual(['deepseek-chat', 'deepseek-reasoner'])
     expect(Object.keys(models).map(Number).every((type) => channelTypeDefinition(type)?.defaultModels !== undefined)).toBe(true)
+  })
+})
+
+describe('channels of types the gateway does not relay', () => {
+  test('cannot be created or switched to, and an imported one stays editable', async () => {
+    const created = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 15, name: 'baidu', key: 'k', models: 'ernie', group: 'default' } })
+    expect(created.status).toBe(400)
+    expect(created.body.message).toContain('type 15 (Baidu) is not relayed')
+    const openai = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'openai', key: 'k', models: 'gpt-4o', group: 'default' } })
+    const id = openai.body.data[0].id as number
+    const switched = await root.call('PUT', '/api/channel/', { id, type: 2 })
+    expect(switched.status).toBe(400)
+    // A channel imported from new-api with an unrelayed type keeps its type through an edit of other fields.
+    await server.store.channels.update(id, { type: 15 })
+    const renamed = await root.call('PUT', '/api/channel/', { id, type: 15, name: 'imported baidu' })
+    expect(renamed.body.success).toBe(true)
+    expect(renamed.body.data.name).toBe('imported baidu')
   })
 })

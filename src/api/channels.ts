@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia'
 import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
+import { isChannelTypeSupported } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
 import { splitList } from '../split-list.ts'
@@ -69,6 +70,13 @@ function jsonField(field: string, text: string, check?: (value: Record<string, u
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest(`${field} must be a JSON object`)
   check?.(parsed as Record<string, unknown>)
   return text
+}
+
+/** What the console offers is what works: a type without a provider would fail every request. */
+function refuseUnrelayed(type: number) {
+  if (channelTypeNames[type] && !isChannelTypeSupported(type)) {
+    throw badRequest(`type ${type} (${channelTypeNames[type]}) is not relayed by this gateway yet; choose a supported channel type`)
+  }
 }
 
 /** Validate API fields and translate them to columns (key excluded: the caller seals it). 400s name the field. */
@@ -189,6 +197,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
       if (!['single', 'batch', 'multi_to_single'].includes(mode as string)) throw badRequest(`mode "${mode}" is not supported; use single, batch or multi_to_single`)
       if (!channel.key?.trim()) throw badRequest('key is required')
       if (channel.type === undefined) throw badRequest('type is required')
+      refuseUnrelayed(channel.type)
       if (!channel.name?.trim()) throw badRequest('name is required')
       if (!channel.models?.trim()) throw badRequest('models is required: list the model names this channel serves, comma-separated')
       const base = channelChanges(channel)
@@ -216,6 +225,8 @@ export function channelRoutes(dependencies: ApiDependencies) {
     })
     .put('/', async ({ body }) => {
       const row = await existing(body.id)
+      // An imported channel of a type not relayed yet stays editable; changing a channel to such a type is refused.
+      if (body.type !== undefined && body.type !== row.type) refuseUnrelayed(body.type)
       const changes = channelChanges(body as ChannelInput)
       if (body.status !== undefined) changes.status = body.status
       if (body.key?.trim()) {

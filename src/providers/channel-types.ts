@@ -4,7 +4,7 @@
  * with a type (its adaptor, its default base URL) is not repeated here; `channelTypeCatalog()` asks the provider
  * registry, so a type is offered only once an adaptor exists.
  */
-import { defaultBaseUrl, isChannelTypeSupported } from './index.ts'
+import { defaultBaseUrl, isChannelTypeSupported, providerForChannelType } from './index.ts'
 
 /** A text shown to the operator, in the console's two languages. */
 export interface LocalText {
@@ -130,12 +130,6 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 60, name: 'NewAPI', label: 'New API', baseUrlRequired: true, keyHint: { en: 'Token of the other instance (sk-…)', zh: '另一实例的令牌（sk-…）' } },
 ]
 
-/**
- * Types whose balance `GET /api/channel/update_balance/:id` can read (src/api/channel-ops.ts implements exactly
- * these). A named constant so the day balance moves into the provider adaptors, one line changes.
- */
-export const channelTypesWithBalance: ReadonlySet<number> = new Set([1, 8, 10, 12, 13, 20, 43])
-
 const definitionsByType = new Map(channelTypeDefinitions.map((definition) => [definition.type, definition]))
 
 /** The definition of a new-api channel type, or undefined for a number new-api does not know. */
@@ -183,7 +177,7 @@ export function channelTypeCatalog(): ChannelTypeEntry[] {
     other_hint: definition.otherHint ?? null,
     other_required: definition.otherRequired === true,
     testable: definition.testable !== false && isChannelTypeSupported(definition.type),
-    has_balance: channelTypesWithBalance.has(definition.type),
+    has_balance: providerForChannelType(definition.type)?.balance !== undefined,
     supported: isChannelTypeSupported(definition.type),
     default_models: [...(definition.defaultModels ?? [])],
   }))
