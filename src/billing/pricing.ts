@@ -95,3 +95,8 @@ export function reservationFor(price: Price, promptTokensEstimate: number, maxCo
   if (price.kind === 'per-call') return quotaFor(price, { inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, imageInputTokens: 0, audioInputTokens: 0, outputTokens: 0, reasoningTokens: 0 }, quotaPerUnit)
   return Math.ceil((promptTokensEstimate + maxCompletionTokens * price.completionRatio) * price.modelRatio * price.groupRatio)
 }
+
+/** ImageRatio of `model` (image input tokens relative to text input tokens), 1 when none is set. */
+export function imageRatioFor(options: RuntimeOptions, model: string): number {
+  return lookup(options.imageRatio, model) ?? 1
+}

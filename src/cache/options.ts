@@ -14,15 +14,19 @@ export const defaultOptions: Record<string, string> = {
     'text-embedding-3-large': 0.065, 'text-embedding-ada-002': 0.05, 'claude-sonnet-4-5': 1.5, 'claude-sonnet-4-6': 1.5,
     'claude-opus-4-1': 7.5, 'claude-haiku-4-5': 0.5, 'gemini-2.5-pro': 0.625, 'gemini-2.5-flash': 0.15, 'gemini-3-pro-preview': 1,
     'deepseek-chat': 0.135, 'deepseek-reasoner': 0.275, 'omni-moderation-latest': 0, 'text-moderation-latest': 0,
+    'gpt-image-1': 2.5, 'gpt-image-1-mini': 1,
   }),
   CompletionRatio: JSON.stringify({
     'gpt-4o': 4, 'gpt-4o-mini': 4, 'gpt-4.1': 4, 'gpt-4.1-mini': 4, 'gpt-4.1-nano': 4, 'gpt-5': 8, 'gpt-5-mini': 8, 'gpt-5-nano': 8,
     'o3': 4, 'o4-mini': 4, 'gpt-3.5-turbo': 3, 'gpt-3.5-turbo-instruct': 1.33, 'gpt-4': 2, 'claude-sonnet-4-5': 5, 'claude-sonnet-4-6': 5, 'claude-opus-4-1': 5,
     'claude-haiku-4-5': 5, 'gemini-2.5-pro': 8, 'gemini-2.5-flash': 8.33, 'gemini-3-pro-preview': 6, 'deepseek-chat': 4, 'deepseek-reasoner': 4,
+    'gpt-image-1': 8, 'gpt-image-1-mini': 4,
   }),
   CacheRatio: JSON.stringify({ 'gpt-4o': 0.5, 'gpt-4o-mini': 0.5, 'gpt-4.1': 0.25, 'gpt-5': 0.1, 'claude-sonnet-4-5': 0.1, 'claude-sonnet-4-6': 0.1, 'deepseek-chat': 0.1 }),
   CreateCacheRatio: JSON.stringify({ 'claude-sonnet-4-5': 1.25, 'claude-sonnet-4-6': 1.25, 'claude-opus-4-1': 1.25, 'claude-haiku-4-5': 1.25 }),
-  ModelPrice: JSON.stringify({ mj_imagine: 0.1, suno_music: 0.1 }),
+  ModelPrice: JSON.stringify({ mj_imagine: 0.1, suno_music: 0.1, 'dall-e-2': 0.02, 'dall-e-3': 0.04 }),
+  // Image input tokens of gpt-image models cost this many times their text input tokens (new-api's ImageRatio).
+  ImageRatio: JSON.stringify({ 'gpt-image-1': 2, 'gpt-image-1-mini': 1.25 }),
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   GroupGroupRatio: '{}',
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
@@ -62,6 +66,8 @@ export interface RuntimeOptions {
   cacheRatio: Record<string, number>
   createCacheRatio: Record<string, number>
   modelPrice: Record<string, number>
+  /** Image input tokens relative to text input tokens, per model (ImageRatio). */
+  imageRatio: Record<string, number>
   groupRatio: Record<string, number>
   groupGroupRatio: Record<string, Record<string, number>>
   userUsableGroups: Record<string, string>
@@ -176,6 +182,7 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     cacheRatio: jsonObject(raw.CacheRatio, {}),
     createCacheRatio: jsonObject(raw.CreateCacheRatio, {}),
     modelPrice: jsonObject(raw.ModelPrice, {}),
+    imageRatio: jsonObject(raw.ImageRatio, {}),
     groupRatio: jsonObject(raw.GroupRatio, { default: 1 }),
     groupGroupRatio: jsonObject(raw.GroupGroupRatio, {}),
     userUsableGroups: jsonObject(raw.UserUsableGroups, { default: 'Default group' }),

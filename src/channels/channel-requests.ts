@@ -1,6 +1,6 @@
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
-import type { CapabilityRequest, OpenAiEndpointPath, Provider, ProviderAdaptor, UpstreamTarget } from '../providers/types.ts'
+import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, UpstreamTarget } from '../providers/types.ts'
 
 /**
  * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
@@ -14,7 +14,8 @@ export interface ChannelRequest {
   method: 'GET' | 'POST'
   url: string
   headers: Readonly<Record<string, string>>
-  body?: string
+  /** Text (JSON) or bytes (a multipart form). */
+  body?: string | Uint8Array
 }
 
 /** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
@@ -78,7 +79,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
    * plans with it). Bounded: wildcard channels accept any model name.
    */
   const plans = new WeakMap<CachedChannel, Map<string, OpenAiPlan>>()
-  function openAiPlan(channel: CachedChannel, keyIndex: number, provider: Provider, upstreamModel: string, path: OpenAiPath, stream: boolean): OpenAiPlan {
+  function openAiPlan(channel: CachedChannel, keyIndex: number, provider: Provider, upstreamModel: string, path: OpenAiPath | OpenAiMediaPath, stream: boolean): OpenAiPlan {
     let memo = plans.get(channel)
     if (!memo) plans.set(channel, memo = new Map())
     const key = `${path}|${keyIndex}|${stream ? 1 : 0}|${upstreamModel}`
@@ -97,7 +98,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
   }
 
   /** A body in the adaptor's wire format, with the channel's parameter overrides merged in, as a request. */
-  function native(channel: CachedChannel, adaptor: ProviderAdaptor, body: Record<string, unknown>, planned: UpstreamTarget, extraHeaders?: Record<string, string>): ChannelRequest {
+  function native(channel: CachedChannel, adaptor: ProviderAdaptor, body: Record<string, unknown>, planned: UpstreamTarget, extraHeaders?: Record<string, string>): ChannelRequest & { body: string } {
     const built = adaptor.buildRequest(isEmpty(channel.paramOverride) ? body : { ...body, ...channel.paramOverride }, planned)
     const headers = withHeaderOverrides(built.headers, channel, planned.key)
     if (extraHeaders) Object.assign(headers, extraHeaders)
@@ -105,14 +106,14 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
   }
 
   /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */
-  function openAi(channel: CachedChannel, keyIndex: number, provider: Provider, path: OpenAiPath, body: Record<string, unknown>): ChannelRequest & { target: UpstreamTarget } {
+  function openAi(channel: CachedChannel, keyIndex: number, provider: Provider, path: OpenAiPath, body: Record<string, unknown>): ChannelRequest & { body: string; target: UpstreamTarget } {
     const upstreamModel = typeof body.model === 'string' ? body.model : ''
     const plan = openAiPlan(channel, keyIndex, provider, upstreamModel, path, body.stream === true)
     return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target }
   }
 
   /** A capability's request (model list, balance) with the channel's header overrides. */
-  function capability(channel: CachedChannel, request: CapabilityRequest, key: string): ChannelRequest {
+  function capability(channel: CachedChannel, request: CapabilityRequest, key: string): ChannelRequest & { body?: string } {
     return { method: request.method, url: request.url, headers: withHeaderOverrides({ ...request.headers }, channel, key), body: request.body }
   }
 

@@ -7,9 +7,10 @@ import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
 import { geminiInbound } from './inbound/gemini/gemini-inbound.ts'
 import { openAiChatInbound } from './inbound/openai-chat.ts'
 import { openAiResponsesInbound } from './inbound/openai-responses/responses-inbound.ts'
-import { azureAdaptor, azureEndpoints, azureModelList } from './openai/azure.ts'
-import { openAiDashboardBalance, openAiEndpoints, openAiModelList } from './openai/openai-capabilities.ts'
+import { azureAdaptor, azureEndpoints, azureImagePaths, azureModelList } from './openai/azure.ts'
+import { openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from './openai/openai-capabilities.ts'
 import { anthropicModelList } from './anthropic/anthropic-model-list.ts'
+import { geminiImages } from './gemini/gemini-images.ts'
 import { geminiModelList } from './gemini/gemini-model-list.ts'
 import { cohereModelList } from './cohere/cohere-model-list.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
@@ -33,14 +34,14 @@ export type * from './types.ts'
 const providers: Provider[] = [
   {
     id: 'openai', channelTypes: [1], defaultBaseUrl: 'https://api.openai.com', chat: openAiAdaptor, responses: openAiResponsesAdaptor,
-    openAiEndpoints, streamUsageOption: true, listModels: openAiModelList, balance: openAiDashboardBalance,
+    openAiEndpoints, openAiMediaPaths: openAiImagePaths, streamUsageOption: true, listModels: openAiModelList, balance: openAiDashboardBalance,
   },
   {
     id: 'azure', channelTypes: [3], defaultBaseUrl: '', chat: azureAdaptor, responses: azureResponsesAdaptor,
-    openAiEndpoints: azureEndpoints, streamUsageOption: true, listModels: azureModelList,
+    openAiEndpoints: azureEndpoints, openAiMediaPaths: azureImagePaths, streamUsageOption: true, listModels: azureModelList,
   },
   { id: 'anthropic', channelTypes: [14], defaultBaseUrl: 'https://api.anthropic.com', chat: anthropicAdaptor, streamUsageOption: false, listModels: anthropicModelList },
-  { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList },
+  { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList, images: geminiImages },
   { id: 'cohere', channelTypes: [34], defaultBaseUrl: 'https://api.cohere.ai', chat: cohereAdaptor, streamUsageOption: false, listModels: cohereModelList },
   // Bedrock's URL comes from the region in the key when the channel gives no base URL.
   { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false },

@@ -194,6 +194,15 @@ export interface StreamConversion extends StreamStep<SseEvent, SseEvent> {
 /** The OpenAI-format endpoints besides chat that an OpenAI-speaking provider serves at its own URL. */
 export type OpenAiEndpointPath = '/v1/completions' | '/v1/embeddings' | '/v1/moderations'
 
+/** OpenAI's image routes. */
+export type OpenAiImagePath = '/v1/images/generations' | '/v1/images/edits' | '/v1/images/variations'
+
+/**
+ * OpenAI-format media paths (images; audio adds its own): unlike completions and embeddings, not every
+ * OpenAI-speaking provider serves them, so each provider declares the ones it does in `openAiMediaPaths`.
+ */
+export type OpenAiMediaPath = OpenAiImagePath
+
 /** One HTTP call a capability describes; `src/channels/` sends it (with the channel's header overrides). */
 export interface CapabilityRequest {
   method: 'GET' | 'POST'
@@ -218,13 +227,52 @@ export interface BalanceCapability {
 export interface OpenAiEndpointsCapability {
   /** The paths this provider serves; absent: every OpenAI-format path. */
   paths?: ReadonlySet<OpenAiEndpointPath>
-  url(path: OpenAiEndpointPath, target: UpstreamTarget): string
+  url(path: OpenAiEndpointPath | OpenAiMediaPath, target: UpstreamTarget): string
   authHeaders(target: UpstreamTarget): Record<string, string>
 }
 
 /** Whether the provider serves an OpenAI-format path (completions, embeddings…) natively. */
 export const servesOpenAiPath = (provider: Provider, path: OpenAiEndpointPath): boolean =>
   provider.openAiEndpoints !== undefined && (provider.openAiEndpoints.paths === undefined || provider.openAiEndpoints.paths.has(path))
+
+/** One image operation, named after its OpenAI route. */
+export type ImageOperation = 'generations' | 'edits' | 'variations'
+
+/** An input image of an edit or variation, as the client uploaded it. */
+export interface InputImage {
+  bytes: Uint8Array
+  mimeType: string
+}
+
+/** An OpenAI-shaped image request as a non-OpenAI provider needs it (fields the client did not send are absent). */
+export interface ImageRequest {
+  operation: ImageOperation
+  prompt: string
+  n: number
+  size?: string
+  quality?: string
+  /** Edits: the images to edit, in order. */
+  images: InputImage[]
+}
+
+/** The OpenAI images answer: `data[]` with `b64_json` or `url`, plus usage when the upstream reported it. */
+export interface ImagesResult {
+  data: { b64_json?: string; url?: string; revised_prompt?: string }[]
+  usage: Usage | null
+}
+
+/**
+ * Images from a provider whose image API is not OpenAI's (Gemini's Imagen `:predict` and image-output
+ * generateContent). Call order: routing skips the provider for an operation not in `operations`; `request` builds
+ * the call (throwing ConversionError for a model that cannot do the operation); `parse` reads its 2xx JSON answer.
+ * Failures are read by the provider's chat adaptor `mapError` (the same error body as its chat endpoint).
+ */
+export interface ImagesCapability {
+  operations: ReadonlySet<ImageOperation>
+  /** The native request; its JSON body gets the channel's parameter overrides merged in before it is sent. */
+  request(image: ImageRequest, target: UpstreamTarget): { url: string; headers: Record<string, string>; body: Record<string, unknown> }
+  parse(body: Record<string, unknown>, image: ImageRequest): ImagesResult
+}
 
 /**
  * One upstream provider and what it can do, in the spirit of vercel/ai's ProviderV4: `chat` always, every other
@@ -248,6 +296,10 @@ export interface Provider {
   responses?: ProviderAdaptor
   /** OpenAI-format completions / embeddings / moderations. */
   openAiEndpoints?: OpenAiEndpointsCapability
+  /** The media paths (`/v1/images/*`…) `openAiEndpoints` also serves, passed through in OpenAI's format. */
+  openAiMediaPaths?: ReadonlySet<OpenAiMediaPath>
+  /** Images in the provider's own format, converted to and from OpenAI's. */
+  images?: ImagesCapability
   /** Accepts `stream_options.include_usage` (OpenAI-format vendors that refuse it send usage on the finish chunk). */
   streamUsageOption: boolean
   listModels?: ModelListCapability

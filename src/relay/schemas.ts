@@ -46,8 +46,29 @@ export const GeminiRequest = t.Object({ contents: t.Array(t.Unknown()), systemIn
 export const GeminiResponse = t.Object({ candidates: t.Array(t.Unknown()), usageMetadata: t.Optional(t.Unknown()), modelVersion: t.Optional(t.String()) }, { additionalProperties: true })
 export const GeminiModelList = t.Object({ models: t.Array(t.Object({ name: t.String(), displayName: t.String(), supportedGenerationMethods: t.Array(t.String()) }, { additionalProperties: true })) })
 
+const ImageData = t.Object({ b64_json: t.Optional(t.String()), url: t.Optional(t.String()), revised_prompt: t.Optional(t.String()) })
+const imageFields = {
+  model: t.Optional(t.String({ description: 'Defaults to dall-e-2, as at OpenAI' })),
+  n: t.Optional(t.Integer({ minimum: 1, maximum: 10, description: 'dall-e-3 and Gemini image models: 1; Imagen: up to 4' })),
+  size: t.Optional(t.String({ description: 'dall-e-2: 256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, 1024x1792; gpt-image-1: auto, 1024x1024, 1536x1024, 1024x1536' })),
+  response_format: t.Optional(t.Union([t.Literal('url'), t.Literal('b64_json')])),
+}
+export const ImageGenerationRequest = t.Object({
+  ...imageFields, prompt: t.String(), quality: t.Optional(t.String()),
+  stream: t.Optional(t.Boolean({ description: 'gpt-image models on OpenAI-format channels: server-sent image_generation.partial_image / .completed events' })),
+  partial_images: t.Optional(t.Integer({ minimum: 0, maximum: 3 })),
+}, { additionalProperties: true })
+export const ImageEditRequest = t.Object({
+  ...imageFields, prompt: t.String(), quality: t.Optional(t.String()), stream: t.Optional(t.Boolean()), partial_images: t.Optional(t.Integer({ minimum: 0, maximum: 3 })),
+  image: t.Optional(t.String({ format: 'binary', description: 'The image to edit (or several, as image[])' })),
+  'image[]': t.Optional(t.Array(t.String({ format: 'binary' }))),
+  mask: t.Optional(t.String({ format: 'binary' })),
+}, { additionalProperties: true })
+export const ImageVariationRequest = t.Object({ ...imageFields, image: t.String({ format: 'binary' }) }, { additionalProperties: true })
+export const ImagesResponse = t.Object({ created: t.Integer(), data: t.Array(ImageData), usage: t.Optional(t.Unknown()) }, { additionalProperties: true })
+
 /** `detail` for a relay route: request body and the answers, documented from the schemas above. */
-export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean } = {}) {
+export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean; multipart?: boolean } = {}) {
   const responses: Record<string, unknown> = {
     200: { description: options.stream ? 'JSON, or text/event-stream when stream is true' : 'Success', content: { 'application/json': { schema: response }, ...(options.stream ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) } },
     400: { description: 'Bad request', content: { 'application/json': { schema: OpenAiError } } },
@@ -57,7 +78,7 @@ export function relayDoc(summary: string, request: object | undefined, response:
   }
   return {
     tags: ['Relay'], summary, security: [{ bearerAuth: [] }],
-    ...(request ? { requestBody: { required: true, content: { 'application/json': { schema: request } } } } : {}),
+    ...(request ? { requestBody: { required: true, content: { [options.multipart ? 'multipart/form-data' : 'application/json']: { schema: request } } } } : {}),
     responses,
   } as never
 }

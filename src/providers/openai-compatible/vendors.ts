@@ -1,6 +1,6 @@
 import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
-import { openAiDashboardBalance, openAiEndpoints, openAiModelList } from '../openai/openai-capabilities.ts'
-import type { BalanceCapability, OpenAiEndpointsCapability, Provider, UpstreamTarget } from '../types.ts'
+import { imageGenerationPath, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
+import type { BalanceCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 
 /**
@@ -22,6 +22,8 @@ export interface OpenAiCompatibleVendor {
   /** Where completions / embeddings / moderations are, when not at OpenAI's paths under the base URL. */
   endpoints?: OpenAiEndpointsCapability
   balance?: BalanceCapability
+  /** The OpenAI media routes (images…) the vendor serves in OpenAI's format, at `endpoints`; none when absent. */
+  mediaPaths?: ReadonlySet<OpenAiMediaPath>
 }
 
 /** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
@@ -63,11 +65,12 @@ function cloudflareUrl(target: UpstreamTarget): string {
 }
 
 export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
-  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl, endpoints: customEndpoints, balance: openAiDashboardBalance },
+  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl, endpoints: customEndpoints, balance: openAiDashboardBalance, mediaPaths: openAiImagePaths },
   { id: 'deepseek', channelTypes: [43], defaultBaseUrl: 'https://api.deepseek.com', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: deepSeekBalance },
   { id: 'mistral', channelTypes: [42], defaultBaseUrl: 'https://api.mistral.ai', chatPath: '/v1/chat/completions', streamUsageOption: false },
   { id: 'groq', channelTypes: [], defaultBaseUrl: 'https://api.groq.com/openai', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  // xAI's image API (grok-2-image…) is OpenAI's generations route; it has no edits or variations.
+  { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: imageGenerationPath },
   { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance },
   { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
@@ -93,7 +96,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: '360', channelTypes: [19], defaultBaseUrl: 'https://api.360.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'submodel', channelTypes: [53], defaultBaseUrl: 'https://llm.submodel.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'sub2api', channelTypes: [59], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'new-api', channelTypes: [60], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'new-api', channelTypes: [60], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: openAiImagePaths },
 ]
 
 /** A vendor as a provider: OpenAI's chat adaptor with the vendor's URL, plus OpenAI's other endpoints and model list. */
@@ -108,6 +111,6 @@ export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): 
   return {
     id: vendor.id, channelTypes: vendor.channelTypes, defaultBaseUrl: vendor.defaultBaseUrl, chat,
     openAiEndpoints: vendor.endpoints ?? openAiEndpoints, streamUsageOption: vendor.streamUsageOption,
-    listModels: openAiModelList, balance: vendor.balance,
+    listModels: openAiModelList, balance: vendor.balance, openAiMediaPaths: vendor.mediaPaths,
   }
 }

@@ -1,4 +1,4 @@
-import type { ModelListCapability, OpenAiEndpointsCapability, ProviderAdaptor, UpstreamTarget } from '../types.ts'
+import type { ModelListCapability, OpenAiEndpointsCapability, OpenAiMediaPath, ProviderAdaptor, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { createOpenAiChatAdaptor } from './openai-chat-adaptor.ts'
 
@@ -67,3 +67,6 @@ export const azureModelList: ModelListCapability = {
   },
   parse: (body) => ((body.data as { id: string }[] | undefined) ?? []).map((model) => model.id),
 }
+
+/** Azure OpenAI's image deployments (gpt-image, dall-e-3) generate and edit; dall-e-2, the one with variations, is not offered there. */
+export const azureImagePaths: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/images/generations', '/v1/images/edits'])

@@ -1,4 +1,4 @@
-import type { BalanceCapability, ModelListCapability, OpenAiEndpointsCapability, UpstreamTarget } from '../types.ts'
+import type { BalanceCapability, ModelListCapability, OpenAiEndpointsCapability, OpenAiMediaPath, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 
 const bearer = (target: UpstreamTarget) => ({ authorization: `Bearer ${target.key}` })
@@ -23,3 +23,9 @@ export const openAiDashboardBalance: BalanceCapability = {
   ],
   parse: ([subscription, usage]) => Number(subscription?.hard_limit_usd ?? 0) - Number(usage?.total_usage ?? 0) / 100,
 }
+
+/** Every OpenAI image route (OpenAI itself, and relays that copy its whole API). */
+export const openAiImagePaths: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/images/generations', '/v1/images/edits', '/v1/images/variations'])
+
+/** Image generation only (vendors whose image API has no edits or variations, e.g. xAI). */
+export const imageGenerationPath: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/images/generations'])

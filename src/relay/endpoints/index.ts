@@ -3,6 +3,7 @@ import { chatRoutes } from './chat.ts'
 import { completionsRoutes } from './completions.ts'
 import { embeddingsRoutes } from './embeddings.ts'
 import { geminiRoutes } from './gemini.ts'
+import { imagesRoutes } from './images.ts'
 import { messagesRoutes } from './messages.ts'
 import { moderationsRoutes } from './moderations.ts'
 import { responsesRoutes } from './responses.ts'
@@ -22,4 +23,5 @@ export const relayEndpointRoutes: RelayRoute[] = [
   ...messagesRoutes,
   ...responsesRoutes,
   ...geminiRoutes,
+  ...imagesRoutes,
 ]
