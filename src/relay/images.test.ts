@@ -54,6 +54,10 @@ async function upstream(request: Request): Promise<Response> {
   const path = entry.path
   if (path.includes('/images/generations')) {
     const body = entry.json!
+    // SiliconFlow's API reference: images[].url (hosted), timings, seed.
+    if (body.model === 'Kwai-Kolors/Kolors') {
+      return Response.json({ images: Array.from({ length: Number(body.batch_size ?? 1) }, (_, index) => ({ url: `https://sf.example/${index}.png` })), timings: { inference: 1.2 }, seed: 7 })
+    }
     if (body.model === 'refuse-format') return Response.json(fixture('gpt-image-response-format-error.json'), { status: 400 })
     if (body.stream === true) {
       const events = sse({ type: 'image_generation.partial_image', b64_json: 'cGFydGlhbA==', partial_image_index: 0, created_at: 1, size: '1024x1024', quality: 'low', background: 'auto', output_format: 'png' })
@@ -87,7 +91,7 @@ let imageUrl: string
 
 async function lastRow(model: string) {
   await harness.server.flushUsage()
-  const row = (await harness.root.call('GET', `/api/log/?type=2&model_name=${model}&page_size=1`)).body.data.items[0]
+  const row = (await harness.root.call('GET', `/api/log/?type=2&model_name=${encodeURIComponent(model)}&page_size=1`)).body.data.items[0]
   return { ...row, other: JSON.parse(row.other) }
 }
 
@@ -96,7 +100,7 @@ beforeAll(async () => {
   imageUrl = `http://127.0.0.1:${imageServer.port}`
   harness = await startRelayHarness()
   key = (await harness.addToken()).key
-  await harness.setOption('ModelPrice', { 'dall-e-2': 0.02, 'dall-e-3': 0.04, 'imagen-4.0-generate-001': 0.04 })
+  await harness.setOption('ModelPrice', { 'dall-e-2': 0.02, 'dall-e-3': 0.04, 'imagen-4.0-generate-001': 0.04, 'Kwai-Kolors/Kolors': 0.01 })
   await harness.setOption('ModelRatio', { 'gpt-image-1': 2.5, 'edit-alias': 2.5, 'gemini-2.5-flash-image': 1, 'refuse-format': 1, 'claude-painter': 1 })
   await harness.setOption('CompletionRatio', { 'gpt-image-1': 8, 'gemini-2.5-flash-image': 10 })
   await harness.setOption('ImageRatio', { 'gpt-image-1': 2 })
@@ -104,6 +108,7 @@ beforeAll(async () => {
   await harness.addChannel({ name: 'openai-mapped', base_url: imageUrl, models: 'edit-alias', model_mapping: JSON.stringify({ 'edit-alias': 'gpt-image-1' }) })
   await harness.addChannel({ type: 3, name: 'azure-images', key: 'azure-key', base_url: imageUrl, other: '2025-04-01-preview', models: 'dall-e-3' })
   await harness.addChannel({ type: 24, name: 'gemini-images', key: 'gemini-key', base_url: imageUrl, models: 'imagen-4.0-generate-001,gemini-2.5-flash-image' })
+  await harness.addChannel({ type: 40, name: 'siliconflow-images', key: 'sf-key', base_url: imageUrl, models: 'Kwai-Kolors/Kolors' })
   await harness.addChannel({ type: 14, name: 'claude', key: 'claude-key', models: 'claude-painter' })
 })
 afterAll(async () => {
@@ -208,6 +213,29 @@ describe('Azure and Gemini image channels', () => {
     expect(seen[0]!.headers['x-goog-api-key']).toBe('gemini-key')
     expect(seen[0]!.json).toEqual({ instances: [{ prompt: 'a fox' }], parameters: { sampleCount: 2, aspectRatio: '16:9' } })
     expect((await lastRow('imagen-4.0-generate-001')).quota).toBe(0.04 * 500_000 * 2)
+  })
+
+  test('a stream asked of Imagen comes back as one completed event per image, billed per image', async () => {
+    const stream = await harness.client(key).images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a heron', n: 2, stream: true })
+    const images: string[] = []
+    for await (const event of stream) {
+      expect(event.type).toBe('image_generation.completed')
+      images.push(event.b64_json)
+    }
+    expect(images).toEqual(generation.data.map((image) => image.b64_json))
+    const row = await lastRow('imagen-4.0-generate-001')
+    expect(row.is_stream).toBe(true)
+    expect(row.quota).toBe(0.04 * 500_000 * 2)
+  })
+
+  test('SiliconFlow: image_size and batch_size on its dialect, the hosted URLs answered as data[].url', async () => {
+    seen.length = 0
+    const result = await harness.client(key).images.generate({ model: 'Kwai-Kolors/Kolors', prompt: 'a cat', n: 2, size: '1024x1024' })
+    expect(result.data!.map((image) => image.url)).toEqual(['https://sf.example/0.png', 'https://sf.example/1.png'])
+    expect(seen[0]!.path).toBe('/v1/images/generations')
+    expect(seen[0]!.headers.authorization).toBe('Bearer sf-key')
+    expect(seen[0]!.json).toEqual({ model: 'Kwai-Kolors/Kolors', prompt: 'a cat', image_size: '1024x1024', batch_size: 2 })
+    expect((await lastRow('Kwai-Kolors/Kolors')).quota).toBe(0.01 * 500_000 * 2)
   })
 
   test('Gemini image model: generateContent with image output and the uploaded image for an edit; billed by usageMetadata', async () => {

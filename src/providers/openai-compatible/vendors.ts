@@ -1,7 +1,8 @@
 import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
 import { imageGenerationPath, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
-import type { BalanceCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, UpstreamTarget } from '../types.ts'
+import type { BalanceCapability, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
+import { siliconFlowImages } from './siliconflow-images.ts'
 
 /**
  * OpenAI-compatible vendors are configuration, not code: a default base URL, the path of the chat endpoint
@@ -24,6 +25,8 @@ export interface OpenAiCompatibleVendor {
   balance?: BalanceCapability
   /** The OpenAI media routes (images…) the vendor serves in OpenAI's format, at `endpoints`; none when absent. */
   mediaPaths?: ReadonlySet<OpenAiMediaPath>
+  /** Images in the vendor's own dialect, when its image API is not OpenAI's. */
+  images?: ImagesCapability
 }
 
 /** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
@@ -73,7 +76,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: imageGenerationPath },
   { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance },
   { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, images: siliconFlowImages },
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   // Perplexity serves chat at the root, without /v1.
   { id: 'perplexity', channelTypes: [27], defaultBaseUrl: 'https://api.perplexity.ai', chatPath: '/chat/completions', streamUsageOption: false },
@@ -111,6 +114,6 @@ export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): 
   return {
     id: vendor.id, channelTypes: vendor.channelTypes, defaultBaseUrl: vendor.defaultBaseUrl, chat,
     openAiEndpoints: vendor.endpoints ?? openAiEndpoints, streamUsageOption: vendor.streamUsageOption,
-    listModels: openAiModelList, balance: vendor.balance, openAiMediaPaths: vendor.mediaPaths,
+    listModels: openAiModelList, balance: vendor.balance, openAiMediaPaths: vendor.mediaPaths, images: vendor.images,
   }
 }
