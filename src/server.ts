@@ -121,7 +121,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger })],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter })],
   })
   app.listen({
     port: config.port,

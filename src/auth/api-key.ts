@@ -37,7 +37,7 @@ export function extractKey(request: Request, path: string): string | undefined {
     const anthropicKey = headers.get('x-api-key')
     if (anthropicKey) return anthropicKey
   }
-  if (path.startsWith('/v1beta/models') || path.startsWith('/v1beta/openai/models') || path.startsWith('/v1/models/')) {
+  if (path.startsWith('/v1beta/models') || path.startsWith('/v1beta/openai/models') || path.startsWith('/v1/models')) {
     // The query is parsed only here: a URL object per request is not free.
     const googleKey = headers.get('x-goog-api-key') ?? new URL(request.url).searchParams.get('key')
     if (googleKey) return googleKey

@@ -3,7 +3,8 @@ import { statusInRanges } from '../cache/options.ts'
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Store } from '../db/store.ts'
 import { providerForChannelType } from '../providers/index.ts'
-import { emptyUsage } from '../providers/types.ts'
+import { openAiAdaptor } from '../providers/openai/openai-chat-adaptor.ts'
+import { emptyUsage, servesOpenAiPath, type Provider, type UpstreamError, type UpstreamTarget, type Usage } from '../providers/types.ts'
 import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
 import { channelTestRecord } from '../billing/usage-log.ts'
 import type { UsageWriter } from '../billing/usage-writer.ts'
@@ -34,6 +35,13 @@ export interface ChannelHealth {
 }
 
 const STATUS_AUTO_DISABLED = 3
+
+/** One channel test's request and how to read its answer. */
+interface Probe {
+  request: ChannelRequest
+  readUsage(json: Record<string, unknown>): Usage | null
+  mapError(status: number, bodyText: string): UpstreamError
+}
 
 /** A channel test waits this long for the answer. */
 const TEST_TIMEOUT_MS = 60_000
@@ -77,6 +85,32 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     }
   }
 
+  /**
+   * The smallest real request a channel can answer: chat when its provider chats (unless the model or the asked
+   * endpoint is an embedding or rerank one), else embeddings, else rerank.
+   */
+  function probeFor(channel: CachedChannel, keyIndex: number, provider: Provider, target: UpstreamTarget, model: string, endpoint?: string): Probe | undefined {
+    const { requests } = client
+    const canEmbed = servesOpenAiPath(provider, '/v1/embeddings')
+    if (provider.rerank && (endpoint === 'rerank' || (!endpoint && /rerank/i.test(model)) || (!provider.chat && !canEmbed))) {
+      const rerank = provider.rerank
+      return {
+        request: requests.capability(channel, rerank.request({ model: target.model, query: 'hi', documents: ['hi'] }, target), target.key),
+        readUsage: (json) => rerank.parse(json).usage, mapError: rerank.mapError,
+      }
+    }
+    if (canEmbed && (endpoint === 'embeddings' || (!endpoint && /embed/i.test(model)) || !provider.chat)) {
+      const reader = provider.chat ?? openAiAdaptor
+      return { request: requests.openAi(channel, keyIndex, provider, '/v1/embeddings', { model: target.model, input: 'hi' }), readUsage: reader.readUsage, mapError: reader.mapError }
+    }
+    const adaptor = provider.chat
+    if (!adaptor) return undefined
+    return {
+      request: requests.native(channel, adaptor, adaptor.toUpstream({ model: target.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, target), target),
+      readUsage: (json) => adaptor.fromUpstream(json, target).usage, mapError: adaptor.mapError,
+    }
+  }
+
   async function testChannel(id: number, requestedModel?: string, endpoint?: string): Promise<ChannelTestResult> {
     const channel = caches.routing.byId.get(id)
     if (!channel) return { success: false, message: `Channel ${id} does not exist`, time: 0 }
@@ -86,28 +120,24 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     if (!provider) return { success: false, message: `Channel type ${channel.type} is not supported`, time: 0, error_code: 'channel:invalid_type' }
     if (!hasBaseUrl(channel, provider)) return { success: false, message: `Channel ${channel.id} has no base URL`, time: 0, error_code: 'channel:invalid_base_url' }
     const keyIndex = Math.max(0, channel.keyStatus.indexOf(1))
-    const isEmbedding = provider.openAiEndpoints !== undefined && (endpoint === 'embeddings' || (!endpoint && /embed/i.test(model)))
     // The same request building as real traffic: model mapping, parameter and header overrides.
-    const { requests } = client
-    const target = requests.target(channel, keyIndex, provider, upstreamModel, false)
-    const adaptor = provider.chat
-    const request: ChannelRequest = isEmbedding
-      ? requests.openAi(channel, keyIndex, provider, '/v1/embeddings', { model: upstreamModel, input: 'hi' })
-      : requests.native(channel, adaptor, adaptor.toUpstream({ model: upstreamModel, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, target), target)
+    const target = client.requests.target(channel, keyIndex, provider, upstreamModel, false)
+    const probe = probeFor(channel, keyIndex, provider, target, model, endpoint)
+    if (!probe) return { success: false, message: `Channel type ${channel.type} has no endpoint a test can call`, time: 0, error_code: 'channel:not_testable' }
     const started = performance.now()
     let result: ChannelTestResult
     let usage = emptyUsage()
     try {
-      const response = await client.send(request, { timeoutMs: TEST_TIMEOUT_MS })
+      const response = await client.send(probe.request, { timeoutMs: TEST_TIMEOUT_MS })
       const text = await response.text()
       const elapsed = (performance.now() - started) / 1000
       if (!response.ok) {
-        const mapped = adaptor.mapError(response.status, text)
+        const mapped = probe.mapError(response.status, text)
         result = { success: false, message: mapped.message, time: elapsed, error_code: mapped.code || 'bad_response_status_code' }
         if (shouldDisable(channel, response.status, mapped.message)) await disable(channel, keyIndex, mapped.message)
       } else {
         const json = JSON.parse(text) as Record<string, unknown>
-        usage = (isEmbedding ? adaptor.readUsage(json) : adaptor.fromUpstream(json, target).usage) ?? usage
+        usage = probe.readUsage(json) ?? usage
         result = { success: true, message: '', time: elapsed }
         const threshold = Number(caches.options.raw.ChannelDisableThreshold ?? 5)
         if (threshold > 0 && elapsed > threshold && channel.autoBan && caches.options.autoDisableEnabled) {

@@ -42,7 +42,7 @@ describe('overrides apply to every request built for a channel', () => {
 
   test('a native chat request and a capability request get them too', () => {
     const target = requests.target(overridden, 0, provider, 'm', false)
-    const chat = requests.native(overridden, provider.chat, { model: 'm', messages: [] }, target)
+    const chat = requests.native(overridden, provider.chat!, { model: 'm', messages: [] }, target)
     expect(chat.headers['x-team']).toBe('a')
     expect(JSON.parse(chat.body!).temperature).toBe(0.1)
     const list = requests.capability(overridden, provider.listModels!.request(target), target.key)

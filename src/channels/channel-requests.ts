@@ -1,5 +1,6 @@
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
+import { chatAdaptorFor } from '../providers/index.ts'
 import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, UpstreamTarget } from '../providers/types.ts'
 
 /**
@@ -87,7 +88,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     if (!plan) {
       const planned = target(channel, keyIndex, provider, upstreamModel, stream)
       const built = path === '/v1/chat/completions'
-        ? provider.chat.buildRequest({}, planned)
+        ? chatAdaptorFor(provider, 'openai-chat').buildRequest({}, planned)
         : { url: provider.openAiEndpoints!.url(path, planned), headers: { 'content-type': 'application/json', ...provider.openAiEndpoints!.authHeaders(planned) } }
       // Frozen: the HTTP/1.1 client then serialises these header lines once, not per request.
       plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)) }
@@ -112,9 +113,10 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target }
   }
 
-  /** A capability's request (model list, balance) with the channel's header overrides. */
+  /** A capability's request (model list, balance, rerank) with the channel's header and, on a JSON body, parameter overrides. */
   function capability(channel: CachedChannel, request: CapabilityRequest, key: string): ChannelRequest & { body?: string } {
-    return { method: request.method, url: request.url, headers: withHeaderOverrides({ ...request.headers }, channel, key), body: request.body }
+    const body = request.body !== undefined && !isEmpty(channel.paramOverride) ? JSON.stringify({ ...JSON.parse(request.body), ...channel.paramOverride }) : request.body
+    return { method: request.method, url: request.url, headers: withHeaderOverrides({ ...request.headers }, channel, key), body }
   }
 
   return { target, openAiPlan, native, openAi, capability }

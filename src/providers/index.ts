@@ -9,10 +9,16 @@ import { openAiChatInbound } from './inbound/openai-chat.ts'
 import { openAiResponsesInbound } from './inbound/openai-responses/responses-inbound.ts'
 import { azureAdaptor, azureEndpoints, azureImagePaths, azureModelList } from './openai/azure.ts'
 import { openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from './openai/openai-capabilities.ts'
+import { anthropicCountTokens } from './anthropic/anthropic-count-tokens.ts'
 import { anthropicModelList } from './anthropic/anthropic-model-list.ts'
 import { geminiImages } from './gemini/gemini-images.ts'
 import { geminiModelList } from './gemini/gemini-model-list.ts'
 import { cohereModelList } from './cohere/cohere-model-list.ts'
+import { cohereEmbeddings } from './cohere/cohere-embeddings.ts'
+import { cohereRerank } from './cohere/cohere-rerank.ts'
+import { geminiCountTokens } from './gemini/gemini-count-tokens.ts'
+import { geminiEmbeddings } from './gemini/gemini-embeddings.ts'
+import { jinaRerank } from './jina/jina-rerank.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
@@ -40,9 +46,14 @@ const providers: Provider[] = [
     id: 'azure', channelTypes: [3], defaultBaseUrl: '', chat: azureAdaptor, responses: azureResponsesAdaptor,
     openAiEndpoints: azureEndpoints, openAiMediaPaths: azureImagePaths, streamUsageOption: true, listModels: azureModelList,
   },
-  { id: 'anthropic', channelTypes: [14], defaultBaseUrl: 'https://api.anthropic.com', chat: anthropicAdaptor, streamUsageOption: false, listModels: anthropicModelList },
-  { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList, images: geminiImages },
-  { id: 'cohere', channelTypes: [34], defaultBaseUrl: 'https://api.cohere.ai', chat: cohereAdaptor, streamUsageOption: false, listModels: cohereModelList },
+  { id: 'anthropic', channelTypes: [14], defaultBaseUrl: 'https://api.anthropic.com', chat: anthropicAdaptor, streamUsageOption: false, listModels: anthropicModelList, countTokens: anthropicCountTokens },
+  { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList, embeddings: geminiEmbeddings, countTokens: geminiCountTokens, images: geminiImages },
+  { id: 'cohere', channelTypes: [34], defaultBaseUrl: 'https://api.cohere.ai', chat: cohereAdaptor, streamUsageOption: false, listModels: cohereModelList, rerank: cohereRerank, embeddings: cohereEmbeddings },
+  // Jina serves embeddings (OpenAI's shape) and rerank, and no chat.
+  {
+    id: 'jina', channelTypes: [38], defaultBaseUrl: 'https://api.jina.ai', streamUsageOption: false, rerank: jinaRerank,
+    openAiEndpoints: { ...openAiEndpoints, paths: new Set(['/v1/embeddings']) },
+  },
   // Bedrock's URL comes from the region in the key when the channel gives no base URL.
   { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
@@ -53,7 +64,7 @@ const providerByChannelType = new Map<number, Provider>()
 const adaptors = new Map<string, ProviderAdaptor>()
 for (const provider of providers) {
   for (const type of provider.channelTypes) providerByChannelType.set(type, provider)
-  adaptors.set(provider.chat.id, provider.chat)
+  if (provider.chat) adaptors.set(provider.chat.id, provider.chat)
   if (provider.responses) adaptors.set(provider.responses.id, provider.responses)
 }
 
@@ -90,7 +101,9 @@ export function defaultBaseUrl(type: number): string {
  * serves Responses clients there (a pass-through) instead of via Chat.
  */
 export function chatAdaptorFor(provider: Provider, inbound: WireFormat): ProviderAdaptor {
-  return inbound === 'openai-responses' && provider.responses ? provider.responses : provider.chat
+  if (inbound === 'openai-responses' && provider.responses) return provider.responses
+  if (!provider.chat) throw new Error(`provider ${provider.id} has no chat (routing should have skipped it)`)
+  return provider.chat
 }
 
 export function getInbound(format: WireFormat): InboundFormat {

@@ -235,6 +235,31 @@ export interface OpenAiEndpointsCapability {
 export const servesOpenAiPath = (provider: Provider, path: OpenAiEndpointPath): boolean =>
   provider.openAiEndpoints !== undefined && (provider.openAiEndpoints.paths === undefined || provider.openAiEndpoints.paths.has(path))
 
+/** A rerank request in the Jina/Cohere shape clients send (Dify, LangChain, the Cohere SDK). */
+export interface RerankRequest {
+  model: string
+  query: string
+  /** Strings, or objects (Jina's `{text}`, or any record a client ranks as its JSON text). */
+  documents: (string | Record<string, unknown>)[]
+  top_n?: number
+  return_documents?: boolean
+}
+
+/** One ranked document: its position in the request and its score; the document itself when asked for. */
+export interface RerankResult {
+  index: number
+  relevance_score: number
+  document?: { text: string } | Record<string, unknown>
+}
+
+/** Ranking documents: the request to make and the ranking read from the answer. */
+export interface RerankCapability {
+  request(rerank: RerankRequest, target: UpstreamTarget): CapabilityRequest
+  /** `usage` null when the upstream reports no tokens; `searchUnits` when it bills in Cohere's search units. */
+  parse(body: Record<string, unknown>): { results: RerankResult[]; usage: Usage | null; searchUnits?: number }
+  mapError(status: number, bodyText: string): UpstreamError
+}
+
 /** One image operation, named after its OpenAI route. */
 export type ImageOperation = 'generations' | 'edits' | 'variations'
 
@@ -274,9 +299,37 @@ export interface ImagesCapability {
   parse(body: Record<string, unknown>, image: ImageRequest): ImagesResult
 }
 
+/** An embeddings request in OpenAI's shape, the canonical one (`input`: a string or a list of strings). */
+export interface EmbeddingsRequest {
+  model: string
+  input: string[]
+  dimensions?: number
+  /** OpenAI's `float` (default) or `base64`; providers without base64 answer floats, encoded by the endpoint. */
+  encoding_format?: string
+  /** Cohere's and Gemini's hint of what the text is for (OpenAI has none). */
+  input_type?: string
+}
+
+/** Embeddings from a provider whose API is not OpenAI's: the request to make, then the vectors in input order. */
+export interface EmbeddingsCapability {
+  request(embeddings: EmbeddingsRequest, target: UpstreamTarget): CapabilityRequest
+  /** `usage` null when the upstream reports no tokens (Gemini): the endpoint counts them. */
+  parse(body: Record<string, unknown>): { vectors: number[][]; usage: Usage | null }
+  mapError(status: number, bodyText: string): UpstreamError
+}
+
+/** Counting a prompt's tokens upstream (never billed): the request, then the count read from the answer. */
+export interface CountTokensCapability {
+  /** The wire format of the body it counts (a client of that format is asked of it natively). */
+  format: WireFormat
+  request(body: Record<string, unknown>, target: UpstreamTarget): CapabilityRequest
+  /** undefined when the answer holds no count (the caller then counts locally). */
+  parse(body: Record<string, unknown>): number | undefined
+}
+
 /**
- * One upstream provider and what it can do, in the spirit of vercel/ai's ProviderV4: `chat` always, every other
- * capability optional. Routing skips channels whose provider lacks the capability an endpoint needs, so an
+ * One upstream provider and what it can do, in the spirit of vercel/ai's ProviderV4: every capability optional
+ * (nearly all have `chat`). Routing skips channels whose provider lacks the capability an endpoint needs, so an
  * endpoint a provider cannot serve is never attempted. A new capability (images, speech, transcription, rerank,
  * realtime…) is a new optional field here, filled by the providers that have it.
  *
@@ -290,8 +343,8 @@ export interface Provider {
   defaultBaseUrl: string
   /** The adaptor builds its URL without a base URL (Bedrock: from the key's region). */
   baseUrlOptional?: boolean
-  /** Chat in the provider's own wire format, converted through the canonical shape. */
-  chat: ProviderAdaptor
+  /** Chat in the provider's own wire format, converted through the canonical shape; absent for rerank/embedding-only providers (Jina). */
+  chat?: ProviderAdaptor
   /** A native OpenAI Responses endpoint, used for Responses clients instead of converting through Chat. */
   responses?: ProviderAdaptor
   /** OpenAI-format completions / embeddings / moderations. */
@@ -304,4 +357,9 @@ export interface Provider {
   streamUsageOption: boolean
   listModels?: ModelListCapability
   balance?: BalanceCapability
+  rerank?: RerankCapability
+  /** Embeddings through the provider's own API (OpenAI-format providers serve `/v1/embeddings` via openAiEndpoints). */
+  embeddings?: EmbeddingsCapability
+  /** Anthropic's count_tokens and Gemini's countTokens, for clients asking before they send. */
+  countTokens?: CountTokensCapability
 }

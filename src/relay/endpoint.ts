@@ -8,7 +8,7 @@ import type { LoggedRequest } from '../billing/usage-log.ts'
 import type { ChannelRequest, ChannelRequests } from '../channels/channel-requests.ts'
 import { GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
-import type { Provider, ProviderAdaptor, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
+import type { Provider, ProviderAdaptor, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
 import type { StreamSource } from './stream-response.ts'
 import type { ConversionRunner, TokenCounter } from './token-counter.ts'
 
@@ -48,6 +48,11 @@ export interface RelayRoute {
   path: string
   endpoint: Endpoint
   detail: object
+  /**
+   * Gemini names its method after the model (`{model}:embedContent`): the endpoint for each method, by the text after
+   * the last `:` of the wildcard; `count-tokens` goes to the (unbilled) token count. Others use `endpoint`.
+   */
+  actions?: Readonly<Record<string, Endpoint | 'count-tokens'>>
 }
 
 /** Where a request arrived: the matched path, the caller's address and the route's parameters. */
@@ -97,6 +102,8 @@ export interface PreparedCall {
   adaptor: ProviderAdaptor
   /** Endpoint-specific: how the answer is to be read (e.g. chat's openai / native / convert). */
   mode: string
+  /** How a failed answer is read, when not by `adaptor` (a capability with its own error shape). */
+  mapError?(status: number, bodyText: string): UpstreamError
 }
 
 /** A 2xx answer from a channel. */

@@ -205,4 +205,15 @@ describe('bad input in the caller\'s format', () => {
     const google = await (await fetch(`${harness.server.url}/v1beta/models?key=${key}`)).json()
     expect(google.models.map((model: { name: string }) => model.name)).toContain('models/gemini-via-gemini')
   })
+
+  test('@google/genai lists and gets models (GET /v1/models with x-goog-api-key) in the Gemini shape', async () => {
+    const names: string[] = []
+    for await (const model of await gemini().models.list()) names.push(model.name!)
+    expect(names).toContain('models/gemini-via-gemini')
+    const one = await gemini().models.get({ model: 'gemini-via-gemini' })
+    expect(one).toMatchObject({ name: 'models/gemini-via-gemini', displayName: 'gemini-via-gemini' })
+    expect(one.supportedActions).toContain('generateContent')
+    const missing = await fetch(`${harness.server.url}/v1beta/models/not-served`, { headers: { 'x-goog-api-key': key } })
+    expect(missing.status).toBe(404)
+  })
 })

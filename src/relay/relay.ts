@@ -235,7 +235,7 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     if (response.ok) return { ok: true, exchange: { response, channel, call } }
     const bodyText = await readLimited(response, MAX_ERROR_BODY)
-    const mapped = call.adaptor.mapError(response.status, bodyText)
+    const mapped = (call.mapError ?? call.adaptor.mapError)(response.status, bodyText)
     const status = Number(channel.statusCodeMapping[String(response.status)] ?? response.status)
     health.reportFailure(channel, keyIndex, response.status, mapped.message)
     const retryable = mapped.retryable && ![400, 408, 504, 524].includes(response.status) && statusInRanges(response.status, caches.options.retryStatusCodes)

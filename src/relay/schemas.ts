@@ -40,11 +40,24 @@ export const AnthropicMessage = t.Object({
   id: t.String(), type: t.Literal('message'), role: t.Literal('assistant'), model: t.String(), content: t.Array(t.Unknown()),
   stop_reason: t.Union([t.String(), t.Null()]), usage: t.Object({ input_tokens: t.Integer(), output_tokens: t.Integer() }, { additionalProperties: true }),
 }, { additionalProperties: true })
+export const AnthropicCountTokensRequest = t.Object({ model: t.String(), messages: t.Array(t.Unknown()), system: t.Optional(t.Unknown()), tools: t.Optional(t.Array(t.Unknown())) }, { additionalProperties: true })
+export const AnthropicCountTokensResponse = t.Object({ input_tokens: t.Integer() })
 export const ResponsesRequest = t.Object({ model: t.String(), input: t.Unknown(), instructions: t.Optional(t.String()), stream: t.Optional(t.Boolean()), tools: t.Optional(t.Array(t.Unknown())) }, { additionalProperties: true })
 export const ResponsesResponse = t.Object({ id: t.String(), object: t.Literal('response'), model: t.String(), output: t.Array(t.Unknown()), usage: t.Optional(t.Unknown()) }, { additionalProperties: true })
 export const GeminiRequest = t.Object({ contents: t.Array(t.Unknown()), systemInstruction: t.Optional(t.Unknown()), tools: t.Optional(t.Array(t.Unknown())), generationConfig: t.Optional(t.Unknown()) }, { additionalProperties: true })
 export const GeminiResponse = t.Object({ candidates: t.Array(t.Unknown()), usageMetadata: t.Optional(t.Unknown()), modelVersion: t.Optional(t.String()) }, { additionalProperties: true })
-export const GeminiModelList = t.Object({ models: t.Array(t.Object({ name: t.String(), displayName: t.String(), supportedGenerationMethods: t.Array(t.String()) }, { additionalProperties: true })) })
+export const RerankRequestSchema = t.Object({
+  model: t.String(), query: t.String(), documents: t.Array(t.Union([t.String(), t.Record(t.String(), t.Unknown())])),
+  top_n: t.Optional(t.Union([t.Integer(), t.Null()])), return_documents: t.Optional(t.Boolean()),
+}, { additionalProperties: true })
+export const RerankResponseSchema = t.Object({
+  id: t.String(), model: t.String(),
+  results: t.Array(t.Object({ index: t.Integer(), relevance_score: t.Number(), document: t.Optional(t.Unknown()) })),
+  usage: t.Object({ prompt_tokens: t.Integer(), total_tokens: t.Integer() }),
+  meta: t.Optional(t.Object({ billed_units: t.Object({ search_units: t.Number() }) })),
+})
+export const GeminiModel = t.Object({ name: t.String(), displayName: t.String(), supportedGenerationMethods: t.Array(t.String()) }, { additionalProperties: true })
+export const GeminiModelList = t.Object({ models: t.Array(GeminiModel) })
 
 const ImageData = t.Object({ b64_json: t.Optional(t.String()), url: t.Optional(t.String()), revised_prompt: t.Optional(t.String()) })
 const imageFields = {

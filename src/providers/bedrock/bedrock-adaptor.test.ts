@@ -118,7 +118,7 @@ describe('Bedrock Converse adaptor replaying recordings', () => {
 
 describe('Bedrock requests and errors', () => {
   test('channel type 33 is Bedrock; the request is SigV4-signed with the model id percent-encoded in the path', () => {
-    expect(providerForChannelType(33)?.chat.id).toBe('bedrock')
+    expect(providerForChannelType(33)?.chat?.id).toBe('bedrock')
     const native = bedrockAdaptor.toUpstream({
       model: 'x', max_tokens: 100, stop: ['END'],
       messages: [

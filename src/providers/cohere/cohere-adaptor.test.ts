@@ -40,7 +40,7 @@ describe('Cohere v2 adaptor replaying recordings', () => {
   })
 
   test('channel type 34 resolves to Cohere, which is never a pass-through for any inbound format', () => {
-    expect(providerForChannelType(34)?.chat.id).toBe('cohere')
+    expect(providerForChannelType(34)?.chat?.id).toBe('cohere')
     expect(getAdaptor('cohere')).toBe(cohereAdaptor)
     expect(isPassThrough('openai-chat', 'cohere')).toBe(false)
   })

@@ -1,6 +1,7 @@
 import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
 import { imageGenerationPath, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
-import type { BalanceCapability, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, UpstreamTarget } from '../types.ts'
+import { jinaRerank } from '../jina/jina-rerank.ts'
+import type { BalanceCapability, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, ProviderAdaptor, RerankCapability, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { siliconFlowImages } from './siliconflow-images.ts'
 
@@ -27,6 +28,8 @@ export interface OpenAiCompatibleVendor {
   mediaPaths?: ReadonlySet<OpenAiMediaPath>
   /** Images in the vendor's own dialect, when its image API is not OpenAI's. */
   images?: ImagesCapability
+  /** Vendors hosting rerank models behind Jina's API. */
+  rerank?: RerankCapability
 }
 
 /** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
@@ -76,7 +79,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: imageGenerationPath },
   { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance },
   { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, images: siliconFlowImages },
+  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, rerank: jinaRerank, images: siliconFlowImages },
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   // Perplexity serves chat at the root, without /v1.
   { id: 'perplexity', channelTypes: [27], defaultBaseUrl: 'https://api.perplexity.ai', chatPath: '/chat/completions', streamUsageOption: false },
@@ -86,7 +89,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: 'baidu-v2', channelTypes: [46], defaultBaseUrl: 'https://qianfan.baidubce.com', chatPath: '/v2/chat/completions', streamUsageOption: true },
   { id: 'lingyiwanwu', channelTypes: [31], defaultBaseUrl: 'https://api.lingyiwanwu.com', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'minimax', channelTypes: [35], defaultBaseUrl: 'https://api.minimax.chat', chatPath: '/v1/text/chatcompletion_v2', streamUsageOption: true },
-  { id: 'xinference', channelTypes: [47], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'xinference', channelTypes: [47], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true, rerank: jinaRerank },
   { id: 'cloudflare', channelTypes: [39], defaultBaseUrl: 'https://api.cloudflare.com', chatPath: '', streamUsageOption: true, buildUrl: cloudflareUrl },
   { id: 'fastgpt', channelTypes: [22], defaultBaseUrl: 'https://fastgpt.run/api/openapi', chatPath: '/v1/chat/completions', streamUsageOption: true },
   // OpenAI resellers and relays: OpenAI's paths on another host.
@@ -103,7 +106,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
 ]
 
 /** A vendor as a provider: OpenAI's chat adaptor with the vendor's URL, plus OpenAI's other endpoints and model list. */
-export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): Provider {
+export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): Provider & { chat: ProviderAdaptor } {
   const chat = createOpenAiChatAdaptor({
     id: vendor.id,
     chatPath: vendor.chatPath,
@@ -114,6 +117,6 @@ export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): 
   return {
     id: vendor.id, channelTypes: vendor.channelTypes, defaultBaseUrl: vendor.defaultBaseUrl, chat,
     openAiEndpoints: vendor.endpoints ?? openAiEndpoints, streamUsageOption: vendor.streamUsageOption,
-    listModels: openAiModelList, balance: vendor.balance, openAiMediaPaths: vendor.mediaPaths, images: vendor.images,
+    listModels: openAiModelList, balance: vendor.balance, openAiMediaPaths: vendor.mediaPaths, images: vendor.images, rerank: vendor.rerank,
   }
 }

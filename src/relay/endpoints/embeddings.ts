@@ -1,18 +1,23 @@
 import { GatewayError } from '../../errors.ts'
-import type { RelayRoute } from '../endpoint.ts'
-import { createOpenAiEndpoint } from '../exchanges/openai-exchange.ts'
+import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
+import { createEmbeddingsEndpoint } from '../exchanges/embeddings-exchange.ts'
 import { EmbeddingRequest, EmbeddingResponse, relayDoc } from '../schemas.ts'
 
-/** Embeddings on OpenAI-format channels; nothing to complete, so only the input is reserved for. */
-export const embeddingsEndpoint = createOpenAiEndpoint({
+/**
+ * OpenAI embeddings, to every provider that has them: OpenAI-format channels natively, Gemini and Cohere through
+ * their own APIs. Nothing to complete, so only the input is reserved for.
+ */
+export const embeddingsEndpoint = createEmbeddingsEndpoint({
   name: 'embeddings',
-  path: '/v1/embeddings',
-  completes: false,
-  validate(body) {
+  format: 'openai-chat',
+  async read(request) {
+    const bodyText = await request.text()
+    const body = parseJsonObject(bodyText)
     if (body.input === undefined) throw new GatewayError(400, '"input" is required', 'invalid_request')
+    return { body, bodyText, ...openAiFields(body) }
   },
 })
 
 export const embeddingsRoutes: RelayRoute[] = [
-  { path: '/v1/embeddings', endpoint: embeddingsEndpoint, detail: relayDoc('Embeddings', EmbeddingRequest, EmbeddingResponse) },
+  { path: '/v1/embeddings', endpoint: embeddingsEndpoint, detail: relayDoc('Embeddings (OpenAI shape) from any channel with embeddings', EmbeddingRequest, EmbeddingResponse) },
 ]

@@ -6,9 +6,11 @@ import { geminiRoutes } from './gemini.ts'
 import { imagesRoutes } from './images.ts'
 import { messagesRoutes } from './messages.ts'
 import { moderationsRoutes } from './moderations.ts'
+import { rerankRoutes } from './rerank.ts'
 import { responsesRoutes } from './responses.ts'
 
 export { billingCompatRoutes } from './billing-compat.ts'
+export { countTokensRoutes } from './count-tokens.ts'
 export { modelRoutes } from './models.ts'
 
 /**
@@ -24,4 +26,5 @@ export const relayEndpointRoutes: RelayRoute[] = [
   ...responsesRoutes,
   ...geminiRoutes,
   ...imagesRoutes,
+  ...rerankRoutes,
 ]

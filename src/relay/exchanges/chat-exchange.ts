@@ -176,12 +176,12 @@ export function readCanonical(format: WireFormat, body: Record<string, unknown>)
   }
 }
 
-/** A chat-family endpoint of one client format: every provider serves chat, so routing skips none. */
+/** A chat-family endpoint of one client format, served by every provider with chat (all but Jina). */
 export function createChatEndpoint(definition: { name: string; format: WireFormat; read(request: Request, route: RouteInput): Promise<ParsedRequest> }): Endpoint {
   return {
     name: definition.name,
     format: definition.format,
-    serves: () => true,
+    serves: (provider) => provider.chat !== undefined,
     read: definition.read,
     completionReserve: maxOutputTokens,
     prepare: prepareChat,

@@ -1,6 +1,7 @@
 import type { CachedChannel } from '../../cache/routing.ts'
 import type { OpenAiPath } from '../../channels/channel-requests.ts'
 import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
+import { openAiAdaptor } from '../../providers/openai/openai-chat-adaptor.ts'
 import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiFields, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
@@ -40,7 +41,8 @@ export function prepareOpenAi(context: RelayContext, channel: CachedChannel, pro
   const plan = kit.requests.openAiPlan(channel, keyIndex, provider, upstreamModel, path, context.stream)
   return {
     request: { method: 'POST', url: plan.url, headers: plan.headers, body: openAiBody(context, channel, provider, upstreamModel, kit) },
-    target: plan.target, adaptor: provider.chat, mode: 'openai',
+    // OpenAI-format answers read usage and errors the OpenAI way, chat or not (Jina has embeddings but no chat).
+    target: plan.target, adaptor: provider.chat ?? openAiAdaptor, mode: 'openai',
   }
 }
 

@@ -35,6 +35,8 @@ interface LogOther {
   error_code?: string
   status_code?: number
   admin_info?: { use_channel?: (number | string)[]; is_multi_key?: boolean; multi_key_index?: number }
+  /** What a media or rerank row was billed for beyond tokens: images, size, seconds, characters, search units… */
+  billed_for?: Record<string, string | number | boolean>
   [field: string]: unknown
 }
 
@@ -229,6 +231,7 @@ function LogDetail(props: { entry: LogEntry; onClose: () => void }): JSX.Element
     ['logs.first_token_label', other.frt ? formatDuration(other.frt) : ''],
     ['logs.stream', props.entry.is_stream ? t('logs.stream_yes') : t('logs.stream_no')],
     ['logs.retry_chain', (other.admin_info?.use_channel ?? []).map((channel) => `#${channel}`).join(' → ')],
+    ['logs.billed_for', Object.entries(other.billed_for ?? {}).map(([unit, amount]) => `${unit.replaceAll('_', ' ')}: ${amount}`).join(' · ')],
     ['logs.request_id', props.entry.request_id ?? ''],
     ['logs.upstream_request_id', props.entry.upstream_request_id ?? ''],
     ['logs.ip', props.entry.ip ?? ''],
