@@ -426,6 +426,90 @@ function geminiGenerate(context: GenerateContext, model: string, stream: boolean
   return streamResponse(chunks.map((chunk) => sse(chunk)), options.chunkIntervalMs, 'text/event-stream')
 }
 
+/**
+ * OpenAI's audio routes. Their bodies are multipart uploads or binary audio, so they are read here rather than as
+ * text. Built from OpenAI's API reference where no recording exists (speech bytes and events, json / srt / vtt
+ * transcripts, transcription events and their token usage); verbose_json and text replay the recordings in
+ * openai-audio/. A hook sees the upload's fields with `file` as `{ filename, type, size }`.
+ */
+async function openaiAudio(request: Request, pathname: string, options: ResolvedOptions, record: (body: unknown) => void): Promise<Response> {
+  let body: Record<string, unknown>
+  let fileSize = 0
+  if (pathname === '/v1/audio/speech') {
+    body = (await request.json()) as Record<string, unknown>
+  } else {
+    const form = await request.formData()
+    body = {}
+    for (const [name, value] of form) body[name] = typeof value === 'string' ? value : { filename: value.name, type: value.type, size: value.size }
+    fileSize = (body.file as { size?: number } | undefined)?.size ?? 0
+  }
+  record(body)
+  if (options.onRequest) {
+    const hooked = await options.onRequest({ path: pathname, method: 'POST', headers: headersToRecord(request.headers), body })
+    if (hooked) return hooked
+  }
+  if (options.latencyMs > 0) await Bun.sleep(options.latencyMs)
+  if (pathname === '/v1/audio/speech') return openaiSpeech(body, options)
+  if (pathname === '/v1/audio/transcriptions' || pathname === '/v1/audio/translations') return openaiTranscription(body, fileSize, options)
+  return errorResponse('openai', 404, `mock upstream: no route for POST ${pathname}`)
+}
+
+const speechTypes: Record<string, string> = { mp3: 'audio/mpeg', opus: 'audio/ogg', aac: 'audio/aac', flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm' }
+
+/** Audio bytes the mock "speaks": `responseBytes` of a fixed pattern, in `chunkCount` pieces paced by chunkIntervalMs. */
+export function mockSpeechBytes(total: number): Uint8Array {
+  const bytes = new Uint8Array(total)
+  for (let index = 0; index < total; index++) bytes[index] = (index * 7 + 3) & 255
+  return bytes
+}
+
+/** Speech: the audio body, or with `stream_format: "sse"` speech.audio.delta events and speech.audio.done with usage. */
+function openaiSpeech(body: Record<string, unknown>, options: ResolvedOptions): Response {
+  const audio = mockSpeechBytes(options.responseBytes)
+  const size = Math.ceil(audio.length / Math.max(1, options.chunkCount))
+  const pieces: Uint8Array[] = []
+  for (let offset = 0; offset < audio.length; offset += size) pieces.push(audio.subarray(offset, offset + size))
+  if (body.stream_format === 'sse') {
+    const input = String(body.input ?? '')
+    const usage = { input_tokens: Math.ceil(input.length / 4), output_tokens: 25 * pieces.length, total_tokens: Math.ceil(input.length / 4) + 25 * pieces.length }
+    const events = pieces.map((piece) => sse({ type: 'speech.audio.delta', audio: Buffer.from(piece).toString('base64') }))
+    events.push(sse({ type: 'speech.audio.done', usage }))
+    return streamResponse(events, options.chunkIntervalMs, 'text/event-stream')
+  }
+  return streamResponse(pieces, options.chunkIntervalMs, speechTypes[String(body.response_format ?? 'mp3')] ?? 'audio/mpeg')
+}
+
+const transcriptText = 'Galileo was an American robotic space program that studied the planet Jupiter and its moons.'
+
+/** Token usage as gpt-4o-transcribe reports it: audio tokens by upload size (1 per kB here), text out by words. */
+export function mockTranscriptionUsage(fileSize: number, prompt: string) {
+  const audioTokens = Math.ceil(fileSize / 1000)
+  const textTokens = prompt ? prompt.split(/\s+/).length : 0
+  const outputTokens = transcriptText.split(' ').length
+  return { type: 'tokens', input_tokens: audioTokens + textTokens, input_token_details: { text_tokens: textTokens, audio_tokens: audioTokens }, output_tokens: outputTokens, total_tokens: audioTokens + textTokens + outputTokens }
+}
+
+async function openaiTranscription(body: Record<string, unknown>, fileSize: number, options: ResolvedOptions): Promise<Response> {
+  const model = String(body.model ?? '')
+  const reportsTokens = model.startsWith('gpt-4o')
+  const usage = mockTranscriptionUsage(fileSize, String(body.prompt ?? ''))
+  if (body.stream === 'true') {
+    const words = transcriptText.split(' ')
+    const events = words.map((word, index) => sse({ type: 'transcript.text.delta', delta: index === 0 ? word : ` ${word}` }))
+    events.push(sse({ type: 'transcript.text.done', text: transcriptText, usage }))
+    return streamResponse(events, options.chunkIntervalMs, 'text/event-stream')
+  }
+  const format = String(body.response_format ?? 'json')
+  if (format === 'verbose_json') return createReplayResponse('openai-audio/openai-transcription.json', { fixturesDir: options.fixturesDir })
+  if (format === 'text') {
+    const recorded = JSON.parse(await readFile(`${options.fixturesDir ?? fixturesDirectory()}openai-audio/groq-transcription-text.json`, 'utf8')) as { status: number; headers: Record<string, string>; body: string }
+    return new Response(recorded.body, { status: recorded.status, headers: recorded.headers })
+  }
+  if (format === 'srt') return new Response(`1\n00:00:00,000 --> 00:00:04,000\n${transcriptText}\n\n`, { headers: { 'content-type': 'text/plain; charset=utf-8' } })
+  if (format === 'vtt') return new Response(`WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n${transcriptText}\n\n`, { headers: { 'content-type': 'text/plain; charset=utf-8' } })
+  return Response.json(reportsTokens ? { text: transcriptText, usage } : { text: transcriptText })
+}
+
 function familyOf(pathname: string): Family {
   if (pathname.startsWith('/v1/messages')) return 'anthropic'
   if (pathname.startsWith('/v1beta/')) return 'gemini'
@@ -449,6 +533,7 @@ export async function startMockUpstream(initial: MockUpstreamOptions = {}): Prom
     if (pathname.startsWith('/__mock/')) return control(request, pathname)
 
     requestCount++
+    if (request.method === 'POST' && pathname.startsWith('/v1/audio/')) return openaiAudio(request, pathname, options, (body) => { lastRaw = { path: pathname, method: 'POST', headers: request.headers, body } })
     const bodyText = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
     let body: unknown = undefined
     if (bodyText !== '') {

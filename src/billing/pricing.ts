@@ -100,3 +100,11 @@ export function reservationFor(price: Price, promptTokensEstimate: number, maxCo
 export function imageRatioFor(options: RuntimeOptions, model: string): number {
   return lookup(options.imageRatio, model) ?? 1
 }
+
+/**
+ * new-api's tokens for a stretch of audio (service/token_counter.go): 1000 per minute, on whole seconds rounded
+ * up, so a per-minute price is a ModelRatio (e.g. whisper-1 at $0.006/min: ratio 3 ⇒ 1000 × 3 = 3000 quota/min).
+ */
+export function audioDurationTokens(seconds: number): number {
+  return Math.round((Math.ceil(Math.max(0, seconds)) / 60) * 1000)
+}

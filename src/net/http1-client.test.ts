@@ -56,6 +56,24 @@ describe('HTTP/1.1 upstream client', () => {
     server.stop(true)
   })
 
+  test('a large binary body (an upload) arrives whole and in order, written after its head; the connection is reused', async () => {
+    const server = Bun.serve({ port: 0, hostname: '127.0.0.1', maxRequestBodySize: 64 << 20, async fetch(request) {
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      return Response.json({ length: bytes.length, hash: Bun.hash(bytes).toString(), type: request.headers.get('content-type') })
+    } })
+    try {
+      const large = new Uint8Array(6 * 1024 * 1024 + 3)
+      for (let index = 0; index < large.length; index++) large[index] = (index * 31 + 7) & 255
+      for (const body of [large, large.subarray(0, 1000)]) {
+        const response = await client.request(`http://127.0.0.1:${server.port}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body })
+        expect(await response.json()).toEqual({ length: body.length, hash: Bun.hash(body).toString(), type: 'application/octet-stream' })
+      }
+      expect(client.idleCount(`http://127.0.0.1:${server.port}`)).toBe(1)
+    } finally {
+      server.stop(true)
+    }
+  })
+
   test('a chunked answer streams: the first event arrives before the upstream finishes', async () => {
     let finish!: () => void
     const finished = new Promise<void>((resolve) => { finish = resolve })

@@ -199,6 +199,12 @@ interface Exchange {
   done: boolean
 }
 
+/** A request on the wire: one text or byte run, or a head followed by a large body. */
+type SerialisedRequest = string | Uint8Array | { head: string; body: Uint8Array }
+
+/** Binary bodies above this go out after the head rather than being copied into one buffer with it. */
+const SEPARATE_BODY_BYTES = 64 * 1024
+
 interface Connection {
   origin: Origin
   socket: Socket<Connection> | undefined
@@ -212,6 +218,8 @@ interface Connection {
   pendingWrite: Uint8Array | null
   /** The request as text, before its first write (most requests go in one write, without encoding first). */
   pendingText: string | null
+  /** A large binary body, written after the head (pendingText / pendingWrite) without being copied behind it. */
+  pendingBody: Uint8Array | null
   paused: boolean
   /** Counted in origin.busy; cleared (once) when the connection goes idle or closes. */
   holdsSlot: boolean
@@ -248,7 +256,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
   }
 
   function connect(origin: Origin): Connection {
-    const connection: Connection = { origin, socket: undefined, ready: undefined!, exchange: null, reused: false, closed: false, idleSince: 0, pendingWrite: null, pendingText: null, paused: false, holdsSlot: false }
+    const connection: Connection = { origin, socket: undefined, ready: undefined!, exchange: null, reused: false, closed: false, idleSince: 0, pendingWrite: null, pendingText: null, pendingBody: null, paused: false, holdsSlot: false }
     connection.ready = new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         connection.closed = true
@@ -284,7 +292,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     connection.exchange = null
     const origin = connection.origin
     // An answer that came before the whole request was sent (a 413, say) leaves the connection mid-request.
-    const midRequest = connection.pendingWrite !== null || connection.pendingText !== null
+    const midRequest = connection.pendingWrite !== null || connection.pendingText !== null || connection.pendingBody !== null
     if (connection.closed || connection.paused || midRequest || origin.idle.length >= MAX_IDLE_PER_ORIGIN) {
       destroy(connection)
       return
@@ -451,13 +459,25 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
       const text = connection.pendingText
       connection.pendingText = null
       const written = connection.socket.write(text)
-      if (written >= Buffer.byteLength(text)) return
-      connection.pendingWrite = encoder.encode(text).subarray(Math.max(0, written))
+      if (written >= Buffer.byteLength(text) && connection.pendingBody === null) return
+      if (written < Buffer.byteLength(text)) connection.pendingWrite = encoder.encode(text).subarray(Math.max(0, written))
     }
-    const pending = connection.pendingWrite
-    if (!pending || !connection.socket) return
-    const written = connection.socket.write(pending)
-    connection.pendingWrite = written >= pending.length ? null : pending.subarray(Math.max(0, written))
+    while (connection.socket) {
+      let pending = connection.pendingWrite
+      if (!pending) {
+        // The head is out: the body's turn.
+        pending = connection.pendingBody
+        connection.pendingBody = null
+        if (!pending) return
+      }
+      const written = connection.socket.write(pending)
+      if (written >= pending.length) {
+        connection.pendingWrite = null
+        continue
+      }
+      connection.pendingWrite = pending.subarray(Math.max(0, written))
+      return
+    }
   }
 
   /** Bytes from the socket: the head first (1xx answers skipped), then the body in its framing. */
@@ -713,7 +733,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     return true
   }
 
-  async function send(origin: Origin, bytes: string | Uint8Array, signal: AbortSignal | undefined, deadline: number, allowRetry: boolean): Promise<UpstreamResponse> {
+  async function send(origin: Origin, bytes: SerialisedRequest, signal: AbortSignal | undefined, deadline: number, allowRetry: boolean): Promise<UpstreamResponse> {
     // The cap check is two counters; only a request that finds the origin at its cap allocates a waiter.
     const connection = origin.busy < maxConnections ? takeSlot(origin) : await waitForSlot(origin, signal, deadline)
     try {
@@ -756,7 +776,11 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
       startSweeper()
     }
     if (typeof bytes === 'string') active.pendingText = bytes
-    else active.pendingWrite = bytes
+    else if (bytes instanceof Uint8Array) active.pendingWrite = bytes
+    else {
+      active.pendingText = bytes.head
+      active.pendingBody = bytes.body
+    }
     flushWrite(active)
     if (!active.reused || !allowRetry) return answer
     // Keep-alive race: the server closed this idle connection as we wrote on it. Nothing was answered, so the
@@ -772,7 +796,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
   const headerBlocks = new WeakMap<Record<string, string>, string>()
 
   /** The request: head (host, content-length and accept-encoding added) and body; text when the body is text. */
-  function serialise(target: Target, init: Http1RequestInit): string | Uint8Array {
+  function serialise(target: Target, init: Http1RequestInit): SerialisedRequest {
     const headers = init.headers ?? {}
     let block = headerBlocks.get(headers)
     if (block === undefined) {
@@ -783,6 +807,8 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     const body = init.body
     if (body === undefined) return head + '\r\n'
     if (typeof body === 'string') return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    // A large body (an upload) is written after its head as it is: copying it behind the head would hold it twice.
+    if (body.length > SEPARATE_BODY_BYTES) return { head: `${head}content-length: ${body.length}\r\n\r\n`, body }
     return Buffer.concat([encoder.encode(`${head}content-length: ${body.length}\r\n\r\n`), body])
   }
 

@@ -8,7 +8,7 @@ import { geminiInbound } from './inbound/gemini/gemini-inbound.ts'
 import { openAiChatInbound } from './inbound/openai-chat.ts'
 import { openAiResponsesInbound } from './inbound/openai-responses/responses-inbound.ts'
 import { azureAdaptor, azureEndpoints, azureImagePaths, azureModelList } from './openai/azure.ts'
-import { openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from './openai/openai-capabilities.ts'
+import { mediaPaths, openAiAudioPaths, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from './openai/openai-capabilities.ts'
 import { anthropicCountTokens } from './anthropic/anthropic-count-tokens.ts'
 import { anthropicModelList } from './anthropic/anthropic-model-list.ts'
 import { geminiImages } from './gemini/gemini-images.ts'
@@ -40,11 +40,11 @@ export type * from './types.ts'
 const providers: Provider[] = [
   {
     id: 'openai', channelTypes: [1], defaultBaseUrl: 'https://api.openai.com', chat: openAiAdaptor, responses: openAiResponsesAdaptor,
-    openAiEndpoints, openAiMediaPaths: openAiImagePaths, streamUsageOption: true, listModels: openAiModelList, balance: openAiDashboardBalance,
+    openAiEndpoints, openAiMediaPaths: mediaPaths(openAiImagePaths, openAiAudioPaths), streamUsageOption: true, listModels: openAiModelList, balance: openAiDashboardBalance,
   },
   {
     id: 'azure', channelTypes: [3], defaultBaseUrl: '', chat: azureAdaptor, responses: azureResponsesAdaptor,
-    openAiEndpoints: azureEndpoints, openAiMediaPaths: azureImagePaths, streamUsageOption: true, listModels: azureModelList,
+    openAiEndpoints: azureEndpoints, openAiMediaPaths: mediaPaths(azureImagePaths, openAiAudioPaths), streamUsageOption: true, listModels: azureModelList,
   },
   { id: 'anthropic', channelTypes: [14], defaultBaseUrl: 'https://api.anthropic.com', chat: anthropicAdaptor, streamUsageOption: false, listModels: anthropicModelList, countTokens: anthropicCountTokens },
   { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList, embeddings: geminiEmbeddings, countTokens: geminiCountTokens, images: geminiImages },

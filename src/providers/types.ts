@@ -197,11 +197,14 @@ export type OpenAiEndpointPath = '/v1/completions' | '/v1/embeddings' | '/v1/mod
 /** OpenAI's image routes. */
 export type OpenAiImagePath = '/v1/images/generations' | '/v1/images/edits' | '/v1/images/variations'
 
+/** OpenAI's audio routes: speech (JSON in, audio or SSE out) and the two multipart uploads. */
+export type OpenAiAudioPath = '/v1/audio/speech' | '/v1/audio/transcriptions' | '/v1/audio/translations'
+
 /**
- * OpenAI-format media paths (images; audio adds its own): unlike completions and embeddings, not every
+ * OpenAI-format media paths (images, audio): unlike completions and embeddings, not every
  * OpenAI-speaking provider serves them, so each provider declares the ones it does in `openAiMediaPaths`.
  */
-export type OpenAiMediaPath = OpenAiImagePath
+export type OpenAiMediaPath = OpenAiImagePath | OpenAiAudioPath
 
 /** One HTTP call a capability describes; `src/channels/` sends it (with the channel's header overrides). */
 export interface CapabilityRequest {

@@ -57,6 +57,25 @@ export const RerankResponseSchema = t.Object({
   meta: t.Optional(t.Object({ billed_units: t.Object({ search_units: t.Number() }) })),
 })
 export const GeminiModel = t.Object({ name: t.String(), displayName: t.String(), supportedGenerationMethods: t.Array(t.String()) }, { additionalProperties: true })
+export const SpeechRequest = t.Object({
+  model: t.String({ description: 'tts-1, tts-1-hd, gpt-4o-mini-tts…; billed per character of input, or by usage tokens when the upstream reports them (gpt-4o-mini-tts with stream_format sse)' }),
+  input: t.String({ description: 'The text to speak' }),
+  voice: t.Union([t.String(), t.Object({ id: t.String() })]),
+  instructions: t.Optional(t.String()),
+  response_format: t.Optional(t.Union(['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'].map((format) => t.Literal(format)))),
+  speed: t.Optional(t.Number()),
+  stream_format: t.Optional(t.Union([t.Literal('audio'), t.Literal('sse')], { description: 'sse: speech.audio.delta events, then speech.audio.done with usage' })),
+}, { additionalProperties: true })
+export const TranscriptionRequest = t.Object({
+  file: t.String({ format: 'binary', description: 'The audio file (mp3, mp4, mpeg, mpga, m4a, wav, webm, ogg, flac); billed by its duration at 1000 tokens a minute unless the upstream reports token usage' }),
+  model: t.String(),
+  response_format: t.Optional(t.Union(['json', 'text', 'srt', 'verbose_json', 'vtt'].map((format) => t.Literal(format)))),
+  language: t.Optional(t.String()),
+  prompt: t.Optional(t.String()),
+  temperature: t.Optional(t.Number()),
+  stream: t.Optional(t.Boolean({ description: 'gpt-4o-transcribe and gpt-4o-mini-transcribe: transcript.text.delta events, then transcript.text.done with usage' })),
+}, { additionalProperties: true })
+export const TranscriptionResponse = t.Object({ text: t.String(), usage: t.Optional(t.Unknown()) }, { additionalProperties: true })
 export const GeminiModelList = t.Object({ models: t.Array(GeminiModel) })
 
 const ImageData = t.Object({ b64_json: t.Optional(t.String()), url: t.Optional(t.String()), revised_prompt: t.Optional(t.String()) })
@@ -81,9 +100,9 @@ export const ImageVariationRequest = t.Object({ ...imageFields, image: t.String(
 export const ImagesResponse = t.Object({ created: t.Integer(), data: t.Array(ImageData), usage: t.Optional(t.Unknown()) }, { additionalProperties: true })
 
 /** `detail` for a relay route: request body and the answers, documented from the schemas above. */
-export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean; multipart?: boolean } = {}) {
+export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean; multipart?: boolean; otherAnswers?: Record<string, object> } = {}) {
   const responses: Record<string, unknown> = {
-    200: { description: options.stream ? 'JSON, or text/event-stream when stream is true' : 'Success', content: { 'application/json': { schema: response }, ...(options.stream ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) } },
+    200: { description: options.stream ? 'JSON, or text/event-stream when stream is true' : 'Success', content: { 'application/json': { schema: response }, ...(options.stream ? { 'text/event-stream': { schema: { type: 'string' } } } : {}), ...options.otherAnswers } },
     400: { description: 'Bad request', content: { 'application/json': { schema: OpenAiError } } },
     401: { description: 'Invalid token', content: { 'application/json': { schema: OpenAiError } } },
     403: { description: 'Quota, model limit, IP or group refused', content: { 'application/json': { schema: OpenAiError } } },

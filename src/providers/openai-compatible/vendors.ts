@@ -1,5 +1,5 @@
 import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
-import { imageGenerationPath, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
+import { imageGenerationPath, mediaPaths, openAiAudioPaths, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
 import { jinaRerank } from '../jina/jina-rerank.ts'
 import type { BalanceCapability, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, ProviderAdaptor, RerankCapability, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
@@ -70,16 +70,20 @@ function cloudflareUrl(target: UpstreamTarget): string {
   return joinUrl(target.baseUrl, `/client/v4/accounts/${encodeURIComponent(account)}/ai/v1/chat/completions`)
 }
 
+/** Vendors' audio routes, from their public API references: SiliconFlow has speech and transcriptions, Mistral (Voxtral) transcriptions only. */
+const speechAndTranscriptionPaths: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/audio/speech', '/v1/audio/transcriptions'])
+const transcriptionPath: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/audio/transcriptions'])
+
 export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
-  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl, endpoints: customEndpoints, balance: openAiDashboardBalance, mediaPaths: openAiImagePaths },
+  { id: 'custom', channelTypes: [8], defaultBaseUrl: '', chatPath: '', streamUsageOption: true, buildUrl: customUrl, endpoints: customEndpoints, balance: openAiDashboardBalance, mediaPaths: mediaPaths(openAiImagePaths, openAiAudioPaths) },
   { id: 'deepseek', channelTypes: [43], defaultBaseUrl: 'https://api.deepseek.com', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: deepSeekBalance },
-  { id: 'mistral', channelTypes: [42], defaultBaseUrl: 'https://api.mistral.ai', chatPath: '/v1/chat/completions', streamUsageOption: false },
-  { id: 'groq', channelTypes: [], defaultBaseUrl: 'https://api.groq.com/openai', chatPath: '/v1/chat/completions', streamUsageOption: true },
+  { id: 'mistral', channelTypes: [42], defaultBaseUrl: 'https://api.mistral.ai', chatPath: '/v1/chat/completions', streamUsageOption: false, mediaPaths: transcriptionPath },
+  { id: 'groq', channelTypes: [], defaultBaseUrl: 'https://api.groq.com/openai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: openAiAudioPaths },
   // xAI's image API (grok-2-image…) is OpenAI's generations route; it has no edits or variations.
   { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: imageGenerationPath },
   { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance },
   { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, rerank: jinaRerank, images: siliconFlowImages },
+  { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, rerank: jinaRerank, mediaPaths: speechAndTranscriptionPaths, images: siliconFlowImages },
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   // Perplexity serves chat at the root, without /v1.
   { id: 'perplexity', channelTypes: [27], defaultBaseUrl: 'https://api.perplexity.ai', chatPath: '/chat/completions', streamUsageOption: false },

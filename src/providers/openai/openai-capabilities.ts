@@ -29,3 +29,9 @@ export const openAiImagePaths: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/imag
 
 /** Image generation only (vendors whose image API has no edits or variations, e.g. xAI). */
 export const imageGenerationPath: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/images/generations'])
+
+/** Every OpenAI audio route: speech, transcriptions and translations (OpenAI, Azure deployments, full relays). */
+export const openAiAudioPaths: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/audio/speech', '/v1/audio/transcriptions', '/v1/audio/translations'])
+
+/** The media paths a provider serves, from the sets of each kind (images, audio). */
+export const mediaPaths = (...sets: ReadonlySet<OpenAiMediaPath>[]): ReadonlySet<OpenAiMediaPath> => new Set(sets.flatMap((set) => [...set]))

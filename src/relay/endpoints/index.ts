@@ -1,4 +1,5 @@
 import type { RelayRoute } from '../endpoint.ts'
+import { audioRoutes } from './audio.ts'
 import { chatRoutes } from './chat.ts'
 import { completionsRoutes } from './completions.ts'
 import { embeddingsRoutes } from './embeddings.ts'
@@ -25,6 +26,7 @@ export const relayEndpointRoutes: RelayRoute[] = [
   ...messagesRoutes,
   ...responsesRoutes,
   ...geminiRoutes,
+  ...audioRoutes,
   ...imagesRoutes,
   ...rerankRoutes,
 ]
