@@ -1,9 +1,10 @@
 /**
- * The pricing editor's rows ⇄ the four option maps new-api keeps prices in (ModelRatio,
- * CompletionRatio, CacheRatio as ratios; ModelPrice as USD per call). Pure, unit-tested.
+ * The pricing editor's rows ⇄ the five option maps new-api keeps prices in (ModelRatio,
+ * CompletionRatio, CacheRatio, ImageRatio as ratios; ModelPrice as USD per call, which for an
+ * image model is per image). Pure, unit-tested.
  */
 
-export const pricingKeys = ['ModelRatio', 'CompletionRatio', 'CacheRatio', 'ModelPrice'] as const
+export const pricingKeys = ['ModelRatio', 'CompletionRatio', 'CacheRatio', 'ImageRatio', 'ModelPrice'] as const
 export type PricingKey = (typeof pricingKeys)[number]
 
 export interface PriceRow {
@@ -12,6 +13,8 @@ export interface PriceRow {
   modelRatio: string
   completionRatio: string
   cacheRatio: string
+  /** Image input tokens relative to text input tokens (gpt-image, Gemini image models). */
+  imageRatio: string
   price: string
 }
 
@@ -25,21 +28,22 @@ export function parseMap(text: string | undefined): Record<string, number> {
 }
 
 export function rowsFromOptions(options: Record<string, string>): PriceRow[] {
-  const [ratio, completion, cache, price] = pricingKeys.map((key) => parseMap(options[key]))
-  const models = [...new Set([...Object.keys(ratio!), ...Object.keys(price!), ...Object.keys(completion!), ...Object.keys(cache!)])].sort()
+  const [ratio, completion, cache, image, price] = pricingKeys.map((key) => parseMap(options[key]))
+  const models = [...new Set([...Object.keys(ratio!), ...Object.keys(price!), ...Object.keys(completion!), ...Object.keys(cache!), ...Object.keys(image!)])].sort()
   return models.map((model) => ({
     model,
     perCall: model in price!,
     modelRatio: ratio![model] === undefined ? '' : String(ratio![model]),
     completionRatio: completion![model] === undefined ? '' : String(completion![model]),
     cacheRatio: cache![model] === undefined ? '' : String(cache![model]),
+    imageRatio: image![model] === undefined ? '' : String(image![model]),
     price: price![model] === undefined ? '' : String(price![model]),
   }))
 }
 
-/** Rows → the four option maps. Blank cells are left out; a per-call row is billed by ModelPrice. */
+/** Rows → the five option maps. Blank cells are left out; a per-call row is billed by ModelPrice. */
 export function optionsFromRows(rows: PriceRow[]): Record<PricingKey, string> {
-  const maps: Record<PricingKey, Record<string, number>> = { ModelRatio: {}, CompletionRatio: {}, CacheRatio: {}, ModelPrice: {} }
+  const maps: Record<PricingKey, Record<string, number>> = { ModelRatio: {}, CompletionRatio: {}, CacheRatio: {}, ImageRatio: {}, ModelPrice: {} }
   for (const row of rows) {
     const model = row.model.trim()
     if (!model) continue
@@ -48,11 +52,13 @@ export function optionsFromRows(rows: PriceRow[]): Record<PricingKey, string> {
     if (row.modelRatio.trim() !== '') maps.ModelRatio[model] = Number(row.modelRatio)
     if (row.completionRatio.trim() !== '') maps.CompletionRatio[model] = Number(row.completionRatio)
     if (row.cacheRatio.trim() !== '') maps.CacheRatio[model] = Number(row.cacheRatio)
+    if (row.imageRatio.trim() !== '') maps.ImageRatio[model] = Number(row.imageRatio)
   }
   return {
     ModelRatio: JSON.stringify(maps.ModelRatio, null, 2),
     CompletionRatio: JSON.stringify(maps.CompletionRatio, null, 2),
     CacheRatio: JSON.stringify(maps.CacheRatio, null, 2),
+    ImageRatio: JSON.stringify(maps.ImageRatio, null, 2),
     ModelPrice: JSON.stringify(maps.ModelPrice, null, 2),
   }
 }

@@ -6,6 +6,7 @@ import { Badge, Modal, QuotaText } from '../../components/ui.tsx'
 import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
 import { formatCount, formatDuration, formatTimestamp } from '../../lib/format.ts'
 import { t, type MessageKey } from '../../lib/i18n.ts'
+import { describeBilledFor } from '../../lib/media.ts'
 import { isAdmin, user } from '../../lib/session.ts'
 import { readPreference, writePreference } from '../../lib/storage.ts'
 import type { LogEntry } from '../../lib/types.ts'
@@ -78,6 +79,9 @@ const columns: Column[] = [
         {entry.model_name}
         <Show when={other.is_model_mapped && other.upstream_model_name}>
           <span class="muted small" title={t('logs.upstream_model')}> → {other.upstream_model_name}</span>
+        </Show>
+        <Show when={describeBilledFor(other.billed_for, t, true)}>
+          {(hint) => <span class="media-hint muted small" title={`${t('logs.billed_for')}: ${describeBilledFor(other.billed_for, t)}`} data-testid="billed-for-hint">{hint()}</span>}
         </Show>
       </span>
     ),
@@ -231,14 +235,15 @@ function LogDetail(props: { entry: LogEntry; onClose: () => void }): JSX.Element
     ['logs.first_token_label', other.frt ? formatDuration(other.frt) : ''],
     ['logs.stream', props.entry.is_stream ? t('logs.stream_yes') : t('logs.stream_no')],
     ['logs.retry_chain', (other.admin_info?.use_channel ?? []).map((channel) => `#${channel}`).join(' → ')],
-    ['logs.billed_for', Object.entries(other.billed_for ?? {}).map(([unit, amount]) => `${unit.replaceAll('_', ' ')}: ${amount}`).join(' · ')],
+    ['logs.billed_for', describeBilledFor(other.billed_for, t)],
     ['logs.request_id', props.entry.request_id ?? ''],
     ['logs.upstream_request_id', props.entry.upstream_request_id ?? ''],
     ['logs.ip', props.entry.ip ?? ''],
     ['logs.content', props.entry.content],
   ]
   const ratios = [
-    other.model_price !== undefined && other.model_price >= 0 ? `${t('logs.model_price')}: $${other.model_price}` : null,
+    // An image row's price is per image (billed_for.n says how many).
+    other.model_price !== undefined && other.model_price >= 0 ? `${t(other.billed_for?.n !== undefined ? 'logs.model_price_image' : 'logs.model_price')}: $${other.model_price}` : null,
     other.model_ratio !== undefined ? `${t('logs.model_ratio')}: ${other.model_ratio}` : null,
     other.completion_ratio !== undefined ? `${t('logs.completion_ratio')}: ${other.completion_ratio}` : null,
     other.group_ratio !== undefined ? `${t('logs.group_ratio')}: ${other.group_ratio}` : null,

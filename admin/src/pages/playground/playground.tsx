@@ -1,34 +1,29 @@
 import { A, query } from '@solidjs/router'
-import { createEffect, createSignal, For, on, onCleanup, Show, type JSX } from 'solid-js'
+import { createEffect, createSignal, For, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js'
 import { notify } from '../../components/toasts.tsx'
 import { ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
 import { api, errorMessage, toPage, type Page } from '../../lib/api.ts'
 import { parseChunk, readErrorBody, readSseData, type ChatUsage } from '../../lib/chat-stream.ts'
 import { createDraft } from '../../lib/drafts.ts'
 import { formatDuration } from '../../lib/format.ts'
-import { t } from '../../lib/i18n.ts'
+import { t, type MessageKey } from '../../lib/i18n.ts'
 import { createLoaded, valueOf } from '../../lib/async-data.ts'
+import { mediaKindOf } from '../../lib/media.ts'
 import type { Token } from '../../lib/types.ts'
 import { fetchFullKey } from '../tokens/token-data.ts'
+import { ImageSettings, ImageStudio, SpeechSettings, SpeechStudio } from './media-modes.tsx'
+import { getMediaRoutes, initialPlaygroundState, type ChatTurn, type KeyState, type PlaygroundMode, type PlaygroundState } from './playground-state.ts'
 
-interface ChatTurn {
-  role: 'user' | 'assistant' | 'error'
-  content: string
-  reasoning?: string
-  usage?: ChatUsage
-  milliseconds?: number
-  firstTokenMilliseconds?: number
-}
+const modes: { id: PlaygroundMode; label: MessageKey; modelField: 'model' | 'imageModel' | 'speechModel' }[] = [
+  { id: 'chat', label: 'playground.mode_chat', modelField: 'model' },
+  { id: 'image', label: 'playground.mode_image', modelField: 'imageModel' },
+  { id: 'speech', label: 'playground.mode_speech', modelField: 'speechModel' },
+]
 
-interface PlaygroundState {
-  tokenId: number | null
-  model: string
-  stream: boolean
-  temperature: string
-  maxTokens: string
-  system: string
-  input: string
-  turns: ChatTurn[]
+/** The models a mode suggests first: image or speech models by name, text models for chat. */
+function suitsMode(model: string, mode: PlaygroundMode): boolean {
+  const kind = mediaKindOf(model)
+  return mode === 'chat' ? kind === null : kind === mode
 }
 
 const getEnabledTokens = query(async () => {
@@ -59,9 +54,7 @@ const getPlaygroundModels = query(async (secret: string, token: Token | undefine
 }, 'playground-models')
 
 export function PlaygroundPage(): JSX.Element {
-  const draft = createDraft<PlaygroundState>('playground', {
-    tokenId: null, model: '', stream: true, temperature: '', maxTokens: '', system: '', input: '', turns: [],
-  })
+  const draft = createDraft<PlaygroundState>('playground', initialPlaygroundState)
   const state = draft.values
   const [sending, setSending] = createSignal(false)
   const [error, setError] = createSignal<string | null>(null)
@@ -81,10 +74,29 @@ export function PlaygroundPage(): JSX.Element {
     const list = valueOf(tokens())
     if (list && list.length && (state.tokenId === null || !list.some((token) => token.id === state.tokenId))) draft.set('tokenId', list[0]!.id)
   })
+  // Each mode keeps its own model: the last one picked, else the first the mode suits, else the first listed.
   createEffect(() => {
     const list = valueOf(models())
-    if (list && list.length && !list.includes(state.model)) draft.set('model', list[0]!)
+    if (!list || !list.length) return
+    for (const mode of modes) {
+      if (!list.includes(state[mode.modelField])) draft.set(mode.modelField, list.find((model) => suitsMode(model, mode.id)) ?? list[0]!)
+    }
   })
+  const routes = createLoaded(() => getMediaRoutes())
+  const offered = (mode: PlaygroundMode) => mode === 'chat' || valueOf(routes())?.[mode] === true
+  const mode = () => (offered(state.mode) ? state.mode : 'chat')
+  const modelField = () => modes.find((item) => item.id === mode())!.modelField
+  const keyState = (): KeyState => {
+    if (!state.tokenId) return { problem: t('playground.pick_token') }
+    const loadedKey = key()
+    const secret = valueOf(loadedKey)
+    return secret ? { secret } : { problem: loadedKey.status === 'error' ? loadedKey.error : t('playground.key_loading') }
+  }
+  const modelGroups = () => {
+    const list = valueOf(models()) ?? []
+    const suited = list.filter((model) => suitsMode(model, mode()))
+    return suited.length === 0 || suited.length === list.length ? null : { suited, other: list.filter((model) => !suitsMode(model, mode())) }
+  }
   createEffect(on(() => state.turns.length && state.turns[state.turns.length - 1]!.content, () => {
     if (transcript) transcript.scrollTop = transcript.scrollHeight
   }))
@@ -168,10 +180,19 @@ export function PlaygroundPage(): JSX.Element {
     <section class="page playground">
       <header class="page-header">
         <h1>{t('nav.playground')}</h1>
-        <div class="header-actions">
-          <button type="button" class="button ghost" disabled={sending() || state.turns.length === 0} onClick={() => draft.set('turns', [])}>{t('playground.clear')}</button>
-        </div>
+        <Show when={mode() === 'chat'}>
+          <div class="header-actions">
+            <button type="button" class="button ghost" disabled={sending() || state.turns.length === 0} onClick={() => draft.set('turns', [])}>{t('playground.clear')}</button>
+          </div>
+        </Show>
       </header>
+      <Show when={offered('image') || offered('speech')}>
+        <div class="tabs playground-modes" role="tablist" aria-label={t('playground.modes')}>
+          <For each={modes.filter((item) => offered(item.id))}>
+            {(item) => <button type="button" role="tab" class="tab" aria-selected={mode() === item.id} classList={{ selected: mode() === item.id }} onClick={() => draft.set('mode', item.id)}>{t(item.label)}</button>}
+          </For>
+        </div>
+      </Show>
       <div class="playground-layout">
         <aside class="card form playground-settings">
           <Field label={t('playground.token')} for="playground-token">
@@ -184,71 +205,94 @@ export function PlaygroundPage(): JSX.Element {
             </Show>
           </Field>
           <Field label={t('playground.model')} for="playground-model">
-            <select id="playground-model" value={state.model} onChange={(event) => draft.set('model', event.currentTarget.value)} disabled={models().status === 'loading'}>
-              <For each={valueOf(models()) ?? []}>{(name) => <option value={name}>{name}</option>}</For>
+            <select id="playground-model" value={state[modelField()]} onChange={(event) => draft.set(modelField(), event.currentTarget.value)} disabled={models().status === 'loading'}>
+              <Show when={modelGroups()} fallback={<For each={valueOf(models()) ?? []}>{(name) => <option value={name} selected={name === state[modelField()]}>{name}</option>}</For>}>
+                {(groups) => (
+                  <>
+                    <optgroup label={t('playground.models_for_mode')}>
+                      <For each={groups().suited}>{(name) => <option value={name} selected={name === state[modelField()]}>{name}</option>}</For>
+                    </optgroup>
+                    <optgroup label={t('playground.models_other')}>
+                      <For each={groups().other}>{(name) => <option value={name} selected={name === state[modelField()]}>{name}</option>}</For>
+                    </optgroup>
+                  </>
+                )}
+              </Show>
             </select>
           </Field>
-          <label class="check">
-            <input type="checkbox" checked={state.stream} onChange={(event) => draft.set('stream', event.currentTarget.checked)} />
-            {t('playground.stream')}
-          </label>
-          <details class="more-options" open={!!(state.temperature || state.maxTokens || state.system)}>
-            <summary>{t('playground.more_options')}</summary>
-            <Field label={t('playground.temperature')} for="playground-temperature">
-              <input id="playground-temperature" inputmode="decimal" placeholder="1.0" value={state.temperature} onInput={(event) => draft.set('temperature', event.currentTarget.value)} />
-            </Field>
-            <Field label={t('playground.max_tokens')} for="playground-max-tokens">
-              <input id="playground-max-tokens" inputmode="numeric" value={state.maxTokens} onInput={(event) => draft.set('maxTokens', event.currentTarget.value)} />
-            </Field>
-            <Field label={t('playground.system')} for="playground-system">
-              <textarea id="playground-system" rows={3} value={state.system} onInput={(event) => draft.set('system', event.currentTarget.value)} />
-            </Field>
-          </details>
+          <Switch>
+            <Match when={mode() === 'image'}><ImageSettings draft={draft} /></Match>
+            <Match when={mode() === 'speech'}><SpeechSettings draft={draft} /></Match>
+            <Match when={mode() === 'chat'}>
+              <label class="check">
+                <input type="checkbox" checked={state.stream} onChange={(event) => draft.set('stream', event.currentTarget.checked)} />
+                {t('playground.stream')}
+              </label>
+              <details class="more-options" open={!!(state.temperature || state.maxTokens || state.system)}>
+                <summary>{t('playground.more_options')}</summary>
+                <Field label={t('playground.temperature')} for="playground-temperature">
+                  <input id="playground-temperature" inputmode="decimal" placeholder="1.0" value={state.temperature} onInput={(event) => draft.set('temperature', event.currentTarget.value)} />
+                </Field>
+                <Field label={t('playground.max_tokens')} for="playground-max-tokens">
+                  <input id="playground-max-tokens" inputmode="numeric" value={state.maxTokens} onInput={(event) => draft.set('maxTokens', event.currentTarget.value)} />
+                </Field>
+                <Field label={t('playground.system')} for="playground-system">
+                  <textarea id="playground-system" rows={3} value={state.system} onInput={(event) => draft.set('system', event.currentTarget.value)} />
+                </Field>
+              </details>
+            </Match>
+          </Switch>
         </aside>
-        <div class="card chat">
-          <div class="transcript" ref={transcript} data-testid="transcript">
-            <Show when={state.turns.length === 0}>
-              <p class="muted empty-state">{t('playground.intro')}</p>
-            </Show>
-            <For each={state.turns}>
-              {(turn) => (
-                <div class={`turn turn-${turn.role}`} data-role={turn.role}>
-                  <div class="turn-role">{roleLabel(turn.role)}</div>
-                  <Show when={turn.reasoning}>
-                    <details class="reasoning"><summary>{t('playground.reasoning')}</summary><div class="turn-text">{turn.reasoning}</div></details>
-                  </Show>
-                  <div class="turn-text">{turn.content}<Show when={turn.role === 'assistant' && sending() && turn === state.turns[state.turns.length - 1]}><span class="caret" /></Show></div>
-                  <Show when={turn.role === 'assistant' && (turn.milliseconds !== undefined || turn.usage)}>
-                    <div class="turn-meta muted small" data-testid="turn-meta">
-                      <Show when={turn.milliseconds !== undefined}>{formatDuration(turn.milliseconds!)}</Show>
-                      <Show when={turn.firstTokenMilliseconds !== undefined}> · {t('logs.first_token')} {formatDuration(turn.firstTokenMilliseconds!)}</Show>
-                      <Show when={turn.usage}> · {t('playground.usage', { prompt: turn.usage!.prompt_tokens ?? 0, completion: turn.usage!.completion_tokens ?? 0 })}</Show>
+        <Switch>
+          <Match when={mode() === 'image'}><ImageStudio draft={draft} keyState={keyState} /></Match>
+          <Match when={mode() === 'speech'}><SpeechStudio draft={draft} keyState={keyState} /></Match>
+          <Match when={mode() === 'chat'}>
+            <div class="card chat">
+              <div class="transcript" ref={transcript} data-testid="transcript">
+                <Show when={state.turns.length === 0}>
+                  <p class="muted empty-state">{t('playground.intro')}</p>
+                </Show>
+                <For each={state.turns}>
+                  {(turn) => (
+                    <div class={`turn turn-${turn.role}`} data-role={turn.role}>
+                      <div class="turn-role">{roleLabel(turn.role)}</div>
+                      <Show when={turn.reasoning}>
+                        <details class="reasoning"><summary>{t('playground.reasoning')}</summary><div class="turn-text">{turn.reasoning}</div></details>
+                      </Show>
+                      <div class="turn-text">{turn.content}<Show when={turn.role === 'assistant' && sending() && turn === state.turns[state.turns.length - 1]}><span class="caret" /></Show></div>
+                      <Show when={turn.role === 'assistant' && (turn.milliseconds !== undefined || turn.usage)}>
+                        <div class="turn-meta muted small" data-testid="turn-meta">
+                          <Show when={turn.milliseconds !== undefined}>{formatDuration(turn.milliseconds!)}</Show>
+                          <Show when={turn.firstTokenMilliseconds !== undefined}> · {t('logs.first_token')} {formatDuration(turn.firstTokenMilliseconds!)}</Show>
+                          <Show when={turn.usage}> · {t('playground.usage', { prompt: turn.usage!.prompt_tokens ?? 0, completion: turn.usage!.completion_tokens ?? 0 })}</Show>
+                        </div>
+                      </Show>
                     </div>
-                  </Show>
-                </div>
-              )}
-            </For>
-          </div>
-          <ErrorBanner message={error()} />
-          <form class="composer" onSubmit={(event) => { event.preventDefault(); if (!sending()) void send() }}>
-            <textarea
-              rows={3}
-              placeholder={t('playground.placeholder')}
-              value={state.input}
-              aria-label={t('playground.message')}
-              onInput={(event) => draft.set('input', event.currentTarget.value)}
-              onKeyDown={(event) => {
-                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-                  event.preventDefault()
-                  if (!sending()) void send()
-                }
-              }}
-            />
-            <Show when={sending()} fallback={<button type="submit" class="button primary">{t('playground.send')}</button>}>
-              <button type="button" class="button danger" onClick={() => { abort?.abort(); notify('info', t('playground.stopped')) }}>{t('playground.stop')}</button>
-            </Show>
-          </form>
-        </div>
+                  )}
+                </For>
+              </div>
+              <ErrorBanner message={error()} />
+              <form class="composer" onSubmit={(event) => { event.preventDefault(); if (!sending()) void send() }}>
+                <textarea
+                  rows={3}
+                  placeholder={t('playground.placeholder')}
+                  value={state.input}
+                  aria-label={t('playground.message')}
+                  onInput={(event) => draft.set('input', event.currentTarget.value)}
+                  onKeyDown={(event) => {
+                    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                      event.preventDefault()
+                      if (!sending()) void send()
+                    }
+                  }}
+                />
+                <Show when={sending()} fallback={<button type="submit" class="button primary">{t('playground.send')}</button>}>
+                  <button type="button" class="button danger" onClick={() => { abort?.abort(); notify('info', t('playground.stopped')) }}>{t('playground.stop')}</button>
+                </Show>
+              </form>
+            </div>
+          </Match>
+        </Switch>
       </div>
     </section>
   )

@@ -7,7 +7,8 @@ import { createLoaded, errorOf, valueOf } from '../../lib/async-data.ts'
 import { api, errorMessage } from '../../lib/api.ts'
 import { createDraft } from '../../lib/drafts.ts'
 import { t, translateValidation, type MessageKey } from '../../lib/i18n.ts'
-import { ratioToPricePerMillion, formatUsdPrice } from '../../lib/quota.ts'
+import { audioTokensPerMinute, mediaKindOf } from '../../lib/media.ts'
+import { formatQuota, ratioToPricePerMillion, formatUsdPrice } from '../../lib/quota.ts'
 import { loadStatus, quotaDisplay } from '../../lib/session.ts'
 import type { Option } from '../../lib/types.ts'
 import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../../lib/pricing-rows.ts'
@@ -270,7 +271,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
   const [error, setError] = createSignal<string | null>(null)
 
   const rowProblem = (row: PriceRow): string | null => {
-    const numbers = [row.price, row.modelRatio, row.completionRatio, row.cacheRatio]
+    const numbers = [row.price, row.modelRatio, row.completionRatio, row.cacheRatio, row.imageRatio]
     for (const value of numbers) {
       if (value.trim() !== '' && (!Number.isFinite(Number(value)) || Number(value) < 0)) return t('error.number_invalid', { name: value })
     }
@@ -322,7 +323,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
       <div class="toolbar">
         <input type="search" placeholder={t('common.filter')} value={filter()} onInput={(event) => setFilter(event.currentTarget.value)} />
         <button type="button" class="button" onClick={() => {
-          draft.set('rows', (rows) => [{ model: filter().trim(), perCall: false, modelRatio: '1', completionRatio: '1', cacheRatio: '', price: '' }, ...rows])
+          draft.set('rows', (rows) => [{ model: filter().trim(), perCall: false, modelRatio: '1', completionRatio: '1', cacheRatio: '', imageRatio: '', price: '' }, ...rows])
         }}>{t('settings.add_model')}</button>
         <label class="check">
           <input type="checkbox" checked={asJson()} onChange={(event) => setAsJson(event.currentTarget.checked)} />
@@ -330,6 +331,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
         </label>
       </div>
       <p class="muted small">{t('settings.pricing_hint')}</p>
+      <p class="muted small">{t('settings.media_pricing_hint')}</p>
       <Show when={draft.restored()}>
         <div class="banner banner-info">{t('form.draft_restored')}</div>
       </Show>
@@ -362,6 +364,7 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
                 <th>{t('settings.model_ratio')}</th>
                 <th>{t('settings.completion_ratio')}</th>
                 <th>{t('settings.cache_ratio')}</th>
+                <th title={t('settings.image_ratio_title')}>{t('settings.image_ratio')}</th>
                 <th>{t('settings.price_per_call')}</th>
                 <th>{t('pricing.input_price')}</th>
                 <th>{t('pricing.output_price')}</th>
@@ -369,22 +372,24 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
               </tr>
             </thead>
             <tbody>
-              <For each={visible()} fallback={<tr><td colSpan={9} class="muted">{t('common.no_data')}</td></tr>}>
+              <For each={visible()} fallback={<tr><td colSpan={10} class="muted">{t('common.no_data')}</td></tr>}>
                 {({ row, index }) => (
                   <tr data-model={row.model} classList={{ invalid: !!rowProblem(row) || duplicates().has(row.model.trim()) }}>
                     <td><input class="cell-input" value={row.model} aria-label={t('pricing.model')} onInput={(event) => update(index, 'model', event.currentTarget.value)} /></td>
                     <td>
                       <select class="cell-input" value={row.perCall ? 'call' : 'ratio'} aria-label={t('pricing.billing')} onChange={(event) => update(index, 'perCall', event.currentTarget.value === 'call')}>
                         <option value="ratio">{t('pricing.per_token')}</option>
-                        <option value="call">{t('pricing.per_call')}</option>
+                        <option value="call">{mediaKindOf(row.model) === 'image' ? t('settings.per_image') : t('pricing.per_call')}</option>
                       </select>
                     </td>
                     <td><input class="cell-input number" disabled={row.perCall} value={row.modelRatio} aria-label={t('settings.model_ratio')} onInput={(event) => update(index, 'modelRatio', event.currentTarget.value)} /></td>
                     <td><input class="cell-input number" disabled={row.perCall} value={row.completionRatio} aria-label={t('settings.completion_ratio')} onInput={(event) => update(index, 'completionRatio', event.currentTarget.value)} /></td>
                     <td><input class="cell-input number" disabled={row.perCall} value={row.cacheRatio} aria-label={t('settings.cache_ratio')} onInput={(event) => update(index, 'cacheRatio', event.currentTarget.value)} /></td>
+                    <td><input class="cell-input number" disabled={row.perCall} value={row.imageRatio} aria-label={t('settings.image_ratio')} title={t('settings.image_ratio_title')} onInput={(event) => update(index, 'imageRatio', event.currentTarget.value)} /></td>
                     <td><input class="cell-input number" disabled={!row.perCall} value={row.price} aria-label={t('settings.price_per_call')} onInput={(event) => update(index, 'price', event.currentTarget.value)} /></td>
-                    <td class="number muted">{!row.perCall && Number.isFinite(Number(row.modelRatio)) && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio), quotaDisplay()) : row.perCall && row.price ? `${formatUsdPrice(Number(row.price), quotaDisplay())} ${t('settings.per_call_suffix')}` : ''}</td>
-                    <td class="number muted">{!row.perCall && row.modelRatio ? ratioToPricePerMillion(Number(row.modelRatio) * Number(row.completionRatio || 1), quotaDisplay()) : ''}</td>
+                    <InputPriceCell row={row} />
+                    {/* Audio models have output tokens only when the upstream reports usage, priced by a completion ratio. */}
+                    <td class="number muted">{!row.perCall && row.modelRatio && (row.completionRatio || mediaKindOf(row.model) === null || mediaKindOf(row.model) === 'image') ? ratioToPricePerMillion(Number(row.modelRatio) * Number(row.completionRatio || 1), quotaDisplay()) : ''}</td>
                     <td><button type="button" class="icon-button" aria-label={t('common.delete')} onClick={() => draft.set('rows', (rows) => rows.filter((_, position) => position !== index))}>×</button></td>
                   </tr>
                 )}
@@ -397,6 +402,33 @@ function PricingEditor(props: { options: Record<string, string>; commit: (change
         <ActionButton class="button primary" action={save}>{t('common.save')}</ActionButton>
       </div>
     </div>
+  )
+}
+
+/**
+ * The input price in the unit the model is billed by: per image or per call for a ModelPrice; for a ratio, per
+ * 1M tokens, per 1M characters for speech models (a character is a token), per minute for transcription models
+ * (1000 tokens a minute) with the per-second figure on hover.
+ */
+function InputPriceCell(props: { row: PriceRow }): JSX.Element {
+  const kind = () => mediaKindOf(props.row.model)
+  const ratio = () => Number(props.row.modelRatio)
+  const price = (): { amount: string; unit?: string } | null => {
+    const row = props.row
+    if (row.perCall) return row.price && Number.isFinite(Number(row.price)) ? { amount: formatUsdPrice(Number(row.price), quotaDisplay()), unit: t(kind() === 'image' ? 'settings.per_image_suffix' : 'settings.per_call_suffix') } : null
+    if (row.modelRatio.trim() === '' || !Number.isFinite(ratio())) return null
+    if (kind() === 'speech') return { amount: ratioToPricePerMillion(ratio(), quotaDisplay()), unit: t('settings.per_million_characters') }
+    if (kind() === 'transcription') return { amount: formatQuota(ratio() * audioTokensPerMinute, quotaDisplay()), unit: t('settings.per_minute') }
+    return { amount: ratioToPricePerMillion(ratio(), quotaDisplay()) }
+  }
+  const title = () => !props.row.perCall && kind() === 'transcription' && Number.isFinite(ratio())
+    ? t('settings.per_second', { price: formatQuota((ratio() * audioTokensPerMinute) / 60, quotaDisplay()) })
+    : undefined
+  // The unit goes under the amount, so a long one ("/ 1M characters") does not widen the table past the window.
+  return (
+    <td class="number muted" title={title()} data-testid="input-price">
+      <Show when={price()}>{(shown) => <>{shown().amount}<Show when={shown().unit}><span class="price-unit"> {shown().unit}</span></Show></>}</Show>
+    </td>
   )
 }
 
