@@ -100,6 +100,8 @@ export function ImageStudio(props: { draft: Draft<PlaygroundState>; keyState: ()
     if (!prompt) return setError(t('playground.empty_prompt'))
     const count = Number(state.imageCount.trim())
     if (!Number.isInteger(count) || count < 1 || count > 10) return setError(t('playground.count_invalid'))
+    // What was asked, kept for the caption: the form may change while the request runs.
+    const size = state.imageSize
     const started = performance.now()
     abort = new AbortController()
     setBusy(true)
@@ -111,7 +113,7 @@ export function ImageStudio(props: { draft: Draft<PlaygroundState>; keyState: ()
           model: state.imageModel,
           prompt,
           n: count,
-          size: state.imageSize,
+          size,
           ...(state.imageQuality ? { quality: state.imageQuality } : {}),
           response_format: 'b64_json',
         }),
@@ -130,7 +132,7 @@ export function ImageStudio(props: { draft: Draft<PlaygroundState>; keyState: ()
         const blob = blobs[next]!
         return { url: objectUrls[next++]!, downloadName: `image-${index + 1}.${extensionOf(blob.type)}`, revisedPrompt: item.revised_prompt }
       }))
-      setMeta(t('playground.media_meta', { what: describeBilledFor({ n: items.length, size: state.imageSize }, t), time: formatDuration(performance.now() - started) }))
+      setMeta(t('playground.media_meta', { what: describeBilledFor({ n: items.length, size }, t), time: formatDuration(performance.now() - started) }))
     } catch (problem) {
       if (!(problem instanceof DOMException && problem.name === 'AbortError')) setError(errorMessage(problem))
     } finally {
