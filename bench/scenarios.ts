@@ -469,3 +469,108 @@ async function measureWriter(databaseUrl: string, context: ScenarioContext): Pro
     rmSync(journalDirectory, { recursive: true, force: true })
   }
 }
+
+/** A 16-bit mono PCM WAV of at least `bytes` (silence): a real audio file whose duration the gateway reads and bills. */
+function wavOfSize(bytes: number, sampleRate = 16_000): Uint8Array {
+  const dataBytes = Math.ceil((bytes - 44) / 2) * 2
+  const wav = Buffer.alloc(44 + dataBytes)
+  wav.write('RIFF', 0)
+  wav.writeUInt32LE(36 + dataBytes, 4)
+  wav.write('WAVEfmt ', 8)
+  wav.writeUInt32LE(16, 16)
+  wav.writeUInt16LE(1, 20)
+  wav.writeUInt16LE(1, 22)
+  wav.writeUInt32LE(sampleRate, 24)
+  wav.writeUInt32LE(sampleRate * 2, 28)
+  wav.writeUInt16LE(2, 32)
+  wav.writeUInt16LE(16, 34)
+  wav.write('data', 36)
+  wav.writeUInt32LE(dataBytes, 40)
+  return wav
+}
+
+/**
+ * Scenario 9 (not in the default run: `--scenario 9`): 10 MB transcription uploads at 8 connections. Two phases per
+ * target: memory with the upstream holding each upload for a while (latency), so that 8 uploads are in flight at
+ * once, then uploads/s against an instant upstream (compared with direct). Memory: the peak resident memory over the figure
+ * before, per upload, should stay under twice the body (the body is held once, the file forwarded from it).
+ */
+export async function scenarioAudioUploads(context: ScenarioContext): Promise<ScenarioResult> {
+  const connections = 8
+  const holdMs = 1500
+  const form = new FormData()
+  form.set('model', benchModel)
+  form.set('response_format', 'json')
+  form.set('file', new File([wavOfSize(10 * 1024 * 1024) as Uint8Array<ArrayBuffer>], 'speech.wav', { type: 'audio/wav' }))
+  const encoded = new Response(form)
+  const contentType = encoded.headers.get('content-type')!
+  const body = new Uint8Array(await encoded.arrayBuffer())
+  const bodyMegabytes = body.length / 1e6
+  const seconds = context.timing.loadSeconds
+  const results = new Map<string, { rps: number; failed: number; growth: number; perUpload: number }>()
+  const notes: string[] = []
+  for (const target of context.targets) {
+    const chat = target.chat('')
+    const url = chat.url.replace('/v1/chat/completions', '/v1/audio/transcriptions')
+    const headers = { ...chat.headers, 'content-type': contentType }
+    let firstFailure = ''
+    let failed = 0
+    const upload = async () => {
+      try {
+        const response = await fetch(url, { method: 'POST', headers, body })
+        const text = await response.text()
+        if (!response.ok) throw new Error(`${response.status}: ${text.slice(0, 200)}`)
+        return true
+      } catch (error) {
+        failed++
+        firstFailure ||= (error as Error).message
+        return false
+      }
+    }
+    const uploadsUntil = async (deadline: number) => {
+      let ok = 0
+      await Promise.all(Array.from({ length: connections }, async () => {
+        while (performance.now() < deadline) if (await upload()) ok++
+      }))
+      return ok
+    }
+    // Memory first, against the figure after a small warm-up upload (code paths compiled, the audio parser loaded):
+    // after a throughput run the allocator keeps pages it freed, which would hide the growth.
+    await context.mock.setOptions({ ...instantUpstream, latencyMs: holdMs })
+    const warm = new FormData()
+    warm.set('model', benchModel)
+    warm.set('file', new File([wavOfSize(64 * 1024) as Uint8Array<ArrayBuffer>], 'warm.wav', { type: 'audio/wav' }))
+    await fetch(url, { method: 'POST', headers: chat.headers, body: warm }).then((response) => response.text())
+    Bun.gc(true)
+    await Bun.sleep(1000)
+    const before = treeRssMegabytes(target.pid)
+    let peak = before
+    const sampler = setInterval(() => { peak = Math.max(peak, treeRssMegabytes(target.pid)) }, 50)
+    await Promise.all(Array.from({ length: connections }, () => upload()))
+    clearInterval(sampler)
+    const growth = peak - before
+
+    await context.mock.setOptions(instantUpstream)
+    await uploadsUntil(performance.now() + context.timing.warmupSeconds * 1000)
+    const started = performance.now()
+    const ok = await uploadsUntil(started + seconds * 1000)
+    const rps = ok / ((performance.now() - started) / 1000)
+    results.set(target.id, { rps, failed, growth, perUpload: growth / connections })
+    context.progress(`[s9] ${target.id.padEnd(16)} c=${connections}: ${rps.toFixed(1)} uploads/s; ${connections} held in flight: RSS ${before.toFixed(1)} → peak ${peak.toFixed(1)} MB (+${(growth / connections).toFixed(1)} MB per upload of ${bodyMegabytes.toFixed(1)} MB)${failed ? `, ${failed} failed: ${firstFailure}` : ''}`)
+    if (failed > 0) notes.push(`${target.id}: ${failed} uploads failed (first: ${firstFailure}).`)
+  }
+  await context.mock.setOptions(instantUpstream)
+  notes.push(`Body: a ${bodyMegabytes.toFixed(1)} MB multipart form (a 16 kHz WAV of ${((body.length - 44) / 32_000).toFixed(0)} s). Memory: the upstream answers each upload ${holdMs} ms after reading it, so ${connections} are in flight at once; growth is the peak RSS during those ${connections} over the figure after one small warm-up upload and a full GC, per upload divided by ${connections}; measured before the throughput run. For direct the figure is the mock upstream's own (it parses each form into a File).`)
+  return {
+    id: 9,
+    title: `10 MB transcription uploads, ${connections} connections`,
+    rows: [
+      row('s9.rps', 'uploads/s (instant upstream)', 'req/s', valuesOf(context.targets, results, (result) => result.rps)),
+      row('s9.rss-growth', `peak RSS growth, ${connections} uploads in flight`, 'MB', valuesOf(context.targets, results, (result) => result.growth), false),
+      row('s9.per-upload', 'RSS growth per in-flight upload', 'MB', valuesOf(context.targets, results, (result) => result.perUpload), false),
+      row('s9.per-upload-vs-body', 'RSS growth per in-flight upload ÷ body size (target < 200%)', '%', valuesOf(context.targets, results, (result) => (result.perUpload / bodyMegabytes) * 100), false),
+      row('s9.failed', 'failed uploads', 'count', valuesOf(context.targets, results, (result) => result.failed), false),
+    ],
+    notes,
+  }
+}
