@@ -493,7 +493,8 @@ async function openaiTranscription(body: Record<string, unknown>, fileSize: numb
   const model = String(body.model ?? '')
   const reportsTokens = model.startsWith('gpt-4o')
   const usage = mockTranscriptionUsage(fileSize, String(body.prompt ?? ''))
-  if (body.stream === 'true') {
+  // OpenAI ignores `stream` for whisper-1 and answers as without it.
+  if (body.stream === 'true' && reportsTokens) {
     const words = transcriptText.split(' ')
     const events = words.map((word, index) => sse({ type: 'transcript.text.delta', delta: index === 0 ? word : ` ${word}` }))
     events.push(sse({ type: 'transcript.text.done', text: transcriptText, usage }))

@@ -132,6 +132,17 @@ describe('transcriptions and translations', () => {
     expect(row.quota).toBe(146)
   })
 
+  test('stream: true to a model that does not stream (whisper-1) comes back as the JSON the upstream answered', async () => {
+    const form = new FormData()
+    form.set('model', 'whisper-1')
+    form.set('stream', 'true')
+    form.set('file', new File([wav], 'speech.wav', { type: 'audio/wav' }))
+    const response = await fetch(`${harness.server.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })
+    expect(response.headers.get('content-type')).toStartWith('application/json')
+    expect(((await response.json()) as { text: string }).text).toStartWith('Galileo')
+    expect((await lastRow('whisper-1')).quota).toBe(201)
+  })
+
   test('translations: same upload and billing, on its own route', async () => {
     seen.length = 0
     const result = await harness.client(key).audio.translations.create({ file: await upload(), model: 'whisper-1' })
@@ -263,6 +274,30 @@ describe('speech', () => {
     expect(row.completion_tokens).toBe(usage.output_tokens)
     expect(row.quota).toBe(Math.round((usage.input_tokens + usage.output_tokens * 20) * 0.3))
     expect(row.other.billed_for).toEqual({ characters: input.length, usage_tokens: true })
+  })
+})
+
+describe('flat prices and the documentation', () => {
+  test('a model with a ModelPrice pays per call, whatever its length', async () => {
+    await harness.addChannel({ name: 'flat', key: 'key-flat', models: 'tts-flat,whisper-flat' })
+    await harness.setOption('ModelPrice', { 'tts-flat': 0.01, 'whisper-flat': 0.02 })
+    await (await harness.client(key).audio.speech.create({ model: 'tts-flat', voice: 'alloy', input: 'a much longer input than one character' })).arrayBuffer()
+    expect((await lastRow('tts-flat')).quota).toBe(5000)
+    await harness.client(key).audio.transcriptions.create({ file: await upload(), model: 'whisper-flat' })
+    const row = await lastRow('whisper-flat')
+    expect(row.quota).toBe(10000)
+    expect(row.other.billed_for).toEqual({ seconds: 4 })
+  })
+
+  test('the OpenAPI document has the three routes, uploads as multipart/form-data', async () => {
+    const document = await (await fetch(`${harness.server.url}/swagger/json`)).json() as { paths: Record<string, { post: { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } } }> }
+    expect(Object.keys(document.paths['/v1/audio/transcriptions']!.post.requestBody.content)).toEqual(['multipart/form-data'])
+    expect(Object.keys(document.paths['/v1/audio/translations']!.post.requestBody.content)).toEqual(['multipart/form-data'])
+    expect(document.paths['/v1/audio/transcriptions']!.post.requestBody.content['multipart/form-data']!.schema.properties).toHaveProperty('file')
+    expect(Object.keys(document.paths['/v1/audio/speech']!.post.requestBody.content)).toEqual(['application/json'])
+    const speechAnswers = (document.paths['/v1/audio/speech']!.post as unknown as { responses: Record<string, { content: Record<string, unknown> }> }).responses['200']!.content
+    expect(Object.keys(speechAnswers)).toContain('audio/mpeg')
+    expect(Object.keys(speechAnswers)).not.toContain('application/json')
   })
 })
 

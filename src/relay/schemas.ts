@@ -100,9 +100,9 @@ export const ImageVariationRequest = t.Object({ ...imageFields, image: t.String(
 export const ImagesResponse = t.Object({ created: t.Integer(), data: t.Array(ImageData), usage: t.Optional(t.Unknown()) }, { additionalProperties: true })
 
 /** `detail` for a relay route: request body and the answers, documented from the schemas above. */
-export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean; multipart?: boolean; otherAnswers?: Record<string, object> } = {}) {
+export function relayDoc(summary: string, request: object | undefined, response: object, options: { stream?: boolean; multipart?: boolean; otherAnswers?: Record<string, object>; answers?: Record<string, object> } = {}) {
   const responses: Record<string, unknown> = {
-    200: { description: options.stream ? 'JSON, or text/event-stream when stream is true' : 'Success', content: { 'application/json': { schema: response }, ...(options.stream ? { 'text/event-stream': { schema: { type: 'string' } } } : {}), ...options.otherAnswers } },
+    200: { description: options.stream ? 'JSON, or text/event-stream when stream is true' : 'Success', content: options.answers ?? { 'application/json': { schema: response }, ...(options.stream ? { 'text/event-stream': { schema: { type: 'string' } } } : {}), ...options.otherAnswers } },
     400: { description: 'Bad request', content: { 'application/json': { schema: OpenAiError } } },
     401: { description: 'Invalid token', content: { 'application/json': { schema: OpenAiError } } },
     403: { description: 'Quota, model limit, IP or group refused', content: { 'application/json': { schema: OpenAiError } } },

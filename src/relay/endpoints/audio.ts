@@ -62,7 +62,7 @@ export const speechEndpoint: Endpoint = {
 }
 
 /** The fields of an upload (repeated names, like `timestamp_granularities[]`, become arrays) and its audio file. */
-async function readUpload(request: Request): Promise<AudioRequest> {
+async function readUpload(request: Request, streams: boolean): Promise<AudioRequest> {
   const boundary = boundaryOf(request.headers.get('content-type'))
   if (!boundary) throw invalid('The request must be multipart/form-data (with a boundary) carrying the audio in a "file" field')
   const form = parseMultipart(await request.bytes(), boundary)
@@ -88,17 +88,18 @@ async function readUpload(request: Request): Promise<AudioRequest> {
     throw invalid(`"file" (${JSON.stringify(file.filename)}) is not audio whose duration can be read; send mp3, mp4, m4a, wav, webm, ogg or flac`)
   }
   return {
-    body, bodyText: '', model: typeof body.model === 'string' ? body.model.trim() : '', stream: body.stream === 'true', clientWantsUsage: false,
+    body, bodyText: '', model: typeof body.model === 'string' ? body.model.trim() : '', stream: streams && body.stream === 'true', clientWantsUsage: false,
     audio: { tokens: audioDurationTokens(seconds), billedFor: { seconds: Math.ceil(seconds) }, upload: { form, file, seconds } },
   }
 }
 
-function createUploadEndpoint(name: string, path: OpenAiAudioPath): Endpoint {
+/** `streams`: whether the route has streamed answers (transcriptions do, translations do not). */
+function createUploadEndpoint(name: string, path: OpenAiAudioPath, streams: boolean): Endpoint {
   return {
     name,
     format: 'openai-chat',
     serves: servesPath(path),
-    read: readUpload,
+    read: (request) => readUpload(request, streams),
     completionReserve: () => 0,
     reserve: (parsed, price, quotaPerUnit) => reservationFor(price, (parsed as AudioRequest).audio.tokens, 0, quotaPerUnit),
     prepare: (context, channel, provider, keyIndex, kit) => prepareAudio(context, channel, provider, keyIndex, path, kit),
@@ -107,14 +108,14 @@ function createUploadEndpoint(name: string, path: OpenAiAudioPath): Endpoint {
   }
 }
 
-export const transcriptionsEndpoint = createUploadEndpoint('audio.transcriptions', '/v1/audio/transcriptions')
-export const translationsEndpoint = createUploadEndpoint('audio.translations', '/v1/audio/translations')
+export const transcriptionsEndpoint = createUploadEndpoint('audio.transcriptions', '/v1/audio/transcriptions', true)
+export const translationsEndpoint = createUploadEndpoint('audio.translations', '/v1/audio/translations', false)
 
 const audioAnswers = Object.fromEntries(['audio/mpeg', 'audio/ogg', 'audio/aac', 'audio/flac', 'audio/wav', 'audio/pcm'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }]))
 const textAnswers = { 'text/plain': { schema: { type: 'string', description: 'response_format text, srt or vtt' } } }
 
 export const audioRoutes: RelayRoute[] = [
-  { path: '/v1/audio/speech', endpoint: speechEndpoint, detail: relayDoc('Speech (text to audio)', SpeechRequest, { type: 'string', format: 'binary' }, { stream: true, otherAnswers: audioAnswers }) },
+  { path: '/v1/audio/speech', endpoint: speechEndpoint, detail: relayDoc('Speech (text to audio)', SpeechRequest, { type: 'string', format: 'binary' }, { answers: { ...audioAnswers, 'text/event-stream': { schema: { type: 'string', description: 'stream_format sse' } } } }) },
   { path: '/v1/audio/transcriptions', endpoint: transcriptionsEndpoint, detail: relayDoc('Transcription', TranscriptionRequest, TranscriptionResponse, { stream: true, multipart: true, otherAnswers: textAnswers }) },
   { path: '/v1/audio/translations', endpoint: translationsEndpoint, detail: relayDoc('Translation to English', TranscriptionRequest, TranscriptionResponse, { multipart: true, otherAnswers: textAnswers }) },
 ]

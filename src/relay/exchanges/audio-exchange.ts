@@ -152,14 +152,17 @@ function passOn(context: RelayContext, exchange: Exchange, kit: RelayKit, binary
   return new Response(body, { status: 200, headers: { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream', [REQUEST_ID_HEADER]: context.requestId } })
 }
 
+/** Whether the upstream answered with events: it may ignore a stream request (tts-1 has no SSE, whisper-1 no stream). */
+const answersEvents = (exchange: Exchange) => (exchange.response.headers.get('content-type') ?? '').includes('text/event-stream')
+
 /** Speech: audio bytes (or, with `stream_format: "sse"`, events) passed on as they come. */
 export function respondSpeech(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
-  return Promise.resolve(passOn(context, exchange, kit, !context.stream))
+  return Promise.resolve(passOn(context, exchange, kit, !answersEvents(exchange)))
 }
 
 /** Transcriptions and translations: events passed on, or the answer in the format asked for, with its content type. */
 export async function respondTranscription(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response> {
-  if (context.stream) return passOn(context, exchange, kit, false)
+  if (context.stream && answersEvents(exchange)) return passOn(context, exchange, kit, false)
   const { response, channel, call } = exchange
   const text = await response.text()
   const contentType = response.headers.get('content-type') ?? 'application/json'
