@@ -95,8 +95,12 @@ describe('transcriptions and translations', () => {
     const verbose = await client.audio.transcriptions.create({ file: await upload(), model: 'whisper-1', response_format: 'verbose_json', timestamp_granularities: ['word'] })
     expect(verbose.duration).toBeCloseTo(36.71, 2)
     expect(verbose.words?.[0]).toEqual({ word: 'Galileo', start: 0, end: 0.6600000262260437 })
-    // The recorded verbose_json reports `usage: {type: "duration"}`, which carries no tokens: billed by the file's 4 s.
-    expect((await lastRow('whisper-1')).other.billed_for).toEqual({ seconds: 4 })
+    // The recorded verbose_json says the upstream heard 37 s (`usage: {type: "duration", seconds: 37}`), more than the
+    // file's header claims (3.5 s): the longer is billed, so a header that understates its audio is no discount.
+    const verboseRow = await lastRow('whisper-1')
+    expect(verboseRow.other.billed_for).toEqual({ seconds: 37, file_seconds: 4 })
+    expect(verboseRow.prompt_tokens).toBe(617)
+    expect(verboseRow.quota).toBe(617 * 3)
     const form = new FormData()
     form.set('model', 'whisper-1')
     form.set('response_format', 'text')

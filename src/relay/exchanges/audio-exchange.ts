@@ -1,4 +1,5 @@
 import type { CachedChannel } from '../../cache/routing.ts'
+import { audioDurationTokens } from '../../billing/pricing.ts'
 import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
 import { createSseDecoder } from '../../providers/sse.ts'
 import { emptyUsage, type OpenAiAudioPath, type Provider, type Usage } from '../../providers/types.ts'
@@ -89,10 +90,18 @@ export function readAudioUsage(usage: unknown): Usage | null {
   return { ...emptyUsage(), inputTokens: Number(reported.input_tokens) || 0, outputTokens: Number(reported.output_tokens) || 0, audioInputTokens: Number(reported.input_token_details?.audio_tokens) || 0 }
 }
 
-/** The usage to bill: the upstream's tokens when it reported them, else new-api's characters or seconds. */
-function billedUsage(context: RelayContext, reported: Usage | null): { usage: Usage; billedFor: SettleOutcome['billedFor'] } {
+/**
+ * The usage to bill: the upstream's tokens when it reported them, else new-api's characters or seconds. `heardSeconds`
+ * is the duration the upstream says it transcribed (whisper's `usage: {type: "duration", seconds}`): when longer than
+ * the file's header claims, it is billed instead, so a header that understates its audio is not a discount.
+ */
+function billedUsage(context: RelayContext, reported: Usage | null, heardSeconds = 0): { usage: Usage; billedFor: SettleOutcome['billedFor'] } {
   const { tokens, billedFor } = audioOf(context)
   if (reported) return { usage: reported, billedFor: { ...billedFor, usage_tokens: true } }
+  const seconds = audioOf(context).upload?.seconds ?? 0
+  if (heardSeconds > Math.ceil(seconds)) {
+    return { usage: { ...emptyUsage(), inputTokens: audioDurationTokens(heardSeconds) }, billedFor: { seconds: Math.ceil(heardSeconds), file_seconds: Math.ceil(seconds) } }
+  }
   return { usage: { ...emptyUsage(), inputTokens: tokens }, billedFor }
 }
 
@@ -167,12 +176,15 @@ export async function respondTranscription(context: RelayContext, exchange: Exch
   const text = await response.text()
   const contentType = response.headers.get('content-type') ?? 'application/json'
   let reported: Usage | null = null
+  let heardSeconds = 0
   if (contentType.includes('json')) {
     try {
-      reported = readAudioUsage((JSON.parse(text) as { usage?: unknown }).usage)
+      const answer = (JSON.parse(text) as { usage?: { type?: string; seconds?: unknown } }).usage
+      reported = readAudioUsage(answer)
+      if (answer?.type === 'duration') heardSeconds = Number(answer.seconds) || 0
     } catch { /* the answer goes to the client as it came; billed by duration */ }
   }
-  const { usage, billedFor } = billedUsage(context, reported)
+  const { usage, billedFor } = billedUsage(context, reported, heardSeconds)
   kit.settle(context, channel, usage, { upstreamModel: call.target.model, completed: true, billedFor, firstTokenMs: performance.now() - context.startedAt })
   return new Response(text, { status: 200, headers: { 'content-type': contentType, [REQUEST_ID_HEADER]: context.requestId } })
 }
