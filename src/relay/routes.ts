@@ -17,15 +17,17 @@ export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger
   const { relay } = dependencies
   const countTokens = createCountTokens(dependencies)
   let app = new Elysia({ name: 'tollgate.relay' })
-  for (const { path, endpoint, detail, actions } of relayEndpointRoutes) {
+  // Handlers name only the context fields they use: Elysia reads a handler's parameters to decide what to compute.
+  for (const route of relayEndpointRoutes) {
+    const { endpoint, actions } = route
     app = actions
-      ? app.post(path, async ({ request, server, path: matched, params }) => {
-          const route = { path: matched, clientAddress: addressOf(request, server), params: params as Record<string, string> }
-          const chosen = actions[geminiMethod(route).method] ?? endpoint
-          return chosen === 'count-tokens' ? countTokens.gemini(request, route, geminiMethod(route).model) : relay.serve(request, chosen, route)
-        }, { parse: 'none', detail })
-      : app.post(path, ({ request, server, path: matched, params }) =>
-          relay.serve(request, endpoint, { path: matched, clientAddress: addressOf(request, server), params: params as Record<string, string> }), { parse: 'none', detail })
+      ? app.post(route.path, async ({ request, server, path, params }) => {
+          const input = { path, clientAddress: addressOf(request, server), params: params as Record<string, string> }
+          const { model, method } = geminiMethod(input)
+          const chosen = actions[method] ?? endpoint
+          return chosen === 'count-tokens' ? countTokens.gemini(request, input, model) : relay.serve(request, chosen, input)
+        }, { parse: 'none', detail: route.detail })
+      : app.post(route.path, ({ request, server, path }) => relay.serve(request, endpoint, { path, clientAddress: addressOf(request, server) }), { parse: 'none', detail: route.detail })
   }
   return app.use(modelRoutes(relay)).use(billingCompatRoutes(dependencies)).use(countTokensRoutes(countTokens))
 }
