@@ -3,6 +3,7 @@
  * target in turn, and returns rows keyed by target id. Scenarios are measurements, not tests.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { silentWav } from '../src/testing/wav.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
@@ -470,24 +471,8 @@ async function measureWriter(databaseUrl: string, context: ScenarioContext): Pro
   }
 }
 
-/** A 16-bit mono PCM WAV of at least `bytes` (silence): a real audio file whose duration the gateway reads and bills. */
-function wavOfSize(bytes: number, sampleRate = 16_000): Uint8Array {
-  const dataBytes = Math.ceil((bytes - 44) / 2) * 2
-  const wav = Buffer.alloc(44 + dataBytes)
-  wav.write('RIFF', 0)
-  wav.writeUInt32LE(36 + dataBytes, 4)
-  wav.write('WAVEfmt ', 8)
-  wav.writeUInt32LE(16, 16)
-  wav.writeUInt16LE(1, 20)
-  wav.writeUInt16LE(1, 22)
-  wav.writeUInt32LE(sampleRate, 24)
-  wav.writeUInt32LE(sampleRate * 2, 28)
-  wav.writeUInt16LE(2, 32)
-  wav.writeUInt16LE(16, 34)
-  wav.write('data', 36)
-  wav.writeUInt32LE(dataBytes, 40)
-  return wav
-}
+/** A WAV of at least `bytes` (silence): a real audio file whose duration the gateway reads and bills. */
+const wavOfSize = (bytes: number, sampleRate = 16_000) => silentWav(bytes - 44, sampleRate)
 
 /**
  * Scenario 9 (not in the default run: `--scenario 9`): 10 MB transcription uploads at 8 connections. Two phases per

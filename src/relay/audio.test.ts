@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { silentWav } from '../testing/wav.ts'
 import { toFile } from 'openai'
 import { mockSpeechBytes, mockTranscriptionUsage, type MockRequest } from '../../bench/mock-upstream.ts'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
@@ -9,24 +10,8 @@ import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
  * uploads at 1000 tokens a minute of whole seconds, speech per character, reported usage tokens where there are some.
  */
 
-/** A 16-bit mono PCM WAV of `seconds` of silence: its header is what music-metadata reads the duration from. */
-function wavFile(seconds: number, sampleRate = 8000): Uint8Array<ArrayBuffer> {
-  const dataBytes = Math.round(seconds * sampleRate) * 2
-  const wav = Buffer.alloc(44 + dataBytes)
-  wav.write('RIFF', 0)
-  wav.writeUInt32LE(36 + dataBytes, 4)
-  wav.write('WAVEfmt ', 8)
-  wav.writeUInt32LE(16, 16)
-  wav.writeUInt16LE(1, 20)
-  wav.writeUInt16LE(1, 22)
-  wav.writeUInt32LE(sampleRate, 24)
-  wav.writeUInt32LE(sampleRate * 2, 28)
-  wav.writeUInt16LE(2, 32)
-  wav.writeUInt16LE(16, 34)
-  wav.write('data', 36)
-  wav.writeUInt32LE(dataBytes, 40)
-  return new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength) as Uint8Array<ArrayBuffer>
-}
+/** `seconds` of silence as a WAV: its header is what music-metadata reads the duration from. */
+const wavFile = (seconds: number, sampleRate = 8000) => silentWav(Math.round(seconds * sampleRate) * 2, sampleRate)
 
 /** MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz, no Xing header: music-metadata counts the frames (1152 samples each). */
 function mp3File(frames: number): Uint8Array {
