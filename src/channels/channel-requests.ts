@@ -115,7 +115,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
 
   /** A capability's request (model list, balance, rerank) with the channel's header and, on a JSON body, parameter overrides. */
   function capability(channel: CachedChannel, request: CapabilityRequest, key: string): ChannelRequest & { body?: string } {
-    const body = request.body !== undefined && !isEmpty(channel.paramOverride) ? JSON.stringify({ ...JSON.parse(request.body), ...channel.paramOverride }) : request.body
+    const body = request.body !== undefined && !request.signed && !isEmpty(channel.paramOverride) ? JSON.stringify({ ...JSON.parse(request.body), ...channel.paramOverride }) : request.body
     return { method: request.method, url: request.url, headers: withHeaderOverrides({ ...request.headers }, channel, key), body }
   }
 

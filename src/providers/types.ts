@@ -212,6 +212,8 @@ export interface CapabilityRequest {
   url: string
   headers: Record<string, string>
   body?: string
+  /** The body is covered by a signature (AWS SigV4): parameter overrides cannot be merged into it afterwards. */
+  signed?: boolean
 }
 
 /** Model discovery: one request, then the model ids read from its JSON answer. */

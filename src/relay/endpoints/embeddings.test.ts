@@ -28,6 +28,11 @@ beforeAll(async () => {
         return Response.json({ embeddings: (body.requests as unknown[]).map((_, index) => ({ values: [index, 0.5, -0.5] })) })
       }
       if (path.endsWith(':countTokens')) return Response.json({ totalTokens: 77 })
+      // Bedrock InvokeModel bodies, from the Titan and Cohere embed model references.
+      if (path.startsWith('/model/') && path.includes('titan')) return Response.json({ embedding: [0.25, -0.25], inputTextTokenCount: 4 })
+      if (path.startsWith('/model/') && path.includes('cohere')) {
+        return Response.json({ id: 'e1', response_type: 'embeddings_floats', texts: body.texts, embeddings: (body.texts as string[]).map((_, index) => [index]) })
+      }
       return Response.json({ error: { code: 404, message: `no route ${path}`, status: 'NOT_FOUND' } }, { status: 404 })
     },
   })
@@ -37,7 +42,8 @@ beforeAll(async () => {
   await harness.addChannel({ type: 34, name: 'cohere', key: 'co-key', base_url: base, models: 'embed-v4.0' })
   await harness.addChannel({ type: 24, name: 'gemini', key: 'g-key', base_url: base, models: 'gemini-embedding-001,gemini-2.5-flash' })
   await harness.addChannel({ name: 'openai', models: 'text-embedding-3-small,gpt-4o' })
-  await harness.setOption('ModelRatio', { 'embed-v4.0': 1, 'gemini-embedding-001': 1, 'text-embedding-3-small': 1 })
+  await harness.addChannel({ type: 33, name: 'bedrock', key: 'AKIDEXAMPLE|secret-key|us-east-1', base_url: base, models: 'amazon.titan-embed-text-v2:0,cohere.embed-english-v3' })
+  await harness.setOption('ModelRatio', { 'embed-v4.0': 1, 'gemini-embedding-001': 1, 'text-embedding-3-small': 1, 'amazon.titan-embed-text-v2:0': 1, 'cohere.embed-english-v3': 1 })
 })
 afterAll(async () => {
   await harness.dispose()
@@ -83,6 +89,25 @@ describe('OpenAI embeddings to providers with their own API', () => {
     })
     const encoded = ((await raw.json()) as { data: { embedding: string }[] }).data[0]!.embedding
     expect([...new Float32Array(Buffer.from(encoded, 'base64').buffer.slice(0))]).toEqual([0, 0.5, -0.5])
+  })
+
+  test('Bedrock: Titan (one text, its token count billed) and Cohere embed (a batch) through signed InvokeModel calls', async () => {
+    seen.length = 0
+    const titan = await harness.client(key).embeddings.create({ model: 'amazon.titan-embed-text-v2:0', input: 'hello', dimensions: 256, encoding_format: 'float' })
+    expect(titan.data[0]!.embedding).toEqual([0.25, -0.25])
+    expect(titan.usage.prompt_tokens).toBe(4)
+    expect(seen[0]!.path).toBe('/model/amazon.titan-embed-text-v2%3A0/invoke')
+    expect(seen[0]!.body).toEqual({ inputText: 'hello', dimensions: 256 })
+    expect(seen[0]!.headers.get('authorization')).toStartWith('AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/')
+    expect(seen[0]!.headers.get('x-amz-date')).toMatch(/^\d{8}T\d{6}Z$/)
+    const cohere = await harness.client(key).embeddings.create({ model: 'cohere.embed-english-v3', input: ['a', 'b'], encoding_format: 'float' })
+    expect(cohere.data.map((entry) => entry.embedding)).toEqual([[0], [1]])
+    expect(seen[1]!.body).toEqual({ texts: ['a', 'b'], input_type: 'search_document', embedding_types: ['float'] })
+    const batch = await fetch(`${harness.server.url}/v1/embeddings`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'amazon.titan-embed-text-v2:0', input: ['a', 'b'] }),
+    })
+    expect(batch.status).toBe(400)
+    expect(((await batch.json()) as { error: { message: string } }).error.message).toContain('one text per request')
   })
 
   test('token-id input cannot go to a text-only provider: 400 naming the channel', async () => {
