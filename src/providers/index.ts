@@ -2,6 +2,7 @@ import { anthropicAdaptor } from './anthropic/anthropic-adaptor.ts'
 import { createEventStreamDecoder } from './bedrock/aws-eventstream.ts'
 import { bedrockAdaptor } from './bedrock/bedrock-adaptor.ts'
 import { bedrockEmbeddings } from './bedrock/bedrock-embeddings.ts'
+import { bedrockRerank } from './bedrock/bedrock-rerank.ts'
 import { cohereAdaptor } from './cohere/cohere-adaptor.ts'
 import { geminiAdaptor } from './gemini/gemini-adaptor.ts'
 import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
@@ -56,7 +57,7 @@ const providers: Provider[] = [
     openAiEndpoints: { ...openAiEndpoints, paths: new Set(['/v1/embeddings']) },
   },
   // Bedrock's URL comes from the region in the key when the channel gives no base URL.
-  { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings },
+  { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings, rerank: bedrockRerank },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
 ]
 

@@ -24,6 +24,7 @@ beforeAll(async () => {
       seen.push({ path, authorization: request.headers.get('authorization'), body })
       if (path === '/v2/rerank') return new Response(readFixtureText('cohere/cohere-reranking.1.json'), { headers: { 'content-type': 'application/json' } })
       if (path === '/v1/rerank') return new Response(readFixtureText('openai-compatible/togetherai-reranking.1.json'), { headers: { 'content-type': 'application/json' } })
+      if (path === '/rerank') return new Response(readFixtureText('bedrock/amazon-bedrock-reranking.1.json'), { headers: { 'content-type': 'application/json' } })
       if (path === '/v1/embeddings') return Response.json({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: body.model, usage: { prompt_tokens: 3, total_tokens: 3 } })
       return Response.json({ detail: `no route ${path}` }, { status: 404 })
     },
@@ -31,10 +32,11 @@ beforeAll(async () => {
   harness = await startRelayHarness()
   key = (await harness.addToken()).key
   await harness.addChannel({ type: 34, name: 'cohere', key: 'co-key', base_url: `http://127.0.0.1:${upstream.port}`, models: 'rerank-v3.5' })
+  await harness.addChannel({ type: 33, name: 'bedrock', key: 'AKIDEXAMPLE|secret-key|us-west-2', base_url: `http://127.0.0.1:${upstream.port}`, models: 'cohere.rerank-v3-5:0' })
   await harness.addChannel({ type: 38, name: 'jina', key: 'jina-key', base_url: `http://127.0.0.1:${upstream.port}`, models: 'jina-reranker-v2-base-multilingual,jina-embeddings-v3' })
   // Cohere bills per search unit: priced per call. Jina reports tokens: priced by ratio.
   await harness.setOption('ModelPrice', { 'rerank-v3.5': 0.002 })
-  await harness.setOption('ModelRatio', { 'jina-reranker-v2-base-multilingual': 1, 'jina-embeddings-v3': 1 })
+  await harness.setOption('ModelRatio', { 'jina-reranker-v2-base-multilingual': 1, 'jina-embeddings-v3': 1, 'cohere.rerank-v3-5:0': 1 })
 })
 afterAll(async () => {
   await harness.dispose()
@@ -76,6 +78,30 @@ describe('rerank', () => {
     expect(seen[0]).toMatchObject({ path: '/v1/rerank', authorization: 'Bearer jina-key' })
     expect(seen[0]!.body).not.toHaveProperty('top_n')
     expect((await lastConsumeRow('jina-reranker-v2-base-multilingual')).quota).toBe(2966)
+  })
+
+  test('Bedrock\'s Rerank API: inline sources, the model ARN, a signed request; results mapped; tokens counted', async () => {
+    seen.length = 0
+    const response = await fetch(`${harness.server.url}/v1/rerank`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'cohere.rerank-v3-5:0', query: 'capital?', documents: ['a', { title: 'b' }], top_n: 2, return_documents: true }),
+    })
+    expect(response.status).toBe(200)
+    const body = await response.json() as { results: { index: number; relevance_score: number; document?: unknown }[] }
+    expect(body.results.map((entry) => [entry.index, entry.relevance_score])).toEqual([[0, 0.5110583305358887], [5, 0.30241215229034424]])
+    expect(body.results[0]!.document).toEqual({ text: 'a' })
+    expect(seen[0]).toMatchObject({ path: '/rerank', body: {
+      queries: [{ type: 'TEXT', textQuery: { text: 'capital?' } }],
+      sources: [
+        { type: 'INLINE', inlineDocumentSource: { type: 'TEXT', textDocument: { text: 'a' } } },
+        { type: 'INLINE', inlineDocumentSource: { type: 'JSON', jsonDocument: { title: 'b' } } },
+      ],
+      rerankingConfiguration: { type: 'BEDROCK_RERANKING_MODEL', bedrockRerankingConfiguration: { modelConfiguration: { modelArn: 'arn:aws:bedrock:us-west-2::foundation-model/cohere.rerank-v3-5:0' }, numberOfResults: 2 } },
+    } })
+    expect(seen[0]!.authorization).toStartWith('AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/')
+    const row = await lastConsumeRow('cohere.rerank-v3-5:0')
+    expect(row.prompt_tokens).toBeGreaterThan(0)
+    expect(row.quota).toBe(row.prompt_tokens)
   })
 
   test('bad input is refused before anything is sent, naming the field', async () => {
