@@ -30,6 +30,9 @@ export const unauthorized = (message: string, code = 'AUTH_UNAUTHORIZED') => new
 export const forbidden = (message: string, code = 'AUTH_INSUFFICIENT_PRIVILEGE') => new GatewayError(403, message, code)
 export const notFound = (message: string) => new GatewayError(404, message, 'not_found')
 export const conflict = (message: string) => new GatewayError(409, message, 'conflict')
+/** A body announced as larger than MAX_REQUEST_BODY_MB, refused before it is read. */
+export const bodyTooLarge = (bytes: number, limitMb: number) =>
+  new GatewayError(413, `The request body is ${(bytes / 1048576).toFixed(1)} MB, more than the ${limitMb} MB this gateway accepts (MAX_REQUEST_BODY_MB)`, 'request_body_too_large')
 
 /** Elysia validation errors carry a JSON-Pointer path; turn it into a sentence naming the field. */
 export function describeValidation(error: { all?: { path?: string; message?: string; summary?: string }[]; message?: string }, where: string): string {

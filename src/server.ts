@@ -128,8 +128,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     hostname: config.host,
     reusePort: config.cluster > 1,
     // Twice MAX_REQUEST_BODY_MB: Bun refuses a body over its limit with an empty 413 before the app sees it, so its
-    // limit sits above ours and a body announced as larger than ours is refused by the app, with a message (app.ts).
-    // A chunked body, which announces no length, stays bounded by Bun's limit.
+    // limit sits above ours and a relay body announced as larger than ours is refused with a message (relay.ts).
+    // A chunked body, which announces no length, and management bodies stay bounded by Bun's limit.
     maxRequestBodySize: config.maxRequestBodyMb * 2 * 1024 * 1024,
     // Slow models may think for minutes before the first byte; the relay enforces STREAMING_TIMEOUT itself.
     idleTimeout: 0,

@@ -10,7 +10,7 @@ import type { ChannelClient } from '../channels/channel-client.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
 import { hasBaseUrl, pickKey } from '../channels/channel-requests.ts'
 import type { Config } from '../config.ts'
-import { errorResponse, GatewayError } from '../errors.ts'
+import { bodyTooLarge, errorResponse, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import { ConversionError } from '../providers/errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
@@ -113,6 +113,8 @@ export function createRelay(dependencies: RelayDependencies) {
 
   /** Steps 2-5: authenticate, normalise the model, price it and reserve quota. */
   async function admit(request: Request, endpoint: Endpoint, route: RouteInput): Promise<RelayContext> {
+    const announced = Number(request.headers.get('content-length'))
+    if (announced > config.maxRequestBodyMb * 1048576) throw bodyTooLarge(announced, config.maxRequestBodyMb)
     const parsed = await endpoint.read(request, route)
     const holder = authenticate(request, route.path, route.clientAddress)
     let model = parsed.model
