@@ -78,6 +78,8 @@ export interface ParsedRequest {
   anthropicBeta?: string
   /** A multipart request's form as Bun parsed it (within MAX_REQUEST_BODY_MB), for endpoints that forward files. */
   form?: FormData
+  /** What an endpoint's `read` parsed or measured for its own later steps (an audio upload and its duration). */
+  extension?: unknown
 }
 
 /** Everything known about one relay request while it is being served. */
@@ -154,10 +156,10 @@ export function parseJsonObject(bodyText: string): Record<string, unknown> {
   throw new GatewayError(400, 'The request body must be a JSON object', 'invalid_request')
 }
 
-/** Model, stream flag and stream-usage wish of an OpenAI-style JSON body. */
-export function openAiFields(body: Record<string, unknown>): Pick<ParsedRequest, 'model' | 'stream' | 'clientWantsUsage'> {
+/** A parsed OpenAI-style JSON body: its model, stream flag and stream-usage wish. */
+export function openAiRequest(body: Record<string, unknown>, bodyText: string): ParsedRequest {
   const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
-  return { model: typeof body.model === 'string' ? body.model.trim() : '', stream: body.stream === true, clientWantsUsage: streamOptions?.include_usage === true }
+  return { body, bodyText, model: typeof body.model === 'string' ? body.model.trim() : '', stream: body.stream === true, clientWantsUsage: streamOptions?.include_usage === true }
 }
 
 /** Completion tokens a request may produce, by whichever name its format gives the limit. */

@@ -146,10 +146,13 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     if (reservation === 'token') fail(403, `Token quota is not enough for this request (needs up to ${amount})`, 'pre_consume_token_quota_failed')
     const caller = { userId: holder.user.id, username: holder.user.username, tokenId: holder.token.id, tokenName: holder.token.name, group: holder.group, ip: route.clientAddress }
-    if (parsed.canonical) parsed.canonical = { ...parsed.canonical, model, stream: parsed.stream }
+    // One literal with every field, so every context has the same shape (a spread of the parsed request would not).
     return {
-      ...parsed, model, endpoint, holder, caller, requestId: nextRequestId(), path: route.path, startedAt: performance.now(), reasoningEffort,
-      price: price!, reservation: reservation as Exclude<typeof reservation, string>, tiers: tiers!, tried: [],
+      body: parsed.body, bodyText: parsed.bodyText, model, stream: parsed.stream, clientWantsUsage: parsed.clientWantsUsage,
+      canonical: parsed.canonical && { ...parsed.canonical, model, stream: parsed.stream }, anthropicBeta: parsed.anthropicBeta,
+      form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId: nextRequestId(), path: route.path,
+      startedAt: performance.now(), reasoningEffort, price: price!, reservation: reservation as Exclude<typeof reservation, string>,
+      tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false,
     }
   }
 

@@ -20,7 +20,7 @@ const transcriptionFormats = new Set(['json', 'text', 'srt', 'verbose_json', 'vt
 const listed = (formats: Set<string>) => [...formats].join(', ')
 
 /** A request whose `read` measured what it is billed by (ParsedRequest plus the audio part, see `audioOf`). */
-type AudioRequest = ParsedRequest & { audio: AudioBilling }
+type AudioRequest = ParsedRequest & { extension: AudioBilling }
 
 function readSpeech(bodyText: string): AudioRequest {
   const body = parseJsonObject(bodyText)
@@ -40,7 +40,7 @@ function readSpeech(bodyText: string): AudioRequest {
   for (const _ of body.input) characters++
   return {
     body, bodyText, model: typeof body.model === 'string' ? body.model.trim() : '', stream: body.stream_format === 'sse', clientWantsUsage: false,
-    audio: { tokens: characters, billedFor: { characters } },
+    extension: { tokens: characters, billedFor: { characters } },
   }
 }
 
@@ -53,7 +53,7 @@ export const speechEndpoint: Endpoint = {
   // Characters are the prompt; an SSE answer from gpt-4o-mini-tts bills audio output tokens too, which run at about
   // twice the characters, so those are reserved for as completion.
   reserve: (parsed, price, quotaPerUnit) => {
-    const { tokens } = (parsed as AudioRequest).audio
+    const { tokens } = (parsed as AudioRequest).extension
     return reservationFor(price, tokens, parsed.stream ? 2 * tokens : 0, quotaPerUnit)
   },
   prepare: (context, channel, provider, keyIndex, kit) => prepareAudio(context, channel, provider, keyIndex, '/v1/audio/speech', kit),
@@ -89,7 +89,7 @@ async function readUpload(request: Request, streams: boolean): Promise<AudioRequ
   }
   return {
     body, bodyText: '', model: typeof body.model === 'string' ? body.model.trim() : '', stream: streams && body.stream === 'true', clientWantsUsage: false,
-    audio: { tokens: audioDurationTokens(seconds), billedFor: { seconds: Math.ceil(seconds) }, upload: { form, file, seconds } },
+    extension: { tokens: audioDurationTokens(seconds), billedFor: { seconds: Math.ceil(seconds) }, upload: { form, file, seconds } },
   }
 }
 
@@ -101,7 +101,7 @@ function createUploadEndpoint(name: string, path: OpenAiAudioPath, streams: bool
     serves: servesPath(path),
     read: (request) => readUpload(request, streams),
     completionReserve: () => 0,
-    reserve: (parsed, price, quotaPerUnit) => reservationFor(price, (parsed as AudioRequest).audio.tokens, 0, quotaPerUnit),
+    reserve: (parsed, price, quotaPerUnit) => reservationFor(price, (parsed as AudioRequest).extension.tokens, 0, quotaPerUnit),
     prepare: (context, channel, provider, keyIndex, kit) => prepareAudio(context, channel, provider, keyIndex, path, kit),
     respond: respondTranscription,
     countPrompt: async (context) => audioOf(context).tokens,

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors.ts'
-import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiRequest, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint } from '../exchanges/chat-exchange.ts'
 import { ChatCompletionRequest, ChatCompletionResponse, relayDoc } from '../schemas.ts'
 
@@ -11,7 +11,7 @@ export const chatEndpoint = createChatEndpoint({
     const bodyText = await request.text()
     const body = parseJsonObject(bodyText)
     if (!Array.isArray(body.messages)) throw new GatewayError(400, 'body is not a chat completion request: "messages" must be an array', 'invalid_request')
-    return { body, bodyText, ...openAiFields(body) }
+    return openAiRequest(body, bodyText)
   },
 })
 

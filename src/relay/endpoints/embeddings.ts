@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors.ts'
-import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiRequest, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createEmbeddingsEndpoint } from '../exchanges/embeddings-exchange.ts'
 import { EmbeddingRequest, EmbeddingResponse, relayDoc } from '../schemas.ts'
 
@@ -14,7 +14,7 @@ export const embeddingsEndpoint = createEmbeddingsEndpoint({
     const bodyText = await request.text()
     const body = parseJsonObject(bodyText)
     if (body.input === undefined) throw new GatewayError(400, '"input" is required', 'invalid_request')
-    return { body, bodyText, ...openAiFields(body) }
+    return openAiRequest(body, bodyText)
   },
 })
 

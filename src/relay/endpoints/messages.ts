@@ -1,4 +1,4 @@
-import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiRequest, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
 import { AnthropicMessage, AnthropicMessagesRequest, relayDoc } from '../schemas.ts'
 
@@ -10,7 +10,7 @@ export const messagesEndpoint = createChatEndpoint({
     const bodyText = await request.text()
     const body = parseJsonObject(bodyText)
     const canonical = readCanonical('anthropic', body)
-    return { body, bodyText, ...openAiFields(body), canonical, anthropicBeta: request.headers.get('anthropic-beta') ?? undefined }
+    return { ...openAiRequest(body, bodyText), canonical, anthropicBeta: request.headers.get('anthropic-beta') ?? undefined }
   },
 })
 

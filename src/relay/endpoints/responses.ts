@@ -1,4 +1,4 @@
-import { openAiFields, parseJsonObject, type RelayRoute } from '../endpoint.ts'
+import { openAiRequest, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
 import { relayDoc, ResponsesRequest, ResponsesResponse } from '../schemas.ts'
 
@@ -9,7 +9,7 @@ export const responsesEndpoint = createChatEndpoint({
   async read(request) {
     const bodyText = await request.text()
     const body = parseJsonObject(bodyText)
-    return { body, bodyText, ...openAiFields(body), canonical: readCanonical('openai-responses', body) }
+    return { ...openAiRequest(body, bodyText), canonical: readCanonical('openai-responses', body) }
   },
 })
 

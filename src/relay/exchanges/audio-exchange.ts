@@ -35,7 +35,7 @@ export interface AudioBilling {
  * The audio part of a request's context. `read` returns it beside the ParsedRequest fields, and the pipeline builds
  * the context by spreading what `read` returned, so it is there for `prepare` and `respond`.
  */
-export const audioOf = (context: RelayContext) => (context as RelayContext & { audio: AudioBilling }).audio
+export const audioOf = (context: RelayContext) => context.extension as AudioBilling
 
 type MusicMetadata = typeof import('music-metadata')
 let musicMetadata: Promise<MusicMetadata> | undefined

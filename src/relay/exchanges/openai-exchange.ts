@@ -3,7 +3,7 @@ import type { OpenAiPath } from '../../channels/channel-requests.ts'
 import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
 import { openAiAdaptor } from '../../providers/openai/openai-chat-adaptor.ts'
 import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
-import { maxOutputTokens, openAiFields, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
+import { maxOutputTokens, openAiRequest, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
 
 /**
@@ -127,8 +127,9 @@ export function createOpenAiEndpoint(definition: {
       const bodyText = await request.text()
       const body = parseJsonObject(bodyText)
       definition.validate(body)
-      const fields = openAiFields(body)
-      return { body, bodyText, ...fields, model: fields.model || definition.defaultModel || '' } satisfies ParsedRequest
+      const parsed = openAiRequest(body, bodyText)
+      if (!parsed.model && definition.defaultModel) parsed.model = definition.defaultModel
+      return parsed
     },
     completionReserve: (body, fallback) => (definition.completes ? maxOutputTokens(body, fallback) : 0),
     prepare: (context, channel, provider, keyIndex, kit) => prepareOpenAi(context, channel, provider, keyIndex, definition.path, kit),
