@@ -6,6 +6,24 @@ import { providerForChannelType } from '../providers/index.ts'
 import type { Provider } from '../providers/types.ts'
 import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
 
+/** How much of a failed answer is read: enough for any provider's error message, never an unbounded body. */
+const MAX_ERROR_BODY = 64 * 1024
+
+/** The start of a failed answer's body as text (the rest is cancelled), for the error mapping. */
+export async function readErrorBody(response: UpstreamResponse): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  while (text.length < MAX_ERROR_BODY) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += decoder.decode(value, { stream: true })
+  }
+  reader.cancel().catch(() => {})
+  return text.slice(0, MAX_ERROR_BODY)
+}
+
 /** Management calls to an upstream (model lists, balances) give up after this long. */
 const MANAGEMENT_TIMEOUT_MS = 20_000
 

@@ -6,7 +6,7 @@ import type { UsageWriter } from '../billing/usage-writer.ts'
 import type { Caches } from '../cache/index.ts'
 import { statusInRanges } from '../cache/options.ts'
 import { filterTiers, findTiers, pickChannel, type CachedChannel, type Tier } from '../cache/routing.ts'
-import type { ChannelClient } from '../channels/channel-client.ts'
+import { readErrorBody, type ChannelClient } from '../channels/channel-client.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
 import { hasBaseUrl, pickKey } from '../channels/channel-requests.ts'
 import type { Config } from '../config.ts'
@@ -47,21 +47,6 @@ const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 const noChannels: ReadonlySet<number> = new Set()
 /** Longest a non-stream upstream may take to answer (it sends nothing until done). */
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
-const MAX_ERROR_BODY = 64 * 1024
-
-async function readLimited(response: UpstreamResponse, limit: number): Promise<string> {
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  while (text.length < limit) {
-    const { value, done } = await reader.read()
-    if (done) break
-    text += decoder.decode(value, { stream: true })
-  }
-  reader.cancel().catch(() => {})
-  return text.slice(0, limit)
-}
 
 /**
  * The relay pipeline every endpoint runs through: admit (auth, model, price, reserve) → attempt loop (routing,
@@ -239,7 +224,7 @@ export function createRelay(dependencies: RelayDependencies) {
       return { ok: false, channel, error: gatewayError }
     }
     if (response.ok) return { ok: true, exchange: { response, channel, call } }
-    const bodyText = await readLimited(response, MAX_ERROR_BODY)
+    const bodyText = await readErrorBody(response)
     const mapped = (call.mapError ?? call.adaptor.mapError)(response.status, bodyText)
     const status = Number(channel.statusCodeMapping[String(response.status)] ?? response.status)
     health.reportFailure(channel, keyIndex, response.status, mapped.message)
