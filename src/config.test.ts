@@ -18,8 +18,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ UPSTREAM_CLIENT: 'curl' })).toThrow('Invalid UPSTREAM_CLIENT="curl": expected http1 or fetch')
   })
 
-  test('connections per upstream origin: 512 unless set, an integer of at least 1', () => {
-    expect(loadConfig({}).upstreamMaxConnectionsPerOrigin).toBe(512)
+  test('connections per upstream origin: 16384 unless set, an integer of at least 1', () => {
+    expect(loadConfig({}).upstreamMaxConnectionsPerOrigin).toBe(16_384)
     expect(loadConfig({ UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: ' 64 ' }).upstreamMaxConnectionsPerOrigin).toBe(64)
     for (const bad of ['0', '-3', '1.5', 'many']) {
       expect(() => loadConfig({ UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: bad })).toThrow(`Invalid UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN=${JSON.stringify(bad)}: expected an integer of at least 1`)

@@ -95,7 +95,7 @@ class Http1Response implements UpstreamResponse {
 
 export interface Http1ClientOptions {
   /**
-   * Connections open at once to one origin (busy and idle together), default 512. At the cap a request waits for
+   * Connections open at once to one origin (busy and idle together), default 16384. At the cap a request waits for
    * one to come free.
    */
   maxConnectionsPerOrigin?: number
@@ -114,7 +114,12 @@ export interface Http1Client {
   close(): void
 }
 
-export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 512
+/**
+ * An HTTP/1.1 stream holds its connection for as long as the model talks, so a gateway keeps thousands open to one
+ * provider: the default is the ceiling `bun run start` gives fetch (BUN_CONFIG_MAX_HTTP_REQUESTS), so both clients
+ * queue at the same point. (512 queued the bench's 2000 slow streams.)
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 16_384
 const QUEUE_PER_CONNECTION = 4
 
 /** Idle keep-alive connections are closed after this long (servers commonly drop them at 5-60 s). */

@@ -30,7 +30,7 @@ export interface UpstreamClient {
 export interface UpstreamClientOptions {
   kind: 'http1' | 'fetch'
   /**
-   * http1 only: connections open at once per origin (default 512); at the cap requests queue, past the queue
+   * http1 only: connections open at once per origin (default 16384); at the cap requests queue, past the queue
    * they fail with `upstream_saturated`. fetch has Bun's own limit instead, BUN_CONFIG_MAX_HTTP_REQUESTS (256
    * unless set; `bun run start` sets 16384), which counts requests in flight across all origins.
    */
