@@ -56,7 +56,7 @@ export interface MockUpstreamOptions {
   replayStatus?: number
   /** Overrides the framing inferred from the fixture's folder. */
   replayFraming?: ReplayFraming
-  /** Fixtures folder; default FIXTURES_DIR or ../../shared/fixtures/upstream/ from this file. */
+  /** Fixtures folder; default FIXTURES_DIR or the repository's src/testing/fixtures/upstream/. */
   fixturesDir?: string
   /** Model ids listed by GET /v1/models. */
   models?: string[]
