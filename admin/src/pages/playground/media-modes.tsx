@@ -45,11 +45,41 @@ function base64ToBlob(base64: string, type: string): Blob {
   return new Blob([bytes], { type })
 }
 
-function submitOnCtrlEnter(event: KeyboardEvent, submit: () => void): void {
-  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-    event.preventDefault()
-    submit()
-  }
+/**
+ * The playground's text box and its button, one for every mode: Ctrl/Cmd+Enter or the button submits, and while a
+ * request runs the button stops it.
+ */
+export function Composer(props: {
+  value: string
+  placeholder: string
+  label: string
+  submitLabel: string
+  busy: boolean
+  onInput(value: string): void
+  onSubmit(): void
+  onStop(): void
+}): JSX.Element {
+  const submit = () => { if (!props.busy) props.onSubmit() }
+  return (
+    <form class="composer" onSubmit={(event) => { event.preventDefault(); submit() }}>
+      <textarea
+        rows={3}
+        placeholder={props.placeholder}
+        value={props.value}
+        aria-label={props.label}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault()
+            submit()
+          }
+        }}
+      />
+      <Show when={props.busy} fallback={<button type="submit" class="button primary">{props.submitLabel}</button>}>
+        <button type="button" class="button danger" onClick={() => props.onStop()}>{t('playground.stop')}</button>
+      </Show>
+    </form>
+  )
 }
 
 export function ImageSettings(props: { draft: Draft<PlaygroundState> }): JSX.Element {
@@ -162,19 +192,10 @@ export function ImageStudio(props: { draft: Draft<PlaygroundState>; keyState: ()
         </Show>
       </div>
       <ErrorBanner message={error()} />
-      <form class="composer" onSubmit={(event) => { event.preventDefault(); if (!busy()) void generate() }}>
-        <textarea
-          rows={3}
-          placeholder={t('playground.image_placeholder')}
-          value={state.imagePrompt}
-          aria-label={t('playground.prompt')}
-          onInput={(event) => props.draft.set('imagePrompt', event.currentTarget.value)}
-          onKeyDown={(event) => submitOnCtrlEnter(event, () => { if (!busy()) void generate() })}
-        />
-        <Show when={busy()} fallback={<button type="submit" class="button primary">{t('playground.generate')}</button>}>
-          <button type="button" class="button danger" onClick={() => abort?.abort()}>{t('playground.stop')}</button>
-        </Show>
-      </form>
+      <Composer
+        value={state.imagePrompt} placeholder={t('playground.image_placeholder')} label={t('playground.prompt')} submitLabel={t('playground.generate')}
+        busy={busy()} onInput={(value) => props.draft.set('imagePrompt', value)} onSubmit={() => void generate()} onStop={() => abort?.abort()}
+      />
     </div>
   )
 }
@@ -279,19 +300,10 @@ export function SpeechStudio(props: { draft: Draft<PlaygroundState>; keyState: (
         </Show>
       </div>
       <ErrorBanner message={error()} />
-      <form class="composer" onSubmit={(event) => { event.preventDefault(); if (!busy()) void synthesize() }}>
-        <textarea
-          rows={3}
-          placeholder={t('playground.speech_placeholder')}
-          value={state.speechText}
-          aria-label={t('playground.speech_text')}
-          onInput={(event) => props.draft.set('speechText', event.currentTarget.value)}
-          onKeyDown={(event) => submitOnCtrlEnter(event, () => { if (!busy()) void synthesize() })}
-        />
-        <Show when={busy()} fallback={<button type="submit" class="button primary">{t('playground.synthesize')}</button>}>
-          <button type="button" class="button danger" onClick={() => abort?.abort()}>{t('playground.stop')}</button>
-        </Show>
-      </form>
+      <Composer
+        value={state.speechText} placeholder={t('playground.speech_placeholder')} label={t('playground.speech_text')} submitLabel={t('playground.synthesize')}
+        busy={busy()} onInput={(value) => props.draft.set('speechText', value)} onSubmit={() => void synthesize()} onStop={() => abort?.abort()}
+      />
     </div>
   )
 }

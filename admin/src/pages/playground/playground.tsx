@@ -11,7 +11,7 @@ import { createLoaded, valueOf } from '../../lib/async-data.ts'
 import { mediaKindOf } from '../../lib/media.ts'
 import type { Token } from '../../lib/types.ts'
 import { fetchFullKey } from '../tokens/token-data.ts'
-import { ImageSettings, ImageStudio, SpeechSettings, SpeechStudio } from './media-modes.tsx'
+import { Composer, ImageSettings, ImageStudio, SpeechSettings, SpeechStudio } from './media-modes.tsx'
 import { getMediaRoutes, initialPlaygroundState, type ChatTurn, type KeyState, type PlaygroundMode, type PlaygroundState } from './playground-state.ts'
 
 const modes: { id: PlaygroundMode; label: MessageKey; modelField: 'model' | 'imageModel' | 'speechModel' }[] = [
@@ -272,24 +272,11 @@ export function PlaygroundPage(): JSX.Element {
                 </For>
               </div>
               <ErrorBanner message={error()} />
-              <form class="composer" onSubmit={(event) => { event.preventDefault(); if (!sending()) void send() }}>
-                <textarea
-                  rows={3}
-                  placeholder={t('playground.placeholder')}
-                  value={state.input}
-                  aria-label={t('playground.message')}
-                  onInput={(event) => draft.set('input', event.currentTarget.value)}
-                  onKeyDown={(event) => {
-                    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-                      event.preventDefault()
-                      if (!sending()) void send()
-                    }
-                  }}
-                />
-                <Show when={sending()} fallback={<button type="submit" class="button primary">{t('playground.send')}</button>}>
-                  <button type="button" class="button danger" onClick={() => { abort?.abort(); notify('info', t('playground.stopped')) }}>{t('playground.stop')}</button>
-                </Show>
-              </form>
+              <Composer
+                value={state.input} placeholder={t('playground.placeholder')} label={t('playground.message')} submitLabel={t('playground.send')}
+                busy={sending()} onInput={(value) => draft.set('input', value)} onSubmit={() => void send()}
+                onStop={() => { abort?.abort(); notify('info', t('playground.stopped')) }}
+              />
             </div>
           </Match>
         </Switch>
