@@ -3,9 +3,10 @@
  * refusal, fields with their validation messages, Save and Cancel. Validation runs before anything is sent; the
  * first problem is scrolled into view (on a long form it is often far above the button).
  */
-import { createSignal, Show, type Accessor, type JSX } from 'solid-js'
+import { createEffect, createSignal, Show, type Accessor, type JSX } from 'solid-js'
 import { A } from '@solidjs/router'
 import { errorMessage } from '../lib/api.ts'
+import type { Loaded } from '../lib/async-data.ts'
 import { t } from '../lib/i18n.ts'
 import { ErrorBanner, Spinner } from './ui.tsx'
 
@@ -18,6 +19,21 @@ export interface EditFormState<Name extends string> {
   setServerError: (message: string | null) => void
   saving: Accessor<boolean>
   submit: (event: SubmitEvent) => Promise<void>
+}
+
+/**
+ * Fills the form once from the stored record (`fill` runs with it); a load error becomes the form's server error. A
+ * later revalidation, after an action on the same page, must not overwrite what is being typed.
+ */
+export function fillOnce<T>(stored: () => Loaded<T | null>, editForm: Pick<EditFormState<string>, 'setServerError'>, fill: (value: T) => void): void {
+  let filled = false
+  createEffect(() => {
+    const loaded = stored()
+    if (filled || loaded.status === 'loading') return
+    filled = true
+    if (loaded.status === 'error') editForm.setServerError(loaded.error)
+    else if (loaded.value) fill(loaded.value)
+  })
 }
 
 export function createEditForm<Name extends string>(options: { validate: () => FieldErrors<Name>; save: () => Promise<unknown> }): EditFormState<Name> {

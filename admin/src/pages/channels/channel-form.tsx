@@ -1,6 +1,6 @@
 import { useAction, useNavigate, useParams } from '@solidjs/router'
-import { createEffect, createMemo, createSignal, For, Show, type JSX } from 'solid-js'
-import { createEditForm, EditForm, type FieldErrors } from '../../components/edit-form.tsx'
+import { createMemo, createSignal, For, Show, type JSX } from 'solid-js'
+import { createEditForm, EditForm, fillOnce, type FieldErrors } from '../../components/edit-form.tsx'
 import { JsonEditor } from '../../components/json-editor.tsx'
 import { notify } from '../../components/toasts.tsx'
 import { ActionButton, Field, Modal } from '../../components/ui.tsx'
@@ -135,15 +135,8 @@ export function ChannelFormPage(): JSX.Element {
 
   const editForm = createEditForm<FieldName>({ validate: () => validate(), save: () => submit() })
 
-  // The stored channel fills the form once; a revalidation after a test must not overwrite what is being typed.
-  let filled = false
-  createEffect(() => {
-    const loaded = stored()
-    if (filled || loaded.status === 'loading') return
-    filled = true
-    if (loaded.status === 'error') editForm.setServerError(loaded.error)
-    else if (loaded.value && !draft.restored()) draft.reset(fromChannel(loaded.value))
-  })
+  // A revalidation after a channel test must not overwrite what is being typed: fillOnce.
+  fillOnce(stored, editForm, (channel) => { if (!draft.restored()) draft.reset(fromChannel(channel)) })
 
   const catalogue = () => valueOf(types()) ?? []
   const type = createMemo(() => findChannelType(valueOf(types()), form.type))

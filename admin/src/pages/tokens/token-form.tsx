@@ -1,6 +1,6 @@
 import { useAction, useNavigate, useParams } from '@solidjs/router'
-import { createEffect, For, Show, type JSX } from 'solid-js'
-import { createEditForm, EditForm, type FieldErrors } from '../../components/edit-form.tsx'
+import { For, Show, type JSX } from 'solid-js'
+import { createEditForm, EditForm, fillOnce, type FieldErrors } from '../../components/edit-form.tsx'
 import { notify } from '../../components/toasts.tsx'
 import { Field } from '../../components/ui.tsx'
 import { createLoaded, valueOf } from '../../lib/async-data.ts'
@@ -69,14 +69,7 @@ export function TokenFormPage(): JSX.Element {
   const save = useAction(saveToken)
   const editForm = createEditForm<FieldName>({ validate: () => validate(), save: () => submit() })
 
-  let filled = false
-  createEffect(() => {
-    const loaded = stored()
-    if (filled || loaded.status === 'loading') return
-    filled = true
-    if (loaded.status === 'error') editForm.setServerError(loaded.error)
-    else if (loaded.value) draft.reset(fromToken(loaded.value))
-  })
+  fillOnce(stored, editForm, (token) => draft.reset(fromToken(token)))
 
   const validate = (): FieldErrors<FieldName> => {
     const found: FieldErrors<FieldName> = {}

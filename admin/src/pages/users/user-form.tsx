@@ -1,6 +1,6 @@
 import { useAction, useNavigate, useParams } from '@solidjs/router'
-import { createEffect, createSignal, For, Show, type JSX } from 'solid-js'
-import { createEditForm, EditForm, type FieldErrors } from '../../components/edit-form.tsx'
+import { createSignal, For, Show, type JSX } from 'solid-js'
+import { createEditForm, EditForm, fillOnce, type FieldErrors } from '../../components/edit-form.tsx'
 import { notify } from '../../components/toasts.tsx'
 import { Field, QuotaText } from '../../components/ui.tsx'
 import { createLoaded, valueOf } from '../../lib/async-data.ts'
@@ -75,22 +75,16 @@ export function UserFormPage(): JSX.Element {
   const errors = editForm.errors
 
   // The stored user fills the form once; later revalidations must not overwrite what is being typed.
-  let filled = false
-  createEffect(() => {
-    const loaded = stored()
-    if (filled || loaded.status === 'loading') return
-    filled = true
-    if (loaded.status === 'error') editForm.setServerError(loaded.error)
-    else if (loaded.value && !draft.restored()) {
-      draft.reset({
-        username: loaded.value.username,
-        displayName: loaded.value.display_name ?? '',
-        role: loaded.value.role,
-        group: loaded.value.group || 'default',
-        amount: quotaToAmountText(loaded.value.quota, quotaDisplay()),
-        remark: loaded.value.remark ?? '',
-      })
-    }
+  fillOnce(stored, editForm, (user) => {
+    if (draft.restored()) return
+    draft.reset({
+      username: user.username,
+      displayName: user.display_name ?? '',
+      role: user.role,
+      group: user.group || 'default',
+      amount: quotaToAmountText(user.quota, quotaDisplay()),
+      remark: user.remark ?? '',
+    })
   })
 
   return (
