@@ -3,29 +3,10 @@
  * server's src/providers/channel-types.ts), and the pure decisions the channel pages make with it.
  */
 
-export interface LocalText {
-  en: string
-  zh: string
-}
+// The shape is the server's own: the console reads what that module serves, so it cannot drift from it.
+import type { ChannelTypeEntry, LocalText } from '../../../src/providers/channel-types.ts'
 
-export interface ChannelTypeEntry {
-  type: number
-  name: string
-  label: string
-  /** '' when the channel must provide its own base URL. */
-  default_base_url: string
-  base_url_required: boolean
-  key_hint: LocalText | null
-  key_is_json: boolean
-  other_label: LocalText | null
-  other_hint: LocalText | null
-  other_required: boolean
-  testable: boolean
-  has_balance: boolean
-  /** The relay has an adaptor for it; only supported types are offered for a new channel. */
-  supported: boolean
-  default_models: string[]
-}
+export type { ChannelTypeEntry, LocalText }
 
 /** The entry for a type; a number the catalogue does not know (or has not loaded yet) still gets a name. */
 export function findChannelType(catalogue: readonly ChannelTypeEntry[] | undefined, type: number): ChannelTypeEntry {
