@@ -1,11 +1,11 @@
 import { isRecord, toOpenAiUsage, unixSeconds } from '../canonical.ts'
 import type { CanonicalToolCall, JsonObject, ThinkingBlock } from '../canonical.ts'
 import type { ChatResponse, ProviderAdaptor, UpstreamRequest, UpstreamTarget } from '../types.ts'
-import { signAwsRequest } from './aws-sigv4.ts'
 import { mapBedrockError } from './bedrock-error.ts'
+import { signedBedrockPost } from './bedrock-request.ts'
 import { createBedrockStreamParser } from './bedrock-stream-parser.ts'
 import { convertBedrockUsage } from './convert-bedrock-usage.ts'
-import { convertToBedrockRequest, parseBedrockKey } from './convert-to-bedrock-messages.ts'
+import { convertToBedrockRequest } from './convert-to-bedrock-messages.ts'
 import { mapBedrockFinishReason } from './map-bedrock-finish-reason.ts'
 
 /** Bedrock Converse response → canonical chat completion. */
@@ -52,13 +52,8 @@ export function convertBedrockResponse(body: JsonObject): ChatResponse {
  * request is SigV4-signed for service "bedrock" (or carries a Bedrock API key as a bearer token).
  */
 export function buildBedrockRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest {
-  const key = parseBedrockKey(target.key)
-  const base = target.baseUrl.length > 0 ? target.baseUrl.replace(/\/+$/, '') : `https://bedrock-runtime.${key.region}.amazonaws.com`
-  const url = `${base}/model/${encodeURIComponent(target.model)}/${target.stream ? 'converse-stream' : 'converse'}`
-  const body = JSON.stringify(native)
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: target.stream ? 'application/vnd.amazon.eventstream' : 'application/json' }
-  if (key.apiKey !== undefined) return { url, headers: { ...headers, authorization: `Bearer ${key.apiKey}` }, body }
-  return { url, headers: signAwsRequest({ method: 'POST', url, headers, body, region: key.region, service: 'bedrock', credentials: key.credentials! }), body }
+  const path = `/model/${encodeURIComponent(target.model)}/${target.stream ? 'converse-stream' : 'converse'}`
+  return signedBedrockPost(target, 'bedrock-runtime', path, JSON.stringify(native), target.stream ? 'application/vnd.amazon.eventstream' : 'application/json')
 }
 
 export const bedrockAdaptor: ProviderAdaptor = {

@@ -1,21 +1,14 @@
 import { ConversionError } from '../errors.ts'
 import { emptyUsage, type CapabilityRequest, type EmbeddingsCapability, type UpstreamTarget } from '../types.ts'
-import { signAwsRequest } from './aws-sigv4.ts'
 import { mapBedrockError } from './bedrock-error.ts'
-import { parseBedrockKey } from './convert-to-bedrock-messages.ts'
+import { signedBedrockPost } from './bedrock-request.ts'
 
 /** Cohere's embed models on Bedrock take a batch; Amazon's Titan models one text per call. */
 const isCohere = (model: string) => /(^|\.)cohere\.embed/.test(model)
 
-/** `POST /model/{id}/invoke`, signed with SigV4 (or a Bedrock API key), like the chat requests. */
+/** `POST /model/{id}/invoke`, signed like the chat requests. */
 function invoke(target: UpstreamTarget, body: Record<string, unknown>): CapabilityRequest {
-  const key = parseBedrockKey(target.key)
-  const base = target.baseUrl.length > 0 ? target.baseUrl.replace(/\/+$/, '') : `https://bedrock-runtime.${key.region}.amazonaws.com`
-  const url = `${base}/model/${encodeURIComponent(target.model)}/invoke`
-  const text = JSON.stringify(body)
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
-  if (key.apiKey !== undefined) return { method: 'POST', url, headers: { ...headers, authorization: `Bearer ${key.apiKey}` }, body: text, signed: true }
-  return { method: 'POST', url, headers: signAwsRequest({ method: 'POST', url, headers, body: text, region: key.region, service: 'bedrock', credentials: key.credentials! }), body: text, signed: true }
+  return { method: 'POST', ...signedBedrockPost(target, 'bedrock-runtime', `/model/${encodeURIComponent(target.model)}/invoke`, JSON.stringify(body)), signed: true }
 }
 
 /**

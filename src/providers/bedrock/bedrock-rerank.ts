@@ -1,6 +1,6 @@
 import type { RerankCapability, RerankResult } from '../types.ts'
-import { signAwsRequest } from './aws-sigv4.ts'
 import { mapBedrockError } from './bedrock-error.ts'
+import { signedBedrockPost } from './bedrock-request.ts'
 import { parseBedrockKey } from './convert-to-bedrock-messages.ts'
 
 /**
@@ -11,9 +11,7 @@ import { parseBedrockKey } from './convert-to-bedrock-messages.ts'
  */
 export const bedrockRerank: RerankCapability = {
   request(rerank, target) {
-    const key = parseBedrockKey(target.key)
-    const base = target.baseUrl.length > 0 ? target.baseUrl.replace(/\/+$/, '') : `https://bedrock-agent-runtime.${key.region}.amazonaws.com`
-    const url = `${base}/rerank`
+    const region = parseBedrockKey(target.key).region
     const body = JSON.stringify({
       queries: [{ type: 'TEXT', textQuery: { text: rerank.query } }],
       sources: rerank.documents.map((document) => ({
@@ -23,14 +21,12 @@ export const bedrockRerank: RerankCapability = {
       rerankingConfiguration: {
         type: 'BEDROCK_RERANKING_MODEL',
         bedrockRerankingConfiguration: {
-          modelConfiguration: { modelArn: `arn:aws:bedrock:${key.region}::foundation-model/${target.model}` },
+          modelConfiguration: { modelArn: `arn:aws:bedrock:${region}::foundation-model/${target.model}` },
           numberOfResults: rerank.top_n ?? rerank.documents.length,
         },
       },
     })
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
-    if (key.apiKey !== undefined) return { method: 'POST', url, headers: { ...headers, authorization: `Bearer ${key.apiKey}` }, body, signed: true }
-    return { method: 'POST', url, headers: signAwsRequest({ method: 'POST', url, headers, body, region: key.region, service: 'bedrock', credentials: key.credentials! }), body, signed: true }
+    return { method: 'POST', ...signedBedrockPost(target, 'bedrock-agent-runtime', '/rerank', body), signed: true }
   },
   parse: (body) => ({
     results: ((body.results as { index: number; relevanceScore: number }[] | undefined) ?? []).map((result): RerankResult => ({ index: result.index, relevance_score: result.relevanceScore })),
