@@ -5,7 +5,7 @@ import type { ChannelClient } from '../../channels/channel-client.ts'
 import { hasBaseUrl, pickKey } from '../../channels/channel-requests.ts'
 import { GatewayError } from '../../errors.ts'
 import { providerForChannelType } from '../../providers/index.ts'
-import type { CountTokensCapability, WireFormat } from '../../providers/types.ts'
+import type { CountTokensCapability, Provider, WireFormat } from '../../providers/types.ts'
 import { parseJsonObject, type RouteInput } from '../endpoint.ts'
 import { readCanonical } from '../exchanges/chat-exchange.ts'
 import type { Relay } from '../relay.ts'
@@ -28,20 +28,21 @@ export function createCountTokens(dependencies: { relay: Relay; caches: Caches; 
   const { relay, caches, channels, counter } = dependencies
 
   /** The first channel, in priority order, whose provider counts bodies of `format` itself. */
-  function countingChannel(group: string, model: string, format: WireFormat): { channel: CachedChannel; capability: CountTokensCapability } | undefined {
+  function countingChannel(group: string, model: string, format: WireFormat): { channel: CachedChannel; provider: Provider; capability: CountTokensCapability } | undefined {
     for (const tier of findTiers(caches.routing, group, model) ?? []) {
       for (const channel of tier.channels) {
         const provider = providerForChannelType(channel.type)
-        if (provider?.countTokens?.format === format && hasBaseUrl(channel, provider)) return { channel, capability: provider.countTokens }
+        if (provider?.countTokens?.format === format && hasBaseUrl(channel, provider)) return { channel, provider, capability: provider.countTokens }
       }
     }
     return undefined
   }
 
-  async function upstreamCount(channel: CachedChannel, capability: CountTokensCapability, body: Record<string, unknown>, model: string): Promise<number | undefined> {
+  async function upstreamCount(counting: { channel: CachedChannel; provider: Provider; capability: CountTokensCapability }, body: Record<string, unknown>, model: string): Promise<number | undefined> {
+    const { channel, provider, capability } = counting
     const keyIndex = pickKey(channel)
     if (keyIndex < 0) return undefined
-    const target = channels.requests.target(channel, keyIndex, providerForChannelType(channel.type)!, channel.modelMapping[model] ?? model, false)
+    const target = channels.requests.target(channel, keyIndex, provider, channel.modelMapping[model] ?? model, false)
     try {
       const response = await channels.send(channels.requests.capability(channel, capability.request(body, target), target.key), { timeoutMs: UPSTREAM_COUNT_TIMEOUT_MS })
       const text = await response.text()
@@ -58,7 +59,7 @@ export function createCountTokens(dependencies: { relay: Relay; caches: Caches; 
     if (!model) throw new GatewayError(400, '"model" is required', 'invalid_request')
     if (caller.modelLimits && !caller.modelLimits.has(model)) throw new GatewayError(403, `This token has no access to model ${model}`, '')
     const counting = countingChannel(caller.group, model, format)
-    const upstream = counting ? await upstreamCount(counting.channel, counting.capability, body, model) : undefined
+    const upstream = counting ? await upstreamCount(counting, body, model) : undefined
     return upstream ?? (await counter.countChatPromptTokens(model, { ...canonical, model })).tokens
   }
 
