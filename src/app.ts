@@ -4,6 +4,7 @@ import { join, normalize } from 'node:path'
 import { describeValidation, errorResponse as serialiseError, GatewayError, type ErrorSurface } from './errors.ts'
 import type { WireFormat } from './providers/types.ts'
 import { managementRoutes, type ManagementDependencies } from './api/index.ts'
+import { consoleFolder } from './runtime-paths.ts'
 import { VERSION } from './api/system.ts'
 
 export type AppDependencies = ManagementDependencies & {
@@ -43,7 +44,7 @@ function errorResponse(path: string, status: number, message: string, code: stri
 }
 
 export function createApp(dependencies: AppDependencies) {
-  const adminDir = dependencies.adminDir ?? new URL('../admin/dist', import.meta.url).pathname
+  const adminDir = dependencies.adminDir ?? consoleFolder()
   const adminIndex = join(adminDir, 'index.html')
 
   // OpenAPI at /swagger and /swagger/json. The swagger plugin and the Scalar theme it imports cost ~5 MB of

@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startServer } from './server.ts'
 import { createClusterBus } from './cache/bus.ts'
+import { checkDataDir } from './data-dir.ts'
+import { selfCommand } from './runtime-paths.ts'
 
 /** `bun run start`: validate configuration, start one process or a cluster sharing the port, stop gracefully. */
 async function main() {
@@ -15,9 +17,16 @@ async function main() {
     throw error
   }
 
+  const unwritable = checkDataDir(config.dataDir)
+  if (unwritable) {
+    console.error(`[tollgate] ${unwritable}`)
+    process.exit(1)
+  }
+
   const isClusterChild = process.env.TOLLGATE_CLUSTER_CHILD === '1'
-  if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS && !isClusterChild) {
-    console.warn('[tollgate] BUN_CONFIG_MAX_HTTP_REQUESTS is not set: Bun\'s fetch then holds at most 256 upstream requests at once and queues the rest. `bun run start` sets it; when starting `bun src/index.ts` yourself, set it (e.g. 16384).')
+  // Only the fetch client is bound by it (it is read when the process starts, so it cannot be raised from here).
+  if (config.upstreamClient === 'fetch' && !process.env.BUN_CONFIG_MAX_HTTP_REQUESTS && !isClusterChild) {
+    console.warn('[tollgate] BUN_CONFIG_MAX_HTTP_REQUESTS is not set: with UPSTREAM_CLIENT=fetch (the default when a proxy is configured) Bun\'s fetch holds at most 256 upstream requests at once and queues the rest. `bun run start` sets it; otherwise set it in the environment (e.g. 16384).')
   }
   const clustered = config.cluster > 1 || isClusterChild
   // Without Redis the cluster's processes tell each other about changes over IPC.
@@ -34,7 +43,7 @@ async function main() {
   const children: ReturnType<typeof Bun.spawn>[] = []
   if (config.cluster > 1 && !isClusterChild) {
     for (let index = 1; index < config.cluster; index++) {
-      const child = Bun.spawn([process.execPath, import.meta.path], {
+      const child = Bun.spawn(selfCommand(), {
         env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', PORT: String(running.port) },
         stdout: 'inherit', stderr: 'inherit',
         ipc: (message, from) => clusterBus?.receive(message as never, from),

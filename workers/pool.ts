@@ -22,6 +22,7 @@ import type { ClientError, SseEvent, StreamConversionSpec, UpstreamError, Usage 
 import type { EncodingName } from './count-text-tokens.ts'
 import { estimateChatPromptTokens, estimateTextTokens } from './estimate-tokens.ts'
 import type { MediaOptions, TokenCountResult, WorkerRequest, WorkerResponse } from './protocol.ts'
+import { workerEntry } from '../src/runtime-paths.ts'
 
 export interface WorkerPoolOptions {
   /** Number of worker threads (config default: the number of cores). */
@@ -113,8 +114,7 @@ const startFailureLimit = 3
 const spawnPauseMs = 30_000
 const stuckWorkerGraceMs = 1000
 
-const workerUrl = new URL('./pool.worker.ts', import.meta.url)
-const defaultConversionModule = new URL('../src/providers/index.ts', import.meta.url).href
+const workerUrl = workerEntry('workers/pool.worker.ts')
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError')
@@ -126,7 +126,7 @@ export class WorkerPool {
   private readonly queueLimit: number
   private readonly taskTimeoutMs: number
   private readonly replayLimitCharacters: number
-  private readonly conversionModule: string
+  private readonly conversionModule: string | undefined
   private readonly preloadEncodings: EncodingName[]
   private nextId = 1
   private restarts = 0
@@ -143,7 +143,7 @@ export class WorkerPool {
     this.queueLimit = options.queueLimit ?? size * 16
     this.taskTimeoutMs = options.taskTimeoutMs ?? defaultTaskTimeoutMs
     this.replayLimitCharacters = options.replayLimitCharacters ?? defaultReplayLimitCharacters
-    this.conversionModule = options.conversionModule ?? defaultConversionModule
+    this.conversionModule = options.conversionModule
     this.preloadEncodings = options.preloadEncodings ?? []
     this.slots = Array.from({ length: size }, () => ({ worker: null, ready: false, task: null, streamRequests: new Map(), conversions: new Set() }))
     if (options.eagerStart) for (const slot of this.slots) this.spawn(slot)

@@ -16,7 +16,7 @@ interface ConversionEntry {
 }
 
 let media: MediaOptions = { getMediaToken: true, getMediaTokenNotStream: true, maxFileDownloadMb: 20, geminiVisionMaxImageNum: 16 }
-let conversionModule = ''
+let conversionModule: string | undefined
 let conversionFactory: Promise<(spec: StreamConversionSpec) => StreamConversion> | null = null
 const taskControllers = new Map<number, AbortController>()
 const conversions = new Map<number, ConversionEntry>()
@@ -30,8 +30,9 @@ function errorMessage(error: unknown): string {
 }
 
 function loadConversionFactory(): Promise<(spec: StreamConversionSpec) => StreamConversion> {
-  conversionFactory ??= import(conversionModule).then((module: { createStreamConversion?: (spec: StreamConversionSpec) => StreamConversion }) => {
-    if (typeof module.createStreamConversion !== 'function') throw new Error(`${conversionModule} does not export createStreamConversion`)
+  // The default is a literal import so that the compiled binary bundles it (a computed path is not bundled).
+  conversionFactory ??= (conversionModule ? import(conversionModule) : import('../src/providers/index.ts')).then((module: { createStreamConversion?: (spec: StreamConversionSpec) => StreamConversion }) => {
+    if (typeof module.createStreamConversion !== 'function') throw new Error(`${conversionModule ?? 'src/providers/index.ts'} does not export createStreamConversion`)
     return module.createStreamConversion
   })
   return conversionFactory

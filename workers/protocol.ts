@@ -44,8 +44,8 @@ export interface TokenCountResult {
 
 /** Pool -> worker. */
 export type WorkerRequest =
-  /** `conversionModule` exports createStreamConversion(spec); `preloadEncodings` are loaded before any count. */
-  | { kind: 'configure'; media: MediaOptions; conversionModule: string; preloadEncodings: EncodingName[] }
+  /** `conversionModule` exports createStreamConversion(spec) (default: the providers hub); `preloadEncodings` are loaded before any count. */
+  | { kind: 'configure'; media: MediaOptions; conversionModule?: string; preloadEncodings: EncodingName[] }
   | { kind: 'count-chat'; id: number; model: string; body: Record<string, unknown>; stream: boolean }
   | { kind: 'count-text'; id: number; model: string; text: string | string[] }
   | { kind: 'cancel'; id: number }

@@ -7,12 +7,12 @@ import { sql } from 'drizzle-orm'
 import * as sqliteSchema from './schema/sqlite.ts'
 import * as pgSchema from './schema/pg.ts'
 import { createSqliteFlusher } from './bulk-flush.ts'
+import { migrationsFolder, workerEntry } from '../runtime-paths.ts'
 import type { Database, Db, FlushBatch, Tables } from './types.ts'
 import type { WriterRequest, WriterResponse } from './sqlite-writer.worker.ts'
 
 export type { Database, Db, Dialect, Tables } from './types.ts'
 
-const migrationsDir = (dialect: 'sqlite' | 'pg') => new URL(`../../drizzle/${dialect}`, import.meta.url).pathname
 
 /** A FIFO async mutex: SQLite has one writer, and bun:sqlite transactions cannot span awaits on their own. */
 function createMutex() {
@@ -32,7 +32,7 @@ export function openSqlite(dataDir: string, fileName = 'tollgate.db'): Database 
   client.exec('PRAGMA synchronous = NORMAL')
   client.exec('PRAGMA foreign_keys = ON')
   const db = drizzleSqlite(client, { schema: sqliteSchema })
-  migrateSqlite(db, { migrationsFolder: migrationsDir('sqlite') })
+  migrateSqlite(db, { migrationsFolder: migrationsFolder('sqlite') })
   const exclusive = createMutex()
   const writer = fileName === ':memory:' ? undefined : createWriterThread(join(dataDir, fileName))
   const inlineFlusher = writer ? undefined : createSqliteFlusher(client)
@@ -76,7 +76,7 @@ function createWriterThread(path: string) {
   let nextId = 1
   const pending = new Map<number, { resolve(): void; reject(error: Error): void }>()
   const start = () => {
-    const thread = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url).href)
+    const thread = new Worker(workerEntry('src/db/sqlite-writer.worker.ts'))
     thread.onmessage = (event: MessageEvent<WriterResponse>) => {
       const response = event.data
       const waiter = pending.get(response.id)
@@ -135,7 +135,7 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   const lockHolder = await client.reserve()
   try {
     await lockHolder`select pg_advisory_lock(727274)`
-    await migratePg(db, { migrationsFolder: migrationsDir('pg') })
+    await migratePg(db, { migrationsFolder: migrationsFolder('pg') })
   } finally {
     await lockHolder`select pg_advisory_unlock(727274)`.catch(() => undefined)
     lockHolder.release()

@@ -1,9 +1,10 @@
 /**
- * The real entrypoint (`bun src/index.ts`) in a child process, for tests that need real signals or several
+ * The real entrypoint (`bun src/index.ts`, or the compiled binary as `command`) in a child process, for tests that need real signals or several
  * processes. It listens on a free port; the URL comes from its "listening on" line.
  */
-export async function startGatewayProcess(env: Record<string, string>): Promise<{ child: ReturnType<typeof Bun.spawn>; url: string }> {
-  const child = Bun.spawn([process.execPath, 'src/index.ts'], {
+export async function startGatewayProcess(env: Record<string, string>, options: { command?: string[]; cwd?: string } = {}): Promise<{ child: ReturnType<typeof Bun.spawn>; url: string }> {
+  const child = Bun.spawn(options.command ?? [process.execPath, 'src/index.ts'], {
+    cwd: options.cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdout: 'pipe', stderr: 'inherit',
   })
