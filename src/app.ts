@@ -16,16 +16,6 @@ export type AppDependencies = ManagementDependencies & {
   docsPlugin?: Elysia<any, any, any, any, any, any, any>
 }
 
-const documentation = {
-  info: { title: 'Tollgate API', version: VERSION, description: 'LLM gateway: new-api compatible management API and OpenAI-compatible relay' },
-  tags: [
-    { name: 'System', description: 'Status, options, groups' }, { name: 'Users', description: 'Sign-in and own account' },
-    { name: 'Users (admin)', description: 'User management' }, { name: 'Tokens', description: 'API keys' },
-    { name: 'Channels', description: 'Upstream providers and keys' }, { name: 'Options', description: 'Root settings' },
-    { name: 'Logs', description: 'Usage logs and aggregates' }, { name: 'Relay', description: 'OpenAI-compatible endpoints' },
-  ],
-}
-
 const isRelayPath = (path: string) => path.startsWith('/v1') || path.startsWith('/dashboard/') || path.startsWith('/v1beta')
 
 /** The wire format a relay path speaks, so a refusal comes back in the caller's own error shape. */
@@ -47,19 +37,30 @@ export function createApp(dependencies: AppDependencies) {
   const adminDir = dependencies.adminDir ?? consoleFolder()
   const adminIndex = join(adminDir, 'index.html')
 
-  // OpenAPI at /swagger and /swagger/json. The swagger plugin and the Scalar theme it imports cost ~5 MB of
-  // resident memory, so they load on the first visit: a copy of this app with the plugin mounted answers it.
-  let docs: Promise<{ handle(request: Request): Promise<Response> }> | undefined
-  const serveDocs = async (request: Request): Promise<Response> => {
-    docs ??= import('@elysiajs/swagger').then(({ swagger }): { handle(request: Request): Promise<Response> } => createApp({ ...dependencies, docsPlugin: swagger({ path: '/swagger', documentation }) }))
-    return (await docs).handle(request)
-  }
+  // OpenAPI at /swagger (Swagger UI, served from node_modules: no CDN) and /swagger/json. The swagger plugin and
+  // the UI's files are loaded on the first visit: a copy of this app with the plugin mounted makes the document.
+  let docs: Promise<{ spec: Response; page: Response; asset(name: string): Response | undefined }> | undefined
+  const loadDocs = () => (docs ??= Promise.all([import('@elysiajs/swagger'), import('./api-docs.ts')]).then(async ([{ swagger }, api]) => {
+    const copy: { handle(request: Request): Promise<Response> } = createApp({ ...dependencies, docsPlugin: swagger({ path: '/swagger/plugin', documentation: api.documentation(VERSION) as never }) })
+    const generated = await (await copy.handle(new Request('http://localhost/swagger/plugin/json'))).json() as Parameters<typeof api.normaliseOpenApi>[0]
+    const spec = JSON.stringify(api.normaliseOpenApi(generated))
+    const page = api.uiPage('Tollgate API')
+    return {
+      spec: new Response(spec, { headers: { 'content-type': 'application/json' } }),
+      page: new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+      asset(name: string) {
+        const asset = api.uiAssets[name]
+        return asset && new Response(Bun.file(asset.path), { headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' } })
+      },
+    }
+  }))
   // No request hook here: one took Elysia off its fast path (~6 µs a request, bench:compare). The relay refuses a
   // body announced over MAX_REQUEST_BODY_MB itself, with a message (relay.ts); Bun bounds every body at twice it.
   let app = new Elysia({ name: 'tollgate' })
     .use(dependencies.docsPlugin ?? new Elysia({ name: 'tollgate.docs' })
-      .get('/swagger', ({ request }) => serveDocs(request), { detail: { hide: true } })
-      .get('/swagger/json', ({ request }) => serveDocs(request), { detail: { hide: true } }))
+      .get('/swagger', async () => (await loadDocs()).page.clone(), { detail: { hide: true } })
+      .get('/swagger/json', async () => (await loadDocs()).spec.clone(), { detail: { hide: true } })
+      .get('/swagger/assets/:name', async ({ params }) => (await loadDocs()).asset(params.name) ?? errorResponse('/swagger', 404, `No documentation asset ${params.name}`, 'not_found'), { detail: { hide: true } }))
     .onError(({ error, code, path, set }) => {
       const route = path ?? '/'
       if (error instanceof GatewayError) {

@@ -23,10 +23,15 @@ export interface ApiDependencies {
   onQuotaChanged?: (kind: 'user' | 'token', id: number, delta: number) => void
 }
 
+/** How a guarded route is documented (OpenAPI; the schemes are declared in api-docs.ts). */
+const managementSecurity: Record<string, string[]>[] = [{ sessionCookie: [] }, { accessToken: [] }]
+
 /** The `role` macro: `{ role: ROLE_ADMIN }` on a route resolves `user` and refuses lower roles. */
 export function authPlugin(dependencies: ApiDependencies) {
   return new Elysia({ name: 'tollgate.auth' }).macro({
     role: (minimum: number) => ({
+      // Merged into the route's own detail: the OpenAPI document marks every guarded route (api-docs.ts).
+      detail: { security: managementSecurity },
       async resolve({ request }) {
         const user = await authenticate(dependencies, request)
         if (user.role < minimum) throw forbidden('Insufficient privileges for this operation')

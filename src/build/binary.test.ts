@@ -38,6 +38,9 @@ describe('the compiled binary', () => {
     const page = await fetch(`${gateway.url}/channels`)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('<div id="root">')
+    // The API docs' UI is embedded too (served without a CDN).
+    expect((await fetch(`${gateway.url}/swagger/assets/swagger-ui-bundle.js`)).status).toBe(200)
+    expect((await (await fetch(`${gateway.url}/swagger/json`)).json()).openapi).toStartWith('3.')
 
     const login = await fetch(`${gateway.url}/api/user/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'binary-root-password' }) })
     expect((await login.json()).success).toBe(true)
