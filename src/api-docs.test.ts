@@ -11,7 +11,7 @@ describe('the API documentation', () => {
   beforeAll(async () => {
     server = await startTestServer()
     document = await (await fetch(`${server.url}/swagger/json`)).json() as Document
-  })
+  }, 30_000)
   afterAll(() => server.dispose())
 
   test('is a valid OpenAPI 3 document (a real validator) with every response described', async () => {
@@ -23,10 +23,10 @@ describe('the API documentation', () => {
         }
       }
     }
-  })
+  }, 30_000)
 
   test('declares how each surface authenticates', () => {
-    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['accessToken', 'anthropicKey', 'bearerAuth', 'geminiKey', 'geminiQueryKey', 'sessionCookie'])
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['accessToken', 'anthropicKey', 'bearerAuth', 'geminiKey', 'geminiQueryKey', 'metricsToken', 'sessionCookie'])
     expect(document.paths['/api/user/self']!.get!.security).toEqual([{ sessionCookie: [] }, { accessToken: [] }])
     expect(document.paths['/api/channel/']!.get!.security).toEqual([{ sessionCookie: [] }, { accessToken: [] }])
     expect(document.paths['/api/status']!.get!.security).toBeUndefined()

@@ -25,6 +25,7 @@ export const securitySchemes = {
   geminiKey: { type: 'apiKey', in: 'header', name: 'x-goog-api-key', description: 'A relay key, as Google clients send it' },
   geminiQueryKey: { type: 'apiKey', in: 'query', name: 'key', description: 'A relay key in the query string (Gemini REST)' },
   sessionCookie: { type: 'apiKey', in: 'cookie', name: 'session', description: 'The console\'s session, set by POST /api/user/login' },
+  metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' },
   accessToken: { type: 'http', scheme: 'bearer', description: 'A user\'s access token (GET /api/user/token), with `New-Api-User: <id>` as new-api expects' },
 } as const
 

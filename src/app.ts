@@ -91,6 +91,7 @@ export function createApp(dependencies: AppDependencies) {
   // The admin app: static files, and index.html for client-side routes. /api, /v1 and /swagger are never shadowed.
   return app.get('/*', ({ path, set }) => {
     if (path.startsWith('/api/') || isRelayPath(path) || path.startsWith('/swagger')) throw new GatewayError(404, `No route for ${path}`, 'not_found')
+    if (path === '/metrics') throw new GatewayError(404, 'Metrics are off: set METRICS_TOKEN to serve them at /metrics', 'not_found')
     if (!existsSync(adminIndex)) {
       set.headers['content-type'] = 'text/plain; charset=utf-8'
       return 'Tollgate is running. The admin console is not built: run `bun run build`. API docs: /swagger'

@@ -1,3 +1,5 @@
+import { createMetrics } from './metrics/metrics.ts'
+import { metricsRoute } from './metrics/route.ts'
 import { join } from 'node:path'
 import { proxyFromEnvironment, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/index.ts'
@@ -112,7 +114,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (pool) caches.onOptionsChanged(() => pool.setMediaOptions(media()))
   const counter = options.counter ?? pool!
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
-  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions })
+  const metrics = config.metricsToken ? createMetrics() : undefined
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay })
+  const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, caches: () => caches!.sizes() })
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
@@ -121,7 +125,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter })],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter }), ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
   })
   app.listen({
     port: config.port,

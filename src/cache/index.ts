@@ -18,6 +18,8 @@ export interface Caches {
   /** Reload the named data here and tell the other nodes. Call after every committed change. */
   invalidate(message: Invalidation): Promise<void>
   reloadAll(): Promise<void>
+  /** Entries held, for the metrics. */
+  sizes(): { users: number; tokens: number; channels: number }
   startResync(seconds: number): void
   /** Called after every reload of the options (a change here, on another node, or a resync). */
   onOptionsChanged(listener: (options: RuntimeOptions) => void): void
@@ -128,6 +130,7 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
       await bus.publish(message)
     },
     reloadAll,
+    sizes: () => ({ users: users.size, tokens: tokensById.size, channels: routing.byId.size }),
     startResync(seconds) {
       timer = setInterval(() => {
         reloadAll().catch((error: Error) => console.error(`[cache] periodic resync failed: ${error.message}`))

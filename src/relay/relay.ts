@@ -18,6 +18,7 @@ import { emptyUsage, type Usage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
 import { createStreamResponder } from './stream-response.ts'
+import type { RelayMetrics } from '../metrics/metrics.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
 
 export interface RelayDependencies {
@@ -31,6 +32,8 @@ export interface RelayDependencies {
   channels: ChannelClient
   /** Runs conversions in worker threads when config.streamConversion is 'worker'. */
   conversions?: ConversionRunner
+  /** Set when METRICS_TOKEN is: every answered, failed and refused request is counted. */
+  metrics?: RelayMetrics
 }
 
 type Attempt = { ok: true; exchange: Exchange } | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
@@ -54,7 +57,7 @@ const NON_STREAM_TIMEOUT_MS = 10 * 60_000
  * `Endpoint` descriptors (endpoints/) and `Provider` capabilities (providers/).
  */
 export function createRelay(dependencies: RelayDependencies) {
-  const { config, caches, secretBox, ledger, writer, counter, health, channels, conversions } = dependencies
+  const { config, caches, secretBox, ledger, writer, counter, health, channels, conversions, metrics } = dependencies
   const lapsedWrites = new Set<number>()
 
   // Console options win over the environment for these (see RuntimeOptions.overrides).
@@ -150,6 +153,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   function recordFailure(context: RelayContext, channel: CachedChannel | undefined, error: GatewayError) {
+    metrics?.request(context.endpoint.name, context.model, channel?.id ?? 0, error.status, (performance.now() - context.startedAt) / 1000, undefined, error.code)
     ledger.settle(context.reservation, 0)
     writer.record(failureRecord(context, error, { channelId: channel?.id ?? 0, refunded: context.reservation.amount }))
   }
@@ -171,6 +175,7 @@ export function createRelay(dependencies: RelayDependencies) {
       const options = caches.options
       const quota = outcome.quota ?? quotaFor(context.price, usage, options.quotaPerUnit)
       ledger.settle(context.reservation, quota)
+      metrics?.request(context.endpoint.name, context.model, channel.id, 200, (performance.now() - context.startedAt) / 1000, outcome.firstTokenMs === undefined ? undefined : outcome.firstTokenMs / 1000)
       writer.record(consumeRecord(context, context.price, quota, usage, { ...outcome, channelId: channel.id, keepRow: options.logConsumeEnabled }))
     },
     settleLater(context, channel, usage, outcome) {
@@ -234,7 +239,13 @@ export function createRelay(dependencies: RelayDependencies) {
 
   /** Serve one request of `endpoint` end to end. */
   async function serve(request: Request, endpoint: Endpoint, route: RouteInput): Promise<Response> {
-    const context = await admit(request, endpoint, route)
+    let context: RelayContext
+    try {
+      context = await admit(request, endpoint, route)
+    } catch (error) {
+      if (metrics && error instanceof GatewayError) metrics.request(endpoint.name, '', 0, error.status, 0, undefined, error.code)
+      throw error
+    }
     // Only a stream must notice a client that leaves while the upstream is thinking (request.signal is not free).
     if (context.stream) {
       request.signal.addEventListener('abort', () => {
@@ -278,7 +289,7 @@ export function createRelay(dependencies: RelayDependencies) {
   /** Close the silence sweep (shutdown); the upstream client is closed by its owner. */
   const close = () => streams.close()
 
-  return { serve, models, drain, close, authenticate, tokenAvailable }
+  return { serve, models, drain, close, authenticate, tokenAvailable, openStreams: streams.openCount }
 }
 
 export type Relay = ReturnType<typeof createRelay>

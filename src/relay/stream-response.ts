@@ -36,6 +36,8 @@ const SILENCE_SWEEP_MS = 500
 export function createStreamResponder(settings: { idleSeconds(): number; track(settlement: Promise<void>, requestId: string): void }) {
   const watched = new Set<SilenceWatch>()
   let sweep: ReturnType<typeof setInterval> | undefined
+  /** Streams opened and not yet settled (the metrics' open streams). */
+  let openCount = 0
 
   function startSweep() {
     if (sweep) return
@@ -59,9 +61,11 @@ export function createStreamResponder(settings: { idleSeconds(): number; track(s
   /** `abortUpstream` aborts the attempt's upstream request (the source's cancel only stops reading). */
   function open(source: StreamSource, abortUpstream: () => void, requestId: string): ReadableStream<Uint8Array> {
     let settled = false
+    openCount++
     const settleOnce = (completed: boolean) => {
       if (settled) return
       settled = true
+      openCount--
       settings.track(source.finish(completed), requestId)
     }
     const encoder = new TextEncoder()
@@ -120,5 +124,5 @@ export function createStreamResponder(settings: { idleSeconds(): number; track(s
     sweep = undefined
   }
 
-  return { open, close }
+  return { open, close, openCount: () => openCount }
 }
