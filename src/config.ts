@@ -1,3 +1,4 @@
+import { parseCidr } from './net/client-address.ts'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { cpus } from 'node:os'
@@ -21,6 +22,7 @@ export const ConfigSchema = Type.Object({
   sessionSecret: Type.Optional(Type.String({ minLength: 16 })),
   cryptoSecret: Type.Optional(Type.String({ minLength: 16 })),
   metricsToken: Type.Optional(Type.String({ minLength: 16 })),
+  trustedProxies: Type.Array(Type.String()),
   initialRootPassword: Type.Optional(Type.String({ minLength: 8, maxLength: 64 })),
   streamingTimeoutSeconds: Int(1, 3600),
   forceStreamOption: Bool,
@@ -86,6 +88,16 @@ const parseGeminiModelMap = (raw: string) => {
   return map
 }
 
+/** TRUSTED_PROXIES: addresses and CIDR ranges, by commas or spaces; one bad entry fails the whole variable. */
+const parseCidrList = (raw: string) => {
+  const entries = splitList(raw.replace(/\s+/g, ','))
+  try {
+    for (const entry of entries) parseCidr(entry)
+  } catch {
+    return raw
+  }
+  return entries
+}
 const parseCluster = (raw: string) => (raw.trim().toLowerCase() === 'auto' ? cpus().length : parseInteger(raw))
 
 const variables: Variable[] = [
@@ -96,6 +108,7 @@ const variables: Variable[] = [
   { names: ['REDIS_URL', 'REDIS_CONN_STRING'], field: 'redisUrl', expected: 'a redis:// or rediss:// URL', parse: parseString },
   { names: ['SESSION_SECRET'], field: 'sessionSecret', expected: 'a string of at least 16 characters', parse: parseString },
   { names: ['CRYPTO_SECRET'], field: 'cryptoSecret', expected: 'a string of at least 16 characters', parse: parseString },
+  { names: ['TRUSTED_PROXIES'], field: 'trustedProxies', expected: 'IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.0/8,::1', parse: parseCidrList, fallback: () => [] },
   { names: ['METRICS_TOKEN'], field: 'metricsToken', expected: 'a string of at least 16 characters', parse: parseString },
   { names: ['INITIAL_ROOT_PASSWORD'], field: 'initialRootPassword', expected: 'a password of 8-64 characters', parse: parseString },
   { names: ['STREAMING_TIMEOUT'], field: 'streamingTimeoutSeconds', expected: 'seconds, 1-3600', parse: parseInteger, fallback: () => 300 },

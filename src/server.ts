@@ -1,3 +1,4 @@
+import { createClientAddress } from './net/client-address.ts'
 import { createMetrics } from './metrics/metrics.ts'
 import { metricsRoute } from './metrics/route.ts'
 import { join } from 'node:path'
@@ -125,7 +126,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter }), ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf: createClientAddress(config.trustedProxies) }), ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
   })
   app.listen({
     port: config.port,

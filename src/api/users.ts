@@ -1,3 +1,4 @@
+import { createClientAddress } from '../net/client-address.ts'
 import { Elysia, t } from 'elysia'
 import { randomBytes } from 'node:crypto'
 import type { NewUser, UserRow } from '../db/store.ts'
@@ -37,8 +38,6 @@ export const hashPassword = (password: string) => Bun.password.hash(password, { 
 let dummyHash: Promise<string> | undefined
 const timingDummyHash = () => (dummyHash ??= hashPassword(randomBytes(16).toString('hex')))
 
-const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null) =>
-  server?.requestIP(request)?.address ?? 'unknown'
 
 /** Create the first root account when the database has no users. Returns the password when it was generated. */
 export async function ensureRootUser(dependencies: Pick<ApiDependencies, 'store' | 'config'>): Promise<{ created: boolean; generatedPassword?: string }> {
@@ -71,6 +70,8 @@ export function userRoutes(dependencies: ApiDependencies) {
     throw error
   }
 
+  // The throttle counts failures per client: behind a proxy, the address TRUSTED_PROXIES lets through.
+  const clientAddress = createClientAddress(dependencies.config.trustedProxies)
   return new Elysia({ name: 'tollgate.users', prefix: '/api/user' })
     .use(authPlugin(dependencies))
     .post('/login', async ({ body, request, server, set }) => {

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import type { Ledger } from '../billing/ledger.ts'
 import type { Caches } from '../cache/index.ts'
 import type { ChannelClient } from '../channels/channel-client.ts'
-import { addressOf } from './endpoints/address.ts'
+import type { ClientAddress } from '../net/client-address.ts'
 import { createCountTokens } from './endpoints/count-tokens.ts'
 import { geminiMethod } from './endpoints/gemini.ts'
 import { billingCompatRoutes, countTokensRoutes, modelRoutes, relayEndpointRoutes } from './endpoints/index.ts'
@@ -13,8 +13,8 @@ import type { Relay } from './relay.ts'
  * The relay's HTTP surface: every endpoint's POST routes (the descriptor is bound here, once, not looked up per
  * request), the model lists, the legacy billing endpoints and token counting.
  */
-export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger: Ledger; channels: ChannelClient; counter: TokenCounter }) {
-  const { relay } = dependencies
+export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger: Ledger; channels: ChannelClient; counter: TokenCounter; addressOf: ClientAddress }) {
+  const { relay, addressOf } = dependencies
   const countTokens = createCountTokens(dependencies)
   let app = new Elysia({ name: 'tollgate.relay' })
   // Handlers name only the context fields they use: Elysia reads a handler's parameters to decide what to compute.
@@ -29,5 +29,5 @@ export function relayRoutes(dependencies: { relay: Relay; caches: Caches; ledger
         }, { parse: 'none', detail: route.detail })
       : app.post(route.path, ({ request, server, path }) => relay.serve(request, endpoint, { path, clientAddress: addressOf(request, server) }), { parse: 'none', detail: route.detail })
   }
-  return app.use(modelRoutes(relay)).use(billingCompatRoutes(dependencies)).use(countTokensRoutes(countTokens))
+  return app.use(modelRoutes(relay, addressOf)).use(billingCompatRoutes(dependencies)).use(countTokensRoutes(countTokens, addressOf))
 }

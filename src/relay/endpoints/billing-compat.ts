@@ -3,13 +3,13 @@ import type { Ledger } from '../../billing/ledger.ts'
 import type { Caches } from '../../cache/index.ts'
 import type { Relay } from '../relay.ts'
 import { BillingSubscription, BillingUsage, relayDoc } from '../schemas.ts'
-import { addressOf, type ServerLike } from './address.ts'
+import type { ClientAddress, ServerLike } from '../../net/client-address.ts'
 
 type RouteArguments = { request: Request; server: ServerLike; path: string }
 
 /** The legacy OpenAI billing endpoints key-checking tools (neko-api-key-tool and friends) call with a key. */
-export function billingCompatRoutes(dependencies: { relay: Relay; caches: Caches; ledger: Ledger }) {
-  const { relay, caches, ledger } = dependencies
+export function billingCompatRoutes(dependencies: { relay: Relay; caches: Caches; ledger: Ledger; addressOf: ClientAddress }) {
+  const { relay, caches, ledger, addressOf } = dependencies
 
   /** Limits and usage in the display unit (USD by default). */
   function billing(request: Request, path: string, server: ServerLike) {

@@ -11,7 +11,7 @@ import { readCanonical } from '../exchanges/chat-exchange.ts'
 import type { Relay } from '../relay.ts'
 import { AnthropicCountTokensRequest, AnthropicCountTokensResponse, relayDoc } from '../schemas.ts'
 import type { TokenCounter } from '../token-counter.ts'
-import { addressOf } from './address.ts'
+import type { ClientAddress } from '../../net/client-address.ts'
 
 /** An upstream count gives up after this long and the prompt is counted here instead. */
 const UPSTREAM_COUNT_TIMEOUT_MS = 10_000
@@ -77,7 +77,7 @@ export function createCountTokens(dependencies: { relay: Relay; caches: Caches; 
   }
 }
 
-export function countTokensRoutes(countTokens: CountTokens) {
+export function countTokensRoutes(countTokens: CountTokens, addressOf: ClientAddress) {
   return new Elysia({ name: 'tollgate.relay.count-tokens' })
     .post('/v1/messages/count_tokens', ({ request, server, path }) => countTokens.anthropic(request, { path, clientAddress: addressOf(request, server) }), {
       parse: 'none', detail: relayDoc('Count the input tokens of an Anthropic Messages request (not billed)', AnthropicCountTokensRequest, AnthropicCountTokensResponse),

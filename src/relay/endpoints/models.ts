@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import { GatewayError } from '../../errors.ts'
 import type { Relay } from '../relay.ts'
 import { GeminiModel, GeminiModelList, ModelList, ModelObject, relayDoc } from '../schemas.ts'
-import { addressOf, type ServerLike } from './address.ts'
+import type { ClientAddress, ServerLike } from '../../net/client-address.ts'
 
 const created = Math.floor(Date.now() / 1000)
 const modelObject = (id: string) => ({ id, object: 'model' as const, created, owned_by: 'tollgate' })
@@ -13,7 +13,7 @@ const geminiModels = (models: string[]) => ({ models: models.map(geminiModel) })
 const asksAsGemini = (request: Request) => request.headers.has('x-goog-api-key') || new URL(request.url).searchParams.has('key')
 
 /** The models a key may use, in the dialect the client asks in: Claude SDKs send x-api-key + anthropic-version, Gemini a Google key. */
-export function modelRoutes(relay: Relay) {
+export function modelRoutes(relay: Relay, addressOf: ClientAddress) {
   function modelList(request: Request, path: string, server: ServerLike) {
     const models = relay.models(request, path, addressOf(request, server))
     const headers = request.headers
