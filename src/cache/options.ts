@@ -1,3 +1,4 @@
+import { buildSensitiveMatcher, type SensitiveMatcher } from '../security/sensitive-words.ts'
 import { splitList } from '../split-list.ts'
 
 /**
@@ -43,6 +44,9 @@ export const defaultOptions: Record<string, string> = {
   AutomaticRetryStatusCodes: '100-199,300-399,401-407,409-499,500-503,505-523,525-599',
   ChannelDisableThreshold: '5',
   LogConsumeEnabled: 'true',
+  CheckSensitiveEnabled: 'false',
+  CheckSensitiveOnPromptEnabled: 'true',
+  SensitiveWords: '',
   DisplayInCurrencyEnabled: 'true',
   DisplayTokenStatEnabled: 'true',
   'general_setting.quota_display_type': 'USD',
@@ -88,6 +92,8 @@ export interface RuntimeOptions {
   usdExchangeRate: number
   maxUserTokens: number
   channelTestFrequencyMinutes: number
+  /** Prompts are refused when they contain one of SensitiveWords (CheckSensitiveEnabled and …OnPromptEnabled). */
+  promptFilter?: SensitiveMatcher
   /**
    * Settings that are environment variables in new-api and that the admin console may also set as options;
    * an option, when stored, wins over the environment value.
@@ -146,6 +152,7 @@ export function validateOption(key: string, value: unknown): string {
     try { JSON.parse(text) } catch { throw new Error(`${key} must be a JSON object`) }
   }
   if (key === 'AutomaticDisableStatusCodes' || key === 'AutomaticRetryStatusCodes') parseStatusRanges(text)
+  if (key === 'SensitiveWords' && text.split('\n').length > 100_000) throw new Error('SensitiveWords holds at most 100 000 words (one per line)')
   if (['QuotaPerUnit', 'USDExchangeRate', 'ChannelDisableThreshold'].includes(key) && !(Number(text) > 0)) throw new Error(`${key} must be a positive number`)
   if (['RetryTimes', 'PreConsumedQuota', 'QuotaForNewUser', 'token_setting.max_user_tokens', 'ChannelTestFrequency'].includes(key) && !/^\d+$/.test(text.trim())) {
     throw new Error(`${key} must be a whole number ≥ 0`)
@@ -154,6 +161,13 @@ export function validateOption(key: string, value: unknown): string {
   const range = overrideRanges[key]
   if (range && (!/^\d+$/.test(text.trim()) || Number(text) < range.min || Number(text) > range.max)) throw new Error(`${key} must be a whole number from ${range.min} to ${range.max}`)
   return text
+}
+
+/** The automaton for the current word list, built once per list (options reload on every resync). */
+let lastWords: { text: string; matcher: SensitiveMatcher } | undefined
+function sensitiveMatcherFor(text: string): SensitiveMatcher | undefined {
+  if (lastWords?.text !== text) lastWords = { text, matcher: buildSensitiveMatcher(text.split('\n')) }
+  return lastWords.matcher.size > 0 ? lastWords.matcher : undefined
 }
 
 function jsonObject<T>(text: string | undefined, fallback: T): T {
@@ -203,6 +217,7 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     usdExchangeRate: number('USDExchangeRate') || 7.3,
     maxUserTokens: number('token_setting.max_user_tokens') || 1000,
     channelTestFrequencyMinutes: number('ChannelTestFrequency') || 0,
+    promptFilter: flag('CheckSensitiveEnabled') && flag('CheckSensitiveOnPromptEnabled') ? sensitiveMatcherFor(raw.SensitiveWords ?? '') : undefined,
     overrides: {
       streamingTimeoutSeconds: stored.StreamingTimeout ? Number(stored.StreamingTimeout) : undefined,
       forceStreamOption: stored.ForceStreamOption ? stored.ForceStreamOption === 'true' : undefined,

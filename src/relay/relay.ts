@@ -107,6 +107,8 @@ export function createRelay(dependencies: RelayDependencies) {
     const holder = authenticate(request, route.path, route.clientAddress)
     let model = parsed.model
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
+    const flagged = caches.options.promptFilter?.findInBody(parsed.body)
+    if (flagged !== undefined) fail(400, `The prompt contains a word this gateway does not accept: ${flagged}`, 'sensitive_words_detected')
     let reasoningEffort: string | undefined
     let tiers = tiersFor(holder, model, endpoint)
     const suffix = tiers ? null : REASONING_SUFFIX.exec(model)

@@ -83,6 +83,15 @@ export const sections: Section[] = [
     ],
   },
   {
+    id: 'content',
+    title: 'settings.section_content',
+    fields: [
+      { key: 'CheckSensitiveEnabled', label: 'settings.check_sensitive', kind: 'boolean' },
+      { key: 'CheckSensitiveOnPromptEnabled', label: 'settings.check_sensitive_prompt', kind: 'boolean' },
+      { key: 'SensitiveWords', label: 'settings.sensitive_words', kind: 'textarea', hint: 'settings.sensitive_words_hint' },
+    ],
+  },
+  {
     id: 'groups',
     title: 'settings.section_groups',
     fields: [
