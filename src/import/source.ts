@@ -97,8 +97,7 @@ async function openMysqlSource(url: string): Promise<SourceDatabase> {
     // Dates as text and JSON columns as text: the importer copies values, it does not interpret them.
     connection = await mysql.createConnection({
       host: parsed.hostname, port: Number(parsed.port || 3306), user: decodeURIComponent(parsed.username || 'root'),
-      password: decodeURIComponent(parsed.password), database, dateStrings: true, supportBigNumbers: true, bigNumberStrings: false,
-      typeCast: (field, next) => (field.type === 'JSON' ? field.string('utf8') : next()),
+      password: decodeURIComponent(parsed.password), database, dateStrings: true, supportBigNumbers: true, bigNumberStrings: false, jsonStrings: true,
     })
   } catch (error) {
     throw new SourceError(`cannot connect to ${redact(url)}: ${(error as Error).message}`)

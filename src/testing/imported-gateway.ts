@@ -15,6 +15,8 @@ export async function expectImportedGatewayWorks(options: {
   tokenKey: string
   /** new-api's plain access token of root, which should now authenticate as a personal access token. */
   accessToken?: string
+  /** A key whose imported IP allow-list leaves 127.0.0.1 out: refused with 403. */
+  ipRestrictedKey?: string
 }) {
   const server = await startTestServer({ LOG_FLUSH_INTERVAL_MS: '50', ...options.env })
   try {
@@ -36,6 +38,14 @@ export async function expectImportedGatewayWorks(options: {
     expect(completion.choices[0]!.message.content?.length).toBeGreaterThan(0)
     expect(options.upstream.requests).toBe(requestsBefore + 1)
     expect(options.upstream.lastRequest?.headers.authorization).toBe('Bearer sk-upstream-one')
+
+    if (options.ipRestrictedKey) {
+      const denied = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer sk-${options.ipRestrictedKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      })
+      expect(denied.status).toBe(403)
+    }
 
     // The usage row lands after the imported ones: ids (and Postgres sequences) continue past them.
     await server.flushUsage()
