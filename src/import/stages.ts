@@ -4,6 +4,7 @@ import type { QuotaDataIncrement } from '../db/store.ts'
 import {
   mapChannel, mapLog, mapMidjourney, mapQuotaData, mapRedemption, mapTask, mapToken, mapTopUp, mapUser, type MapContext, type Mapped,
 } from './map-rows.ts'
+import { insertNewRows, type BulkTable } from './bulk-insert.ts'
 import type { SourceRow } from './source.ts'
 
 /**
@@ -21,10 +22,8 @@ export interface Stage {
   write(tx: Db, database: Database, rows: object[]): Promise<number>
 }
 
-/** Inserts with the rows' own ids; rows whose id (or unique key) is already there are left alone. Returns how many were new. */
-const insertNew = (table: 'usersTable' | 'channelsTable' | 'tokensTable' | 'redemptionsTable' | 'topUpsTable' | 'logsTable' | 'tasksTable') =>
-  async (tx: Db, { tables }: Database, rows: object[]) =>
-    (await tx.insert(tables[table]).values(rows as never).onConflictDoNothing().returning({ id: tables[table].id })).length
+/** Inserts with the rows' own ids; rows whose id (or unique key) is already there are left alone. */
+const insertNew = (table: BulkTable) => (tx: Db, database: Database, rows: object[]) => insertNewRows(tx, database, table, rows as Record<string, unknown>[])
 
 function mergeBuckets(rows: QuotaDataIncrement[]): QuotaDataIncrement[] {
   const buckets = new Map<string, QuotaDataIncrement>()
@@ -66,6 +65,6 @@ export const stages: Stage[] = [
   {
     // After tasks (which keep their ids), so these new ids follow them.
     table: 'midjourneys', map: mapMidjourney,
-    write: async (tx, { tables }, rows) => (await tx.insert(tables.tasksTable).values(rows as never).returning({ id: tables.tasksTable.id })).length,
+    write: insertNew('tasksTable'),
   },
 ]
