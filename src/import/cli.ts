@@ -8,7 +8,7 @@ import { SchemaError } from './schema.ts'
 import { SourceError } from './source.ts'
 import { TargetError } from './target.ts'
 
-const usage = `Usage: bun run import <source> [--dry-run] [--batch-size N]
+const usage = `Usage: bun run import <source> [--dry-run] [--batch-size N] [--logs-from <source>]
 
 Copies a one-api or new-api database into Tollgate's (the one DATA_DIR / DATABASE_URL configure, keys sealed with
 CRYPTO_SECRET). <source> is a SQLite file (one-api.db), mysql://user:pass@host:3306/db, postgres://user:pass@host/db,
@@ -16,6 +16,7 @@ or the SQL_DSN value one-api / new-api use (user:pass@tcp(host:3306)/db).
 
   --dry-run        read everything and print what would be imported and what cannot be mapped; write nothing
   --batch-size N   source rows per transaction (default 500)
+  --logs-from SRC  read usage logs from this database instead (new-api's LOG_SQL_DSN)
 
 Stop the old gateway and Tollgate first. An interrupted import continues where it stopped when run again.`
 
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   const secret = parsed.dryRun ? randomBytes(32).toString('base64url') : loadOrCreateSecret(config.dataDir, '.crypto-secret', config.cryptoSecret).secret
   const progress = createProgressLine()
   try {
-    const report = await runImport({ source: parsed.source, database, secretBox: createSecretBox(secret), dryRun: parsed.dryRun, batchSize: parsed.batchSize, log: progress.update })
+    const report = await runImport({ source: parsed.source, database, secretBox: createSecretBox(secret), logsSource: parsed.logsFrom, dryRun: parsed.dryRun, batchSize: parsed.batchSize, log: progress.update })
     progress.done()
     console.log(report.format())
     if (!parsed.dryRun) console.log(`\nDone. Start Tollgate (bun run start); the old accounts sign in with their passwords and the old sk- keys work.`)
@@ -66,12 +67,12 @@ export async function main(argv: string[]): Promise<number> {
 function parseCommandLine(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { 'dry-run': { type: 'boolean' }, 'batch-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { 'dry-run': { type: 'boolean' }, 'batch-size': { type: 'string' }, 'logs-from': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size'])
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000)) throw new Error('--batch-size must be a whole number from 1 to 5000')
   if (positionals.length > 1) throw new Error(`one source expected, got ${positionals.length}`)
-  return { source: positionals[0], dryRun: values['dry-run'] ?? false, batchSize, help: values.help ?? false }
+  return { source: positionals[0], logsFrom: values['logs-from'], dryRun: values['dry-run'] ?? false, batchSize, help: values.help ?? false }
 }
 
 /** One line rewritten in place on a terminal; on a pipe, a line per table step of 10 %. */

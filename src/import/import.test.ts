@@ -1,6 +1,6 @@
 import { Database as SqliteClient } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
 import { openSqlite } from '../db/index.ts'
@@ -154,6 +154,19 @@ describe('import of a new-api SQLite database', () => {
     expect(resumed.table('logs').imported).toBe(3)
     expect(await tollgateCounts(dataDir)).toEqual({ users: 2, tokens: 2, channels: 2, logs: 5, quotaData: 3, tasks: 2 })
   })
+})
+
+test('new-api with LOG_SQL_DSN: --logs-from reads the logs from their own database', async () => {
+  const { source, dataDir } = prepare('new-api')
+  const logsPath = `${source}.logs`
+  copyFileSync(source, logsPath)
+  const main = new SqliteClient(source)
+  main.run('drop table logs')
+  main.close()
+  const report = await importInto(dataDir, source, { logsSource: logsPath })
+  expect(report.notes).toContain(`logs read from ${logsPath}`)
+  expect(report.table('logs').imported).toBe(5)
+  expect((await tollgateCounts(dataDir)).logs).toBe(5)
 })
 
 describe('bad sources and targets: a clear report, nothing written', () => {

@@ -5,7 +5,7 @@ import { checkAbilities } from './abilities.ts'
 import { noteDropped, type MapContext } from './map-rows.ts'
 import { mapOptions } from './options.ts'
 import { ImportReport } from './report.ts'
-import { inspectSchema, knownUnimportedTables } from './schema.ts'
+import { inspectLogsSource, inspectSchema, knownUnimportedTables } from './schema.ts'
 import { openSource, type SourceDatabase } from './source.ts'
 import { stages, type Stage } from './stages.ts'
 import { inspectTarget, resetSequence, writeProgress, type ImportProgress } from './target.ts'
@@ -17,6 +17,8 @@ export interface ImportOptions {
   database?: Database
   /** The box the gateway seals keys with (same CRYPTO_SECRET), so imported keys open there. */
   secretBox: SecretBox
+  /** new-api's LOG_SQL_DSN: logs are read from this database instead of the main one. */
+  logsSource?: string
   dryRun?: boolean
   /** Source rows per transaction (default 500). */
   batchSize?: number
@@ -34,19 +36,26 @@ export interface ImportOptions {
 export async function runImport(options: ImportOptions): Promise<ImportReport> {
   const source = await openSource(options.source)
   try {
-    return await importFrom(source, options)
+    const logsSource = options.logsSource ? await openSource(options.logsSource) : undefined
+    try {
+      return await importFrom(source, logsSource, options)
+    } finally {
+      await logsSource?.close()
+    }
   } finally {
     await source.close()
   }
 }
 
-async function importFrom(source: SourceDatabase, options: ImportOptions): Promise<ImportReport> {
+async function importFrom(source: SourceDatabase, logsSource: SourceDatabase | undefined, options: ImportOptions): Promise<ImportReport> {
   const database = options.database
   if (!database && !options.dryRun) throw new Error('an import that writes needs Tollgate\'s database')
   const log = options.log ?? (() => {})
   const schema = await inspectSchema(source)
+  if (logsSource) schema.tables.set('logs', await inspectLogsSource(logsSource))
   const report = new ImportReport(schema.flavour, source.location, options.dryRun ?? false)
   report.skippedTables = schema.skippedTables
+  if (logsSource) report.note(`logs read from ${logsSource.location}`)
   const unknownTables = schema.skippedTables.filter((table) => !knownUnimportedTables.includes(table))
   if (unknownTables.length) report.note(`tables this importer does not know were left alone: ${unknownTables.join(', ')}`)
 
@@ -69,7 +78,7 @@ async function importFrom(source: SourceDatabase, options: ImportOptions): Promi
   for (const stage of stages) {
     if (!schema.tables.has(stage.table)) continue
     if (stage.table === 'tokens') context.userIds = await importedUserIds(source, write ? database : undefined, context)
-    await streamStage(stage, source, options, context, progress, write, log)
+    await streamStage(stage, stage.table === 'logs' && logsSource ? logsSource : source, options, context, progress, write, log)
     if (stage.table === 'channels') await checkAbilities(source, schema, report)
   }
   if (database && write) {

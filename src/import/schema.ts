@@ -103,6 +103,20 @@ export async function inspectSchema(source: SourceDatabase): Promise<SourceSchem
   return { flavour: detectFlavour(tables, present), tables, skippedTables }
 }
 
+/**
+ * new-api can keep its logs in a database of their own (LOG_SQL_DSN): that source must have a logs table the
+ * importer understands. Returns its columns.
+ */
+export async function inspectLogsSource(source: SourceDatabase): Promise<string[]> {
+  if (!(await source.tables()).includes('logs')) throw new SchemaError([`${source.location} has no logs table`])
+  const columns = await source.columns('logs')
+  const known = knownTables.logs!
+  const understood = new Set([...known.mapped, ...known.dropped])
+  const unknown = columns.filter((column) => !understood.has(column))
+  if (unknown.length) throw new SchemaError([`table logs in ${source.location} has columns this importer does not know: ${unknown.join(', ')} (a newer schema?)`])
+  return columns
+}
+
 /** new-api added tables and columns one-api never had; one-api kept a few new-api dropped. */
 function detectFlavour(tables: Map<string, string[]>, present: Set<string>): Flavour {
   const has = (table: string, column: string) => tables.get(table)?.includes(column) ?? false
