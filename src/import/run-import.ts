@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { checkAbilities } from './abilities.ts'
-import { noteDropped, type MapContext } from './map-rows.ts'
+import { mapUser, noteDropped, type MapContext } from './map-rows.ts'
 import { mapOptions } from './options.ts'
 import { ImportReport } from './report.ts'
 import { inspectLogsSource, inspectSchema, knownUnimportedTables } from './schema.ts'
@@ -98,6 +98,7 @@ async function importOptions(source: SourceDatabase, options: ImportOptions, rep
   report.unknownOptions = mapped.unknown
   for (const refused of mapped.refused) report.note(`option ${refused}; not imported`)
   if (mapped.unknown.length) count.skipped.set('not used by Tollgate', mapped.unknown.length)
+  if (mapped.refused.length) count.skipped.set('refused by validation', mapped.refused.length)
   const database = options.database
   if (!write || !database) return
   const { optionsTable } = database.tables
@@ -119,7 +120,7 @@ async function importedUserIds(source: SourceDatabase, database: Database | unde
     const rows = await source.rowsAfter('users', after, 1000)
     if (rows.length === 0) return ids
     for (const row of rows) {
-      const mapped = stages[0]!.map(row, quiet)
+      const mapped = mapUser(row, quiet)
       if ('row' in mapped) ids.add(Number(row.id))
     }
     after = Number(rows.at(-1)!.id)
