@@ -37,7 +37,9 @@ export class ImportReport {
     const lines = [`${this.dryRun ? 'Dry run: would import' : 'Imported'} a ${this.flavour} database from ${this.location}`, '']
     for (const [name, count] of this.tables) {
       const skipped = [...count.skipped].map(([reason, rows]) => `${rows} ${reason}`).join(', ')
-      lines.push(`  ${name.padEnd(12)} ${String(count.imported).padStart(8)} of ${count.read}${skipped ? ` (skipped: ${skipped})` : ''}`)
+      // Abilities are not copied: Tollgate routes from the channels, so the count is of rows that agree with theirs.
+      const what = name === 'abilities' ? ' agree with their channel' : ''
+      lines.push(`  ${name.padEnd(12)} ${String(count.imported).padStart(8)} of ${count.read}${what}${skipped ? ` (skipped: ${skipped})` : ''}`)
     }
     if (this.droppedFields.size) {
       lines.push('', 'Fields Tollgate has no place for (rows holding a value):')
