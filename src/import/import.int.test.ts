@@ -31,7 +31,7 @@ if (mysqlReason) console.warn(`[tests] new-api on MariaDB import suite skipped: 
 
 describe.skipIf(Boolean(mysqlReason))(`new-api on MariaDB/MySQL (${mysqlUrl}) → Tollgate on SQLite`, () => {
   test('the SQL_DSN form is accepted; root signs in, the old key relays, alice keeps her allow-list', async () => {
-    const legacy = await createMysqlLegacyDatabase(upstream.url)
+    const legacy = await createMysqlLegacyDatabase('new-api', upstream.url)
     const dataDir = temporaryDirectory()
     try {
       const url = new URL(legacy.url)
@@ -49,6 +49,30 @@ describe.skipIf(Boolean(mysqlReason))(`new-api on MariaDB/MySQL (${mysqlUrl}) �
       })
     } finally {
       dataDir.remove()
+      await legacy.drop()
+    }
+  }, 60_000)
+})
+
+describe.skipIf(Boolean(mysqlReason))('one-api on MariaDB/MySQL → Tollgate on Postgres (or SQLite without TEST_DATABASE_URL)', () => {
+  test('one-api types renumbered, the AWS key rebuilt from config; root signs in and the old key relays', async () => {
+    const legacy = await createMysqlLegacyDatabase('one-api', upstream.url)
+    const dataDir = temporaryDirectory()
+    const target = postgresUrl ? await createPostgresDatabase() : undefined
+    try {
+      const database = target ? await openPostgres(target.url, { max: 2 }) : openSqlite(dataDir.path)
+      const report = await runImport({ source: legacy.url, database, secretBox })
+      const channels = await database.db.select().from(database.tables.channelsTable)
+      await database.close()
+      expect(report.flavour).toBe('one-api')
+      expect(channels.map((channel) => [channel.id, channel.type, channel.status]).sort()).toEqual([[1, 1, 1], [2, 43, 1], [3, 33, 1], [4, 8, 2]])
+      expect(secretBox.open(channels.find((channel) => channel.id === 3)!.keyCiphertext)).toBe('AKIAEXAMPLE|secret-access-key|us-east-1')
+      await expectImportedGatewayWorks({
+        env: { DATA_DIR: dataDir.path, CRYPTO_SECRET, ...(target ? { DATABASE_URL: target.url } : {}) }, upstream, rootPassword: 'one-api-root-password', tokenKey: ROOT_TOKEN,
+      })
+    } finally {
+      dataDir.remove()
+      await target?.drop()
       await legacy.drop()
     }
   }, 60_000)

@@ -39,17 +39,17 @@ export async function mysqlUnavailable(): Promise<string | undefined> {
   }
 }
 
-/** A new database on the MariaDB / MySQL server holding the new-api fixture; returns its URL and a drop function. */
-export async function createMysqlLegacyDatabase(upstreamUrl?: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A new database on the MariaDB / MySQL server holding a fixture; returns its URL and a drop function. */
+export async function createMysqlLegacyDatabase(flavour: Flavour, upstreamUrl?: string): Promise<{ url: string; drop(): Promise<void> }> {
   const mysql = await import('mysql2/promise')
   const name = `tollgate_import_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
   const admin = await mysql.createConnection({ uri: mysqlUrl })
   await admin.query(`create database \`${name}\` character set utf8mb4`)
   await admin.query(`use \`${name}\``)
   // The seed quotes identifiers the SQL-standard way.
-  for (const statement of fixtureStatements('new-api.mysql.sql')) await admin.query(statement)
+  for (const statement of fixtureStatements(`${flavour}.mysql.sql`)) await admin.query(statement)
   await admin.query(`set session sql_mode = concat(@@sql_mode, ',ANSI_QUOTES')`)
-  for (const statement of fixtureStatements('new-api.seed.sql', upstreamUrl)) await admin.query(statement)
+  for (const statement of fixtureStatements(`${flavour}.seed.sql`, upstreamUrl)) await admin.query(statement)
   await admin.end()
   return {
     url: `${mysqlUrl.replace(/\/$/, '')}/${name}`,
