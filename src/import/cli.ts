@@ -33,6 +33,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage)
     return parsed.help ? 0 : 1
   }
+  // An operator coming from new-api may still have its SQL_DSN (MySQL) in the environment, which Tollgate would
+  // read as its own database: say so rather than fail on the variable.
+  const legacyDsn = process.env.SQL_DSN
+  if (!process.env.DATABASE_URL && legacyDsn && !/^postgres(ql)?:\/\//i.test(legacyDsn)) {
+    console.error('[import] SQL_DSN is set to a non-Postgres database (new-api\'s, presumably). Tollgate would read it as its own: give it as the '
+      + 'source instead and unset SQL_DSN (Tollgate then writes SQLite in DATA_DIR), or set DATABASE_URL to the postgres:// database to import into.\n[import] nothing was written')
+    return 1
+  }
   let config
   try {
     config = loadConfig()

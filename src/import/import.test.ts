@@ -93,6 +93,12 @@ describe('bun run import (the command), one-api SQLite file', () => {
     expect(byId.get(1)!.priority).toBe(10)
 
     await expectImportedGatewayWorks({ env: { DATA_DIR: dataDir, CRYPTO_SECRET }, upstream, rootPassword: 'one-api-root-password', tokenKey: NEW_API_ROOT_TOKEN })
+    // new-api's SQL_DSN left in the environment is explained, not taken for Tollgate's database.
+    const withDsn = Bun.spawnSync(['bun', 'src/import/cli.ts', source], {
+      cwd: join(import.meta.dir, '../..'), env: { ...process.env, DATA_DIR: dataDir, CRYPTO_SECRET, SQL_DSN: 'root:pw@tcp(127.0.0.1:3306)/new-api', DATABASE_URL: '' },
+    })
+    expect(withDsn.exitCode).toBe(1)
+    expect(withDsn.stderr.toString()).toContain('SQL_DSN is set to a non-Postgres database')
     // A second run refuses: the database already holds this import.
     const again = run()
     expect(again.exitCode).toBe(1)
