@@ -162,6 +162,20 @@ describe('import of a new-api SQLite database', () => {
   })
 })
 
+test('a dry run without Tollgate\'s database: abilities that disagree with their channel are reported', async () => {
+  const { source } = prepare('new-api')
+  const client = new SqliteClient(source)
+  client.run(`update abilities set priority = 99 where "group" = 'vip'`)
+  client.run(`insert into abilities ("group", model, channel_id, enabled, priority, weight) values ('default', 'gpt-3.5-turbo', 1, 1, 5, 10)`)
+  client.close()
+  const report = await runImport({ source, secretBox, dryRun: true })
+  expect(report.table('abilities')).toMatchObject({ read: 4, imported: 2 })
+  const note = report.notes.find((line) => line.includes('abilities differ from their channel'))!
+  expect(note).toContain("vip/gpt-4o-mini → channel 1: priority/weight differ from the channel's")
+  expect(note).toContain("default/gpt-3.5-turbo → channel 1: not among the channel's groups and models")
+  expect(report.format()).toContain('abilities           2 of 4 agree with their channel')
+})
+
 test('new-api with LOG_SQL_DSN: --logs-from reads the logs from their own database', async () => {
   const { source, dataDir } = prepare('new-api')
   const logsPath = `${source}.logs`
