@@ -97,6 +97,28 @@ describe.skipIf(!postgresUrl)('new-api on Postgres → Tollgate on Postgres', ()
     }
   }, 60_000)
 
+  test('interrupted during the logs and run again: continues without duplicates', async () => {
+    const legacy = await createPostgresLegacyDatabase()
+    const target = await createPostgresDatabase()
+    try {
+      const database = await openPostgres(target.url, { max: 2 })
+      let interrupted = false
+      const interrupt = (table: string, lastId: number) => {
+        if (table === 'logs' && lastId === 4 && !interrupted) { interrupted = true; throw new Error('connection lost') }
+      }
+      await expect(runImport({ source: legacy.url, database, secretBox, batchSize: 2, afterBatch: interrupt })).rejects.toThrow('connection lost')
+      const resumed = await runImport({ source: legacy.url, database, secretBox, batchSize: 2 })
+      expect(resumed.table('logs').imported).toBe(1)
+      const logs = await database.db.select().from(database.tables.logsTable)
+      expect(logs.map((log) => log.id).sort()).toEqual([1, 2, 3, 4, 5])
+      expect((await database.db.select().from(database.tables.tokensTable)).length).toBe(2)
+      await database.close()
+    } finally {
+      await target.drop()
+      await legacy.drop()
+    }
+  }, 60_000)
+
   test('DATABASE_URL naming the new-api database itself: start-up stops with the import command, nothing migrated', async () => {
     const legacy = await createPostgresLegacyDatabase()
     const dataDir = temporaryDirectory()
@@ -114,5 +136,5 @@ describe.skipIf(!postgresUrl)('new-api on Postgres → Tollgate on Postgres', ()
       dataDir.remove()
       await legacy.drop()
     }
-  })
+  }, 30_000)
 })

@@ -159,7 +159,7 @@ describe('import of a new-api SQLite database', () => {
     expect(resumed.table('users').read).toBe(0) // finished before the interruption, not read again
     expect(resumed.table('logs').imported).toBe(3)
     expect(await tollgateCounts(dataDir)).toEqual({ users: 2, tokens: 2, channels: 2, logs: 5, quotaData: 3, tasks: 2 })
-  })
+  }, 30_000)
 })
 
 test('a dry run without Tollgate\'s database: abilities that disagree with their channel are reported', async () => {
@@ -174,7 +174,7 @@ test('a dry run without Tollgate\'s database: abilities that disagree with their
   expect(note).toContain("vip/gpt-4o-mini → channel 1: priority/weight differ from the channel's")
   expect(note).toContain("default/gpt-3.5-turbo → channel 1: not among the channel's groups and models")
   expect(report.format()).toContain('abilities           2 of 4 agree with their channel')
-})
+}, 30_000)
 
 test('new-api with LOG_SQL_DSN: --logs-from reads the logs from their own database', async () => {
   const { source, dataDir } = prepare('new-api')
@@ -187,7 +187,7 @@ test('new-api with LOG_SQL_DSN: --logs-from reads the logs from their own databa
   expect(report.notes).toContain(`logs read from ${logsPath}`)
   expect(report.table('logs').imported).toBe(5)
   expect((await tollgateCounts(dataDir)).logs).toBe(5)
-})
+}, 30_000)
 
 describe('bad sources and targets: a clear report, nothing written', () => {
   test('a SQLite file that is not a one-api / new-api database', async () => {
@@ -202,7 +202,7 @@ describe('bad sources and targets: a clear report, nothing written', () => {
     expect(error.message).toContain('is not a one-api or new-api database: it has no users, tokens, channels, options tables')
     expect(await tollgateCounts(join(directory, 'data'))).toEqual({ users: 0, tokens: 0, channels: 0, logs: 0, quotaData: 0, tasks: 0 })
     expect(await importInto(join(directory, 'data'), join(directory, 'missing.db')).catch((caught) => caught.message)).toContain('no such file')
-  })
+  }, 30_000)
 
   test('a newer schema with columns the importer does not know', async () => {
     const { source, dataDir } = prepare('new-api')
@@ -217,7 +217,7 @@ describe('bad sources and targets: a clear report, nothing written', () => {
       'table logs has column this importer does not know: upstream_cost (a newer schema?)',
     ])
     expect(await tollgateCounts(dataDir)).toEqual({ users: 0, tokens: 0, channels: 0, logs: 0, quotaData: 0, tasks: 0 })
-  })
+  }, 30_000)
 
   test('a Tollgate database already in use is refused; one holding only the generated root is taken', async () => {
     const { source, dataDir } = prepare('one-api')
@@ -235,7 +235,7 @@ describe('bad sources and targets: a clear report, nothing written', () => {
     const report = await importInto(fresh.dataDir, fresh.source)
     expect(report.notes).toContain('the root account Tollgate created at its first start was replaced by the imported users')
     expect((await tollgateCounts(fresh.dataDir)).users).toBe(1)
-  })
+  }, 30_000)
 })
 
 test('at start-up, a one-api.db next to an empty Tollgate database prints the import command', async () => {
@@ -248,7 +248,7 @@ test('at start-up, a one-api.db next to an empty Tollgate database prints the im
   const running = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: directory, CRYPTO_SECRET }), { log: (line) => lines.push(line) })
   await running.stop()
   expect(lines.find((line) => line.includes('one-api.db'))).toContain(`bun run import ${join(directory, 'one-api.db')}`)
-})
+}, 30_000)
 
 test('source URLs: paths, mysql:// and postgres:// URLs, and the SQL_DSN forms new-api takes', () => {
   expect(parseSourceUrl('./data/one-api.db')).toEqual({ kind: 'sqlite', url: './data/one-api.db' })
