@@ -104,7 +104,7 @@ const variables: Variable[] = [
   { names: ['PORT'], field: 'port', expected: 'an integer port 0-65535', parse: parseInteger, fallback: () => 3000 },
   { names: ['HOST'], field: 'host', expected: 'a bind address', parse: parseString, fallback: () => '0.0.0.0' },
   { names: ['DATA_DIR'], field: 'dataDir', expected: 'a directory path', parse: parseString, fallback: () => './data' },
-  { names: ['DATABASE_URL', 'SQL_DSN'], field: 'databaseUrl', expected: 'a postgres:// URL (unset = embedded SQLite)', parse: parseString },
+  { names: ['DATABASE_URL', 'SQL_DSN'], field: 'databaseUrl', expected: 'a postgres:// URL (unset = embedded SQLite; a one-api / new-api MySQL database is copied over with `bun run import <its DSN>`)', parse: parseString },
   { names: ['REDIS_URL', 'REDIS_CONN_STRING'], field: 'redisUrl', expected: 'a redis:// or rediss:// URL', parse: parseString },
   { names: ['SESSION_SECRET'], field: 'sessionSecret', expected: 'a string of at least 16 characters', parse: parseString },
   { names: ['CRYPTO_SECRET'], field: 'cryptoSecret', expected: 'a string of at least 16 characters', parse: parseString },

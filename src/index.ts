@@ -6,6 +6,8 @@ import { selfCommand } from './runtime-paths.ts'
 
 /** `bun run start`: validate configuration, start one process or a cluster sharing the port, stop gracefully. */
 async function main() {
+  // `tollgate import <source>` (the binary) is `bun run import <source>`.
+  if (process.argv[2] === 'import') process.exit(await (await import('./import/cli.ts')).main(process.argv.slice(3)))
   let config: Config
   try {
     config = loadConfig()

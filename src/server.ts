@@ -11,6 +11,7 @@ import { createCaches, type Caches } from './cache/index.ts'
 import { createLoginThrottle } from './auth/throttle.ts'
 import { createApp, type App } from './app.ts'
 import { ensureRootUser } from './api/users.ts'
+import { checkForLegacyDatabase } from './import/legacy-database.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
 import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
@@ -65,6 +66,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   const secretBox = createSecretBox(cryptoSecret.secret)
   if (config.upstreamClient === 'fetch' && proxyFromEnvironment()) log('[tollgate] HTTP(S)_PROXY is set: channels are called through fetch and that proxy (UPSTREAM_CLIENT=fetch)')
+  if (options.primary !== false) await checkForLegacyDatabase(config, log)
   const database = await openDatabase(config)
   const store = createStore(database)
   if (options.primary !== false) {

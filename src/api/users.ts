@@ -92,7 +92,13 @@ export function userRoutes(dependencies: ApiDependencies) {
       }
       if (user.status !== 1) return { success: false, message: 'User has been banned' }
       throttle.succeeded(address)
-      set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, user), secureCookies)
+      // Accounts imported from one-api / new-api carry bcrypt hashes; the first sign-in replaces them with argon2id.
+      let signedIn = user
+      if (user.passwordHash.startsWith('$2')) {
+        signedIn = (await store.users.update(user.id, { passwordHash: await hashPassword(body.password) })) ?? user
+        await changed(user.id)
+      }
+      set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, signedIn), secureCookies)
       return ok({ id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, group: user.group, must_change_password: user.mustChangePassword })
     }, {
       body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 128 }) }),

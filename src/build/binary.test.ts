@@ -6,6 +6,7 @@ import { ensureAdminBuilt, repositoryRoot } from '../../admin/tests/harness.ts'
 import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
 import { temporaryDirectory } from '../testing/databases.ts'
 import { startGatewayProcess } from '../testing/gateway-process.ts'
+import { createSqliteLegacyDatabase } from '../testing/legacy-databases.ts'
 
 /**
  * The compiled binary as a newcomer runs it: built by `src/build/compile.ts`, started from an empty folder far from
@@ -70,5 +71,18 @@ describe('the compiled binary', () => {
     expect(rows).toHaveLength(2)
     // Counted by the workers, since the upstream reported nothing.
     for (const row of rows) expect(row.prompt_tokens).toBeGreaterThan(0)
+  }, 60_000)
+
+  test('`tollgate import` copies a one-api database', () => {
+    const legacy = join(workingDirectory, 'one-api.db')
+    createSqliteLegacyDatabase(legacy, 'one-api')
+    const run = Bun.spawnSync([binary, 'import', legacy], { cwd: workingDirectory, env: { ...process.env, DATA_DIR: 'imported' }, stdout: 'pipe', stderr: 'pipe' })
+    // Progress goes to standard error, the report to standard output.
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout.toString()).toContain('Done.')
+    const database = new Database(join(workingDirectory, 'imported', 'tollgate.db'), { readonly: true })
+    const users = (database.query('select count(*) as count from users').get() as { count: number }).count
+    database.close()
+    expect(users).toBeGreaterThan(0)
   }, 60_000)
 })
