@@ -29,5 +29,8 @@ export const consoleFolder = () => join(root, standalone ? 'dist' : 'admin/dist'
 /** What `new Worker()` takes for a worker entry point given by its source path (`src/db/sqlite-writer.worker.ts`). */
 export const workerEntry = (relative: string) => (standalone ? join(root, relative.replace(/\.ts$/, '.js')) : pathToFileURL(join(root, relative)).href)
 
+/** How a user runs the import from here: `tollgate import` in the binary, `bun run import` from source. */
+export const importCommand = standalone ? `${process.execPath} import` : 'bun run import'
+
 /** The command that starts another Tollgate process (the cluster's children). */
 export const selfCommand = (): string[] => (standalone ? [process.execPath] : [process.execPath, join(root, 'src/index.ts')])

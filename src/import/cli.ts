@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config.ts'
 import { openDatabase } from '../db/index.ts'
 import { createSecretBox, loadOrCreateSecret } from '../security/crypto.ts'
+import { importCommand } from '../runtime-paths.ts'
 import { runImport } from './run-import.ts'
 import { SchemaError } from './schema.ts'
 import { SourceError } from './source.ts'
 import { TargetError } from './target.ts'
 
-const usage = `Usage: bun run import <source> [--dry-run] [--batch-size N] [--logs-from <source>]
+const usage = `Usage: ${importCommand} <source> [--dry-run] [--batch-size N] [--logs-from <source>]
 
 Copies a one-api or new-api database into Tollgate's (the one DATA_DIR / DATABASE_URL configure, keys sealed with
 CRYPTO_SECRET). <source> is a SQLite file (one-api.db), mysql://user:pass@host:3306/db, postgres://user:pass@host/db,

@@ -2,6 +2,7 @@ import { Database as SqliteClient } from 'bun:sqlite'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Config } from '../config.ts'
+import { importCommand } from '../runtime-paths.ts'
 
 /**
  * Start-up check for operators switching from one-api / new-api. Their database is not Tollgate's (other columns,
@@ -22,14 +23,14 @@ export async function checkForLegacyDatabase(config: Pick<Config, 'dataDir' | 'd
   if (config.databaseUrl) {
     if (await postgresHoldsLegacySchema(config.databaseUrl)) {
       throw new LegacyDatabaseError('DATABASE_URL points at a one-api / new-api database. Tollgate keeps its own: create an empty database, set '
-        + 'DATABASE_URL to it, and copy the old one over with  bun run import <old database URL>  (--dry-run shows what would be imported).')
+        + `DATABASE_URL to it, and copy the old one over with  ${importCommand} <old database URL>  (--dry-run shows what would be imported).`)
     }
     return
   }
   const legacyPath = resolve(config.dataDir, 'one-api.db')
   if (!existsSync(legacyPath) || !sqliteIsEmpty(join(config.dataDir, 'tollgate.db'))) return
   log(`[tollgate] ${legacyPath} is a one-api / new-api database and Tollgate's own database is empty. To bring its users, tokens and channels `
-    + `over, stop Tollgate and run:  bun run import ${legacyPath}  (add --dry-run to see what it would import first).`)
+    + `over, stop Tollgate and run:  ${importCommand} ${legacyPath}  (add --dry-run to see what it would import first).`)
 }
 
 /** No Tollgate data yet: no file, or no channels and at most the root account made at first start. */
