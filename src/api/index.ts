@@ -4,8 +4,10 @@ import { channelOpsRoutes } from './channel-ops.ts'
 import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
 import { logRoutes } from './logs.ts'
+import { redemptionRoutes } from './redemptions.ts'
 import { systemRoutes } from './system.ts'
 import { tokenRoutes } from './tokens.ts'
+import { topUpRoutes } from './topup.ts'
 import { userRoutes } from './users.ts'
 
 /** What the management API groups need, all built once at start-up. */
@@ -23,5 +25,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
     logRoutes(dependencies),
+    ...redemptionRoutes(dependencies),
+    topUpRoutes(dependencies),
   ]
 }

@@ -1,0 +1,59 @@
+import type { Caches } from '../cache/index.ts'
+import type { CompleteResult, RedeemResult, Store, TopUpRow, TopUpStatus, UserRow } from '../db/store.ts'
+import { topUpCreditRow } from './usage-log.ts'
+
+/**
+ * Every credit of quota goes through here: redemption codes, paid orders (EasyPay, Stripe, an admin's manual
+ * completion) and invitation rewards. Each credit is one database transaction with its type-1 log row; afterwards
+ * the shared quota counters learn the delta and every node reloads the user.
+ */
+export interface TopUpDependencies {
+  store: Store
+  caches: Caches
+  /** The user's persisted quota moved by `delta` (the Redis ledger's counters follow). */
+  onQuotaChanged?: (kind: 'user' | 'token', id: number, delta: number) => void
+}
+
+export type TopUps = ReturnType<typeof createTopUps>
+
+/** Quota an order credits: its amount in USD units × QuotaPerUnit. */
+export const orderQuota = (order: Pick<TopUpRow, 'amount'>, quotaPerUnit: number) => Math.round(order.amount * quotaPerUnit)
+
+export function createTopUps(dependencies: TopUpDependencies) {
+  const { store, caches } = dependencies
+
+  async function credited(user: UserRow, quota: number) {
+    dependencies.onQuotaChanged?.('user', user.id, quota)
+    await caches.invalidate({ kind: 'users', id: user.id })
+  }
+
+  return {
+    /** Redeem a (normalised) code for `userId`; exactly once however many nodes race. */
+    async redeem(key: string, userId: number): Promise<RedeemResult> {
+      const quotaPerUnit = caches.options.quotaPerUnit
+      const result = await store.redemptions.redeem(key, userId, ({ quota, redemption, user }) =>
+        topUpCreditRow(user, quota, { kind: 'redemption', redemptionId: redemption.id, name: redemption.name }, quotaPerUnit))
+      if (result.redeemed) await credited(result.user, result.quota)
+      return result
+    },
+
+    /**
+     * Complete an order and credit it, once. `provider` restricts it to that provider's orders (a callback);
+     * a manual completion by an admin passes none and may also complete an expired order (a late payment).
+     */
+    async completeOrder(tradeNo: string, options: { provider?: string; paymentMethod?: string; manual?: boolean } = {}): Promise<CompleteResult> {
+      const quotaPerUnit = caches.options.quotaPerUnit
+      const from: TopUpStatus[] = options.manual ? ['pending', 'expired'] : ['pending']
+      const result = await store.topUps.complete(tradeNo, {
+        provider: options.provider, paymentMethod: options.paymentMethod, from,
+        quotaFor: (order) => orderQuota(order, quotaPerUnit),
+        logRow: ({ order, quota, user }) => topUpCreditRow(user, quota, {
+          kind: 'order', tradeNo: order.tradeNo, provider: order.paymentProvider, paymentMethod: order.paymentMethod, amount: order.amount,
+          money: order.money, manual: options.manual ?? false,
+        }, quotaPerUnit),
+      })
+      if (result.completed) await credited(result.user, result.quota)
+      return result
+    },
+  }
+}
