@@ -1,0 +1,143 @@
+import { useAction, useSearchParams } from '@solidjs/router'
+import { createEffect, createSignal, For, on, onMount, Show, type JSX } from 'solid-js'
+import { DataTable, type Column } from '../../components/data-table.tsx'
+import { notify } from '../../components/toasts.tsx'
+import { ActionButton, Badge, ErrorBanner, Field, Pager, QuotaText } from '../../components/ui.tsx'
+import { errorMessage } from '../../lib/api.ts'
+import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
+import { formatTimestamp } from '../../lib/format.ts'
+import { t, type MessageKey } from '../../lib/i18n.ts'
+import { loadSelf, user } from '../../lib/session.ts'
+import { getOwnTopUps, getTopUpInfo, payOnline, previewPrice, redeemCode, type TopUpOrder } from './wallet-data.ts'
+
+export function orderStatusBadge(status: TopUpOrder['status']): JSX.Element {
+  const tone = status === 'success' ? 'green' : status === 'pending' ? 'blue' : status === 'expired' ? 'grey' : 'red'
+  return <Badge tone={tone}>{t(`topups.status_${status}` as MessageKey)}</Badge>
+}
+
+/** A user's money: balance, redeem a code, pay online, and the history of orders. */
+export function WalletPage(): JSX.Element {
+  const [search] = useSearchParams()
+  const info = createLoaded(() => getTopUpInfo())
+  const [page, setPage] = createSignal(1)
+  const [pageSize, setPageSize] = createSignal(10)
+  const orders = createLoaded(() => getOwnTopUps(page(), pageSize()))
+  const [code, setCode] = createSignal('')
+  const [redeemError, setRedeemError] = createSignal<string | null>(null)
+  const redeem = useAction(redeemCode)
+  const [amount, setAmount] = createSignal('')
+  const [preview, setPreview] = createSignal<string | null>(null)
+  const [payError, setPayError] = createSignal<string | null>(null)
+
+  // Back from the gateway: the callback has normally been handled already; show the fresh balance.
+  onMount(() => { if (search.trade_no) void loadSelf().catch(() => undefined) })
+  const returnedOrder = () => valueOf(orders())?.items.find((order) => order.trade_no === search.trade_no)
+
+  createEffect(on(info, (loaded) => {
+    const first = valueOf(loaded)?.amount_options[0]
+    if (first !== undefined && amount() === '') setAmount(String(first))
+  }))
+  // Price preview as the amount changes (the server computes it: group ratio and discounts are its business).
+  createEffect(on(amount, (text) => {
+    setPreview(null)
+    setPayError(null)
+    const value = Number(text)
+    if (!text || !Number.isFinite(value) || !valueOf(info())?.enable_online_topup) return
+    previewPrice(value).then((answer) => {
+      if (amount() !== text) return
+      if (answer.ok) setPreview(answer.money)
+      else setPayError(answer.reason)
+    }).catch((problem) => setPayError(errorMessage(problem)))
+  }))
+
+  const submitCode = async () => {
+    setRedeemError(null)
+    if (!code().trim()) return setRedeemError(t('wallet.code_required'))
+    try {
+      await redeem(code())
+      setCode('')
+      notify('success', t('wallet.redeemed'))
+    } catch (problem) {
+      setRedeemError(errorMessage(problem))
+    }
+  }
+
+  const pay = async (method: string) => {
+    setPayError(null)
+    try {
+      await payOnline(Number(amount()), method)
+    } catch (problem) {
+      setPayError(errorMessage(problem))
+    }
+  }
+
+  const columns: Column<TopUpOrder>[] = [
+    { id: 'trade_no', header: () => t('topups.trade_no'), cell: (order) => <code class="small">{order.trade_no}</code> },
+    { id: 'amount', header: () => t('topups.amount'), numeric: true, cell: (order) => order.amount },
+    { id: 'money', header: () => t('topups.money'), numeric: true, cell: (order) => order.money.toFixed(2) },
+    { id: 'method', header: () => t('topups.method'), cell: (order) => `${order.payment_provider} ${order.payment_method}`.trim() },
+    { id: 'status', header: () => t('common.status'), cell: (order) => orderStatusBadge(order.status) },
+    { id: 'created', header: () => t('topups.created'), cell: (order) => formatTimestamp(order.create_time) },
+    { id: 'completed', header: () => t('topups.completed'), cell: (order) => formatTimestamp(order.complete_time) || '—' },
+  ]
+
+  return (
+    <section class="page">
+      <header class="page-header"><h1>{t('nav.wallet')}</h1></header>
+      <Show when={search.trade_no}>
+        <div class="banner banner-info" data-testid="payment-return">
+          <Show when={returnedOrder()?.status === 'success'} fallback={t('wallet.payment_pending', { trade_no: String(search.trade_no) })}>
+            {t('wallet.payment_received', { trade_no: String(search.trade_no) })}
+          </Show>
+        </div>
+      </Show>
+      <div class="card">
+        <dl class="facts">
+          <dt>{t('wallet.balance')}</dt><dd data-testid="wallet-balance"><QuotaText quota={user()?.quota} /></dd>
+          <dt>{t('users.used_quota')}</dt><dd><QuotaText quota={user()?.used_quota} /></dd>
+        </dl>
+      </div>
+
+      <Show when={valueOf(info())?.enable_online_topup}>
+        <div class="card form" data-testid="online-topup">
+          <h2>{t('wallet.online_topup')}</h2>
+          <div class="toolbar">
+            <For each={valueOf(info())!.amount_options}>
+              {(option) => (
+                <button type="button" class="button" classList={{ primary: amount() === String(option) }} onClick={() => setAmount(String(option))}>
+                  {option}{valueOf(info())!.discount[String(option)] ? ` (${Math.round(valueOf(info())!.discount[String(option)]! * 100)}%)` : ''}
+                </button>
+              )}
+            </For>
+          </div>
+          <Field label={t('wallet.amount')} for="topup-amount" hint={t('wallet.amount_hint', { min: valueOf(info())!.min_topup })}>
+            <input id="topup-amount" inputmode="numeric" value={amount()} onInput={(event) => setAmount(event.currentTarget.value.trim())} />
+          </Field>
+          <p data-testid="price-preview">{preview() ? t('wallet.to_pay', { money: preview()! }) : '—'}</p>
+          <ErrorBanner message={payError()} />
+          <div class="form-actions">
+            <For each={valueOf(info())!.pay_methods}>
+              {(method) => <ActionButton class="button primary" data-method={method.type} disabled={!preview()} action={() => pay(method.type)}>{t('wallet.pay_with', { name: method.name })}</ActionButton>}
+            </For>
+          </div>
+        </div>
+      </Show>
+      <Show when={valueOf(info()) && !valueOf(info())!.enable_online_topup && valueOf(info())!.topup_link}>
+        <p><a href={valueOf(info())!.topup_link} target="_blank" rel="noopener noreferrer">{t('wallet.buy_codes')}</a></p>
+      </Show>
+
+      <form class="card form" onSubmit={(event) => { event.preventDefault(); void submitCode() }}>
+        <h2>{t('wallet.redeem_title')}</h2>
+        <ErrorBanner message={redeemError()} />
+        <Field label={t('wallet.code')} for="redeem-code">
+          <input id="redeem-code" autocomplete="off" spellcheck={false} value={code()} onInput={(event) => setCode(event.currentTarget.value)} />
+        </Field>
+        <div class="form-actions"><button type="submit" class="button primary">{t('wallet.redeem')}</button></div>
+      </form>
+
+      <h2>{t('wallet.history')}</h2>
+      <DataTable testId="topup-history" columns={columns} rows={mapLoaded(orders(), (result) => result.items)} />
+      <Pager page={page()} pageSize={pageSize()} total={valueOf(orders())?.total ?? 0} onPage={setPage} onPageSize={(size) => { setPageSize(size); setPage(1) }} />
+    </section>
+  )
+}

@@ -1,0 +1,107 @@
+/**
+ * Money in the console, in Chromium against the real gateway process and a local mock EasyPay gateway: a user
+ * picks an amount, pays on the gateway, comes back and sees the balance and the record; redeems a code; an admin
+ * creates and exports a batch of codes and sees the order in the top-up records.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { startMockEasyPay, type MockEasyPay } from '../../src/testing/mock-easypay.ts'
+import { apiCall, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
+
+const rootPassword = 'wallet-test-password'
+const merchant = { pid: '3003', key: 'wallet-test-merchant-key' }
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.fill('#sign-in-username', username)
+  await page.fill('#sign-in-password', password)
+  await page.click('form button[type=submit]')
+}
+
+describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
+  let gateway: GatewayProcess
+  let easypay: MockEasyPay
+  let browser: Browser
+  let cookie: string
+
+  beforeAll(async () => {
+    ensureAdminBuilt()
+    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword })
+    easypay = startMockEasyPay(merchant)
+    browser = await launchBrowser()
+    cookie = await signInCookie(gateway.url, 'root', rootPassword)
+    for (const [key, value] of Object.entries({ PayAddress: easypay.url, EpayId: merchant.pid, EpayKey: merchant.key, ServerAddress: gateway.url, Price: '7.3', 'payment_setting.amount_options': '[5,20,100]' })) {
+      await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key, value })
+    }
+    await apiCall(gateway.url, cookie, 'POST', '/api/user/', { username: 'payer', password: 'payer-password-1' })
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await gateway?.stop()
+    await easypay?.stop()
+  })
+
+  test('pick an amount, pay on the gateway, come back: balance and record are there; then redeem a code', async () => {
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/wallet')
+    await page.waitForURL(/\/sign-in/)
+    await signIn(page, 'payer', 'payer-password-1')
+    await page.waitForURL(/\/wallet$/)
+    await page.getByRole('button', { name: '20', exact: true }).click()
+    await page.locator('[data-testid=price-preview]', { hasText: 'To pay: 146.00' }).waitFor()
+    await screenshot(page, 'wallet-01-amount')
+    await page.getByRole('button', { name: 'Pay with Alipay' }).click()
+    // On the gateway's own page now.
+    await page.waitForURL(`${easypay.url}/submit.php`)
+    await expect(page.locator('#money').textContent()).resolves.toBe('146.00')
+    await page.click('#pay')
+    await page.waitForURL(/\/wallet\?trade_no=/)
+    await page.locator('[data-testid=payment-return]', { hasText: 'received' }).waitFor()
+    await expect(page.locator('[data-testid=wallet-balance] .quota').getAttribute('data-quota')).resolves.toBe(String(20 * 500_000))
+    await page.locator('[data-testid=topup-history] tbody tr', { hasText: 'Paid' }).filter({ hasText: '146.00' }).waitFor()
+    await screenshot(page, 'wallet-02-paid')
+
+    const [code] = await apiCall<string[]>(gateway.url, cookie, 'POST', '/api/redemption/', { name: 'browser', count: 1, quota: 250_000 })
+    await page.fill('#redeem-code', 'not a code')
+    await page.getByRole('button', { name: 'Redeem', exact: true }).click()
+    await page.locator('.banner-error', { hasText: 'Unknown redemption code' }).waitFor()
+    await page.fill('#redeem-code', ` ${code!.toUpperCase()} `)
+    await page.getByRole('button', { name: 'Redeem', exact: true }).click()
+    await page.locator(`[data-testid=wallet-balance] .quota[data-quota="${20 * 500_000 + 250_000}"]`).waitFor()
+    await page.context().close()
+  }, 60_000)
+
+  test('admin: create a batch of codes, copy and download them as CSV; the order is in the top-up records', async () => {
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/redemptions')
+    await signIn(page, 'root', rootPassword)
+    await page.waitForURL(/\/redemptions$/)
+    await page.getByRole('button', { name: 'Create codes' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.locator('#redemption-name').fill('promo')
+    await dialog.locator('#redemption-count').fill('3')
+    await dialog.locator('#redemption-amount').fill('2')
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click()
+    const keys = (await dialog.locator('[data-testid=created-keys]').inputValue()).split('\n')
+    expect(keys).toHaveLength(3)
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{32}$/)
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download CSV' }).click()])
+    const csv = readFileSync((await download.path())!, 'utf8')
+    expect(csv.trim().split('\n')).toEqual(['name,key,quota', ...keys.map((key) => `"promo","${key}","1000000"`)])
+    await screenshot(page, 'redemptions-01-created', false)
+    await dialog.getByRole('button', { name: 'Close' }).last().click()
+    await expect(page.locator('[data-testid=redemptions-table] tbody tr', { hasText: 'promo' }).count()).resolves.toBe(3)
+    await page.locator('[data-testid=redemptions-table] tbody tr', { hasText: 'browser' }).getByText('Used').waitFor()
+    await screenshot(page, 'redemptions-02-list')
+
+    await page.goto('/topups')
+    await page.locator('[data-testid=topups-table] tbody tr', { hasText: 'Paid' }).filter({ hasText: '146.00' }).waitFor()
+    await page.locator('[data-testid=reconciliation] tbody tr', { hasText: 'Balanced' }).waitFor()
+    await screenshot(page, 'topups-01-records')
+    await page.goto('/payment-settings')
+    await expect(page.locator('[data-testid=notify-url]').textContent()).resolves.toBe(`${gateway.url}/api/user/epay/notify`)
+    await expect(page.inputValue('#payment-EpayKey')).resolves.toBe('')
+    await page.context().close()
+  }, 60_000)
+})
