@@ -1,14 +1,12 @@
 import { useAction } from '@solidjs/router'
 import { For, Show, type JSX } from 'solid-js'
-import { DataTable, type Column } from '../../components/data-table.tsx'
+import { DataTable } from '../../components/data-table.tsx'
 import { createListState, ListPage } from '../../components/list-page.tsx'
 import { notifyOutcome } from '../../components/toasts.tsx'
 import { ActionButton, Badge } from '../../components/ui.tsx'
 import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
-import { formatTimestamp } from '../../lib/format.ts'
 import { t } from '../../lib/i18n.ts'
-import { orderStatusBadge } from '../wallet/wallet.tsx'
-import type { TopUpOrder } from '../wallet/wallet-data.ts'
+import { orderColumns } from '../wallet/wallet.tsx'
 import { completeTopUp, getAllTopUps, getReconciliation, type TopUpFilters } from './topup-data.ts'
 
 const emptyFilters: TopUpFilters = { keyword: '', status: '' }
@@ -20,16 +18,6 @@ export function TopUpListPage(): JSX.Element {
   const days = createLoaded(() => getReconciliation(14))
   const complete = useAction(completeTopUp)
 
-  const columns: Column<TopUpOrder>[] = [
-    { id: 'trade_no', header: () => t('topups.trade_no'), cell: (order) => <code class="small">{order.trade_no}</code> },
-    { id: 'user', header: () => t('topups.user'), cell: (order) => `#${order.user_id}` },
-    { id: 'amount', header: () => t('topups.amount'), numeric: true, cell: (order) => order.amount },
-    { id: 'money', header: () => t('topups.money'), numeric: true, cell: (order) => order.money.toFixed(2) },
-    { id: 'method', header: () => t('topups.method'), cell: (order) => `${order.payment_provider} ${order.payment_method}`.trim() },
-    { id: 'status', header: () => t('common.status'), cell: (order) => orderStatusBadge(order.status) },
-    { id: 'created', header: () => t('topups.created'), cell: (order) => formatTimestamp(order.create_time) },
-    { id: 'completed', header: () => t('topups.completed'), cell: (order) => formatTimestamp(order.complete_time) || '—' },
-  ]
 
   return (
     <ListPage
@@ -64,7 +52,7 @@ export function TopUpListPage(): JSX.Element {
     >
       <DataTable
         testId="topups-table"
-        columns={columns}
+        columns={orderColumns(true)}
         rows={mapLoaded(rows(), (page) => page.items)}
         actions={(order) => <Show when={order.status === 'pending' || order.status === 'expired'}>
           <ActionButton class="button small" action={() => confirm(t('topups.confirm_complete', { trade_no: order.trade_no })) ? notifyOutcome(() => complete(order.trade_no), t('common.done')) : undefined}>{t('topups.complete')}</ActionButton>

@@ -15,6 +15,20 @@ export function orderStatusBadge(status: TopUpOrder['status']): JSX.Element {
   return <Badge tone={tone}>{t(`topups.status_${status}` as MessageKey)}</Badge>
 }
 
+/** The columns of an order list; the admin's list also names the user. */
+export function orderColumns(withUser = false): Column<TopUpOrder>[] {
+  return [
+    { id: 'trade_no', header: () => t('topups.trade_no'), cell: (order) => <code class="small">{order.trade_no}</code> },
+    ...(withUser ? [{ id: 'user', header: () => t('topups.user'), cell: (order: TopUpOrder) => `#${order.user_id}` }] : []),
+    { id: 'amount', header: () => t('topups.amount'), numeric: true, cell: (order) => order.amount },
+    { id: 'money', header: () => t('topups.money'), numeric: true, cell: (order) => order.money.toFixed(2) },
+    { id: 'method', header: () => t('topups.method'), cell: (order) => `${order.payment_provider} ${order.payment_method}`.trim() },
+    { id: 'status', header: () => t('common.status'), cell: (order) => orderStatusBadge(order.status) },
+    { id: 'created', header: () => t('topups.created'), cell: (order) => formatTimestamp(order.create_time) },
+    { id: 'completed', header: () => t('topups.completed'), cell: (order) => formatTimestamp(order.complete_time) || '—' },
+  ]
+}
+
 /** A user's money: balance, redeem a code, pay online, and the history of orders. */
 export function WalletPage(): JSX.Element {
   const [search] = useSearchParams()
@@ -71,15 +85,6 @@ export function WalletPage(): JSX.Element {
     }
   }
 
-  const columns: Column<TopUpOrder>[] = [
-    { id: 'trade_no', header: () => t('topups.trade_no'), cell: (order) => <code class="small">{order.trade_no}</code> },
-    { id: 'amount', header: () => t('topups.amount'), numeric: true, cell: (order) => order.amount },
-    { id: 'money', header: () => t('topups.money'), numeric: true, cell: (order) => order.money.toFixed(2) },
-    { id: 'method', header: () => t('topups.method'), cell: (order) => `${order.payment_provider} ${order.payment_method}`.trim() },
-    { id: 'status', header: () => t('common.status'), cell: (order) => orderStatusBadge(order.status) },
-    { id: 'created', header: () => t('topups.created'), cell: (order) => formatTimestamp(order.create_time) },
-    { id: 'completed', header: () => t('topups.completed'), cell: (order) => formatTimestamp(order.complete_time) || '—' },
-  ]
 
   return (
     <section class="page">
@@ -136,7 +141,7 @@ export function WalletPage(): JSX.Element {
       </form>
 
       <h2>{t('wallet.history')}</h2>
-      <DataTable testId="topup-history" columns={columns} rows={mapLoaded(orders(), (result) => result.items)} />
+      <DataTable testId="topup-history" columns={orderColumns()} rows={mapLoaded(orders(), (result) => result.items)} />
       <Pager page={page()} pageSize={pageSize()} total={valueOf(orders())?.total ?? 0} onPage={setPage} onPageSize={(size) => { setPageSize(size); setPage(1) }} />
     </section>
   )
