@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
     easypay = startMockEasyPay(merchant)
     browser = await launchBrowser()
     cookie = await signInCookie(gateway.url, 'root', rootPassword)
-    for (const [key, value] of Object.entries({ PayAddress: easypay.url, EpayId: merchant.pid, EpayKey: merchant.key, ServerAddress: gateway.url, Price: '7.3', 'payment_setting.amount_options': '[5,20,100]' })) {
+    for (const [key, value] of Object.entries({ PayAddress: easypay.url, EpayId: merchant.pid, EpayKey: merchant.key, ServerAddress: gateway.url, Price: '7.3', 'payment_setting.amount_options': '[5,20,100]', QuotaForInviter: '500000' })) {
       await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key, value })
     }
     await apiCall(gateway.url, cookie, 'POST', '/api/user/', { username: 'payer', password: 'payer-password-1' })
@@ -69,6 +69,20 @@ describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
     await page.fill('#redeem-code', ` ${code!.toUpperCase()} `)
     await page.getByRole('button', { name: 'Redeem', exact: true }).click()
     await page.locator(`[data-testid=wallet-balance] .quota[data-quota="${20 * 500_000 + 250_000}"]`).waitFor()
+
+    // Someone registers with the invitation code; the reward waits, then moves into the balance.
+    const invitation = page.locator('[data-testid=invitation-code]')
+    await invitation.filter({ hasText: /^[A-Za-z0-9]{10}$/ }).waitFor()
+    const registered = await fetch(`${gateway.url}/api/user/register?aff=${await invitation.textContent()}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'invited', password: 'invited-password-1' }),
+    })
+    expect(((await registered.json()) as { success: boolean }).success).toBe(true)
+    await page.reload()
+    await page.locator('[data-testid=invited-count]', { hasText: '1' }).waitFor()
+    await page.getByRole('button', { name: 'Move rewards into the balance' }).click()
+    await page.locator(`[data-testid=wallet-balance] .quota[data-quota="${20 * 500_000 + 250_000 + 500_000}"]`).waitFor()
+    await expect(page.locator('[data-testid=rewards-waiting] .quota').getAttribute('data-quota')).resolves.toBe('0')
+    await screenshot(page, 'wallet-03-invitations')
     await page.context().close()
   }, 60_000)
 

@@ -3,6 +3,7 @@ import type { ChannelHealth } from '../channels/channel-health.ts'
 import { channelOpsRoutes } from './channel-ops.ts'
 import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
+import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { systemRoutes } from './system.ts'
@@ -27,5 +28,6 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     logRoutes(dependencies),
     ...redemptionRoutes(dependencies),
     topUpRoutes(dependencies),
+    invitationRoutes(dependencies),
   ]
 }

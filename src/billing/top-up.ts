@@ -55,5 +55,32 @@ export function createTopUps(dependencies: TopUpDependencies) {
       if (result.completed) await credited(result.user, result.quota)
       return result
     },
+
+    /**
+     * A new user registered with an invitation code: QuotaForInvitee to them now, QuotaForInviter to the inviter's
+     * invitation rewards (moved into the balance by the inviter with `transferInvitationRewards`). An unknown
+     * code, or the user's own, is ignored: registration does not fail over it.
+     */
+    async acceptInvitation(invitee: UserRow, code: string): Promise<boolean> {
+      const inviter = code ? await store.invitations.byCode(code) : undefined
+      if (!inviter || inviter.id === invitee.id) return false
+      const options = caches.options
+      const inviteeReward = Math.max(0, Math.floor(Number(options.raw.QuotaForInvitee) || 0))
+      const inviterReward = Math.max(0, Math.floor(Number(options.raw.QuotaForInviter) || 0))
+      const logRows = inviteeReward > 0 ? [topUpCreditRow(invitee, inviteeReward, { kind: 'invitation', detail: 'invitee_reward' }, options.quotaPerUnit)] : []
+      const joined = await store.invitations.join({ inviteeId: invitee.id, inviterId: inviter.id, inviteeReward, inviterReward, logRows })
+      if (!joined) return false
+      await credited(joined, inviteeReward)
+      await caches.invalidate({ kind: 'users', id: inviter.id })
+      return true
+    },
+
+    /** Move invitation rewards into the balance; undefined when fewer wait than asked for. */
+    async transferInvitationRewards(user: UserRow, quota: number): Promise<UserRow | undefined> {
+      const quotaPerUnit = caches.options.quotaPerUnit
+      const updated = await store.invitations.transfer(user.id, quota, (row) => topUpCreditRow(row, quota, { kind: 'invitation', detail: 'aff_transfer' }, quotaPerUnit))
+      if (updated) await credited(updated, quota)
+      return updated
+    },
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from './types.ts'
 import { createChannelsStore } from './store/channels.ts'
 import { createFlush } from './store/flush.ts'
+import { createInvitationsStore } from './store/invitations.ts'
 import { createLogsStore } from './store/logs.ts'
 import { createOptionsStore } from './store/options.ts'
 import { createQuotaDataStore } from './store/quota-data.ts'
@@ -38,6 +39,7 @@ export function createStore(database: Database) {
     quotaData: createQuotaDataStore(database),
     redemptions: createRedemptionsStore(database),
     topUps: createTopUpsStore(database),
+    invitations: createInvitationsStore(database),
     tasks: createTasksStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),

@@ -89,6 +89,9 @@ export function validatePaymentOption(key: string, text: string): string {
   const positive = (name: string) => { if (!(Number(text) > 0)) throw new Error(`${name} must be a positive number`) }
   switch (key) {
     case 'Price': case 'StripeUnitPrice': positive(key); break
+    case 'QuotaForInviter': case 'QuotaForInvitee':
+      if (!/^\d+$/.test(text.trim())) throw new Error(`${key} must be a whole number of quota units ≥ 0`)
+      break
     case 'MinTopUp': case 'StripeMinTopUp': case 'TopUpOrderExpireMinutes':
       if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new Error(`${key} must be a whole number ≥ 1`)
       break

@@ -533,6 +533,14 @@ export const en = {
   'wallet.code': 'Redemption code',
   'wallet.redeem': 'Redeem',
   'wallet.history': 'Top-up history',
+  'wallet.invitations': 'Invitations',
+  'wallet.invitation_code': 'Your invitation code',
+  'wallet.invited': 'People invited',
+  'wallet.rewards_waiting': 'Rewards to move into the balance',
+  'wallet.rewards_total': 'Rewards earned',
+  'wallet.invitation_hint': 'New users who register with your code (aff_code) earn you a reward; move it into your balance here (at least one unit at a time).',
+  'wallet.transfer': 'Move rewards into the balance',
+  'wallet.transferred': 'Rewards moved into your balance',
   'redemptions.used': 'Used',
   'redemptions.expired': 'Expired',
   'redemptions.unused': 'Unused',
@@ -581,6 +589,9 @@ export const en = {
   'payments.topup_link': 'Link to buy codes (TopUpLink)',
   'payments.notify_url': 'EasyPay notify URL',
   'payments.secret_hint': 'Write-only: leave empty to keep the stored key',
+  'payments.quota_for_inviter': 'Reward for the inviter (QuotaForInviter)',
+  'payments.quota_for_invitee': 'Reward for the invited user (QuotaForInvitee)',
+  'payments.quota_units_hint': 'Quota units (500000 = 1 USD by default)',
 }
 
 export type MessageKey = keyof typeof en
@@ -1115,6 +1126,14 @@ export const zh: Record<MessageKey, string> = {
   'wallet.code': '兑换码',
   'wallet.redeem': '兑换',
   'wallet.history': '充值记录',
+  'wallet.invitations': '邀请',
+  'wallet.invitation_code': '你的邀请码',
+  'wallet.invited': '已邀请人数',
+  'wallet.rewards_waiting': '待划转的邀请奖励',
+  'wallet.rewards_total': '累计邀请奖励',
+  'wallet.invitation_hint': '新用户注册时填写你的邀请码（aff_code），你将获得奖励；可在此划转到余额（每次至少一个单位）。',
+  'wallet.transfer': '划转到余额',
+  'wallet.transferred': '邀请奖励已划转到余额',
   'redemptions.used': '已使用',
   'redemptions.expired': '已过期',
   'redemptions.unused': '未使用',
@@ -1163,6 +1182,9 @@ export const zh: Record<MessageKey, string> = {
   'payments.topup_link': '购买兑换码链接（TopUpLink）',
   'payments.notify_url': '易支付异步通知地址',
   'payments.secret_hint': '只写：留空则保留已保存的密钥',
+  'payments.quota_for_inviter': '邀请人奖励（QuotaForInviter）',
+  'payments.quota_for_invitee': '被邀请人奖励（QuotaForInvitee）',
+  'payments.quota_units_hint': '额度单位（默认 500000 = 1 美元）',
 }
 
 export const dictionaries = { en, zh }

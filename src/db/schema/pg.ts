@@ -21,12 +21,17 @@ export const usersTable = pgTable('users', {
   group: text('group').notNull().default('default'),
   affCode: text('aff_code').notNull().default(''),
   inviterId: integer('inviter_id').notNull().default(0),
+  // Invitations (new-api's columns): people invited, rewards waiting to be moved into quota, rewards ever earned.
+  affCount: integer('aff_count').notNull().default(0),
+  affQuota: int64('aff_quota').notNull().default(0),
+  affHistoryQuota: int64('aff_history_quota').notNull().default(0),
   setting: text('setting').notNull().default(''),
   mustChangePassword: bool('must_change_password').notNull().default(false),
   createdTime: int64('created_time').notNull().default(0),
 }, (table) => [
   uniqueIndex('users_username_unique').on(table.username),
   uniqueIndex('users_access_token_unique').on(table.accessTokenHash),
+  index('users_aff_code_index').on(table.affCode),
 ])
 
 export const tokensTable = pgTable('tokens', {

@@ -24,6 +24,8 @@ const fields: PaymentField[] = [
   { key: 'CustomCallbackAddress', label: 'payments.callback_address', hint: 'payments.callback_address_hint' },
   { key: 'TopUpOrderExpireMinutes', label: 'payments.order_expiry' },
   { key: 'TopUpLink', label: 'payments.topup_link' },
+  { key: 'QuotaForInviter', label: 'payments.quota_for_inviter', hint: 'payments.quota_units_hint' },
+  { key: 'QuotaForInvitee', label: 'payments.quota_for_invitee', hint: 'payments.quota_units_hint' },
 ]
 
 export function PaymentSettingsPage(): JSX.Element {

@@ -68,3 +68,11 @@ export async function payOnline(amount: number, paymentMethod: string): Promise<
   document.body.append(form)
   form.submit()
 }
+
+/** Own invitation code (the server makes one on first ask). */
+export const getInvitationCode = query(() => api.get<string>('/api/user/aff'), 'invitation-code')
+
+export const transferInvitationRewards = action(async (quota: number) => {
+  await api.post('/api/user/aff_transfer', { quota })
+  await loadSelf()
+}, 'invitation-transfer')

@@ -1,14 +1,14 @@
 import { useAction, useSearchParams } from '@solidjs/router'
 import { createEffect, createSignal, For, on, onMount, Show, type JSX } from 'solid-js'
 import { DataTable, type Column } from '../../components/data-table.tsx'
-import { notify } from '../../components/toasts.tsx'
+import { notify, notifyOutcome } from '../../components/toasts.tsx'
 import { ActionButton, Badge, ErrorBanner, Field, Pager, QuotaText } from '../../components/ui.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
 import { formatTimestamp } from '../../lib/format.ts'
 import { t, type MessageKey } from '../../lib/i18n.ts'
-import { loadSelf, user } from '../../lib/session.ts'
-import { getOwnTopUps, getTopUpInfo, payOnline, previewPrice, redeemCode, type TopUpOrder } from './wallet-data.ts'
+import { loadSelf, quotaDisplay, user } from '../../lib/session.ts'
+import { getInvitationCode, getOwnTopUps, getTopUpInfo, payOnline, previewPrice, redeemCode, transferInvitationRewards, type TopUpOrder } from './wallet-data.ts'
 
 export function orderStatusBadge(status: TopUpOrder['status']): JSX.Element {
   const tone = status === 'success' ? 'green' : status === 'pending' ? 'blue' : status === 'expired' ? 'grey' : 'red'
@@ -140,9 +140,34 @@ export function WalletPage(): JSX.Element {
         <div class="form-actions"><button type="submit" class="button primary">{t('wallet.redeem')}</button></div>
       </form>
 
+      <Invitations />
+
       <h2>{t('wallet.history')}</h2>
       <DataTable testId="topup-history" columns={orderColumns()} rows={mapLoaded(orders(), (result) => result.items)} />
       <Pager page={page()} pageSize={pageSize()} total={valueOf(orders())?.total ?? 0} onPage={setPage} onPageSize={(size) => { setPageSize(size); setPage(1) }} />
     </section>
+  )
+}
+
+/** The user's invitation code, who joined through it, and moving the rewards into the balance. */
+function Invitations(): JSX.Element {
+  const code = createLoaded(() => getInvitationCode())
+  const transfer = useAction(transferInvitationRewards)
+  const waiting = () => user()?.aff_quota ?? 0
+  const unit = () => quotaDisplay().quotaPerUnit
+  return (
+    <div class="card" data-testid="invitations">
+      <h2>{t('wallet.invitations')}</h2>
+      <dl class="facts">
+        <dt>{t('wallet.invitation_code')}</dt><dd><code data-testid="invitation-code">{valueOf(code()) ?? '…'}</code></dd>
+        <dt>{t('wallet.invited')}</dt><dd data-testid="invited-count">{user()?.aff_count ?? 0}</dd>
+        <dt>{t('wallet.rewards_waiting')}</dt><dd data-testid="rewards-waiting"><QuotaText quota={waiting()} /></dd>
+        <dt>{t('wallet.rewards_total')}</dt><dd><QuotaText quota={user()?.aff_history_quota ?? 0} /></dd>
+      </dl>
+      <p class="muted small">{t('wallet.invitation_hint')}</p>
+      <div class="form-actions">
+        <ActionButton class="button" disabled={waiting() < unit()} action={() => notifyOutcome(() => transfer(waiting()), t('wallet.transferred'))}>{t('wallet.transfer')}</ActionButton>
+      </div>
+    </div>
   )
 }
