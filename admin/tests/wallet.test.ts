@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { startMockEasyPay, type MockEasyPay } from '../../src/testing/mock-easypay.ts'
+import { startMockStripe, type MockStripe } from '../../src/testing/mock-stripe.ts'
 import { apiCall, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
 
 const rootPassword = 'wallet-test-password'
@@ -21,12 +22,14 @@ async function signIn(page: Page, username: string, password: string): Promise<v
 describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
   let gateway: GatewayProcess
   let easypay: MockEasyPay
+  let stripe: MockStripe
   let browser: Browser
   let cookie: string
 
   beforeAll(async () => {
     ensureAdminBuilt()
-    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword })
+    stripe = startMockStripe({ secretKey: 'sk_test_wallet', webhookSecret: 'whsec_wallet', webhookUrl: () => `${gateway.url}/api/stripe/webhook` })
+    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword, STRIPE_API_BASE: stripe.url })
     easypay = startMockEasyPay(merchant)
     browser = await launchBrowser()
     cookie = await signInCookie(gateway.url, 'root', rootPassword)
@@ -40,6 +43,7 @@ describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
     await browser?.close()
     await gateway?.stop()
     await easypay?.stop()
+    await stripe?.stop()
   })
 
   test('pick an amount, pay on the gateway, come back: balance and record are there; then redeem a code', async () => {
@@ -83,6 +87,29 @@ describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
     await page.locator(`[data-testid=wallet-balance] .quota[data-quota="${20 * 500_000 + 250_000 + 500_000}"]`).waitFor()
     await expect(page.locator('[data-testid=rewards-waiting] .quota').getAttribute('data-quota')).resolves.toBe('0')
     await screenshot(page, 'wallet-03-invitations')
+    await page.context().close()
+  }, 60_000)
+
+  test('pay by card: Stripe Checkout on the mock Stripe, back to the Wallet with the balance', async () => {
+    for (const [key, value] of Object.entries({ StripeApiSecret: 'sk_test_wallet', StripeWebhookSecret: 'whsec_wallet', StripeUnitPrice: '1' })) {
+      await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key, value })
+    }
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/wallet')
+    await signIn(page, 'payer', 'payer-password-1')
+    await page.waitForURL(/\/wallet$/)
+    const before = Number(await page.locator('[data-testid=wallet-balance] .quota').getAttribute('data-quota'))
+    await page.getByRole('button', { name: '5', exact: true }).click()
+    await page.locator('[data-testid=stripe-price-preview]', { hasText: 'By card: 5.00' }).waitFor()
+    await page.getByRole('button', { name: 'Pay by card (Stripe)' }).click()
+    await page.waitForURL(new RegExp(`^${stripe.url}/pay/cs_`))
+    await expect(page.locator('#amount').textContent()).resolves.toBe('5.00 USD')
+    await page.click('#pay')
+    await page.waitForURL(/\/wallet\?trade_no=cs_/)
+    await page.locator('[data-testid=payment-return]', { hasText: 'received' }).waitFor()
+    await page.locator(`[data-testid=wallet-balance] .quota[data-quota="${before + 5 * 500_000}"]`).waitFor()
+    await page.locator('[data-testid=topup-history] tbody tr', { hasText: 'stripe' }).filter({ hasText: 'Paid' }).waitFor()
+    await screenshot(page, 'wallet-04-stripe')
     await page.context().close()
   }, 60_000)
 

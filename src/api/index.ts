@@ -6,6 +6,7 @@ import type { ApiDependencies } from './context.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { redemptionRoutes } from './redemptions.ts'
+import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
 import { tokenRoutes } from './tokens.ts'
 import { topUpRoutes } from './topup.ts'
@@ -29,5 +30,6 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     ...redemptionRoutes(dependencies),
     topUpRoutes(dependencies),
     invitationRoutes(dependencies),
+    ...stripeRoutes(dependencies),
   ]
 }

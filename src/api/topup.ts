@@ -19,8 +19,8 @@ export const topUpJson = (row: TopUpRow) => ({
 })
 
 /** new-api's epay answers: `{message: "success"|"error", data}`, no `success` field, always HTTP 200. */
-const epayAnswer = t.Object({ message: t.String(), data: t.Unknown(), url: t.Optional(t.String()) })
-const refused = (reason: string) => ({ message: 'error', data: reason })
+export const epayAnswer = t.Object({ message: t.String(), data: t.Unknown(), url: t.Optional(t.String()) })
+export const refused = (reason: string) => ({ message: 'error', data: reason })
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 const clientIp = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null) => server?.requestIP(request)?.address ?? ''
@@ -30,7 +30,7 @@ export function topUpRoutes(dependencies: ApiDependencies) {
   const { store, caches, secretBox } = dependencies
   const topUps = createTopUps(dependencies)
   const alert = createPaymentAlerts(store)
-  const settings = () => readPaymentSettings(caches.options, secretBox)
+  const settings = () => readPaymentSettings(caches.options, secretBox, dependencies.config.stripeApiBase)
   const expiredBefore = (current: PaymentSettings) => nowSeconds() - current.orderExpireMinutes * 60
   const expireStale = (current: PaymentSettings) => store.topUps.expireStale(expiredBefore(current))
   const pageJson = (result: { items: TopUpRow[]; total: number }, page: { page: number; pageSize: number }) =>

@@ -39,11 +39,12 @@ export function createTopUps(dependencies: TopUpDependencies) {
 
     /**
      * Complete an order and credit it, once. `provider` restricts it to that provider's orders (a callback);
-     * a manual completion by an admin passes none and may also complete an expired order (a late payment).
+     * a manual completion by an admin passes none and may also complete an expired order (a late payment), as may
+     * a provider that itself refuses payments after its own expiry (`acceptExpired`, Stripe).
      */
-    async completeOrder(tradeNo: string, options: { provider?: string; paymentMethod?: string; manual?: boolean } = {}): Promise<CompleteResult> {
+    async completeOrder(tradeNo: string, options: { provider?: string; paymentMethod?: string; manual?: boolean; acceptExpired?: boolean } = {}): Promise<CompleteResult> {
       const quotaPerUnit = caches.options.quotaPerUnit
-      const from: TopUpStatus[] = options.manual ? ['pending', 'expired'] : ['pending']
+      const from: TopUpStatus[] = options.manual || options.acceptExpired ? ['pending', 'expired'] : ['pending']
       const result = await store.topUps.complete(tradeNo, {
         provider: options.provider, paymentMethod: options.paymentMethod, from,
         quotaFor: (order) => orderQuota(order, quotaPerUnit),

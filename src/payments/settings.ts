@@ -22,7 +22,7 @@ export interface PaymentSettings {
   /** Minutes a pending order may be paid; later it expires and a payment for it credits nothing by itself. */
   orderExpireMinutes: number
   epay?: { address: string; merchantId: string; key: string }
-  stripe?: { secretKey: string; webhookSecret: string; unitPrice: number; minTopUp: number; apiBase?: string }
+  stripe?: { secretKey: string; webhookSecret: string; unitPrice: number; minTopUp: number; currency: string; apiBase?: string }
 }
 
 /** Option keys sealed at rest. */
@@ -53,7 +53,8 @@ export function openSecretOption(secretBox: SecretBox, value: string | undefined
   try { return secretBox.open(value) } catch { return '' }
 }
 
-export function readPaymentSettings(options: RuntimeOptions, secretBox: SecretBox): PaymentSettings {
+/** `stripeApiBase`: STRIPE_API_BASE (config), where the Stripe client sends its calls. */
+export function readPaymentSettings(options: RuntimeOptions, secretBox: SecretBox, stripeApiBase?: string): PaymentSettings {
   const raw = options.raw
   const number = (key: string, fallback: number) => {
     const value = Number(raw[key])
@@ -79,7 +80,7 @@ export function readPaymentSettings(options: RuntimeOptions, secretBox: SecretBo
     orderExpireMinutes: number('TopUpOrderExpireMinutes', 30),
     epay: address && merchantId && epayKey && payMethods.length ? { address, merchantId, key: epayKey } : undefined,
     stripe: stripeSecret && webhookSecret
-      ? { secretKey: stripeSecret, webhookSecret, unitPrice: number('StripeUnitPrice', 8), minTopUp: number('StripeMinTopUp', 1), apiBase: process.env.STRIPE_API_BASE }
+      ? { secretKey: stripeSecret, webhookSecret, unitPrice: number('StripeUnitPrice', 8), minTopUp: number('StripeMinTopUp', 1), currency: (raw.StripeCurrency || 'usd').toLowerCase(), apiBase: stripeApiBase }
       : undefined,
   }
 }
@@ -94,6 +95,9 @@ export function validatePaymentOption(key: string, text: string): string {
       break
     case 'MinTopUp': case 'StripeMinTopUp': case 'TopUpOrderExpireMinutes':
       if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new Error(`${key} must be a whole number ≥ 1`)
+      break
+    case 'StripeCurrency':
+      if (!/^[A-Za-z]{3}$/.test(text.trim())) throw new Error('StripeCurrency must be a 3-letter ISO currency code, e.g. usd')
       break
     case 'PayAddress': case 'ServerAddress': case 'CustomCallbackAddress':
       if (text.trim() !== '' && !/^https?:\/\/[^\s/]+/.test(text.trim())) throw new Error(`${key} must be an http(s) URL`)

@@ -24,6 +24,11 @@ const fields: PaymentField[] = [
   { key: 'CustomCallbackAddress', label: 'payments.callback_address', hint: 'payments.callback_address_hint' },
   { key: 'TopUpOrderExpireMinutes', label: 'payments.order_expiry' },
   { key: 'TopUpLink', label: 'payments.topup_link' },
+  { key: 'StripeApiSecret', label: 'payments.stripe_secret', secret: true },
+  { key: 'StripeWebhookSecret', label: 'payments.stripe_webhook_secret', secret: true },
+  { key: 'StripeUnitPrice', label: 'payments.stripe_unit_price', hint: 'payments.stripe_unit_price_hint' },
+  { key: 'StripeMinTopUp', label: 'payments.stripe_min_topup' },
+  { key: 'StripeCurrency', label: 'payments.stripe_currency', hint: 'payments.stripe_currency_hint' },
   { key: 'QuotaForInviter', label: 'payments.quota_for_inviter', hint: 'payments.quota_units_hint' },
   { key: 'QuotaForInvitee', label: 'payments.quota_for_invitee', hint: 'payments.quota_units_hint' },
 ]
@@ -43,12 +48,12 @@ export function PaymentSettingsPage(): JSX.Element {
     setError(null)
     const stored = valueOf(options()) ?? {}
     // A secret left empty keeps the stored one.
-    const changes = fields.filter((field) => (field.secret ? values()[field.key] !== '' : (values()[field.key] ?? '') !== (stored[field.key] ?? '')))
+    const changes = fields.filter((field) => (field.secret ? (values()[field.key] ?? '') !== '' : (values()[field.key] ?? '') !== (stored[field.key] ?? '')))
       .map((field): [string, string] => [field.key, values()[field.key] ?? ''])
     try {
       await save(changes)
       notify('success', t('common.saved'))
-      setValues((current) => ({ ...current, EpayKey: '' }))
+      setValues((current) => ({ ...current, ...Object.fromEntries(fields.filter((field) => field.secret).map((field) => [field.key, ''])) }))
     } catch (problem) {
       setError(errorMessage(problem))
     }
@@ -59,7 +64,8 @@ export function PaymentSettingsPage(): JSX.Element {
       <h1>{t('nav.payment_settings')}</h1>
       <ErrorBanner message={errorOf(options()) ?? error()} />
       <div class="banner banner-info">
-        {t('payments.notify_url')}: <code data-testid="notify-url">{callbackBase()}/api/user/epay/notify</code>
+        <div>{t('payments.notify_url')}: <code data-testid="notify-url">{callbackBase()}/api/user/epay/notify</code></div>
+        <div>{t('payments.stripe_webhook_url')}: <code data-testid="stripe-webhook-url">{callbackBase()}/api/stripe/webhook</code></div>
       </div>
       <form class="card form" onSubmit={(event) => { event.preventDefault(); void submit() }}>
         <For each={fields}>

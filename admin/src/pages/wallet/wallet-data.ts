@@ -8,6 +8,8 @@ export interface PayMethod { name: string; type: string; color?: string; min_top
 export interface TopUpInfo {
   enable_online_topup: boolean
   enable_stripe_topup: boolean
+  stripe_min_topup: number
+  stripe_unit_price: number
   enable_redemption: boolean
   pay_methods: PayMethod[]
   min_topup: number
@@ -76,3 +78,16 @@ export const transferInvitationRewards = action(async (quota: number) => {
   await api.post('/api/user/aff_transfer', { quota })
   await loadSelf()
 }, 'invitation-transfer')
+
+/** The money Stripe would charge for `amount` (StripeUnitPrice). */
+export async function previewStripePrice(amount: number): Promise<{ ok: true; money: string } | { ok: false; reason: string }> {
+  const answer = await requestEnvelope<string>('POST', '/api/user/stripe/amount', { body: { amount } })
+  return answer.message === 'success' ? { ok: true, money: String(answer.data) } : { ok: false, reason: String(answer.data) }
+}
+
+/** Create a Stripe Checkout Session and go to its page; Stripe sends the payer back to the Wallet. */
+export async function payWithStripe(amount: number): Promise<void> {
+  const answer = await requestEnvelope<{ pay_link?: string } | string>('POST', '/api/user/stripe/pay', { body: { amount, payment_method: 'stripe' } })
+  if (answer.message !== 'success' || typeof answer.data !== 'object' || !answer.data.pay_link) throw new Error(String(answer.data))
+  location.assign(answer.data.pay_link)
+}

@@ -8,7 +8,9 @@ import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
 import { formatTimestamp } from '../../lib/format.ts'
 import { t, type MessageKey } from '../../lib/i18n.ts'
 import { loadSelf, quotaDisplay, user } from '../../lib/session.ts'
-import { getInvitationCode, getOwnTopUps, getTopUpInfo, payOnline, previewPrice, redeemCode, transferInvitationRewards, type TopUpOrder } from './wallet-data.ts'
+import {
+  getInvitationCode, getOwnTopUps, getTopUpInfo, payOnline, payWithStripe, previewPrice, previewStripePrice, redeemCode, transferInvitationRewards, type TopUpOrder,
+} from './wallet-data.ts'
 
 export function orderStatusBadge(status: TopUpOrder['status']): JSX.Element {
   const tone = status === 'success' ? 'green' : status === 'pending' ? 'blue' : status === 'expired' ? 'grey' : 'red'
@@ -42,6 +44,8 @@ export function WalletPage(): JSX.Element {
   const [amount, setAmount] = createSignal('')
   const [preview, setPreview] = createSignal<string | null>(null)
   const [payError, setPayError] = createSignal<string | null>(null)
+  const [stripePreview, setStripePreview] = createSignal<string | null>(null)
+  const online = () => !!valueOf(info())?.enable_online_topup || !!valueOf(info())?.enable_stripe_topup
 
   // Back from the gateway: the callback has normally been handled already; show the fresh balance.
   onMount(() => { if (search.trade_no) void loadSelf().catch(() => undefined) })
@@ -54,14 +58,18 @@ export function WalletPage(): JSX.Element {
   // Price preview as the amount changes (the server computes it: group ratio and discounts are its business).
   createEffect(on(amount, (text) => {
     setPreview(null)
+    setStripePreview(null)
     setPayError(null)
     const value = Number(text)
-    if (!text || !Number.isFinite(value) || !valueOf(info())?.enable_online_topup) return
-    previewPrice(value).then((answer) => {
+    if (!text || !Number.isFinite(value)) return
+    const show = (set: (money: string) => void) => (answer: { ok: true; money: string } | { ok: false; reason: string }) => {
       if (amount() !== text) return
-      if (answer.ok) setPreview(answer.money)
+      if (answer.ok) set(answer.money)
       else setPayError(answer.reason)
-    }).catch((problem) => setPayError(errorMessage(problem)))
+    }
+    const failed = (problem: unknown) => setPayError(errorMessage(problem))
+    if (valueOf(info())?.enable_online_topup) previewPrice(value).then(show(setPreview)).catch(failed)
+    if (valueOf(info())?.enable_stripe_topup) previewStripePrice(value).then(show(setStripePreview)).catch(failed)
   }))
 
   const submitCode = async () => {
@@ -103,7 +111,7 @@ export function WalletPage(): JSX.Element {
         </dl>
       </div>
 
-      <Show when={valueOf(info())?.enable_online_topup}>
+      <Show when={online()}>
         <div class="card form" data-testid="online-topup">
           <h2>{t('wallet.online_topup')}</h2>
           <div class="toolbar">
@@ -118,16 +126,24 @@ export function WalletPage(): JSX.Element {
           <Field label={t('wallet.amount')} for="topup-amount" hint={t('wallet.amount_hint', { min: valueOf(info())!.min_topup })}>
             <input id="topup-amount" inputmode="numeric" value={amount()} onInput={(event) => setAmount(event.currentTarget.value.trim())} />
           </Field>
-          <p data-testid="price-preview">{preview() ? t('wallet.to_pay', { money: preview()! }) : '—'}</p>
+          <Show when={valueOf(info())!.enable_online_topup}>
+            <p data-testid="price-preview">{preview() ? t('wallet.to_pay', { money: preview()! }) : '—'}</p>
+          </Show>
+          <Show when={valueOf(info())!.enable_stripe_topup}>
+            <p data-testid="stripe-price-preview">{stripePreview() ? t('wallet.to_pay_card', { money: stripePreview()! }) : '—'}</p>
+          </Show>
           <ErrorBanner message={payError()} />
           <div class="form-actions">
-            <For each={valueOf(info())!.pay_methods}>
+            <For each={valueOf(info())!.enable_online_topup ? valueOf(info())!.pay_methods : []}>
               {(method) => <ActionButton class="button primary" data-method={method.type} disabled={!preview()} action={() => pay(method.type)}>{t('wallet.pay_with', { name: method.name })}</ActionButton>}
             </For>
+            <Show when={valueOf(info())!.enable_stripe_topup}>
+              <ActionButton class="button primary" disabled={!stripePreview()} action={() => payWithStripe(Number(amount())).catch((problem) => setPayError(errorMessage(problem)))}>{t('wallet.pay_card')}</ActionButton>
+            </Show>
           </div>
         </div>
       </Show>
-      <Show when={valueOf(info()) && !valueOf(info())!.enable_online_topup && valueOf(info())!.topup_link}>
+      <Show when={valueOf(info()) && !online() && valueOf(info())!.topup_link}>
         <p><a href={valueOf(info())!.topup_link} target="_blank" rel="noopener noreferrer">{t('wallet.buy_codes')}</a></p>
       </Show>
 
