@@ -11,6 +11,7 @@ import { ensureRootUser } from './api/users.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
 import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
+import { createSubscriptionJob } from './billing/subscriptions.ts'
 import { createChannelClient } from './channels/channel-client.ts'
 import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
@@ -144,6 +145,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       .catch((error: Error) => log(`[retention] failed: ${error.message}`))
   }, 3600_000)
   retention.unref?.()
+  // Subscription grants and expiries, every minute on every node (each step is claimed by one node).
+  const subscriptionJob = createSubscriptionJob({ store, caches, onQuotaChanged: dependencies.onQuotaChanged, log })
+  subscriptionJob.start(60)
 
   const server = app.server!
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
@@ -166,6 +170,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         relay.close()
         upstream.close()
         clearInterval(retention)
+        subscriptionJob.stop()
         health.stop()
         caches!.stop()
         await writer.stop()

@@ -69,6 +69,7 @@ export const routes: RouteDefinition[] = [
           { path: '/users/:id', component: UserFormPage },
           { path: '/redemptions', component: page(() => import('./pages/redemptions/redemption-list.tsx'), 'RedemptionListPage') },
           { path: '/topups', component: page(() => import('./pages/topups/topup-list.tsx'), 'TopUpListPage') },
+          { path: '/plans', component: page(() => import('./pages/plans/plan-list.tsx'), 'PlanListPage') },
         ],
       },
       { path: '', component: roleGuard(isRoot), children: [{ path: '/settings', component: page(() => import('./pages/settings/settings.tsx'), 'SettingsPage') }] },

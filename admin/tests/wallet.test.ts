@@ -113,6 +113,26 @@ describe.skipIf(!hasChromium)('wallet and redemption codes in Chromium', () => {
     await page.context().close()
   }, 60_000)
 
+  test('buy a subscription plan on the gateway; the Wallet shows it with its next renewal', async () => {
+    await apiCall(gateway.url, cookie, 'POST', '/api/plan/', { name: 'Daily pro', price: 3, period_days: 7, grant_every: 'day', quota: 200_000 })
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/wallet')
+    await signIn(page, 'payer', 'payer-password-1')
+    await page.waitForURL(/\/wallet$/)
+    const before = Number(await page.locator('[data-testid=wallet-balance] .quota').getAttribute('data-quota'))
+    await page.locator('[data-plan="Daily pro"]').getByRole('button', { name: 'Buy with Alipay (21.90)' }).click()
+    await page.waitForURL(`${easypay.url}/submit.php`)
+    await expect(page.locator('#money').textContent()).resolves.toBe('21.90')
+    await page.click('#pay')
+    await page.waitForURL(/\/wallet\?trade_no=/)
+    await page.locator(`[data-testid=wallet-balance] .quota[data-quota="${before + 200_000}"]`).waitFor()
+    const row = page.locator('[data-testid=subscriptions] tbody tr', { hasText: 'Daily pro' })
+    await row.getByText('Active').waitFor()
+    expect((await row.locator('td').nth(3).textContent())).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
+    await screenshot(page, 'wallet-05-plan')
+    await page.context().close()
+  }, 60_000)
+
   test('admin: create a batch of codes, copy and download them as CSV; the order is in the top-up records', async () => {
     const { page } = await newPage(browser, gateway.url)
     await page.goto('/redemptions')

@@ -5,6 +5,7 @@ import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
+import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
@@ -31,5 +32,6 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     topUpRoutes(dependencies),
     invitationRoutes(dependencies),
     ...stripeRoutes(dependencies),
+    ...planRoutes(dependencies),
   ]
 }

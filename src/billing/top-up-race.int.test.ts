@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createPostgresDatabase, postgresUrl, redisUrl } from '../testing/databases.ts'
 import { startMockEasyPay, type MockEasyPay } from '../testing/mock-easypay.ts'
 import { startTestServer, type ApiClient, type TestServer } from '../testing/server.ts'
+import { createSubscriptionJob } from './subscriptions.ts'
 
 const skip = !postgresUrl || !redisUrl
 if (skip) console.warn('[tests] top-up race suite skipped: needs TEST_DATABASE_URL and TEST_REDIS_URL')
@@ -35,7 +36,7 @@ describe.skipIf(skip)('credits race across two nodes', () => {
       await root.call('POST', '/api/user/', { username: name, password: 'password-123' })
       signedIn[name] = await Promise.all(nodes.map((node) => node.signIn(name, 'password-123')))
     }
-  })
+  }, 30_000)
   afterAll(async () => {
     for (const node of nodes ?? []) await node.dispose()
     await gateway?.stop()
@@ -99,4 +100,22 @@ describe.skipIf(skip)('credits race across two nodes', () => {
     expect(typeof all).toBe('object')
     nodes[1]!.ledger.settle(all as never, 0)
   })
+
+  test('a subscription boundary run by both nodes at once is granted once', async () => {
+    const plan = (await root.call('POST', '/api/plan/', { name: 'race plan', price: 1, period_days: 2, grant_every: 'day', quota: 50_000 })).body.data
+    const bob = signedIn.bob![0]!
+    const pay = await bob.call('POST', '/api/subscription/pay', { plan_id: plan.id, payment_method: 'alipay' })
+    await fetch(pay.body.url, { method: 'POST', body: new URLSearchParams(pay.body.data) })
+    expect(await gateway.callback(gateway.orders.at(-1)!)).toBe('success')
+    const before = await quotaOf('bob')
+    const [subscription] = (await bob.call('GET', '/api/subscription/self')).body.data
+    const jobs = nodes.map((node) => createSubscriptionJob({ store: node.store, caches: node.caches, log: () => {} }))
+    // Both nodes, five times each, at the day-1 boundary.
+    const steps = await Promise.all(Array.from({ length: 10 }, (_, index) => jobs[index % 2]!.runDue(subscription.next_renewal)))
+    expect(steps.reduce((sum, count) => sum + count, 0)).toBe(1)
+    // Nothing was spent: the fresh grant replaces the unused one, the balance is unchanged.
+    expect(await quotaOf('bob')).toBe(before)
+    const grants = (await root.call('GET', '/api/log/?type=1&username=bob&page_size=100')).body.data.items.filter((row: { other: string }) => row.other.includes('"source":"plan"'))
+    expect(grants).toHaveLength(2)
+  }, 30_000)
 })

@@ -45,13 +45,19 @@ export function createTopUps(dependencies: TopUpDependencies) {
     async completeOrder(tradeNo: string, options: { provider?: string; paymentMethod?: string; manual?: boolean; acceptExpired?: boolean } = {}): Promise<CompleteResult> {
       const quotaPerUnit = caches.options.quotaPerUnit
       const from: TopUpStatus[] = options.manual || options.acceptExpired ? ['pending', 'expired'] : ['pending']
+      // A plan order starts (or extends) a subscription instead of crediting its amount; the plan is read first.
+      const planId = (await store.topUps.getByTradeNo(tradeNo))?.planId ?? 0
+      const plan = planId ? await store.subscriptions.plans.get(planId) : undefined
+      if (planId && !plan) throw new Error(`Order ${tradeNo} buys plan ${planId}, which no longer exists`)
       const result = await store.topUps.complete(tradeNo, {
         provider: options.provider, paymentMethod: options.paymentMethod, from,
-        quotaFor: (order) => orderQuota(order, quotaPerUnit),
+        quotaFor: (order) => (order.planId ? 0 : orderQuota(order, quotaPerUnit)),
         logRow: ({ order, quota, user }) => topUpCreditRow(user, quota, {
           kind: 'order', tradeNo: order.tradeNo, provider: order.paymentProvider, paymentMethod: order.paymentMethod, amount: order.amount,
-          money: order.money, manual: options.manual ?? false,
+          money: order.money, manual: options.manual ?? false, plan: plan?.name,
         }, quotaPerUnit),
+        also: plan ? (tx, order) => store.subscriptions.activateIn(tx, order.userId, plan, (user, granted, subscriptionId) =>
+          topUpCreditRow(user, granted, { kind: 'plan', event: 'grant', planId: plan.id, plan: plan.name, subscriptionId, unused: 0 }, quotaPerUnit)) : undefined,
       })
       if (result.completed) await credited(result.user, result.quota)
       return result

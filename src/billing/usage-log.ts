@@ -95,7 +95,8 @@ export function channelTestRecord(test: { channelId: number; model: string; quot
 /** Where a credit came from; `other.source` of its top-up row. */
 export type CreditSource =
   | { kind: 'redemption'; redemptionId: number; name: string }
-  | { kind: 'order'; tradeNo: string; provider: string; paymentMethod: string; amount: number; money: number; manual: boolean }
+  | { kind: 'order'; tradeNo: string; provider: string; paymentMethod: string; amount: number; money: number; manual: boolean; plan?: string }
+  | { kind: 'plan'; event: 'grant' | 'expire'; planId: number; plan: string; subscriptionId: number; unused: number }
   | { kind: 'invitation'; detail: 'inviter_reward' | 'invitee_reward' | 'aff_transfer' }
 
 /** USD figure of a quota amount, as new-api's server-side texts print it (6 decimals). */
@@ -114,8 +115,14 @@ export function topUpCreditRow(user: { id: number; username: string }, quota: nu
       other = { source: 'redemption', redemption_id: source.redemptionId }
       break
     case 'order':
-      content = `${source.manual ? 'Order completed by an administrator' : 'Online top-up paid'}: ${usd(quota, quotaPerUnit)} for ${source.money.toFixed(2)} (${source.provider}${source.paymentMethod ? ` ${source.paymentMethod}` : ''})`
-      other = { source: 'order', trade_no: source.tradeNo, provider: source.provider, payment_method: source.paymentMethod, amount: source.amount, money: source.money, manual: source.manual }
+      content = `${source.manual ? 'Order completed by an administrator' : 'Online top-up paid'}: ${source.plan ? `subscription "${source.plan}"` : usd(quota, quotaPerUnit)} for ${source.money.toFixed(2)} (${source.provider}${source.paymentMethod ? ` ${source.paymentMethod}` : ''})`
+      other = { source: 'order', trade_no: source.tradeNo, provider: source.provider, payment_method: source.paymentMethod, amount: source.amount, money: source.money, manual: source.manual, ...(source.plan ? { plan: source.plan } : {}) }
+      break
+    case 'plan':
+      content = source.event === 'grant'
+        ? `Subscription "${source.plan}": ${usd(quota, quotaPerUnit)} granted${source.unused ? ` (${usd(source.unused, quotaPerUnit)} unused from the last grant taken back)` : ''}`
+        : `Subscription "${source.plan}" ended${source.unused ? `: ${usd(source.unused, quotaPerUnit)} unused taken back` : ''}`
+      other = { source: 'plan', event: source.event, plan_id: source.planId, subscription_id: source.subscriptionId, unused: source.unused }
       break
     case 'invitation':
       content = { inviter_reward: 'Invitation reward', invitee_reward: 'Welcome reward for joining through an invitation', aff_transfer: 'Invitation rewards moved into the balance' }[source.detail] + `: ${usd(quota, quotaPerUnit)}`

@@ -35,12 +35,12 @@ export async function stripeClient(settings: StripeSettings): Promise<Stripe> {
 /** Stripe amounts are in the currency's minor unit (cents for usd). */
 export const minorUnits = (money: number) => Math.round(money * 100)
 
-export async function createCheckoutSession(settings: StripeSettings, order: { amount: number; money: number; userId: number; reference: string }, urls: { success: string; cancel: string }, expiresInMinutes: number) {
+export async function createCheckoutSession(settings: StripeSettings, order: { amount: number; money: number; userId: number; reference: string; label?: string }, urls: { success: string; cancel: string }, expiresInMinutes: number) {
   // Stripe accepts an expiry between 30 minutes and 24 hours from now.
   const minutes = Math.min(24 * 60, Math.max(30, expiresInMinutes))
   return (await stripeClient(settings)).checkout.sessions.create({
     mode: 'payment',
-    line_items: [{ quantity: 1, price_data: { currency: settings.currency, unit_amount: minorUnits(order.money), product_data: { name: `TUC${order.amount}` } } }],
+    line_items: [{ quantity: 1, price_data: { currency: settings.currency, unit_amount: minorUnits(order.money), product_data: { name: order.label ?? `TUC${order.amount}` } } }],
     client_reference_id: order.reference,
     metadata: { user_id: String(order.userId), amount: String(order.amount) },
     success_url: urls.success,

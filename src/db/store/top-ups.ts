@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gte, inArray, like, lt, sql, type SQL } from 'drizzle-orm'
-import type { Database, NewLog, NewTopUp, Page, TopUpRow, UserRow } from '../types.ts'
+import type { Database, Db, NewLog, NewTopUp, Page, TopUpRow, UserRow } from '../types.ts'
 import { insertUnique, now, offset, paged } from './shared.ts'
 
 /** An order is created pending and leaves that state once: to success, failed or expired. */
@@ -23,6 +23,8 @@ export interface CompleteTopUp {
   from?: TopUpStatus[]
   /** Builds the log row of the credit, written in the same transaction. */
   logRow?(credit: { order: TopUpRow; quota: number; user: UserRow }): NewLog
+  /** More work in the same transaction (a plan order starts its subscription); answers quota it added. */
+  also?(tx: Db, order: TopUpRow): Promise<number>
 }
 
 /** One day of orders against what was credited for them (the admin's reconciliation view). */
@@ -103,7 +105,8 @@ export function createTopUpsStore(database: Database) {
       const [user] = await tx.update(usersTable).set({ quota: sql`${usersTable.quota} + ${quota}` }).where(eq(usersTable.id, order.userId)).returning()
       if (!user) throw new Error(`Cannot complete order ${tradeNo}: user ${order.userId} does not exist`)
       if (options.logRow) await tx.insert(logsTable).values(options.logRow({ order, quota, user }))
-      return { completed: true, order, quota, user }
+      const more = options.also ? await options.also(tx, order) : 0
+      return { completed: true, order, quota: quota + more, user }
     }),
     /** Pending orders created before `cutoff` become expired (a payment arriving later credits nothing); returns how many. */
     expireStale: (cutoff: number) => database.write(async () =>

@@ -57,10 +57,15 @@ export const redeemCode = action(async (key: string) => {
 export async function payOnline(amount: number, paymentMethod: string): Promise<void> {
   const answer = await requestEnvelope<Record<string, string> | string>('POST', '/api/user/pay', { body: { amount, payment_method: paymentMethod } })
   if (answer.message !== 'success' || typeof answer.data !== 'object' || typeof answer.url !== 'string') throw new Error(String(answer.data))
+  postSignedForm(answer.url, answer.data)
+}
+
+/** Send the browser to a payment gateway with its signed form, as a real form POST. */
+export function postSignedForm(url: string, fields: Record<string, string>): void {
   const form = document.createElement('form')
   form.method = 'POST'
-  form.action = answer.url
-  for (const [name, value] of Object.entries(answer.data)) {
+  form.action = url
+  for (const [name, value] of Object.entries(fields)) {
     const input = document.createElement('input')
     input.type = 'hidden'
     input.name = name

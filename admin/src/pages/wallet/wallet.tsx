@@ -11,6 +11,7 @@ import { loadSelf, quotaDisplay, user } from '../../lib/session.ts'
 import {
   getInvitationCode, getOwnTopUps, getTopUpInfo, payOnline, payWithStripe, previewPrice, previewStripePrice, redeemCode, transferInvitationRewards, type TopUpOrder,
 } from './wallet-data.ts'
+import { WalletPlans } from '../plans/plan-list.tsx'
 
 export function orderStatusBadge(status: TopUpOrder['status']): JSX.Element {
   const tone = status === 'success' ? 'green' : status === 'pending' ? 'blue' : status === 'expired' ? 'grey' : 'red'
@@ -155,6 +156,10 @@ export function WalletPage(): JSX.Element {
         </Field>
         <div class="form-actions"><button type="submit" class="button primary">{t('wallet.redeem')}</button></div>
       </form>
+
+      <Show when={valueOf(info())}>
+        {(loaded) => <WalletPlans payMethods={loaded().enable_online_topup ? loaded().pay_methods : []} stripe={loaded().enable_stripe_topup} />}
+      </Show>
 
       <Invitations />
 
