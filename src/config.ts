@@ -44,6 +44,7 @@ export const ConfigSchema = Type.Object({
   upstreamClient: Type.Union([Type.Literal('http1'), Type.Literal('fetch')]),
   upstreamMaxConnectionsPerOrigin: Int(1),
   stripeApiBase: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
+  notifyWebhookAllowHosts: Type.Array(Type.String()),
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -119,6 +120,7 @@ const variables: Variable[] = [
   { names: ['STREAM_CONVERSION'], field: 'streamConversion', expected: 'inline or worker', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'inline' },
   { names: ['UPSTREAM_CLIENT'], field: 'upstreamClient', expected: 'http1 or fetch', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'http1' },
   { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
+  { names: ['NOTIFY_WEBHOOK_ALLOW_HOSTS'], field: 'notifyWebhookAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
   { names: ['STRIPE_API_BASE'], field: 'stripeApiBase', expected: 'an http(s) origin such as https://api.stripe.com (unset = Stripe\'s)', parse: parseString },
 ]
 

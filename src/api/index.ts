@@ -5,6 +5,7 @@ import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
+import { noticeRoutes } from './notices.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { stripeRoutes } from './stripe.ts'
@@ -33,5 +34,6 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     invitationRoutes(dependencies),
     ...stripeRoutes(dependencies),
     ...planRoutes(dependencies),
+    noticeRoutes(dependencies),
   ]
 }

@@ -8,6 +8,7 @@ import {
 } from './context.ts'
 import { createTokenForUser } from './tokens.ts'
 import { createTopUps } from '../billing/top-up.ts'
+import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
 import { issueSessionCookie, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
 
@@ -20,7 +21,7 @@ export const UserSchema = t.Object({
 export const userJson = (user: UserRow) => ({
   id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, email: user.email,
   group: user.group, quota: Number(user.quota), used_quota: Number(user.usedQuota), request_count: user.requestCount,
-  aff_code: user.affCode, aff_count: user.affCount, aff_quota: Number(user.affQuota), aff_history_quota: Number(user.affHistoryQuota), inviter_id: user.inviterId, setting: user.setting, must_change_password: user.mustChangePassword,
+  aff_code: user.affCode, aff_count: user.affCount, aff_quota: Number(user.affQuota), aff_history_quota: Number(user.affHistoryQuota), inviter_id: user.inviterId, setting: publicSetting(user.setting), must_change_password: user.mustChangePassword,
   created_time: Number(user.createdTime),
   github_id: '', discord_id: '', oidc_id: '', wechat_id: '', telegram_id: '', linux_do_id: '',
 })

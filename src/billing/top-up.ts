@@ -1,5 +1,6 @@
 import type { Caches } from '../cache/index.ts'
 import type { CompleteResult, RedeemResult, Store, TopUpRow, TopUpStatus, UserRow } from '../db/store.ts'
+import { readNoticeSettings } from './low-balance.ts'
 import { topUpCreditRow } from './usage-log.ts'
 
 /**
@@ -24,6 +25,9 @@ export function createTopUps(dependencies: TopUpDependencies) {
 
   async function credited(user: UserRow, quota: number) {
     dependencies.onQuotaChanged?.('user', user.id, quota)
+    // Above the low-balance threshold again: the next crossing sends a notice (src/billing/low-balance.ts).
+    const notice = user.quotaNoticeSent ? readNoticeSettings(user.setting) : undefined
+    if (notice) await store.quotaNotices.rearm(user.id, notice.threshold)
     await caches.invalidate({ kind: 'users', id: user.id })
   }
 

@@ -5,6 +5,7 @@ import { createInvitationsStore } from './store/invitations.ts'
 import { createLogsStore } from './store/logs.ts'
 import { createOptionsStore } from './store/options.ts'
 import { createQuotaDataStore } from './store/quota-data.ts'
+import { createQuotaNoticesStore } from './store/quota-notices.ts'
 import { createRedemptionsStore } from './store/redemptions.ts'
 import { createSubscriptionsStore } from './store/subscriptions.ts'
 import { createTasksStore } from './store/tasks.ts'
@@ -43,6 +44,7 @@ export function createStore(database: Database) {
     topUps: createTopUpsStore(database),
     invitations: createInvitationsStore(database),
     subscriptions: createSubscriptionsStore(database),
+    quotaNotices: createQuotaNoticesStore(database),
     tasks: createTasksStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),

@@ -20,6 +20,8 @@ export interface SelfUser {
   aff_count?: number
   aff_quota?: number
   aff_history_quota?: number
+  /** JSON text of the user's settings (notice threshold, webhook URL; never the webhook secret). */
+  setting?: string
 }
 
 export interface User extends SelfUser {

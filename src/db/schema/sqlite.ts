@@ -23,6 +23,8 @@ export const usersTable = sqliteTable('users', {
   // Invitations (new-api's columns): people invited, rewards waiting to be moved into quota, rewards ever earned.
   affCount: integer('aff_count').notNull().default(0),
   affQuota: integer('aff_quota').notNull().default(0),
+  /** The low-balance notice was sent and not re-armed by a credit above the threshold since. */
+  quotaNoticeSent: bool('quota_notice_sent').notNull().default(false),
   affHistoryQuota: integer('aff_history_quota').notNull().default(0),
   setting: text('setting').notNull().default(''),
   mustChangePassword: bool('must_change_password').notNull().default(false),

@@ -96,3 +96,12 @@ export async function payWithStripe(amount: number): Promise<void> {
   if (answer.message !== 'success' || typeof answer.data !== 'object' || !answer.data.pay_link) throw new Error(String(answer.data))
   location.assign(answer.data.pay_link)
 }
+
+/** Own low-balance notice: threshold (quota units) and a signed webhook (PUT /api/user/setting). */
+export const saveLowBalanceNotice = action(async (notice: { threshold: number; webhookUrl: string; webhookSecret: string }) => {
+  await api.put('/api/user/setting', {
+    notify_type: notice.threshold > 0 ? 'webhook' : 'none', quota_warning_threshold: notice.threshold, webhook_url: notice.webhookUrl,
+    ...(notice.webhookSecret ? { webhook_secret: notice.webhookSecret } : {}),
+  })
+  await loadSelf()
+}, 'low-balance-notice')

@@ -8,8 +8,9 @@ import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
 import { formatTimestamp } from '../../lib/format.ts'
 import { t, type MessageKey } from '../../lib/i18n.ts'
 import { loadSelf, quotaDisplay, user } from '../../lib/session.ts'
+import { currencySymbol, parseAmountToQuota, quotaToAmountText } from '../../lib/quota.ts'
 import {
-  getInvitationCode, getOwnTopUps, getTopUpInfo, payOnline, payWithStripe, previewPrice, previewStripePrice, redeemCode, transferInvitationRewards, type TopUpOrder,
+  getInvitationCode, getOwnTopUps, saveLowBalanceNotice, getTopUpInfo, payOnline, payWithStripe, previewPrice, previewStripePrice, redeemCode, transferInvitationRewards, type TopUpOrder,
 } from './wallet-data.ts'
 import { WalletPlans } from '../plans/plan-list.tsx'
 
@@ -162,6 +163,7 @@ export function WalletPage(): JSX.Element {
       </Show>
 
       <Invitations />
+      <LowBalanceNotice />
 
       <h2>{t('wallet.history')}</h2>
       <DataTable testId="topup-history" columns={orderColumns()} rows={mapLoaded(orders(), (result) => result.items)} />
@@ -190,5 +192,41 @@ function Invitations(): JSX.Element {
         <ActionButton class="button" disabled={waiting() < unit()} action={() => notifyOutcome(() => transfer(waiting()), t('wallet.transferred'))}>{t('wallet.transfer')}</ActionButton>
       </div>
     </div>
+  )
+}
+
+/** The user's low-balance notice: one signed webhook call when the balance drops to the threshold. */
+function LowBalanceNotice(): JSX.Element {
+  const stored = (() => { try { return JSON.parse(user()?.setting ?? '') as Record<string, unknown> } catch { return {} } })()
+  const [amount, setAmount] = createSignal(Number(stored.quota_warning_threshold) > 0 ? quotaToAmountText(Number(stored.quota_warning_threshold), quotaDisplay()) : '')
+  const [url, setUrl] = createSignal(typeof stored.webhook_url === 'string' ? stored.webhook_url : '')
+  const [secret, setSecret] = createSignal('')
+  const [error, setError] = createSignal<string | null>(null)
+  const save = useAction(saveLowBalanceNotice)
+  const submit = async () => {
+    setError(null)
+    const threshold = amount() ? parseAmountToQuota(amount(), quotaDisplay()) : 0
+    if (threshold === null || threshold < 0) return setError(t('tokens.amount_invalid'))
+    try {
+      await save({ threshold, webhookUrl: url().trim(), webhookSecret: secret() })
+      setSecret('')
+      notify('success', t('common.saved'))
+    } catch (problem) {
+      setError(errorMessage(problem))
+    }
+  }
+  return (
+    <form class="card form" data-testid="low-balance" onSubmit={(event) => { event.preventDefault(); void submit() }}>
+      <h2>{t('wallet.notice_title')}</h2>
+      <ErrorBanner message={error()} />
+      <Field label={`${t('wallet.notice_threshold')} ${currencySymbol(quotaDisplay())}`} for="notice-threshold" hint={t('wallet.notice_threshold_hint')}>
+        <input id="notice-threshold" inputmode="decimal" value={amount()} onInput={(event) => setAmount(event.currentTarget.value)} />
+      </Field>
+      <Field label={t('wallet.notice_url')} for="notice-url"><input id="notice-url" type="url" value={url()} onInput={(event) => setUrl(event.currentTarget.value)} /></Field>
+      <Field label={t('wallet.notice_secret')} for="notice-secret" hint={t('wallet.notice_secret_hint')}>
+        <input id="notice-secret" type="password" autocomplete="off" value={secret()} onInput={(event) => setSecret(event.currentTarget.value)} />
+      </Field>
+      <div class="form-actions"><button type="submit" class="button">{t('common.save')}</button></div>
+    </form>
   )
 }
