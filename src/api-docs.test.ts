@@ -62,4 +62,5 @@ test('TypeBox keywords OpenAPI 3.0 lacks become their 3.0 equivalents', () => {
   expect(toOpenApiSchema({ type: 'object', patternProperties: { '^(.*)$': { type: 'number' } }, additionalProperties: false })).toEqual({ type: 'object', additionalProperties: { type: 'number' } })
   expect(toOpenApiSchema({ anyOf: [{ type: 'string' }, { type: 'null' }] })).toEqual({ nullable: true, type: 'string' })
   expect(toOpenApiSchema({ type: 'string', error: 'custom message', examples: ['a'] })).toEqual({ type: 'string', example: 'a' })
+  expect(toOpenApiSchema({ type: 'number', exclusiveMinimum: 0 })).toEqual({ type: 'number', minimum: 0, exclusiveMinimum: true })
 })

@@ -110,6 +110,10 @@ export function toOpenApiSchema(input: unknown): unknown {
       // A record: every key matches; 3.0 says that with additionalProperties.
       const [valueSchema] = Object.values(value)
       if (schema.additionalProperties === undefined || schema.additionalProperties === false) out.additionalProperties = toOpenApiSchema(valueSchema)
+    } else if ((key === 'exclusiveMinimum' || key === 'exclusiveMaximum') && typeof value === 'number') {
+      // JSON Schema's numeric form; 3.0 has the bound in minimum / maximum and a boolean flag.
+      out[key === 'exclusiveMinimum' ? 'minimum' : 'maximum'] = value
+      out[key] = true
     } else if (key === 'examples' && Array.isArray(value) && value.length > 0) {
       out.example = value[0]
     } else if (key === 'type' && value === 'null') {

@@ -46,6 +46,8 @@ export const ConfigSchema = Type.Object({
   streamConversion: Type.Union([Type.Literal('inline'), Type.Literal('worker')]),
   upstreamClient: Type.Union([Type.Literal('http1'), Type.Literal('fetch')]),
   upstreamMaxConnectionsPerOrigin: Int(1),
+  stripeApiBase: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
+  notifyWebhookAllowHosts: Type.Array(Type.String()),
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -133,6 +135,8 @@ const variables: Variable[] = [
   { names: ['STREAM_CONVERSION'], field: 'streamConversion', expected: 'inline or worker', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'inline' },
   { names: ['UPSTREAM_CLIENT'], field: 'upstreamClient', expected: 'http1 or fetch', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'http1' },
   { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
+  { names: ['NOTIFY_WEBHOOK_ALLOW_HOSTS'], field: 'notifyWebhookAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
+  { names: ['STRIPE_API_BASE'], field: 'stripeApiBase', expected: 'an http(s) origin such as https://api.stripe.com (unset = Stripe\'s)', parse: parseString },
 ]
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */

@@ -15,6 +15,8 @@ import { checkForLegacyDatabase } from './import/legacy-database.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
 import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
+import { createSubscriptionJob } from './billing/subscriptions.ts'
+import { createLowBalanceNotices } from './billing/low-balance.ts'
 import { createChannelClient } from './channels/channel-client.ts'
 import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
@@ -81,21 +83,27 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   const ledger: Ledger = config.redisUrl ? await createRedisLedger(config.redisUrl, log) : new QuotaLedger()
   let caches: Caches | undefined
+  let notices: ReturnType<typeof createLowBalanceNotices> | undefined
   const writer = createUsageWriter({
     store, intervalMs: config.logFlushIntervalMs, maxRows: config.logFlushRows, journalPath: join(config.dataDir, 'usage-journal.jsonl'), log,
-    onCommitted: (batch) => ledger.flushed(batch.users, batch.tokens, {
-      user: (id) => {
-        const row = caches?.user(id)
-        return row && { persisted: () => Number(row.quota), commit: (spent) => { row.quota -= spent; row.usedQuota += spent } }
-      },
-      token: (id) => {
-        const row = caches?.token(id)
-        return row && { persisted: () => Number(row.remainQuota), commit: (spent) => { row.remainQuota -= spent; row.usedQuota += spent } }
-      },
-    }),
+    onCommitted: (batch) => {
+      ledger.flushed(batch.users, batch.tokens, {
+        user: (id) => {
+          const row = caches?.user(id)
+          return row && { persisted: () => Number(row.quota), commit: (spent) => { row.quota -= spent; row.usedQuota += spent } }
+        },
+        token: (id) => {
+          const row = caches?.token(id)
+          return row && { persisted: () => Number(row.remainQuota), commit: (spent) => { row.remainQuota -= spent; row.usedQuota += spent } }
+        },
+      })
+      // Balances just moved: users now at or below their low-balance threshold get their one notice.
+      if (batch.users.length) notices?.afterFlush(batch.users).catch((error: Error) => log(`[notices] ${error.message}`))
+    },
   })
   const bus: InvalidationBus = options.bus ?? (config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus())
   caches = await createCaches({ store, secretBox, bus, flushEpoch: () => writer.epoch })
+  notices = createLowBalanceNotices({ store, caches, secretBox, allowHosts: config.notifyWebhookAllowHosts, log })
   caches.startResync(config.syncFrequencySeconds)
 
   // One upstream client for every call to a channel (relay, channel tests, model discovery, balances), chosen once.
@@ -151,6 +159,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       .catch((error: Error) => log(`[retention] failed: ${error.message}`))
   }, 3600_000)
   retention.unref?.()
+  // Subscription grants and expiries, every minute on every node (each step is claimed by one node).
+  const subscriptionJob = createSubscriptionJob({ store, caches, onQuotaChanged: dependencies.onQuotaChanged, log })
+  subscriptionJob.start(60)
 
   const server = app.server!
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
@@ -173,6 +184,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         relay.close()
         upstream.close()
         clearInterval(retention)
+        subscriptionJob.stop()
         health.stop()
         caches!.stop()
         await writer.stop()

@@ -26,9 +26,14 @@ const navItems: NavItem[] = [
   { href: '/tokens', label: 'nav.tokens', icon: 'key', visible: () => true },
   { href: '/users', label: 'nav.users', icon: 'users', visible: isAdmin },
   { href: '/logs', label: 'nav.logs', icon: 'logs', visible: () => true },
+  { href: '/wallet', label: 'nav.wallet', icon: 'pricing', visible: () => true },
+  { href: '/redemptions', label: 'nav.redemptions', icon: 'key', visible: isAdmin },
+  { href: '/topups', label: 'nav.topups', icon: 'logs', visible: isAdmin },
+  { href: '/plans', label: 'nav.plans', icon: 'pricing', visible: isAdmin },
   { href: '/playground', label: 'nav.playground', icon: 'playground', visible: () => true },
   { href: '/pricing', label: 'nav.pricing', icon: 'pricing', visible: () => true },
   { href: '/settings', label: 'nav.settings', icon: 'settings', visible: isRoot },
+  { href: '/payment-settings', label: 'nav.payment_settings', icon: 'settings', visible: isRoot },
 ]
 
 export function App(props: RouteSectionProps): JSX.Element {

@@ -3,9 +3,15 @@ import type { ChannelHealth } from '../channels/channel-health.ts'
 import { channelOpsRoutes } from './channel-ops.ts'
 import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
+import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
+import { noticeRoutes } from './notices.ts'
+import { planRoutes } from './plans.ts'
+import { redemptionRoutes } from './redemptions.ts'
+import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
 import { tokenRoutes } from './tokens.ts'
+import { topUpRoutes } from './topup.ts'
 import { userRoutes } from './users.ts'
 
 /** What the management API groups need, all built once at start-up. */
@@ -23,5 +29,11 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
     logRoutes(dependencies),
+    ...redemptionRoutes(dependencies),
+    topUpRoutes(dependencies),
+    invitationRoutes(dependencies),
+    ...stripeRoutes(dependencies),
+    ...planRoutes(dependencies),
+    noticeRoutes(dependencies),
   ]
 }

@@ -4,6 +4,7 @@ import { isSecretOptionKey, validateOption } from '../cache/options.ts'
 import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies } from './context.ts'
 import { defaultModelsByType } from '../providers/channel-types.ts'
 import { priceFor } from '../billing/pricing.ts'
+import { sealedOptionKeys, validatePaymentOption } from '../payments/settings.ts'
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'
@@ -62,7 +63,9 @@ export function systemRoutes(dependencies: ApiDependencies) {
     })
     .put('/option/', async ({ body }) => {
       let value: string
-      try { value = validateOption(body.key, body.value) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
+      try { value = validatePaymentOption(body.key, validateOption(body.key, body.value)) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
+      // Payment secrets are sealed at rest (src/payments/settings.ts reads them).
+      if (sealedOptionKeys.has(body.key) && value !== '') value = dependencies.secretBox.seal(value)
       await store.options.set(body.key, value)
       await caches.invalidate({ kind: 'options' })
       return ok()

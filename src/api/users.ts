@@ -8,6 +8,8 @@ import {
   authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies,
 } from './context.ts'
 import { createTokenForUser } from './tokens.ts'
+import { createTopUps } from '../billing/top-up.ts'
+import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
 import { issueSessionCookie, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
 
@@ -20,7 +22,7 @@ export const UserSchema = t.Object({
 export const userJson = (user: UserRow) => ({
   id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, email: user.email,
   group: user.group, quota: Number(user.quota), used_quota: Number(user.usedQuota), request_count: user.requestCount,
-  aff_code: user.affCode, inviter_id: user.inviterId, setting: user.setting, must_change_password: user.mustChangePassword,
+  aff_code: user.affCode, aff_count: user.affCount, aff_quota: Number(user.affQuota), aff_history_quota: Number(user.affHistoryQuota), inviter_id: user.inviterId, setting: publicSetting(user.setting), must_change_password: user.mustChangePassword,
   created_time: Number(user.createdTime),
   github_id: '', discord_id: '', oidc_id: '', wechat_id: '', telegram_id: '', linux_do_id: '',
 })
@@ -55,6 +57,7 @@ export function userRoutes(dependencies: ApiDependencies) {
   const { store, caches, throttle, config } = dependencies
   const secureCookies = process.env.SESSION_COOKIE_SECURE === 'true'
   const changed = (id: number) => caches.invalidate({ kind: 'users', id })
+  const topUps = createTopUps(dependencies)
 
   /** Admins manage only users below their own role; nobody manages themselves through the admin routes. */
   async function manageable(actor: UserRow, id: number): Promise<UserRow> {
@@ -112,7 +115,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       set.headers['set-cookie'] = sessionClearCookie
       return ok()
     }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (new-api current path)' } })
-    .post('/register', async ({ body }) => {
+    .post('/register', async ({ body, query }) => {
       const options = caches.options
       if (!options.registerEnabled || !options.passwordRegisterEnabled) throw forbidden('Registration is disabled by the administrator', 'register_disabled')
       const user = await store.users.create({
@@ -121,9 +124,13 @@ export function userRoutes(dependencies: ApiDependencies) {
       }).catch(duplicateUsername)
       if (config.generateDefaultToken) await createTokenForUser(dependencies, user, { name: 'default', unlimited_quota: true })
       await changed(user.id)
+      // An invitation code (body `aff_code`, or `?aff=` as the invitation link carries it) rewards both sides.
+      const invitation = (body.aff_code || query.aff || '').trim()
+      if (invitation) await topUps.acceptInvitation(user, invitation)
       return ok()
     }, {
-      body: t.Object({ username: Username, password: Password, email: t.Optional(t.String({ maxLength: 100 })), verification_code: t.Optional(t.String()), aff_code: t.Optional(t.String()) }),
+      body: t.Object({ username: Username, password: Password, email: t.Optional(t.String({ maxLength: 100 })), verification_code: t.Optional(t.String()), aff_code: t.Optional(t.String({ maxLength: 64 })) }),
+      query: t.Object({ aff: t.Optional(t.String({ maxLength: 64 })) }, { additionalProperties: true }),
       response: emptyEnvelope,
       detail: { tags: ['Users'], summary: 'Register a user (when RegisterEnabled)' },
     })

@@ -91,3 +91,52 @@ export function channelTestRecord(test: { channelId: number; model: string; quot
     spent: 0, countRequest: false, tokensUsed: 0,
   }
 }
+
+/** Where a credit came from; `other.source` of its top-up row. */
+export type CreditSource =
+  | { kind: 'redemption'; redemptionId: number; name: string }
+  | { kind: 'order'; tradeNo: string; provider: string; paymentMethod: string; amount: number; money: number; manual: boolean; plan?: string }
+  | { kind: 'plan'; event: 'grant' | 'expire'; planId: number; plan: string; subscriptionId: number; unused: number }
+  | { kind: 'invitation'; detail: 'inviter_reward' | 'invitee_reward' | 'aff_transfer' }
+
+/** USD figure of a quota amount, as new-api's server-side texts print it (6 decimals). */
+const usd = (quota: number, quotaPerUnit: number) => `$${(quota / quotaPerUnit).toFixed(6)}`
+
+/**
+ * A credit: type 1 (top-up), written in the transaction that credits (see src/billing/top-up.ts). new-api's log
+ * pages and scripts read these rows by type; `other` says which code, order or reward it was.
+ */
+export function topUpCreditRow(user: { id: number; username: string }, quota: number, source: CreditSource, quotaPerUnit: number): NewLog {
+  let content: string
+  let other: Record<string, unknown>
+  switch (source.kind) {
+    case 'redemption':
+      content = `Redeemed code "${source.name}" (#${source.redemptionId}) for ${usd(quota, quotaPerUnit)}`
+      other = { source: 'redemption', redemption_id: source.redemptionId }
+      break
+    case 'order':
+      content = `${source.manual ? 'Order completed by an administrator' : 'Online top-up paid'}: ${source.plan ? `subscription "${source.plan}"` : usd(quota, quotaPerUnit)} for ${source.money.toFixed(2)} (${source.provider}${source.paymentMethod ? ` ${source.paymentMethod}` : ''})`
+      other = { source: 'order', trade_no: source.tradeNo, provider: source.provider, payment_method: source.paymentMethod, amount: source.amount, money: source.money, manual: source.manual, ...(source.plan ? { plan: source.plan } : {}) }
+      break
+    case 'plan':
+      content = source.event === 'grant'
+        ? `Subscription "${source.plan}": ${usd(quota, quotaPerUnit)} granted${source.unused ? ` (${usd(source.unused, quotaPerUnit)} unused from the last grant taken back)` : ''}`
+        : `Subscription "${source.plan}" ended${source.unused ? `: ${usd(source.unused, quotaPerUnit)} unused taken back` : ''}`
+      other = { source: 'plan', event: source.event, plan_id: source.planId, subscription_id: source.subscriptionId, unused: source.unused }
+      break
+    case 'invitation':
+      content = { inviter_reward: 'Invitation reward', invitee_reward: 'Welcome reward for joining through an invitation', aff_transfer: 'Invitation rewards moved into the balance' }[source.detail] + `: ${usd(quota, quotaPerUnit)}`
+      other = { source: 'invitation', detail: source.detail }
+      break
+  }
+  return { userId: user.id, username: user.username, createdAt: unixNow(), type: 1, content, quota, other: JSON.stringify(other) }
+}
+
+/** A refused payment callback (bad signature, other merchant, changed money…): type 4 (system), for the admin. */
+export function paymentAlertRow(alert: { provider: string; reason: string; tradeNo?: string; userId?: number; ip: string }): NewLog {
+  return {
+    userId: alert.userId ?? 0, username: '', createdAt: unixNow(), type: 4, ip: alert.ip,
+    content: `${alert.provider} callback refused: ${alert.reason}${alert.tradeNo ? ` (order ${alert.tradeNo.slice(0, 64)})` : ''}`,
+    other: JSON.stringify({ payment_alert: true, provider: alert.provider, reason: alert.reason, trade_no: alert.tradeNo?.slice(0, 64) ?? '' }),
+  }
+}

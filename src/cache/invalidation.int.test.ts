@@ -25,7 +25,8 @@ describe.skipIf(Boolean(skipReason))('two nodes on one Postgres and one Redis', 
     const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, CRYPTO_SECRET: 'shared-crypto-secret-for-tests', SESSION_SECRET: 'shared-session-secret-for-tests' }
     first = await startTestServer(shared)
     second = await startTestServer(shared)
-  })
+    // Two servers migrating a fresh Postgres take more than the default 5 s hook time on a loaded machine.
+  }, 30_000)
   afterAll(async () => {
     await first?.dispose()
     await second?.dispose()

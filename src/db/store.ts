@@ -1,10 +1,13 @@
 import type { Database } from './types.ts'
 import { createChannelsStore } from './store/channels.ts'
 import { createFlush } from './store/flush.ts'
+import { createInvitationsStore } from './store/invitations.ts'
 import { createLogsStore } from './store/logs.ts'
 import { createOptionsStore } from './store/options.ts'
 import { createQuotaDataStore } from './store/quota-data.ts'
+import { createQuotaNoticesStore } from './store/quota-notices.ts'
 import { createRedemptionsStore } from './store/redemptions.ts'
+import { createSubscriptionsStore } from './store/subscriptions.ts'
 import { createTasksStore } from './store/tasks.ts'
 import { createTokensStore } from './store/tokens.ts'
 import { createTopUpsStore } from './store/top-ups.ts'
@@ -23,6 +26,7 @@ export { DuplicateError, matchText } from './store/shared.ts'
 export type { LogFilter } from './store/logs.ts'
 export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
 export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
+export type { GrantStep, NewPlan, PlanRow, SubscriptionRow } from './store/subscriptions.ts'
 export { finishedTaskStatuses, type TaskFilter, type TaskScope, type TaskStatus } from './store/tasks.ts'
 
 export type Store = ReturnType<typeof createStore>
@@ -38,6 +42,9 @@ export function createStore(database: Database) {
     quotaData: createQuotaDataStore(database),
     redemptions: createRedemptionsStore(database),
     topUps: createTopUpsStore(database),
+    invitations: createInvitationsStore(database),
+    subscriptions: createSubscriptionsStore(database),
+    quotaNotices: createQuotaNoticesStore(database),
     tasks: createTasksStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),

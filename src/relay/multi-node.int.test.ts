@@ -23,7 +23,8 @@ describe.skipIf(skip)('two nodes share one token\'s quota through Redis', () => 
     await redis.quit()
     const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, CRYPTO_SECRET: 'shared-crypto-secret-for-tests', SESSION_SECRET: 'shared-session-secret-for-tests', LOG_FLUSH_INTERVAL_MS: '100' }
     nodes = [await startTestServer(shared), await startTestServer(shared)]
-  })
+    // Two servers migrating a fresh Postgres take more than the default 5 s hook time on a loaded machine.
+  }, 30_000)
   afterAll(async () => {
     for (const node of nodes ?? []) await node.dispose()
     await upstream?.stop()

@@ -15,6 +15,13 @@ export interface SelfUser {
   request_count: number
   /** Tollgate: set for a root created with a printed password until it picks its own. */
   must_change_password?: boolean
+  /** Invitations: own code, people invited, rewards waiting to be moved into quota, rewards ever earned. */
+  aff_code?: string
+  aff_count?: number
+  aff_quota?: number
+  aff_history_quota?: number
+  /** JSON text of the user's settings (notice threshold, webhook URL; never the webhook secret). */
+  setting?: string
 }
 
 export interface User extends SelfUser {

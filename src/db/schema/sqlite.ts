@@ -20,12 +20,19 @@ export const usersTable = sqliteTable('users', {
   group: text('group').notNull().default('default'),
   affCode: text('aff_code').notNull().default(''),
   inviterId: integer('inviter_id').notNull().default(0),
+  // Invitations (new-api's columns): people invited, rewards waiting to be moved into quota, rewards ever earned.
+  affCount: integer('aff_count').notNull().default(0),
+  affQuota: integer('aff_quota').notNull().default(0),
+  /** The low-balance notice was sent and not re-armed by a credit above the threshold since. */
+  quotaNoticeSent: bool('quota_notice_sent').notNull().default(false),
+  affHistoryQuota: integer('aff_history_quota').notNull().default(0),
   setting: text('setting').notNull().default(''),
   mustChangePassword: bool('must_change_password').notNull().default(false),
   createdTime: integer('created_time').notNull().default(0),
 }, (table) => [
   uniqueIndex('users_username_unique').on(table.username),
   uniqueIndex('users_access_token_unique').on(table.accessTokenHash),
+  index('users_aff_code_index').on(table.affCode),
 ])
 
 export const tokensTable = sqliteTable('tokens', {
@@ -142,7 +149,45 @@ export const topUpsTable = sqliteTable('top_ups', {
   createTime: integer('create_time').notNull().default(0),
   completeTime: integer('complete_time').notNull().default(0),
   status: text('status').notNull().default('pending'),
+  /** Set when the order buys a subscription plan (then it credits the plan, not `amount`). */
+  planId: integer('plan_id').notNull().default(0),
 }, (table) => [uniqueIndex('top_ups_trade_no_unique').on(table.tradeNo)])
+
+/** Subscription plans: a price (USD, converted like a top-up), a period, and quota granted per period or per day. */
+export const plansTable = sqliteTable('plans', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  price: real('price').notNull(),
+  periodDays: integer('period_days').notNull(),
+  /** 'period': `quota` once a period; 'day': `quota` every day of it. */
+  grantEvery: text('grant_every').notNull().default('period'),
+  quota: integer('quota').notNull(),
+  status: integer('status').notNull().default(1),
+  createdTime: integer('created_time').notNull().default(0),
+})
+
+/**
+ * A user's subscription: paid through `endTime`; every `grantSeconds` the unused part of the last grant is taken
+ * back and a new grant given (spending counts against the grant first: `usedAtGrant` is the user's used quota then).
+ */
+export const subscriptionsTable = sqliteTable('subscriptions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  userId: integer('user_id').notNull(),
+  planId: integer('plan_id').notNull(),
+  status: text('status').notNull().default('active'),
+  startTime: integer('start_time').notNull(),
+  endTime: integer('end_time').notNull(),
+  grantQuota: integer('grant_quota').notNull(),
+  grantSeconds: integer('grant_seconds').notNull(),
+  nextGrantTime: integer('next_grant_time').notNull(),
+  currentGrant: integer('current_grant').notNull().default(0),
+  usedAtGrant: integer('used_at_grant').notNull().default(0),
+  createdTime: integer('created_time').notNull().default(0),
+}, (table) => [
+  index('subscriptions_user_id_index').on(table.userId),
+  index('subscriptions_due_index').on(table.status, table.nextGrantTime),
+])
 
 export const tasksTable = sqliteTable('tasks', {
   id: integer('id').primaryKey({ autoIncrement: true }),

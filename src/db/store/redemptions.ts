@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gte, like, lt, ne, or, sql, type SQL } from 'drizzle-orm'
-import type { Database, NewRedemption, Page, RedemptionRow, UserRow } from '../types.ts'
+import type { Database, NewLog, NewRedemption, Page, RedemptionRow, UserRow } from '../types.ts'
 import { insertUnique, now, offset, paged } from './shared.ts'
 
 /** new-api's redemption statuses. */
@@ -21,7 +21,7 @@ export type RedemptionsStore = ReturnType<typeof createRedemptionsStore>
 
 export function createRedemptionsStore(database: Database) {
   const { db, tables } = database
-  const { redemptionsTable, usersTable } = tables
+  const { redemptionsTable, usersTable, logsTable } = tables
 
   function redemptionWhere(filter: RedemptionFilter) {
     const conditions: SQL[] = []
@@ -70,9 +70,10 @@ export function createRedemptionsStore(database: Database) {
      * Marks an unused, unexpired code used by `userId` and credits its quota to that user, in one transaction.
      * The claim is a conditional UPDATE (status still unused), so of any number of concurrent calls exactly one
      * changes the row: on Postgres the losers wait for the winner's row lock and then no longer match; on SQLite
-     * transactions are serialised. Throws (and claims nothing) if the user does not exist.
+     * transactions are serialised. Throws (and claims nothing) if the user does not exist. `logRow`, when given,
+     * builds the log row of the credit, written in the same transaction (no credit without its row, nor the reverse).
      */
-    redeem: (key: string, userId: number) => database.transaction(async (tx): Promise<RedeemResult> => {
+    redeem: (key: string, userId: number, logRow?: (credit: { quota: number; redemption: RedemptionRow; user: UserRow }) => NewLog) => database.transaction(async (tx): Promise<RedeemResult> => {
       const time = now()
       const [claimed] = await tx.update(redemptionsTable)
         .set({ status: RedemptionStatus.used, redeemedTime: time, usedUserId: userId })
@@ -88,7 +89,9 @@ export function createRedemptionsStore(database: Database) {
       }
       const [user] = await tx.update(usersTable).set({ quota: sql`${usersTable.quota} + ${claimed.quota}` }).where(eq(usersTable.id, userId)).returning()
       if (!user) throw new Error(`Cannot redeem for user ${userId}: no such user`)
-      return { redeemed: true, quota: claimed.quota, redemption: claimed, user }
+      const credit = { quota: Number(claimed.quota), redemption: claimed, user }
+      if (logRow) await tx.insert(logsTable).values(logRow(credit))
+      return { redeemed: true, ...credit }
     }),
   }
 }

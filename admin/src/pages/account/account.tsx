@@ -62,6 +62,7 @@ export function AccountPage(): JSX.Element {
           <dt>{t('users.quota')}</dt><dd><QuotaText quota={user()!.quota} /></dd>
           <dt>{t('users.used_quota')}</dt><dd><QuotaText quota={user()!.used_quota} /></dd>
           <dt>{t('users.request_count')}</dt><dd>{user()!.request_count ?? 0}</dd>
+          <dt>{t('wallet.invited')}</dt><dd data-testid="account-invited">{user()!.aff_count ?? 0}</dd>
         </dl>
       </Show>
       <form class="card form" onSubmit={submit} novalidate>

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "quota_notice_sent" boolean DEFAULT false NOT NULL;

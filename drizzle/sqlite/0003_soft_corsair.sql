@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `quota_notice_sent` integer DEFAULT false NOT NULL;
