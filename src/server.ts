@@ -17,6 +17,8 @@ import { createChannelRequests } from './channels/channel-requests.ts'
 import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
+import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
+import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
 import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
 import { createWorkerPool } from '../workers/pool.ts'
 import type { MediaOptions } from '../workers/protocol.ts'
@@ -118,10 +120,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
 
+  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter })
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter })],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter }), realtimeRoutes(realtime)],
   })
   app.listen({
     port: config.port,
@@ -133,6 +136,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxRequestBodySize: config.maxRequestBodyMb * 2 * 1024 * 1024,
     // Slow models may think for minutes before the first byte; the relay enforces STREAMING_TIMEOUT itself.
     idleTimeout: 0,
+    // Realtime sessions (src/relay/realtime/): Elysia's websocket handler calls the session each socket carries.
+    websocket: REALTIME_WEBSOCKET,
   })
 
   // Hourly; the LogRetentionDays option (console) wins over LOG_RETENTION_DAYS. 0 keeps everything.
@@ -152,6 +157,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     app, url, port: server.port!, store, caches, database, writer, ledger,
     async flushUsage() {
       await relay.drain()
+      await realtime.drain()
       await writer.flush()
     },
     stop() {
@@ -159,10 +165,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         // Stop accepting, let in-flight requests (streams included) finish, then drop idle keep-alive
         // connections, which would otherwise hold the process open (the idle timeout is off for slow models).
         void server.stop(false)
+        realtime.close()
         const deadline = Date.now() + SHUTDOWN_GRACE_MS
         while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
         await server.stop(true)
         await relay.drain()
+        await realtime.drain()
         relay.close()
         upstream.close()
         clearInterval(retention)

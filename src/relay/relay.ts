@@ -41,7 +41,7 @@ const sseHeaders = (requestId: string) => ({ 'content-type': 'text/event-stream;
 let requestCounter = 0
 const processTag = Math.random().toString(36).slice(2, 8)
 /** Request ids: time + process + counter; unique without a random call per request. */
-const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCounter++ % 1_679_616).toString(36).padStart(4, '0')}`
+export const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCounter++ % 1_679_616).toString(36).padStart(4, '0')}`
 
 const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 const noChannels: ReadonlySet<number> = new Set()
