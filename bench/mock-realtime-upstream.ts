@@ -46,6 +46,8 @@ export interface MockRealtimeUpstream {
   url: string
   port: number
   connections: MockRealtimeConnection[]
+  /** Client-secret requests (`/v1/realtime/client_secrets`, beta `/sessions`, Azure's), as received. */
+  secretRequests: { path: string; headers: Record<string, string>; body: Record<string, unknown> }[]
   /** Upgrades refused (bad key, unknown path). */
   refused: number
   stats: { backpressured: number; floodSent: number }
@@ -68,6 +70,25 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
   const stats = { backpressured: 0, floodSent: 0 }
   let refused = 0
   let sessions = 0
+  const secretRequests: MockRealtimeUpstream['secretRequests'] = []
+
+  /** The ephemeral-session routes, answered as OpenAI's reference shows (GA client secret, beta session). */
+  async function issueSecret(request: Request, url: URL): Promise<Response> {
+    const headers: Record<string, string> = {}
+    request.headers.forEach((value, name) => { headers[name] = value })
+    const body = await request.json().catch(() => ({})) as Record<string, unknown>
+    secretRequests.push({ path: url.pathname + url.search, headers, body })
+    const expiresAt = Math.floor(Date.now() / 1000) + 600
+    const value = `ek_mock_${secretRequests.length}`
+    const id = `sess_secret_${secretRequests.length}`
+    if (url.pathname.endsWith('/client_secrets')) {
+      const session = body.session as Record<string, unknown> | undefined
+      if (!session?.model) return Response.json({ error: { message: "Missing required parameter: 'session.model'.", type: 'invalid_request_error', code: 'missing_required_parameter', param: 'session.model' } }, { status: 400 })
+      return Response.json({ value, expires_at: expiresAt, session: { object: 'realtime.session', id, output_modalities: ['audio'], instructions: '', ...session } })
+    }
+    if (!body.model) return Response.json({ error: { message: "Missing required parameter: 'model'.", type: 'invalid_request_error', code: 'missing_required_parameter', param: 'model' } }, { status: 400 })
+    return Response.json({ id, object: 'realtime.session', modalities: ['audio', 'text'], instructions: '', voice: 'alloy', ...body, client_secret: { value, expires_at: expiresAt } })
+  }
 
   const event = (socket: ServerWebSocket<SocketData>, body: Record<string, unknown>) => {
     socket.data.sequence++
@@ -143,6 +164,12 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
     port: options.port ?? 0,
     fetch(request, bun) {
       const url = new URL(request.url)
+      if (request.method === 'POST') {
+        const secretPath = ['/v1/realtime/client_secrets', '/v1/realtime/sessions', '/openai/v1/realtime/client_secrets', '/openai/realtimeapi/sessions'].includes(url.pathname)
+        const key = url.pathname.startsWith('/openai/') ? request.headers.get('api-key') : request.headers.get('authorization')?.replace(/^Bearer /, '')
+        if (!secretPath || (options.key !== undefined && key !== options.key)) return Response.json({ error: { message: 'Incorrect API key provided or unknown path.', type: 'invalid_request_error', code: 'invalid_api_key' } }, { status: 401 })
+        return issueSecret(request, url)
+      }
       const azure = url.pathname === '/openai/realtime' || url.pathname === '/openai/v1/realtime'
       const model = azure && url.pathname === '/openai/realtime' ? url.searchParams.get('deployment') : url.searchParams.get('model')
       const presented = azure ? request.headers.get('api-key') : request.headers.get('authorization')?.replace(/^Bearer /, '')
@@ -183,6 +210,7 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
     connections,
+    secretRequests,
     get refused() { return refused },
     stats,
     setOptions(partial) { options = { ...options, ...partial } },

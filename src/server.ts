@@ -19,6 +19,7 @@ import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
 import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
 import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
+import { createClientSecretIssuer } from './relay/realtime/realtime-client-secrets.ts'
 import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
 import { createWorkerPool } from '../workers/pool.ts'
 import type { MediaOptions } from '../workers/protocol.ts'
@@ -120,11 +121,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
 
-  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter })
+  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })
+  const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter }), realtimeRoutes(realtime)],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter }), realtimeRoutes(realtime, clientSecrets)],
   })
   app.listen({
     port: config.port,

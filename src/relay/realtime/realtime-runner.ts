@@ -10,6 +10,7 @@ import { GatewayError } from '../../errors.ts'
 import { REQUEST_ID_HEADER } from '../endpoint.ts'
 import type { Relay } from '../relay.ts'
 import type { TokenCounter } from '../token-counter.ts'
+import type { SecretBox } from '../../security/crypto.ts'
 import { admitRealtime } from './realtime-admission.ts'
 import { createRealtimeBooks } from './realtime-books.ts'
 import { RealtimeSession } from './realtime-session.ts'
@@ -24,6 +25,7 @@ export interface RealtimeDependencies {
   requests: ChannelRequests
   health: ChannelHealth
   counter: TokenCounter
+  secretBox: SecretBox
 }
 
 /** How often sessions are checked for silence (STREAMING_TIMEOUT's precision). */
@@ -36,8 +38,8 @@ function chosenProtocol(offered: string | null): string | undefined {
 }
 
 /** `openai-beta.realtime-v1` among the subprotocols, or the header, is the beta API: the upstream is told so. */
-function betaHeaders(request: Request): Record<string, string> {
-  const beta = request.headers.get('openai-beta') ?? (request.headers.get('sec-websocket-protocol')?.includes('openai-beta.realtime-v1') ? 'realtime=v1' : null)
+function betaHeaders(request: Request, secretIsBeta: boolean): Record<string, string> {
+  const beta = request.headers.get('openai-beta') ?? (secretIsBeta || request.headers.get('sec-websocket-protocol')?.includes('openai-beta.realtime-v1') ? 'realtime=v1' : null)
   return beta ? { 'OpenAI-Beta': beta } : {}
 }
 
@@ -93,7 +95,7 @@ export function createRealtimeRunner(dependencies: RealtimeDependencies) {
     try {
       connection = await connectUpstream(dependencies, admission, {
         attempts: admission.holder.pinnedChannelId !== undefined ? 1 : caches.options.retryTimes + 1,
-        timeoutMs: idleMs(), extraHeaders: betaHeaders(request), tried,
+        timeoutMs: idleMs(), extraHeaders: betaHeaders(request, admission.clientSecret?.beta === true), tried,
         prepare: (socket) => { socket.onmessage = session.upstreamMessage },
       })
     } catch (error) {
@@ -106,6 +108,9 @@ export function createRealtimeRunner(dependencies: RealtimeDependencies) {
       channelId: connection.channel.id, tried, upstreamModel: connection.upstreamModel, sessionId: () => session.sessionId,
     }))
     watch(session)
+    // A client secret's configuration is the session's first event, before anything of the client's.
+    const configured = admission.clientSecret?.session
+    if (configured) connection.socket.send(JSON.stringify({ type: 'session.update', session: configured }))
     const protocol = chosenProtocol(request.headers.get('sec-websocket-protocol'))
     const headers: Record<string, string> = { [REQUEST_ID_HEADER]: admission.requestId }
     if (protocol) headers['Sec-WebSocket-Protocol'] = protocol
