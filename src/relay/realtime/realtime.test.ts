@@ -387,4 +387,20 @@ describe('quota and disconnects', () => {
     session.socket.close(1000)
     await session.closed
   })
+
+  test('a session in which nothing moves for STREAMING_TIMEOUT is closed (1001)', async () => {
+    await harness.setOption('StreamingTimeout', 1)
+    try {
+      const { key } = await harness.addToken({ name: 'silent' })
+      const session = browserSession(key)
+      await session.next('session.created')
+      const connection = upstream.connections.at(-1)!
+      const closed = await session.closed
+      expect(closed.code).toBe(1001)
+      expect(closed.reason).toContain('STREAMING_TIMEOUT')
+      while (!connection.closed) await Bun.sleep(10)
+    } finally {
+      await harness.setOption('StreamingTimeout', 300)
+    }
+  })
 })
