@@ -4,7 +4,7 @@
  *   - 500 idle sessions held open at once: resident memory per session (target < 64 KB);
  *   - 100 sessions sending 50 frames/s each (`mock.echo`, answered at once by the upstream): the round trip of a
  *     frame, whose difference to direct is twice the latency Tollgate adds per frame (target p50 < 0.3 ms).
- * The bare proxy has no WebSocket support and gets no column.
+ * The bare column is bench/bare-realtime-proxy.ts, a WebSocket relay with nothing else: the floor for any Bun gateway.
  */
 import { join } from 'node:path'
 import { spawnAnnouncingServer, treeRssMegabytes, type ChildServer } from './processes.ts'
@@ -98,10 +98,14 @@ async function echoRoundTrips(endpoint: Endpoint, seconds: number): Promise<{ p5
 export async function scenarioRealtime(context: ScenarioContext): Promise<ScenarioResult> {
   const notes: string[] = []
   let mock: ChildServer | undefined
+  let bare: ChildServer | undefined
   try {
     mock = await spawnAnnouncingServer('mock realtime upstream', ['bun', join(benchDirectory, 'mock-realtime-upstream.ts'), '--port', '0'])
+    bare = await spawnAnnouncingServer('bare realtime proxy', ['bun', join(benchDirectory, 'bare-realtime-proxy.ts'), '--target', mock.url.replace('http', 'ws'), '--port', '0'])
     const endpoints = new Map<string, Endpoint>()
-    endpoints.set('direct', { url: `${mock.url.replace('http', 'ws')}/v1/realtime?model=${realtimeModel}`, headers: { authorization: 'Bearer sk-mock-upstream' }, pid: mock.pid })
+    const direct = { authorization: 'Bearer sk-mock-upstream' }
+    endpoints.set('direct', { url: `${mock.url.replace('http', 'ws')}/v1/realtime?model=${realtimeModel}`, headers: direct, pid: mock.pid })
+    endpoints.set('bare', { url: `${bare.url.replace('http', 'ws')}/v1/realtime?model=${realtimeModel}`, headers: direct, pid: bare.pid })
     for (const target of context.targets) {
       const management = (target as Partial<TollgateTarget>).management
       if (!management) continue
@@ -120,10 +124,10 @@ export async function scenarioRealtime(context: ScenarioContext): Promise<Scenar
       const trip = trips.get(id)!
       context.progress(`[s10] ${id.padEnd(16)} ${IDLE_SESSIONS} idle sessions: ${memory.get(id)!.toFixed(1)} KB each; ${BUSY_SESSIONS} × ${FRAMES_PER_SECOND} frames/s: round trip p50 ${trip.p50.toFixed(3)} ms, p99 ${trip.p99.toFixed(3)} ms (${trip.frames} frames${trip.lost ? `, ${trip.lost} unanswered` : ''})`)
     }
-    const direct = trips.get('direct')
+    const directTrips = trips.get('direct')
     const present = (targets: Target[]) => targets.filter((target) => endpoints.has(target.id))
     const columns = present(context.targets)
-    notes.push(`Memory: RSS growth of the process tree with ${IDLE_SESSIONS} sessions open (after a warm-up of 20), per session; for direct it is the mock upstream's own. Latency: a 250-byte text frame echoed by the upstream; Tollgate's added latency per frame is half its round trip minus direct's (each frame crosses the gateway twice). The bench client runs on the same machine.`)
+    notes.push(`Memory: RSS growth of the process tree with ${IDLE_SESSIONS} sessions open (after a warm-up of 20), per session; for direct it is the mock upstream's own, for bare the bare relay's (without the upstream's). Latency: a 250-byte text frame echoed by the upstream; Tollgate's added latency per frame is half its round trip minus direct's (each frame crosses the gateway twice). The bench client runs on the same machine.`)
     return {
       id: 10,
       title: `Realtime sessions: ${IDLE_SESSIONS} idle, ${BUSY_SESSIONS} at ${FRAMES_PER_SECOND} frames/s`,
@@ -131,13 +135,14 @@ export async function scenarioRealtime(context: ScenarioContext): Promise<Scenar
         row('s10.rss-per-session', `RSS per idle session (${IDLE_SESSIONS} open; target < 64 KB)`, 'KB', valuesOf(columns, memory, (value) => value), false),
         row('s10.rtt-p50', 'frame round trip p50', 'ms', valuesOf(columns, trips, (value) => value.p50)),
         row('s10.rtt-p99', 'frame round trip p99', 'ms', valuesOf(columns, trips, (value) => value.p99)),
-        row('s10.added-p50', 'added latency per frame p50 vs direct (target < 0.3 ms)', 'ms', valuesOf(columns, trips, (value) => (direct ? (value.p50 - direct.p50) / 2 : null)), false),
-        row('s10.added-p99', 'added latency per frame p99 vs direct', 'ms', valuesOf(columns, trips, (value) => (direct ? (value.p99 - direct.p99) / 2 : null)), false),
+        row('s10.added-p50', 'added latency per frame p50 vs direct (target < 0.3 ms)', 'ms', valuesOf(columns, trips, (value) => (directTrips ? (value.p50 - directTrips.p50) / 2 : null)), false),
+        row('s10.added-p99', 'added latency per frame p99 vs direct', 'ms', valuesOf(columns, trips, (value) => (directTrips ? (value.p99 - directTrips.p99) / 2 : null)), false),
         row('s10.lost', 'frames unanswered', 'count', valuesOf(columns, trips, (value) => value.lost), false),
       ],
       notes,
     }
   } finally {
+    await bare?.stop()
     await mock?.stop()
   }
 }
