@@ -111,6 +111,13 @@ describe('client secrets', () => {
     expect((await upgrade('ek_mock_1')).status).toBe(401)
   })
 
+  test('the OpenAPI document describes the upgrade and the secret routes', async () => {
+    const document = await (await fetch(`${harness.server.url}/swagger/json`)).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }>> }
+    expect(Object.keys(document.paths['/v1/realtime']!.get!.responses)).toEqual(expect.arrayContaining(['101', '401', '426']))
+    expect(Object.keys(document.paths['/v1/realtime/client_secrets']!.post!.requestBody!.content['application/json']!.schema.properties)).toContain('session')
+    expect(Object.keys(document.paths['/v1/realtime/sessions']!.post!.requestBody!.content['application/json']!.schema.properties)).toContain('model')
+  })
+
   test('a sealed secret opens only with the same key and is unreadable without it', () => {
     const box = createSecretBox('one')
     const sealed = sealClientSecret(box, { tokenId: 7, model: MODEL, expiresAt: 123, session: { instructions: 'secret instructions' }, beta: true })
