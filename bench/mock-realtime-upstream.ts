@@ -25,6 +25,8 @@ export interface MockRealtimeOptions {
   /** The assistant's reply, sent as this many text deltas. */
   reply?: string
   deltas?: number
+  /** Pause between two text deltas, in ms (0: the whole response at once). */
+  deltaIntervalMs?: number
   /** Leave `usage` out of `response.done` (the gateway must count). */
   omitUsage?: boolean
   /** Output audio frames per response (`response.output_audio.delta`, base64 PCM16). */
@@ -95,7 +97,7 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
     return socket.sendText(JSON.stringify({ ...body, event_id: `event_${socket.data.sequence}` }))
   }
 
-  function respond(socket: ServerWebSocket<SocketData>) {
+  async function respond(socket: ServerWebSocket<SocketData>) {
     const beta = socket.data.beta
     const responseId = `resp_${socket.data.sequence}`
     const itemId = `item_${socket.data.sequence}`
@@ -106,6 +108,10 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
     event(socket, { type: 'response.output_item.added', response_id: responseId, output_index: 0, item: { id: itemId, object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] } })
     event(socket, { type: 'response.content_part.added', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'text', text: '' } })
     for (let index = 0; index < reply.length; index += size) {
+      if (index > 0 && options.deltaIntervalMs) {
+        await Bun.sleep(options.deltaIntervalMs)
+        if (socket.readyState !== 1) return
+      }
       event(socket, { type: beta ? 'response.text.delta' : 'response.output_text.delta', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: reply.slice(index, index + size) })
     }
     for (let frame = 0; frame < (options.audioFrames ?? 0); frame++) {
@@ -138,7 +144,7 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
       case 'input_audio_buffer.append':
         break
       case 'response.create':
-        respond(socket)
+        void respond(socket)
         break
       case 'mock.echo':
         socket.sendText(frame)

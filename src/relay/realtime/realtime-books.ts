@@ -14,6 +14,8 @@ export interface BilledResponse {
   /** performance.now() when the response began (its `use_time`), the session's start when unknown. */
   startedAt: number
   firstTokenMs?: number
+  /** False for a response the session ended in the middle of (no response.done came). */
+  completed?: boolean
 }
 
 /**
@@ -55,7 +57,7 @@ export function createRealtimeBooks(dependencies: { ledger: Ledger; writer: Usag
       { caller: admission.caller, requestId: admission.requestId, model: admission.model, path: '/v1/realtime', stream: true, startedAt: response.startedAt, tried: session.tried },
       admission.price, quota, response.usage,
       {
-        channelId: session.channelId, firstTokenMs: response.firstTokenMs, upstreamModel: session.upstreamModel, completed: true, keepRow: options.logConsumeEnabled,
+        channelId: session.channelId, firstTokenMs: response.firstTokenMs, upstreamModel: session.upstreamModel, completed: response.completed ?? true, keepRow: options.logConsumeEnabled,
         realtime: { sessionId: session.sessionId(), responseId: response.responseId, estimated: response.estimated, ...admission.audioRatios },
       },
     ))

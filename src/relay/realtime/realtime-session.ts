@@ -154,6 +154,13 @@ export class RealtimeSession {
     this.ended = true
     this.books?.close()
     this.hooks.ended(this)
+    // A response the session ended in the middle of is billed for what was relayed of it (counted, as no usage came).
+    if (this.books && this.responseStartedAt !== 0 && (this.responseText || this.responseAudio)) {
+      const partial = { startedAt: this.responseStartedAt, firstTokenMs: this.firstTokenMs, estimated: true, completed: false }
+      const books = this.books
+      this.hooks.track(this.estimate(this.responseText, this.responseAudio).then((usage) => books.bill({ ...partial, usage })))
+      this.responseStartedAt = 0
+    }
   }
 
   private toClient(frame: Frame) {

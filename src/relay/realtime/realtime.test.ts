@@ -334,6 +334,26 @@ describe('quota and disconnects', () => {
     expect((await realtimeRows('leaves')).map((row) => row.quota)).toEqual([RESPONSE_QUOTA])
   })
 
+  test('a client that leaves in the middle of a response is billed for what was relayed of it, flagged as counted', async () => {
+    upstream.setOptions({ deltas: 8, deltaIntervalMs: 50 })
+    try {
+      const { key } = await harness.addToken({ name: 'leaves-mid-response' })
+      const session = browserSession(key)
+      await session.next('session.created')
+      const firstDelta = session.next('response.output_text.delta')
+      for (const event of ask('a long answer please')) session.send(event)
+      await firstDelta
+      session.socket.close(1000)
+      await session.closed
+      const [row] = await realtimeRows('leaves-mid-response')
+      expect(row!.other).toMatchObject({ realtime: true, usage_estimated: true, client_disconnected: true })
+      expect(row!.completion_tokens).toBeGreaterThan(0)
+      expect(row!.quota).toBeGreaterThan(0)
+    } finally {
+      upstream.setOptions({ deltas: 4, deltaIntervalMs: 0 })
+    }
+  }, 30_000) // counting may start the worker pool
+
   test('an upstream that closes ends the client\'s session with the upstream\'s code', async () => {
     const { key, id } = await harness.addToken({ name: 'upstream-leaves', unlimited_quota: false, remain_quota: 50_000 })
     const session = browserSession(key)
