@@ -54,6 +54,9 @@ export interface MockRealtimeUpstream {
   refused: number
   stats: { backpressured: number; floodSent: number }
   setOptions(partial: Partial<MockRealtimeOptions>): void
+  /** Stop reading every open session's socket (a slow upstream), and read again. */
+  pauseReading(): void
+  resumeReading(): void
   stop(): Promise<void>
 }
 
@@ -65,6 +68,7 @@ export const referenceUsage = {
 }
 
 interface SocketData { connection: MockRealtimeConnection; beta: boolean; model: string; sequence: number }
+type PausableSocket = ServerWebSocket<SocketData> & { pause(): void; resume(): void }
 
 export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): MockRealtimeUpstream {
   let options: MockRealtimeOptions = { reply: 'Hello from the realtime mock.', deltas: 4, ...initial }
@@ -73,6 +77,7 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
   let refused = 0
   let sessions = 0
   const secretRequests: MockRealtimeUpstream['secretRequests'] = []
+  const open = new Set<PausableSocket>()
 
   /** The ephemeral-session routes, answered as OpenAI's reference shows (GA client secret, beta session). */
   async function issueSecret(request: Request, url: URL): Promise<Response> {
@@ -196,6 +201,7 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
       backpressureLimit: 512 * 1024 * 1024,
       open(socket) {
         sessions++
+        open.add(socket as PausableSocket)
         if (options.replay) {
           for (const line of readFileSync(`${fixturesDirectory()}${options.replay}`, 'utf8').split('\n')) if (line.trim()) socket.sendText(line)
           return
@@ -207,6 +213,7 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
         if (typeof frame === 'string') clientEvent(socket, frame)
       },
       close(socket, code, reason) {
+        open.delete(socket as PausableSocket)
         socket.data.connection.closed = { code, reason }
       },
     },
@@ -220,6 +227,8 @@ export function startMockRealtimeUpstream(initial: MockRealtimeOptions = {}): Mo
     get refused() { return refused },
     stats,
     setOptions(partial) { options = { ...options, ...partial } },
+    pauseReading() { for (const socket of open) socket.pause() },
+    resumeReading() { for (const socket of open) socket.resume() },
     async stop() { await server.stop(true) },
   }
 }

@@ -408,6 +408,30 @@ describe('quota and disconnects', () => {
     await session.closed
   })
 
+  test('a slow upstream pauses the client: the gateway stops reading it instead of queueing its frames', async () => {
+    const { key } = await harness.addToken({ name: 'slow-upstream' })
+    const session = browserSession(key)
+    await session.next('session.created')
+    const connection = upstream.connections.at(-1)!
+    upstream.pauseReading()
+    const frame = JSON.stringify({ type: 'input_audio_buffer.append', audio: 'A'.repeat(1 << 20) })
+    for (let index = 0; index < 48; index++) session.socket.send(frame)
+    // Wait until the client's queue has not moved for half a second: with the upstream not reading, the gateway
+    // must leave most of the 48 MB with the client (a gateway that kept reading would drain it to nothing).
+    let previous = -1
+    let stableSince = performance.now()
+    while (performance.now() - stableSince < 500) {
+      await Bun.sleep(50)
+      if (session.socket.bufferedAmount !== previous) [previous, stableSince] = [session.socket.bufferedAmount, performance.now()]
+    }
+    expect(session.socket.bufferedAmount).toBeGreaterThan(24 << 20)
+    upstream.resumeReading()
+    while (connection.received.length < 48) await Bun.sleep(10)
+    expect(connection.received.length).toBe(48)
+    session.socket.close(1000)
+    await session.closed
+  }, 30_000) // 48 MB through two sockets on a loaded machine
+
   test('a session in which nothing moves for STREAMING_TIMEOUT is closed (1001)', async () => {
     await harness.setOption('StreamingTimeout', 1)
     try {
