@@ -22,7 +22,7 @@ beforeAll(async () => {
   await harness.setOption('ModelRatio', { [MODEL]: 2, 'gpt-realtime-az': 2 })
   await harness.addChannel({ name: 'openai-realtime', base_url: upstream.url, models: MODEL, model_mapping: JSON.stringify({ [MODEL]: 'gpt-realtime-2025-08-28' }) })
   await harness.addChannel({ type: 3, name: 'azure-preview', base_url: upstream.url, other: '2025-04-01-preview', models: 'gpt-realtime-az' })
-})
+}, 30_000)
 
 afterAll(async () => {
   await harness.dispose()

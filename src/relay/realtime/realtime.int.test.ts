@@ -30,7 +30,7 @@ describe.skipIf(skip)('realtime billing on Postgres and the Redis ledger', () =>
     await harness.setOption('AudioCompletionRatio', { 'gpt-realtime': 2 })
     await harness.setOption('PreConsumedQuota', 500)
     await harness.addChannel({ base_url: upstream.url, models: 'gpt-realtime' })
-  })
+  }, 30_000) // a Postgres database and a server, on a shared machine
   afterAll(async () => {
     await harness?.dispose()
     await upstream?.stop()

@@ -66,11 +66,11 @@ beforeAll(async () => {
   await harness.setOption('CacheRatio', { [MODEL]: 0.1 })
   await harness.setOption('AudioRatio', { [MODEL]: 8 })
   await harness.setOption('AudioCompletionRatio', { [MODEL]: 2 })
-  // OpenAI (type 1) serves gpt-realtime; Azure (type 3, preview api-version) serves gpt-realtime-azure as the deployment "rt-deploy".
+  // An OpenAI channel (type 1); the Azure ones are added by their describe block.
   await harness.addChannel({ name: 'openai-realtime', base_url: upstream.url, models: `${MODEL},gpt-realtime-mini`, model_mapping: JSON.stringify({ 'gpt-realtime-mini': 'gpt-realtime-mini-2025-10-06' }) })
   certificate = selfSignedCertificate()
   if (certificate) tlsFront = startCuttableProxy({ hostname: '127.0.0.1', port: harness.server.port }, { tls: certificate })
-})
+}, 30_000) // openssl makes an RSA key, slow on a loaded machine
 
 afterAll(async () => {
   tlsFront?.stop()
@@ -406,7 +406,7 @@ describe('quota and disconnects', () => {
     expect(session.socket.readyState).toBe(WebSocket.OPEN)
     session.socket.close(1000)
     await session.closed
-  })
+   }, 30_000) // 32 MB through two sockets on a loaded machine
 
   test('a slow upstream pauses the client: the gateway stops reading it instead of queueing its frames', async () => {
     const { key } = await harness.addToken({ name: 'slow-upstream' })
