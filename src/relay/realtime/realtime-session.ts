@@ -158,7 +158,7 @@ export class RealtimeSession {
     if (this.books && this.responseStartedAt !== 0 && (this.responseText || this.responseAudio)) {
       const partial = { startedAt: this.responseStartedAt, firstTokenMs: this.firstTokenMs, estimated: true, completed: false }
       const books = this.books
-      this.hooks.track(this.estimate(this.responseText, this.responseAudio).then((usage) => books.bill({ ...partial, usage })))
+      this.hooks.track(this.estimate(this.instructions + this.conversationText, this.responseText, this.responseAudio).then((usage) => books.bill({ ...partial, usage })))
       this.responseStartedAt = 0
     }
   }
@@ -228,6 +228,8 @@ export class RealtimeSession {
     const billed = { responseId: response?.id, startedAt: this.responseStartedAt || this.startedAt, firstTokenMs: this.firstTokenMs }
     const text = this.responseText
     const audio = this.responseAudio
+    // The response's input is the conversation before its own output.
+    const context = this.instructions + this.conversationText
     this.addConversation(text)
     this.responseText = ''
     this.responseAudio = 0
@@ -235,18 +237,18 @@ export class RealtimeSession {
     this.firstTokenMs = undefined
     const settle = usage
       ? this.books!.bill({ ...billed, usage, estimated: false })
-      : this.estimate(text, audio).then((counted) => this.books!.bill({ ...billed, usage: counted, estimated: true }))
+      : this.estimate(context, text, audio).then((counted) => this.books!.bill({ ...billed, usage: counted, estimated: true }))
     this.hooks.track(settle.then((canContinue) => {
       if (!canContinue) this.terminate(1008, 'quota exhausted', { code: 'insufficient_quota', type: 'insufficient_quota', message: 'The token or user quota is exhausted: the realtime session is closed' })
     }))
   }
 
   /** Usage counted from the relayed events (the worker pool counts the text), for an upstream that reports none. */
-  private async estimate(responseText: string, responseAudio: number): Promise<Usage> {
+  private async estimate(context: string, responseText: string, responseAudio: number): Promise<Usage> {
     const { counter } = this.hooks
     const model = this.admission.model
     const [input, output] = await Promise.all([
-      counter.countTextTokens(model, this.instructions + this.conversationText),
+      context ? counter.countTextTokens(model, context) : Promise.resolve({ tokens: 0 }),
       responseText ? counter.countTextTokens(model, responseText) : Promise.resolve({ tokens: 0 }),
     ])
     const audioIn = estimateAudioTokens(this.inputAudio, 10)
