@@ -7,7 +7,7 @@
  * The bare column is bench/bare-realtime-proxy.ts, a WebSocket relay with nothing else: the floor for any Bun gateway.
  */
 import { join } from 'node:path'
-import { spawnAnnouncingServer, treeRssMegabytes, type ChildServer } from './processes.ts'
+import { spawnAnnouncingServer, treeCpuSeconds, treeRssMegabytes, type ChildServer } from './processes.ts'
 import type { ScenarioResult } from './report.ts'
 import { row, valuesOf, type ScenarioContext } from './scenarios.ts'
 import { summarize } from './stats.ts'
@@ -70,7 +70,7 @@ async function idleMemory(endpoint: Endpoint): Promise<number> {
 }
 
 /** Round trips of echoed frames, ms, over `seconds` with BUSY_SESSIONS sessions at FRAMES_PER_SECOND each. */
-async function echoRoundTrips(endpoint: Endpoint, seconds: number): Promise<{ p50: number; p99: number; frames: number; lost: number }> {
+async function echoRoundTrips(endpoint: Endpoint, seconds: number): Promise<{ p50: number; p99: number; frames: number; lost: number; cpuMicrosecondsPerFrame: number }> {
   const trips: number[] = []
   let sent = 0
   const onFrame = (data: string) => {
@@ -79,6 +79,7 @@ async function echoRoundTrips(endpoint: Endpoint, seconds: number): Promise<{ p5
   }
   const sockets = await openMany(endpoint, BUSY_SESSIONS, onFrame)
   const payload = 'x'.repeat(200)
+  const cpuBefore = treeCpuSeconds(endpoint.pid)
   const deadline = performance.now() + seconds * 1000
   // Every session sends one frame per tick; ticks are spread so the frames are not all sent in one burst.
   await Promise.all(sockets.map(async (socket, index) => {
@@ -90,9 +91,11 @@ async function echoRoundTrips(endpoint: Endpoint, seconds: number): Promise<{ p5
     }
   }))
   await Bun.sleep(500)
+  // CPU of the process under test (for direct, the upstream's own) per echoed frame: both directions, no scheduling noise.
+  const cpuMicrosecondsPerFrame = ((treeCpuSeconds(endpoint.pid) - cpuBefore) * 1e6) / Math.max(1, trips.length)
   await closeAll(sockets)
   const summary = summarize(trips)
-  return { p50: summary.p50, p99: summary.p99, frames: trips.length, lost: sent - trips.length }
+  return { p50: summary.p50, p99: summary.p99, frames: trips.length, lost: sent - trips.length, cpuMicrosecondsPerFrame }
 }
 
 export async function scenarioRealtime(context: ScenarioContext): Promise<ScenarioResult> {
@@ -122,7 +125,7 @@ export async function scenarioRealtime(context: ScenarioContext): Promise<Scenar
       memory.set(id, await idleMemory(endpoint))
       trips.set(id, await echoRoundTrips(endpoint, context.timing.loadSeconds))
       const trip = trips.get(id)!
-      context.progress(`[s10] ${id.padEnd(16)} ${IDLE_SESSIONS} idle sessions: ${memory.get(id)!.toFixed(1)} KB each; ${BUSY_SESSIONS} × ${FRAMES_PER_SECOND} frames/s: round trip p50 ${trip.p50.toFixed(3)} ms, p99 ${trip.p99.toFixed(3)} ms (${trip.frames} frames${trip.lost ? `, ${trip.lost} unanswered` : ''})`)
+      context.progress(`[s10] ${id.padEnd(16)} ${IDLE_SESSIONS} idle sessions: ${memory.get(id)!.toFixed(1)} KB each; ${BUSY_SESSIONS} × ${FRAMES_PER_SECOND} frames/s: round trip p50 ${trip.p50.toFixed(3)} ms, p99 ${trip.p99.toFixed(3)} ms, CPU ${trip.cpuMicrosecondsPerFrame.toFixed(1)} µs/frame (${trip.frames} frames${trip.lost ? `, ${trip.lost} unanswered` : ''})`)
     }
     const directTrips = trips.get('direct')
     const present = (targets: Target[]) => targets.filter((target) => endpoints.has(target.id))
@@ -137,6 +140,7 @@ export async function scenarioRealtime(context: ScenarioContext): Promise<Scenar
         row('s10.rtt-p99', 'frame round trip p99', 'ms', valuesOf(columns, trips, (value) => value.p99)),
         row('s10.added-p50', 'added latency per frame p50 vs direct (target < 0.3 ms)', 'ms', valuesOf(columns, trips, (value) => (directTrips ? (value.p50 - directTrips.p50) / 2 : null)), false),
         row('s10.added-p99', 'added latency per frame p99 vs direct', 'ms', valuesOf(columns, trips, (value) => (directTrips ? (value.p99 - directTrips.p99) / 2 : null)), false),
+        row('s10.cpu-per-frame', 'CPU per echoed frame (both directions; direct: the upstream\'s)', 'µs', valuesOf(columns, trips, (value) => value.cpuMicrosecondsPerFrame)),
         row('s10.lost', 'frames unanswered', 'count', valuesOf(columns, trips, (value) => value.lost), false),
       ],
       notes,
