@@ -79,9 +79,9 @@ export function promptText(bytes: number): string {
   return parts.join('').slice(0, bytes)
 }
 
-const row = (key: string, metric: string, unit: Unit, values: Record<string, number | null>, ratios = true): Row => ({ key, metric, unit, values, ratios })
+export const row = (key: string, metric: string, unit: Unit, values: Record<string, number | null>, ratios = true): Row => ({ key, metric, unit, values, ratios })
 
-function valuesOf<T>(targets: Target[], results: Map<string, T>, pick: (result: T) => number | null): Record<string, number | null> {
+export function valuesOf<T>(targets: Target[], results: Map<string, T>, pick: (result: T) => number | null): Record<string, number | null> {
   const values: Record<string, number | null> = {}
   for (const target of targets) {
     const result = results.get(target.id)

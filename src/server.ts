@@ -23,6 +23,9 @@ import { createChannelRequests } from './channels/channel-requests.ts'
 import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
+import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
+import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
+import { createClientSecretIssuer } from './relay/realtime/realtime-client-secrets.ts'
 import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
 import { createWorkerPool } from '../workers/pool.ts'
 import type { MediaOptions } from '../workers/protocol.ts'
@@ -127,16 +130,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
   const metrics = config.metricsToken ? createMetrics() : undefined
   const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay })
-  const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, caches: () => caches!.sizes() })
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
 
+  const addressOf = createClientAddress(config.trustedProxies)
+  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })
+  const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, openWebSockets: realtime.sessions, caches: () => caches!.sizes() })
+  const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf: createClientAddress(config.trustedProxies) }), ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf }), realtimeRoutes(realtime, clientSecrets, addressOf), ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
   })
   app.listen({
     port: config.port,
@@ -148,6 +154,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxRequestBodySize: config.maxRequestBodyMb * 2 * 1024 * 1024,
     // Slow models may think for minutes before the first byte; the relay enforces STREAMING_TIMEOUT itself.
     idleTimeout: 0,
+    // Realtime sessions (src/relay/realtime/): Elysia's websocket handler calls the session each socket carries.
+    websocket: REALTIME_WEBSOCKET,
   })
 
   // Hourly; the LogRetentionDays option (console) wins over LOG_RETENTION_DAYS. 0 keeps everything.
@@ -170,6 +178,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     app, url, port: server.port!, store, caches, database, writer, ledger,
     async flushUsage() {
       await relay.drain()
+      await realtime.drain()
       await writer.flush()
     },
     stop() {
@@ -177,10 +186,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         // Stop accepting, let in-flight requests (streams included) finish, then drop idle keep-alive
         // connections, which would otherwise hold the process open (the idle timeout is off for slow models).
         void server.stop(false)
+        realtime.close()
         const deadline = Date.now() + SHUTDOWN_GRACE_MS
         while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
         await server.stop(true)
         await relay.drain()
+        await realtime.drain()
         relay.close()
         upstream.close()
         clearInterval(retention)

@@ -133,3 +133,10 @@ export async function signInCookie(baseUrl: string, username: string, password: 
   if (!cookie) throw new Error(`sign-in failed: ${await response.text()}`)
   return cookie.split(';')[0]!
 }
+
+/** A page at 1366x768 that carries root's session cookie (signed in through the API, not the form). */
+export async function signedInPage(browser: Browser, baseUrl: string, cookie: string): Promise<Page> {
+  const opened = await newPage(browser, baseUrl, { width: 1366, height: 768 })
+  await opened.context.addCookies([{ name: 'session', value: decodeURIComponent(cookie.split('=')[1]!), url: baseUrl }])
+  return opened.page
+}

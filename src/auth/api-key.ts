@@ -116,7 +116,16 @@ export function authenticateRelay(dependencies: TokenAuthDependencies, request: 
   if (!raw) throw invalidToken()
   const { key, pin } = splitKey(raw)
   const token = dependencies.caches.tokenByHash(lookupHash(dependencies.secretBox, key))
-  if (!token || token.status !== 1) throw invalidToken()
+  if (!token) throw invalidToken()
+  return admitToken(dependencies, token, pin, clientAddress)
+}
+
+/**
+ * The checks on a found token, for every way of presenting one (its key, or a realtime client secret the gateway
+ * issued for it): status, expiry, remaining quota, IP allow-list, user status, group, and a pinned channel.
+ */
+export function admitToken(dependencies: TokenAuthDependencies, token: TokenRow, pin: string | undefined, clientAddress: string): RelayCaller {
+  if (token.status !== 1) throw invalidToken()
   if (token.expiredTime !== -1 && token.expiredTime * 1000 < Date.now()) {
     dependencies.onTokenLapsed?.(token, 3)
     throw invalidToken()

@@ -96,6 +96,31 @@ export function reservationFor(price: Price, promptTokensEstimate: number, maxCo
   return Math.ceil((promptTokensEstimate + maxCompletionTokens * price.completionRatio) * price.modelRatio * price.groupRatio)
 }
 
+/** AudioRatio and AudioCompletionRatio of `model` (1 when unset), read once per realtime session. */
+export function audioRatiosFor(options: RuntimeOptions, model: string): { audioRatio: number; audioCompletionRatio: number } {
+  return { audioRatio: lookup(options.audioRatio, model) ?? 1, audioCompletionRatio: lookup(options.audioCompletionRatio, model) ?? 1 }
+}
+
+/**
+ * new-api's audio formula (service/quota.go calculateAudioQuota), with cached input at CacheRatio: text input +
+ * text output × CompletionRatio + audio input × AudioRatio + audio output × AudioRatio × AudioCompletionRatio,
+ * all × ModelRatio × GroupRatio (at least 1 when the ratio is not zero). A per-call price is per response.
+ */
+export function audioQuotaFor(price: Price, usage: Usage, ratios: { audioRatio: number; audioCompletionRatio: number }, quotaPerUnit: number): number {
+  if (price.kind === 'per-call') return quotaFor(price, usage, quotaPerUnit)
+  const cachedAudio = Math.min(usage.cachedAudioInputTokens ?? 0, usage.cachedInputTokens, usage.audioInputTokens)
+  const cachedText = Math.max(0, usage.cachedInputTokens - cachedAudio)
+  const audioIn = Math.max(0, usage.audioInputTokens - cachedAudio)
+  const textIn = Math.max(0, usage.inputTokens - usage.audioInputTokens - cachedText)
+  const audioOut = Math.min(usage.audioOutputTokens ?? 0, usage.outputTokens)
+  const textOut = usage.outputTokens - audioOut
+  const weighted = textIn + cachedText * price.cacheRatio + (audioIn + cachedAudio * price.cacheRatio) * ratios.audioRatio
+    + textOut * price.completionRatio + audioOut * ratios.audioRatio * ratios.audioCompletionRatio
+  const ratio = price.modelRatio * price.groupRatio
+  const quota = Math.round(weighted * ratio)
+  return ratio !== 0 && quota === 0 && usage.inputTokens + usage.outputTokens > 0 ? 1 : quota
+}
+
 /** ImageRatio of `model` (image input tokens relative to text input tokens), 1 when none is set. */
 export function imageRatioFor(options: RuntimeOptions, model: string): number {
   return lookup(options.imageRatio, model) ?? 1

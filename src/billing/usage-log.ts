@@ -33,6 +33,24 @@ export interface LoggedRequest {
   tried: readonly number[]
 }
 
+/** A realtime response's marks on its row (`other`). */
+export interface RealtimeRow {
+  sessionId: string
+  responseId?: string
+  /** No usage came from the upstream: the tokens were counted from the relayed events. */
+  estimated: boolean
+  audioRatio: number
+  audioCompletionRatio: number
+}
+
+function realtimeMembers(realtime: RealtimeRow, usage: Usage): string {
+  let members = `,"realtime":true,"session_id":${JSON.stringify(realtime.sessionId)}`
+  if (realtime.responseId) members += `,"response_id":${JSON.stringify(realtime.responseId)}`
+  members += `,"audio_input_tokens":${usage.audioInputTokens},"audio_output_tokens":${usage.audioOutputTokens ?? 0},"audio_ratio":${realtime.audioRatio},"audio_completion_ratio":${realtime.audioCompletionRatio}`
+  if (realtime.estimated) members += ',"usage_estimated":true'
+  return members
+}
+
 const unixNow = () => Math.floor(Date.now() / 1000)
 const secondsSince = (startedAt: number) => Math.round((performance.now() - startedAt) / 1000)
 
@@ -48,12 +66,15 @@ export function consumeRecord(request: LoggedRequest, price: Price, quota: numbe
   keepRow: boolean
   /** What a media row was billed for (n, size, seconds…), as extra members of `other`. */
   billedFor?: Record<string, string | number | boolean>
+  /** One response of a realtime session: the row is marked `realtime` with its session and response ids. */
+  realtime?: RealtimeRow
 }): UsageRecord {
   let other = `{${price.detailsJson},"cache_tokens":${usage.cachedInputTokens},"cache_write_tokens":${usage.cacheWriteInputTokens},"reasoning_tokens":${usage.reasoningTokens},"frt":${outcome.firstTokenMs === undefined ? -1 : Math.round(outcome.firstTokenMs)},"request_path":${JSON.stringify(request.path)}`
   if (request.reasoningEffort) other += `,"reasoning_effort":${JSON.stringify(request.reasoningEffort)}`
   if (outcome.upstreamModel && outcome.upstreamModel !== request.model) other += `,"is_model_mapped":true,"upstream_model_name":${JSON.stringify(outcome.upstreamModel)}`
   if (!outcome.completed) other += ',"client_disconnected":true'
   if (outcome.billedFor) other += `,"billed_for":${JSON.stringify(outcome.billedFor)}`
+  if (outcome.realtime) other += realtimeMembers(outcome.realtime, usage)
   other += `,"admin_info":{"use_channel":[${request.tried.join(',')}]}}`
   const { caller } = request
   const log: NewLog = {

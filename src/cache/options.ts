@@ -72,6 +72,10 @@ export interface RuntimeOptions {
   modelPrice: Record<string, number>
   /** Image input tokens relative to text input tokens, per model (ImageRatio). */
   imageRatio: Record<string, number>
+  /** Audio input tokens relative to text input tokens, per model (AudioRatio). */
+  audioRatio: Record<string, number>
+  /** Audio output tokens relative to audio input tokens, per model (AudioCompletionRatio). */
+  audioCompletionRatio: Record<string, number>
   groupRatio: Record<string, number>
   groupGroupRatio: Record<string, Record<string, number>>
   userUsableGroups: Record<string, string>
@@ -197,6 +201,8 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     createCacheRatio: jsonObject(raw.CreateCacheRatio, {}),
     modelPrice: jsonObject(raw.ModelPrice, {}),
     imageRatio: jsonObject(raw.ImageRatio, {}),
+    audioRatio: jsonObject(raw.AudioRatio, {}),
+    audioCompletionRatio: jsonObject(raw.AudioCompletionRatio, {}),
     groupRatio: jsonObject(raw.GroupRatio, { default: 1 }),
     groupGroupRatio: jsonObject(raw.GroupGroupRatio, {}),
     userUsableGroups: jsonObject(raw.UserUsableGroups, { default: 'Default group' }),

@@ -9,7 +9,8 @@ import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
 import { geminiInbound } from './inbound/gemini/gemini-inbound.ts'
 import { openAiChatInbound } from './inbound/openai-chat.ts'
 import { openAiResponsesInbound } from './inbound/openai-responses/responses-inbound.ts'
-import { azureAdaptor, azureEndpoints, azureImagePaths, azureModelList } from './openai/azure.ts'
+import { azureAdaptor, azureEndpoints, azureImagePaths, azureModelList, azureRealtime } from './openai/azure.ts'
+import { openAiRealtime } from './openai/openai-realtime.ts'
 import { mediaPaths, openAiAudioPaths, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from './openai/openai-capabilities.ts'
 import { anthropicCountTokens } from './anthropic/anthropic-count-tokens.ts'
 import { anthropicModelList } from './anthropic/anthropic-model-list.ts'
@@ -43,10 +44,12 @@ const providers: Provider[] = [
   {
     id: 'openai', channelTypes: [1], defaultBaseUrl: 'https://api.openai.com', chat: openAiAdaptor, responses: openAiResponsesAdaptor,
     openAiEndpoints, openAiMediaPaths: mediaPaths(openAiImagePaths, openAiAudioPaths), streamUsageOption: true, listModels: openAiModelList, balance: openAiDashboardBalance,
+    realtime: openAiRealtime,
   },
   {
     id: 'azure', channelTypes: [3], defaultBaseUrl: '', chat: azureAdaptor, responses: azureResponsesAdaptor,
     openAiEndpoints: azureEndpoints, openAiMediaPaths: mediaPaths(azureImagePaths, openAiAudioPaths), streamUsageOption: true, listModels: azureModelList,
+    realtime: azureRealtime,
   },
   { id: 'anthropic', channelTypes: [14], defaultBaseUrl: 'https://api.anthropic.com', chat: anthropicAdaptor, streamUsageOption: false, listModels: anthropicModelList, countTokens: anthropicCountTokens },
   { id: 'gemini', channelTypes: [24], defaultBaseUrl: 'https://generativelanguage.googleapis.com', chat: geminiAdaptor, streamUsageOption: false, listModels: geminiModelList, embeddings: geminiEmbeddings, countTokens: geminiCountTokens, images: geminiImages },

@@ -33,6 +33,10 @@ export interface Usage {
   /** Every completion token, including reasoning. */
   outputTokens: number
   reasoningTokens: number
+  /** Completion tokens that are audio (realtime, audio chat), billed with AudioRatio × AudioCompletionRatio. */
+  audioOutputTokens?: number
+  /** Cached prompt tokens that are audio (part of cachedInputTokens and audioInputTokens). */
+  cachedAudioInputTokens?: number
 }
 
 export const emptyUsage = (): Usage => ({
@@ -333,6 +337,23 @@ export interface CountTokensCapability {
 }
 
 /**
+ * The Realtime API over WebSocket (OpenAI's `/v1/realtime`, Azure's realtime deployments). Call order: the
+ * realtime runner (src/relay/realtime/) picks a channel, then opens `url(target)` as a WebSocket with
+ * `headers(target)` (the channel's header overrides on top) and relays frames both ways untouched. `sessionsUrl`
+ * is where the ephemeral-session routes (`/v1/realtime/sessions`, `/v1/realtime/client_secrets`) are, for
+ * providers that issue client secrets.
+ */
+export interface RealtimeCapability {
+  /** `ws://` or `wss://` URL of a session for `target.model` (after model_mapping). */
+  url(target: UpstreamTarget): string
+  headers(target: UpstreamTarget): Record<string, string>
+  sessionsUrl?(path: RealtimeSessionPath, target: UpstreamTarget): string
+}
+
+/** The ephemeral-session routes a browser client calls (through the gateway) for a client secret. */
+export type RealtimeSessionPath = '/v1/realtime/sessions' | '/v1/realtime/client_secrets'
+
+/**
  * One upstream provider and what it can do, in the spirit of vercel/ai's ProviderV4: every capability optional
  * (nearly all have `chat`). Routing skips channels whose provider lacks the capability an endpoint needs, so an
  * endpoint a provider cannot serve is never attempted. A new capability (images, speech, transcription, rerank,
@@ -367,4 +388,6 @@ export interface Provider {
   embeddings?: EmbeddingsCapability
   /** Anthropic's count_tokens and Gemini's countTokens, for clients asking before they send. */
   countTokens?: CountTokensCapability
+  /** Realtime sessions over WebSocket. */
+  realtime?: RealtimeCapability
 }

@@ -1,4 +1,5 @@
-import { authenticateRelay, type RelayCaller } from '../auth/api-key.ts'
+import { admitToken, authenticateRelay, type RelayCaller } from '../auth/api-key.ts'
+import type { TokenRow } from '../db/store.ts'
 import type { Ledger } from '../billing/ledger.ts'
 import { groupRatioFor, priceFor, quotaFor, reservationFor } from '../billing/pricing.ts'
 import { consumeRecord, failureRecord } from '../billing/usage-log.ts'
@@ -44,7 +45,7 @@ const sseHeaders = (requestId: string) => ({ 'content-type': 'text/event-stream;
 let requestCounter = 0
 const processTag = Math.random().toString(36).slice(2, 8)
 /** Request ids: time + process + counter; unique without a random call per request. */
-const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCounter++ % 1_679_616).toString(36).padStart(4, '0')}`
+export const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCounter++ % 1_679_616).toString(36).padStart(4, '0')}`
 
 const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 const noChannels: ReadonlySet<number> = new Set()
@@ -74,6 +75,8 @@ export function createRelay(dependencies: RelayDependencies) {
     },
   }
   const authenticate = (request: Request, path: string, clientAddress: string) => authenticateRelay(authDependencies, request, path, clientAddress)
+  /** The same checks for a token found otherwise than by its key (a realtime client secret names it). */
+  const authenticateToken = (token: TokenRow, clientAddress: string) => admitToken(authDependencies, token, undefined, clientAddress)
 
   /** Channels that may serve `model` for this caller and endpoint: the pinned one, or the group's priority tiers. */
   function tiersFor(caller: RelayCaller, model: string, endpoint: Endpoint): Tier[] | undefined {
@@ -291,7 +294,7 @@ export function createRelay(dependencies: RelayDependencies) {
   /** Close the silence sweep (shutdown); the upstream client is closed by its owner. */
   const close = () => streams.close()
 
-  return { serve, models, drain, close, authenticate, tokenAvailable, openStreams: streams.openCount }
+  return { serve, models, drain, close, authenticate, authenticateToken, tokenAvailable, openStreams: streams.openCount }
 }
 
 export type Relay = ReturnType<typeof createRelay>

@@ -50,12 +50,14 @@ interface ClientData {
   toUpstream: Outbox
 }
 
-export function startCuttableProxy(target: { hostname: string; port: number }): CuttableProxy {
+/** `tls`: the proxy terminates TLS with this certificate (a load balancer in front of a plain gateway). */
+export function startCuttableProxy(target: { hostname: string; port: number }, options: { tls?: { cert: string; key: string } } = {}): CuttableProxy {
   let open = true
   const pairs = new Set<{ client: Socket<ClientData>; upstream?: Socket<unknown> }>()
   const listener: TCPSocketListener<ClientData> = Bun.listen<ClientData>({
     hostname: '127.0.0.1',
     port: 0,
+    ...(options.tls ? { tls: options.tls } : {}),
     socket: {
       open(client) {
         client.data = { pending: [], toClient: { queued: [] }, toUpstream: { queued: [] } }

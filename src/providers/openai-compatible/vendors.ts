@@ -1,6 +1,7 @@
 import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
 import { imageGenerationPath, mediaPaths, openAiAudioPaths, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
 import { jinaRerank } from '../jina/jina-rerank.ts'
+import { openAiRealtime } from '../openai/openai-realtime.ts'
 import type { BalanceCapability, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, ProviderAdaptor, RerankCapability, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { siliconFlowImages } from './siliconflow-images.ts'
@@ -30,6 +31,8 @@ export interface OpenAiCompatibleVendor {
   images?: ImagesCapability
   /** Vendors hosting rerank models behind Jina's API. */
   rerank?: RerankCapability
+  /** Serves OpenAI's Realtime API (`/v1/realtime` over WebSocket) under the base URL. */
+  realtime?: boolean
 }
 
 /** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
@@ -106,7 +109,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: '360', channelTypes: [19], defaultBaseUrl: 'https://api.360.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'submodel', channelTypes: [53], defaultBaseUrl: 'https://llm.submodel.ai', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'sub2api', channelTypes: [59], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true },
-  { id: 'new-api', channelTypes: [60], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: openAiImagePaths },
+  { id: 'new-api', channelTypes: [60], defaultBaseUrl: '', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: openAiImagePaths, realtime: true },
 ]
 
 /** A vendor as a provider: OpenAI's chat adaptor with the vendor's URL, plus OpenAI's other endpoints and model list. */
@@ -122,5 +125,6 @@ export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): 
     id: vendor.id, channelTypes: vendor.channelTypes, defaultBaseUrl: vendor.defaultBaseUrl, chat,
     openAiEndpoints: vendor.endpoints ?? openAiEndpoints, streamUsageOption: vendor.streamUsageOption,
     listModels: openAiModelList, balance: vendor.balance, openAiMediaPaths: vendor.mediaPaths, images: vendor.images, rerank: vendor.rerank,
+    realtime: vendor.realtime ? openAiRealtime : undefined,
   }
 }

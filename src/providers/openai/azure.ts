@@ -1,6 +1,7 @@
-import type { ModelListCapability, OpenAiEndpointsCapability, OpenAiMediaPath, ProviderAdaptor, UpstreamTarget } from '../types.ts'
+import type { ModelListCapability, OpenAiEndpointsCapability, OpenAiMediaPath, ProviderAdaptor, RealtimeCapability, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { createOpenAiChatAdaptor } from './openai-chat-adaptor.ts'
+import { toWebSocketUrl } from './openai-realtime.ts'
 
 /** Used when neither the channel's `other` nor AZURE_DEFAULT_API_VERSION (target.setting.azureDefaultApiVersion) names one. */
 export const fallbackAzureApiVersion = '2025-04-01-preview'
@@ -70,3 +71,29 @@ export const azureModelList: ModelListCapability = {
 
 /** Azure OpenAI's image deployments (gpt-image, dall-e-3) generate and edit; dall-e-2, the one with variations, is not offered there. */
 export const azureImagePaths: ReadonlySet<OpenAiMediaPath> = new Set(['/v1/images/generations', '/v1/images/edits'])
+
+/** Realtime api-version: setting `azure_realtime_version` when the chat version is not one realtime serves, else the chat version. */
+function azureRealtimeVersion(target: UpstreamTarget): string {
+  const configured = target.setting.azure_realtime_version
+  return typeof configured === 'string' && configured.length > 0 ? configured : azureApiVersion(target)
+}
+
+/**
+ * Azure OpenAI realtime: the GA API (api-version `v1`) at `/openai/v1/realtime?model=<deployment>`, the preview at
+ * `/openai/realtime?api-version=…&deployment=<deployment>`; the key in the `api-key` header either way. Client
+ * secrets: GA `/openai/v1/realtime/client_secrets`, preview `/openai/realtimeapi/sessions?api-version=…`.
+ */
+export const azureRealtime: RealtimeCapability = {
+  url(target) {
+    const version = azureRealtimeVersion(target)
+    const base = toWebSocketUrl(target.baseUrl.replace(/\/+$/, ''))
+    if (version === 'v1') return `${toWebSocketUrl(joinUrl(target.baseUrl, '/openai/v1/realtime'))}?model=${encodeURIComponent(target.model)}`
+    return `${base}/openai/realtime?api-version=${encodeURIComponent(version)}&deployment=${encodeURIComponent(target.model)}`
+  },
+  headers: azureAuthHeaders,
+  sessionsUrl(path, target) {
+    const version = azureRealtimeVersion(target)
+    if (version === 'v1') return joinUrl(target.baseUrl, `/openai${path}`)
+    return `${target.baseUrl.replace(/\/+$/, '')}/openai/realtimeapi/sessions?api-version=${encodeURIComponent(version)}`
+  },
+}

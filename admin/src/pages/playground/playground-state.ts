@@ -3,7 +3,7 @@ import { query } from '@solidjs/router'
 import type { ChatUsage } from '../../lib/chat-stream.ts'
 import { mediaRoutes } from '../../lib/media.ts'
 
-export type PlaygroundMode = 'chat' | 'image' | 'speech'
+export type PlaygroundMode = 'chat' | 'image' | 'speech' | 'realtime'
 
 export interface ChatTurn {
   role: 'user' | 'assistant' | 'error'
@@ -33,12 +33,15 @@ export interface PlaygroundState {
   speechText: string
   speechVoice: string
   speechFormat: string
+  realtimeModel: string
+  realtimeInput: string
 }
 
 export const initialPlaygroundState: PlaygroundState = {
   mode: 'chat', tokenId: null, model: '', stream: true, temperature: '', maxTokens: '', system: '', input: '', turns: [],
   imageModel: '', imagePrompt: '', imageSize: '1024x1024', imageCount: '1', imageQuality: '',
   speechModel: '', speechText: '', speechVoice: 'alloy', speechFormat: 'mp3',
+  realtimeModel: '', realtimeInput: '',
 }
 
 /** The selected key as the media modes need it: the secret, or why there is none yet. */

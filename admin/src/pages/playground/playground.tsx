@@ -12,18 +12,21 @@ import { mediaKindOf } from '../../lib/media.ts'
 import type { Token } from '../../lib/types.ts'
 import { fetchFullKey } from '../tokens/token-data.ts'
 import { Composer, ImageSettings, ImageStudio, SpeechSettings, SpeechStudio } from './media-modes.tsx'
+import { RealtimeStudio } from './realtime-mode.tsx'
 import { getMediaRoutes, initialPlaygroundState, type ChatTurn, type KeyState, type PlaygroundMode, type PlaygroundState } from './playground-state.ts'
 
-const modes: { id: PlaygroundMode; label: MessageKey; modelField: 'model' | 'imageModel' | 'speechModel' }[] = [
+const modes: { id: PlaygroundMode; label: MessageKey; modelField: 'model' | 'imageModel' | 'speechModel' | 'realtimeModel' }[] = [
   { id: 'chat', label: 'playground.mode_chat', modelField: 'model' },
   { id: 'image', label: 'playground.mode_image', modelField: 'imageModel' },
   { id: 'speech', label: 'playground.mode_speech', modelField: 'speechModel' },
+  { id: 'realtime', label: 'playground.mode_realtime', modelField: 'realtimeModel' },
 ]
 
-/** The models a mode suggests first: image or speech models by name, text models for chat. */
+/** The models a mode suggests first: image or speech models by name, realtime models by name, text models for chat. */
 function suitsMode(model: string, mode: PlaygroundMode): boolean {
+  if (mode === 'realtime') return model.includes('realtime')
   const kind = mediaKindOf(model)
-  return mode === 'chat' ? kind === null : kind === mode
+  return mode === 'chat' ? kind === null && !model.includes('realtime') : kind === mode
 }
 
 const getEnabledTokens = query(async () => {
@@ -83,7 +86,8 @@ export function PlaygroundPage(): JSX.Element {
     }
   })
   const routes = createLoaded(() => getMediaRoutes())
-  const offered = (mode: PlaygroundMode) => mode === 'chat' || valueOf(routes())?.[mode] === true
+  // Realtime is part of the gateway itself (GET /v1/realtime), so it is always offered.
+  const offered = (mode: PlaygroundMode) => mode === 'chat' || mode === 'realtime' || valueOf(routes())?.[mode] === true
   const mode = () => (offered(state.mode) ? state.mode : 'chat')
   const modelField = () => modes.find((item) => item.id === mode())!.modelField
   const keyState = (): KeyState => {
@@ -186,7 +190,7 @@ export function PlaygroundPage(): JSX.Element {
           </div>
         </Show>
       </header>
-      <Show when={offered('image') || offered('speech')}>
+      <Show when={modes.filter((item) => offered(item.id)).length > 1}>
         <div class="tabs playground-modes" role="tablist" aria-label={t('playground.modes')}>
           <For each={modes.filter((item) => offered(item.id))}>
             {(item) => <button type="button" role="tab" class="tab" aria-selected={mode() === item.id} classList={{ selected: mode() === item.id }} onClick={() => draft.set('mode', item.id)}>{t(item.label)}</button>}
@@ -246,6 +250,7 @@ export function PlaygroundPage(): JSX.Element {
         <Switch>
           <Match when={mode() === 'image'}><ImageStudio draft={draft} keyState={keyState} /></Match>
           <Match when={mode() === 'speech'}><SpeechStudio draft={draft} keyState={keyState} /></Match>
+          <Match when={mode() === 'realtime'}><RealtimeStudio draft={draft} keyState={keyState} /></Match>
           <Match when={mode() === 'chat'}>
             <div class="card chat">
               <div class="transcript" ref={transcript} data-testid="transcript">
