@@ -3,6 +3,7 @@ import { proxyFromEnvironment, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/index.ts'
 import { createStore, type Store } from './db/store.ts'
 import { createSecretBox, createSigner, loadOrCreateSecret } from './security/crypto.ts'
+import { secureDataDir } from './security/data-dir.ts'
 import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bus.ts'
 import { createCaches, type Caches } from './cache/index.ts'
 import { createLoginThrottle } from './auth/throttle.ts'
@@ -55,6 +56,7 @@ export interface ServerOptions {
  */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line))
+  for (const warning of secureDataDir(config.dataDir)) log(`[tollgate] warning: ${warning}`)
   const cryptoSecret = loadOrCreateSecret(config.dataDir, '.crypto-secret', config.cryptoSecret)
   const sessionSecret = loadOrCreateSecret(config.dataDir, '.session-secret', config.sessionSecret)
   if (cryptoSecret.generated || sessionSecret.generated) {

@@ -113,7 +113,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   }
 
   const spill = (batch: FlushBatch) => {
-    appendFileSync(options.journalPath, JSON.stringify(batch) + '\n')
+    appendFileSync(options.journalPath, JSON.stringify(batch) + '\n', { mode: 0o600 })
     journaledRows += batch.logs.length
   }
 
@@ -136,7 +136,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     }
     if (leftover.length > 0) {
       const remainder = options.journalPath + '.remainder'
-      writeFileSync(remainder, leftover.join('\n') + '\n')
+      writeFileSync(remainder, leftover.join('\n') + '\n', { mode: 0o600 })
       renameSync(remainder, options.journalPath)
     } else rmSync(options.journalPath)
     journaledRows = leftoverRows

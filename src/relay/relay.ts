@@ -16,6 +16,7 @@ import { ConversionError } from '../providers/errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import { emptyUsage, type Usage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
+import { scrubberFor } from '../security/scrub-secrets.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
 import { createStreamResponder } from './stream-response.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
@@ -219,12 +220,13 @@ export function createRelay(dependencies: RelayDependencies) {
       const timedOut = (error as Error).name === 'TimeoutError'
       // A saturated origin (every connection busy, the queue full) is this gateway's limit: another channel may do.
       const saturated = (error as { code?: string }).code === 'upstream_saturated'
-      const gatewayError = new GatewayError(timedOut ? 504 : saturated ? 503 : 502, timedOut ? `Upstream did not answer within ${limitMs / 1000} s` : `Upstream request failed: ${(error as Error).message}`, saturated ? 'upstream_saturated' : 'do_request_failed', 'new_api_error', !timedOut)
+      const gatewayError = new GatewayError(timedOut ? 504 : saturated ? 503 : 502, timedOut ? `Upstream did not answer within ${limitMs / 1000} s` : `Upstream request failed: ${scrubberFor(channel.keys)((error as Error).message)}`, saturated ? 'upstream_saturated' : 'do_request_failed', 'new_api_error', !timedOut)
       health.reportFailure(channel, keyIndex, gatewayError.status, gatewayError.message)
       return { ok: false, channel, error: gatewayError }
     }
     if (response.ok) return { ok: true, exchange: { response, channel, call } }
-    const bodyText = await readErrorBody(response)
+    // Scrubbed before anything reads it: the mapped message, the pass-through body and the log row all come from it.
+    const bodyText = scrubberFor(channel.keys)(await readErrorBody(response))
     const mapped = (call.mapError ?? call.adaptor.mapError)(response.status, bodyText)
     const status = Number(channel.statusCodeMapping[String(response.status)] ?? response.status)
     health.reportFailure(channel, keyIndex, response.status, mapped.message)

@@ -1,0 +1,29 @@
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+/**
+ * DATA_DIR holds password hashes and encrypted keys (the SQLite files), the secrets that decrypt them and unbilled
+ * usage (the journal): only the gateway's own user may read it. New files and the folder are created private;
+ * files an operator made looser are reported at start-up, not changed behind their back.
+ */
+
+/** Files in DATA_DIR that must be private, when they exist. */
+export const PRIVATE_FILES = ['tollgate.db', 'tollgate.db-wal', 'tollgate.db-shm', '.crypto-secret', '.session-secret', 'usage-journal.jsonl', 'usage-wal.jsonl']
+
+/** Create DATA_DIR as 0700 when missing; return one warning per existing path that group or others can read. */
+export function secureDataDir(dataDir: string): string[] {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const warnings: string[] = []
+  const dirMode = statSync(dataDir).mode & 0o777
+  if (dirMode & 0o077) warnings.push(`${dataDir} is mode ${dirMode.toString(8)}: other users may list it; chmod 700 it`)
+  for (const name of PRIVATE_FILES) {
+    const mode = statSync(join(dataDir, name), { throwIfNoEntry: false })?.mode
+    if (mode !== undefined && mode & 0o077) warnings.push(`${join(dataDir, name)} is mode ${(mode & 0o777).toString(8)}: other users may read it; chmod 600 it`)
+  }
+  return warnings
+}
+
+/** Create `path` empty and 0600 unless it exists (SQLite gives its -wal and -shm files the database file's mode). */
+export function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'a', 0o600))
+}
