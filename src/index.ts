@@ -1,3 +1,4 @@
+import './production-defaults.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startServer } from './server.ts'
 import { createClusterBus } from './cache/bus.ts'

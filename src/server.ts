@@ -8,6 +8,7 @@ import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bu
 import { createCaches, type Caches } from './cache/index.ts'
 import { createLoginThrottle } from './auth/throttle.ts'
 import { createApp, type App } from './app.ts'
+import { errorResponse } from './errors.ts'
 import { ensureRootUser } from './api/users.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
 import { createRedisLedger } from './billing/redis-ledger.ts'
@@ -135,6 +136,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxRequestBodySize: config.maxRequestBodyMb * 2 * 1024 * 1024,
     // Slow models may think for minutes before the first byte; the relay enforces STREAMING_TIMEOUT itself.
     idleTimeout: 0,
+    // Never Bun's development error page (stack frames, source lines), whatever NODE_ENV says; an error that escapes
+    // the app's own handler is a bare 500 in the envelope shape, logged here.
+    development: false,
+    error(error: Error) {
+      console.error(`[http] unhandled: ${error.stack ?? error}`)
+      return errorResponse('envelope', { status: 500, message: 'Internal server error', type: 'new_api_error', code: 'internal_error' })
+    },
   })
 
   // Hourly; the LogRetentionDays option (console) wins over LOG_RETENTION_DAYS. 0 keeps everything.

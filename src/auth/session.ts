@@ -25,7 +25,10 @@ export function readCookie(header: string | null, name: string): string | undefi
   if (!header) return undefined
   for (const part of header.split(';')) {
     const index = part.indexOf('=')
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim())
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      // A cookie that is not valid percent-encoding (`session=%`) is no session, not a server error.
+      try { return decodeURIComponent(part.slice(index + 1).trim()) } catch { return undefined }
+    }
   }
   return undefined
 }

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import type { Provider, ProviderAdaptor, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
 import type { StreamSource } from './stream-response.ts'
+import { nestsDeeperThan, RELAY_MAX_DEPTH, tooDeep } from '../security/hostile-body.ts'
 import type { ConversionRunner, TokenCounter } from './token-counter.ts'
 
 /**
@@ -147,8 +148,13 @@ export interface RelayKit {
   json(context: RelayContext, body: string): Response
 }
 
-/** A JSON object body; anything else is the client's mistake. Synchronous: a read costs one await, the body's. */
+/**
+ * A JSON object body; anything else is the client's mistake. Synchronous: a read costs one await, the body's. The
+ * depth is checked first, in one pass: a value nested past RELAY_MAX_DEPTH would overflow the stack of every step
+ * that walks it (conversion, re-serialisation).
+ */
 export function parseJsonObject(bodyText: string): Record<string, unknown> {
+  if (nestsDeeperThan(bodyText, RELAY_MAX_DEPTH)) throw tooDeep(RELAY_MAX_DEPTH)
   try {
     const parsed = JSON.parse(bodyText)
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed

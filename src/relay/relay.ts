@@ -101,8 +101,9 @@ export function createRelay(dependencies: RelayDependencies) {
   async function admit(request: Request, endpoint: Endpoint, route: RouteInput): Promise<RelayContext> {
     const announced = Number(request.headers.get('content-length'))
     if (announced > config.maxRequestBodyMb * 1048576) throw bodyTooLarge(announced, config.maxRequestBodyMb)
-    const parsed = await endpoint.read(request, route)
+    // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
     const holder = authenticate(request, route.path, route.clientAddress)
+    const parsed = await endpoint.read(request, route)
     let model = parsed.model
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
     let reasoningEffort: string | undefined
