@@ -168,8 +168,16 @@ export function openAiRequest(body: Record<string, unknown>, bodyText: string): 
   return { body, bodyText, model: typeof body.model === 'string' ? body.model.trim() : '', stream: body.stream === true, clientWantsUsage: streamOptions?.include_usage === true }
 }
 
-/** Completion tokens a request may produce, by whichever name its format gives the limit. */
-export const maxOutputTokens = (body: Record<string, unknown>, fallback: number) =>
-  Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || fallback
+/**
+ * Completion tokens a request may produce, by whichever name its format gives the limit (Gemini's in
+ * generationConfig), times the choices it asks for (`n`, `candidateCount`). The numbers are checked first
+ * (request-numbers.ts).
+ */
+export function maxOutputTokens(body: Record<string, unknown>, fallback: number): number {
+  const config = (body.generationConfig ?? body.generation_config) as Record<string, unknown> | undefined
+  const tokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? config?.maxOutputTokens ?? config?.max_output_tokens ?? 0) || fallback
+  const choices = Number(body.n ?? config?.candidateCount ?? config?.candidate_count ?? 1) || 1
+  return tokens * choices
+}
 
 export const REQUEST_ID_HEADER = 'X-Oneapi-Request-Id'

@@ -18,6 +18,7 @@ import { emptyUsage, type Usage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
+import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { createStreamResponder } from './stream-response.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
 
@@ -104,6 +105,7 @@ export function createRelay(dependencies: RelayDependencies) {
     // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
     const holder = authenticate(request, route.path, route.clientAddress)
     const parsed = await endpoint.read(request, route)
+    checkRequestNumbers(parsed.body)
     let model = parsed.model
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
     let reasoningEffort: string | undefined
@@ -118,9 +120,9 @@ export function createRelay(dependencies: RelayDependencies) {
     const options = caches.options
     const price = priceFor(options, model, groupRatioFor(options, holder.user.group, holder.group))
     if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
-    const amount = endpoint.reserve
+    const amount = reservationAmount(endpoint.reserve
       ? endpoint.reserve(parsed, price!, options.quotaPerUnit)
-      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit)
+      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
     const reserved = ledger.reserve({
       userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
       unlimitedToken: holder.token.unlimitedQuota, amount,
