@@ -5,6 +5,7 @@ import { createLogsStore } from './store/logs.ts'
 import { createOptionsStore } from './store/options.ts'
 import { createQuotaDataStore } from './store/quota-data.ts'
 import { createRedemptionsStore } from './store/redemptions.ts'
+import { createSessionsStore } from './store/sessions.ts'
 import { createTasksStore } from './store/tasks.ts'
 import { createTokensStore } from './store/tokens.ts'
 import { createTopUpsStore } from './store/top-ups.ts'
@@ -39,6 +40,7 @@ export function createStore(database: Database) {
     redemptions: createRedemptionsStore(database),
     topUps: createTopUpsStore(database),
     tasks: createTasksStore(database),
+    sessions: createSessionsStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }
