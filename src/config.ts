@@ -43,6 +43,7 @@ export const ConfigSchema = Type.Object({
   streamConversion: Type.Union([Type.Literal('inline'), Type.Literal('worker')]),
   upstreamClient: Type.Union([Type.Literal('http1'), Type.Literal('fetch')]),
   upstreamMaxConnectionsPerOrigin: Int(1),
+  usageWal: Bool,
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -118,6 +119,7 @@ const variables: Variable[] = [
   { names: ['STREAM_CONVERSION'], field: 'streamConversion', expected: 'inline or worker', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'inline' },
   { names: ['UPSTREAM_CLIENT'], field: 'upstreamClient', expected: 'http1 or fetch', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'http1' },
   { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
+  { names: ['USAGE_WAL'], field: 'usageWal', expected: 'true or false', parse: parseBool, fallback: () => true },
 ]
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */

@@ -81,6 +81,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let caches: Caches | undefined
   const writer = createUsageWriter({
     store, intervalMs: config.logFlushIntervalMs, maxRows: config.logFlushRows, journalPath: join(config.dataDir, 'usage-journal.jsonl'), log,
+    walPrefix: config.usageWal ? join(config.dataDir, 'usage-wal') : undefined,
+    onReplayed: (batch) => ledger.replayed(batch.users, batch.tokens),
     onCommitted: (batch) => ledger.flushed(batch.users, batch.tokens, {
       user: (id) => {
         const row = caches?.user(id)

@@ -258,7 +258,13 @@ export function createRelay(dependencies: RelayDependencies) {
         recordFailure(context, undefined, gatewayError)
         throw gatewayError
       }
-      if (current.ok) return endpoint.respond(context, current.exchange, kit)
+      if (current.ok) {
+        const response = await endpoint.respond(context, current.exchange, kit)
+        // A settled answer leaves only once its usage is in the write-ahead log (a kill then loses nothing billed).
+        const written = context.stream ? undefined : writer.durable()
+        if (written) await written
+        return response
+      }
       // Out of channels to retry on: the client hears about the last real failure, not "no channel".
       if (!current.channel && last) break
       last = current
