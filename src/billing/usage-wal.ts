@@ -1,7 +1,6 @@
 import { closeSync, fsync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { FlushBatch } from '../db/store.ts'
-import type { UsageRecord } from './usage-writer.ts'
 
 /**
  * The usage writer's write-ahead log: every settled record is appended to a segment file before its response can
@@ -17,8 +16,8 @@ import type { UsageRecord } from './usage-writer.ts'
  * segment sealed up to then holds only committed usage and is deleted. A checkpoint (after start-up replay or an
  * outage spill) writes the queue to a new segment and deletes all older ones.
  */
-export interface UsageWal {
-  append(record: UsageRecord): void
+export interface UsageWal<Record> {
+  append(record: Record): void
   /** Resolves once what is appended so far is written; undefined when nothing waits. */
   written(): Promise<void> | undefined
   /** Write what is queued and start a new segment; returns the mark `committed` takes once this batch is in. */
@@ -28,7 +27,7 @@ export interface UsageWal {
   /** Replace every segment by one holding `batch` (the writer's whole queue). */
   checkpoint(batch: FlushBatch): void
   /** What the segments left by a previous process hold, in order (a line cut short by the kill is skipped). */
-  replay(): { records: UsageRecord[]; batches: FlushBatch[] }
+  replay(): { records: Record[]; batches: FlushBatch[] }
   /** Delete every segment (the queue is empty or in the outage journal). */
   clear(): void
   close(): void
@@ -36,7 +35,8 @@ export interface UsageWal {
 
 const FSYNC_INTERVAL_MS = 1000
 
-export function createUsageWal(prefix: string, log: (line: string) => void): UsageWal {
+/** `Record` is the writer's usage record (a type parameter, so this module need not import the writer). */
+export function createUsageWal<Record>(prefix: string, log: (line: string) => void): UsageWal<Record> {
   const directory = dirname(prefix)
   const stem = basename(prefix)
   const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.jsonl$`)
@@ -130,12 +130,12 @@ export function createUsageWal(prefix: string, log: (line: string) => void): Usa
       fd = openSync(pathOf(current), 'a', 0o600)
     },
     replay() {
-      const records: UsageRecord[] = []
+      const records: Record[] = []
       const batches: FlushBatch[] = []
       for (const index of segments) {
         for (const line of readFileSync(pathOf(index), 'utf8').split('\n')) {
           if (!line) continue
-          let entry: { r?: UsageRecord; b?: FlushBatch }
+          let entry: { r?: Record; b?: FlushBatch }
           try { entry = JSON.parse(line) } catch { continue }
           if (entry.r) records.push(entry.r)
           else if (entry.b) batches.push(entry.b)

@@ -86,7 +86,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   let running: Promise<void> | undefined
   let retryDelayMs = options.intervalMs
   let stopped = false
-  const wal: UsageWal | undefined = options.walPrefix ? createUsageWal(options.walPrefix, log) : undefined
+  const wal: UsageWal<UsageRecord> | undefined = options.walPrefix ? createUsageWal<UsageRecord>(options.walPrefix, log) : undefined
   /** The whole queue as a batch, without taking it (a checkpoint of the write-ahead log). */
   const queued = (): FlushBatch => ({ logs: rows, users: [...users.values()], tokens: [...tokens.values()], channels: [...channels.values()], quotaData: [...quotaData.values()] })
 

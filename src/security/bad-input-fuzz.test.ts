@@ -123,7 +123,7 @@ interface FuzzCase { method: string; path: string; headers: Record<string, strin
 
 function generate(random: Random, credentials: { key: string; cookie: string }): FuzzCase {
   const authFor = (auth: Route['auth']): Record<string, string> =>
-    auth === 'relay' ? random.pick([{ authorization: `Bearer ${credentials.key}` }, { 'x-api-key': credentials.key }, { 'x-goog-api-key': credentials.key.slice(3) }])
+    auth === 'relay' ? random.pick<Record<string, string>>([{ authorization: `Bearer ${credentials.key}` }, { 'x-api-key': credentials.key }, { 'x-goog-api-key': credentials.key.slice(3) }])
       : auth === 'session' ? { cookie: credentials.cookie } : {}
   const shape = random.int(10)
   if (shape === 0) {
@@ -210,7 +210,7 @@ test(`${CASES} seeded bad inputs (seed ${SEED}): no 5xx, no crash, bounded memor
       let status: number
       let text = ''
       try {
-        const response = await fetch(harness.server.url + item.path, { method: item.method, headers: item.headers, body: item.method === 'GET' ? undefined : item.body })
+        const response = await fetch(harness.server.url + item.path, { method: item.method, headers: item.headers, body: item.method === 'GET' ? undefined : item.body as BodyInit })
         status = response.status
         text = await response.text()
       } catch (error) {
