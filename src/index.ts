@@ -26,7 +26,7 @@ async function main() {
   if (clustered && !config.redisUrl && !isClusterChild) {
     console.warn('[tollgate] CLUSTER without REDIS_URL: each process keeps its own quota counters, so concurrent spending on one token may briefly exceed its quota by up to one reservation per process; set REDIS_URL for exact shared counters.')
   }
-  const running = await startServer(config, { primary: !isClusterChild, bus: clusterBus })
+  const running = await startServer(config, { primary: !isClusterChild, bus: clusterBus, instance: Number(process.env.TOLLGATE_CLUSTER_INDEX ?? 0) })
   // Start-up leaves garbage (migrations, cache loads, route compilation); one full collection returns it now
   // instead of it sitting in resident memory until load arrives.
   Bun.gc(true)
@@ -36,7 +36,7 @@ async function main() {
   if (config.cluster > 1 && !isClusterChild) {
     for (let index = 1; index < config.cluster; index++) {
       const child = Bun.spawn([process.execPath, import.meta.path], {
-        env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', PORT: String(running.port) },
+        env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', TOLLGATE_CLUSTER_INDEX: String(index), PORT: String(running.port) },
         stdout: 'inherit', stderr: 'inherit',
         ipc: (message, from) => clusterBus?.receive(message as never, from),
       })

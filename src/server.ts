@@ -45,6 +45,8 @@ export interface ServerOptions {
   log?: (line: string) => void
   /** False in cluster children: the primary already created the root user. */
   primary?: boolean
+  /** Which process of a cluster this is (0: the primary): each keeps its own usage write-ahead log in DATA_DIR. */
+  instance?: number
   /** The invalidation bus; default: Redis when REDIS_URL is set, else in process. */
   bus?: InvalidationBus
   /** Token counter and stream converter; default: the worker pool, started here. */
@@ -81,7 +83,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let caches: Caches | undefined
   const writer = createUsageWriter({
     store, intervalMs: config.logFlushIntervalMs, maxRows: config.logFlushRows, journalPath: join(config.dataDir, 'usage-journal.jsonl'), log,
-    walPrefix: config.usageWal ? join(config.dataDir, 'usage-wal') : undefined,
+    walPrefix: config.usageWal ? join(config.dataDir, options.instance ? `usage-wal-${options.instance}` : 'usage-wal') : undefined,
     onReplayed: (batch) => ledger.replayed(batch.users, batch.tokens),
     onCommitted: (batch) => ledger.flushed(batch.users, batch.tokens, {
       user: (id) => {

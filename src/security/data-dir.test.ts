@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { chmodSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../config.ts'
 import { startServer } from '../server.ts'
@@ -17,7 +17,9 @@ test('a fresh data directory is 0700 and the database, its WAL and the generated
     // A write, so the WAL and shared-memory files exist.
     await fetch(`${server.url}/api/user/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-for-tests' }) })
     expect(modeOf(dataDir)).toBe(0o700)
-    for (const name of ['tollgate.db', 'tollgate.db-wal', 'tollgate.db-shm', '.crypto-secret', '.session-secret']) expect([name, modeOf(join(dataDir, name))]).toEqual([name, 0o600])
+    const segments = readdirSync(dataDir).filter((name) => name.startsWith('usage-wal.'))
+    expect(segments.length).toBeGreaterThan(0)
+    for (const name of ['tollgate.db', 'tollgate.db-wal', 'tollgate.db-shm', '.crypto-secret', '.session-secret', ...segments]) expect([name, modeOf(join(dataDir, name))]).toEqual([name, 0o600])
     expect(lines.filter((line) => line.includes('warning'))).toEqual([])
   } finally {
     await server.stop()

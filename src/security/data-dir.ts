@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
@@ -7,8 +7,8 @@ import { join } from 'node:path'
  * files an operator made looser are reported at start-up, not changed behind their back.
  */
 
-/** Files in DATA_DIR that must be private, when they exist. */
-export const PRIVATE_FILES = ['tollgate.db', 'tollgate.db-wal', 'tollgate.db-shm', '.crypto-secret', '.session-secret', 'usage-journal.jsonl', 'usage-wal.jsonl']
+/** Files in DATA_DIR that must be private, when they exist (and the usage write-ahead log's segments). */
+export const PRIVATE_FILES = ['tollgate.db', 'tollgate.db-wal', 'tollgate.db-shm', '.crypto-secret', '.session-secret', 'usage-journal.jsonl']
 
 /** Create DATA_DIR as 0700 when missing; return one warning per existing path that group or others can read. */
 export function secureDataDir(dataDir: string): string[] {
@@ -16,7 +16,8 @@ export function secureDataDir(dataDir: string): string[] {
   const warnings: string[] = []
   const dirMode = statSync(dataDir).mode & 0o777
   if (dirMode & 0o077) warnings.push(`${dataDir} is mode ${dirMode.toString(8)}: other users may list it; chmod 700 it`)
-  for (const name of PRIVATE_FILES) {
+  const logs = readdirSync(dataDir).filter((name) => /^usage-wal(-\d+)?\.\d+\.jsonl$/.test(name))
+  for (const name of [...PRIVATE_FILES, ...logs]) {
     const mode = statSync(join(dataDir, name), { throwIfNoEntry: false })?.mode
     if (mode !== undefined && mode & 0o077) warnings.push(`${join(dataDir, name)} is mode ${(mode & 0o777).toString(8)}: other users may read it; chmod 600 it`)
   }
