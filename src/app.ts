@@ -6,6 +6,7 @@ import type { WireFormat } from './providers/types.ts'
 import { managementRoutes, type ManagementDependencies } from './api/index.ts'
 import { consoleFolder } from './runtime-paths.ts'
 import { VERSION } from './api/system.ts'
+import { parseManagementBody } from './security/hostile-body.ts'
 
 export type AppDependencies = ManagementDependencies & {
   /** Feature plugins (the relay) mounted after the management API. */
@@ -74,18 +75,28 @@ export function createApp(dependencies: AppDependencies) {
           const where = (error as { type?: string }).type === 'query' ? 'query' : (error as { type?: string }).type === 'params' ? 'path' : 'request body'
           return errorResponse(route, 400, describeValidation(error as never, where), 'invalid_request')
         }
-        case 'PARSE': return errorResponse(route, 400, 'The request body is not valid JSON', 'invalid_json')
+        // The management parser's own refusals (size, depth) arrive wrapped by Elysia.
+        case 'PARSE': {
+          const cause = (error as { cause?: unknown }).cause
+          if (cause instanceof GatewayError) return cause.toResponse(surfaceOf(route))
+          return errorResponse(route, 400, 'The request body is not valid JSON', 'invalid_json')
+        }
         case 'NOT_FOUND': return errorResponse(route, 404, `No route for ${route}`, 'not_found')
         case 'INVALID_COOKIE_SIGNATURE': return errorResponse(route, 401, 'Invalid session', 'AUTH_UNAUTHORIZED')
         default: {
           const status = (error as { status?: number }).status
           if (status === 413) return errorResponse(route, 413, 'The request body is too large', 'read_request_body_failed')
+          // Broken percent-encoding in a path or query (decodeURIComponent throws): the caller's mistake.
+          if (error instanceof URIError) return errorResponse(route, 400, `Malformed percent-encoding in ${route}`, 'invalid_request')
           console.error(`[http] ${route}: ${(error as Error)?.stack ?? error}`)
           return errorResponse(route, 500, 'Internal server error', 'internal_error')
         }
       }
     })
-  for (const group of managementRoutes(dependencies)) app = app.use(group)
+  // Management bodies are held to kilobytes and a nesting depth before Elysia parses or validates them.
+  let management: Elysia<any, any, any, any, any, any, any> = new Elysia({ name: 'tollgate.management' }).onParse(parseManagementBody)
+  for (const group of managementRoutes(dependencies)) management = management.use(group)
+  app = app.use(management)
   for (const plugin of dependencies.plugins ?? []) app = app.use(plugin)
 
   // The admin app: static files, and index.html for client-side routes. /api, /v1 and /swagger are never shadowed.

@@ -48,6 +48,7 @@ export const ConfigSchema = Type.Object({
   upstreamMaxConnectionsPerOrigin: Int(1),
   stripeApiBase: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
   notifyWebhookAllowHosts: Type.Array(Type.String()),
+  usageWal: Bool,
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -137,6 +138,7 @@ const variables: Variable[] = [
   { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
   { names: ['NOTIFY_WEBHOOK_ALLOW_HOSTS'], field: 'notifyWebhookAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
   { names: ['STRIPE_API_BASE'], field: 'stripeApiBase', expected: 'an http(s) origin such as https://api.stripe.com (unset = Stripe\'s)', parse: parseString },
+  { names: ['USAGE_WAL'], field: 'usageWal', expected: 'true or false', parse: parseBool, fallback: () => true },
 ]
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */

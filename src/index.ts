@@ -1,7 +1,8 @@
+import './production-defaults.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startServer } from './server.ts'
 import { createClusterBus } from './cache/bus.ts'
-import { checkDataDir } from './data-dir.ts'
+import { checkDataDir } from './security/data-dir.ts'
 import { selfCommand } from './runtime-paths.ts'
 
 /** `bun run start`: validate configuration, start one process or a cluster sharing the port, stop gracefully. */
@@ -36,7 +37,7 @@ async function main() {
   if (clustered && !config.redisUrl && !isClusterChild) {
     console.warn('[tollgate] CLUSTER without REDIS_URL: each process keeps its own quota counters, so concurrent spending on one token may briefly exceed its quota by up to one reservation per process; set REDIS_URL for exact shared counters.')
   }
-  const running = await startServer(config, { primary: !isClusterChild, bus: clusterBus })
+  const running = await startServer(config, { primary: !isClusterChild, bus: clusterBus, instance: Number(process.env.TOLLGATE_CLUSTER_INDEX ?? 0) })
   // Start-up leaves garbage (migrations, cache loads, route compilation); one full collection returns it now
   // instead of it sitting in resident memory until load arrives.
   Bun.gc(true)
@@ -46,7 +47,7 @@ async function main() {
   if (config.cluster > 1 && !isClusterChild) {
     for (let index = 1; index < config.cluster; index++) {
       const child = Bun.spawn(selfCommand(), {
-        env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', PORT: String(running.port) },
+        env: { ...process.env, TOLLGATE_CLUSTER_CHILD: '1', TOLLGATE_CLUSTER_INDEX: String(index), PORT: String(running.port) },
         stdout: 'inherit', stderr: 'inherit',
         ipc: (message, from) => clusterBus?.receive(message as never, from),
       })

@@ -6,10 +6,12 @@ import { proxyFromEnvironment, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/index.ts'
 import { createStore, type Store } from './db/store.ts'
 import { createSecretBox, createSigner, loadOrCreateSecret } from './security/crypto.ts'
+import { secureDataDir } from './security/data-dir.ts'
 import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bus.ts'
 import { createCaches, type Caches } from './cache/index.ts'
 import { createLoginThrottle } from './auth/throttle.ts'
 import { createApp, type App } from './app.ts'
+import { errorResponse } from './errors.ts'
 import { ensureRootUser } from './api/users.ts'
 import { checkForLegacyDatabase } from './import/legacy-database.ts'
 import { QuotaLedger, type Ledger } from './billing/ledger.ts'
@@ -52,6 +54,8 @@ export interface ServerOptions {
   log?: (line: string) => void
   /** False in cluster children: the primary already created the root user. */
   primary?: boolean
+  /** Which process of a cluster this is (0: the primary): each keeps its own usage write-ahead log in DATA_DIR. */
+  instance?: number
   /** The invalidation bus; default: Redis when REDIS_URL is set, else in process. */
   bus?: InvalidationBus
   /** Token counter and stream converter; default: the worker pool, started here. */
@@ -64,6 +68,7 @@ export interface ServerOptions {
  */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line))
+  for (const warning of secureDataDir(config.dataDir)) log(`[tollgate] warning: ${warning}`)
   const cryptoSecret = loadOrCreateSecret(config.dataDir, '.crypto-secret', config.cryptoSecret)
   const sessionSecret = loadOrCreateSecret(config.dataDir, '.session-secret', config.sessionSecret)
   if (cryptoSecret.generated || sessionSecret.generated) {
@@ -89,6 +94,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let notices: ReturnType<typeof createLowBalanceNotices> | undefined
   const writer = createUsageWriter({
     store, intervalMs: config.logFlushIntervalMs, maxRows: config.logFlushRows, journalPath: join(config.dataDir, 'usage-journal.jsonl'), log,
+    walPrefix: config.usageWal ? join(config.dataDir, options.instance ? `usage-wal-${options.instance}` : 'usage-wal') : undefined,
+    onReplayed: (batch) => ledger.replayed(batch.users, batch.tokens),
     onCommitted: (batch) => {
       ledger.flushed(batch.users, batch.tokens, {
         user: (id) => {
@@ -156,6 +163,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     idleTimeout: 0,
     // Realtime sessions (src/relay/realtime/): Elysia's websocket handler calls the session each socket carries.
     websocket: REALTIME_WEBSOCKET,
+    // Never Bun's development error page (stack frames, source lines), whatever NODE_ENV says; an error that escapes
+    // the app's own handler is a bare 500 in the envelope shape, logged here.
+    development: false,
+    error(error: Error) {
+      console.error(`[http] unhandled: ${error.stack ?? error}`)
+      return errorResponse('envelope', { status: 500, message: 'Internal server error', type: 'new_api_error', code: 'internal_error' })
+    },
   })
 
   // Hourly; the LogRetentionDays option (console) wins over LOG_RETENTION_DAYS. 0 keeps everything.

@@ -53,9 +53,13 @@ export const PageQuery = {
   size: t.Optional(t.Numeric()),
 }
 
+const MAX_PAGE = 1_000_000
+
 /** new-api's page parsing: 1-based `p` (0 or missing → 1); `page_size`, then `ps`, then `size`; capped at 100. */
 export function readPage(query: { p?: number; page_size?: number; ps?: number; size?: number }, defaultSize = 10, cap = 100) {
-  const page = Math.max(1, Math.floor(query.p ?? 1) || 1)
+  // `p=1e20` or `Infinity` passes t.Numeric; past MAX_PAGE every page is empty anyway, and the offset must stay an
+  // integer the database takes. Not a finite number: page 1, as new-api's Atoi failure gives.
+  const page = Math.min(MAX_PAGE, Math.max(1, (Number.isFinite(query.p) ? Math.floor(query.p!) : 1) || 1))
   const requested = Math.floor(query.page_size ?? query.ps ?? query.size ?? defaultSize) || defaultSize
   return { page, pageSize: Math.min(cap, Math.max(1, requested)) }
 }

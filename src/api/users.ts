@@ -11,7 +11,7 @@ import { createTokenForUser } from './tokens.ts'
 import { createTopUps } from '../billing/top-up.ts'
 import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
-import { issueSessionCookie, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
+import { issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
@@ -107,11 +107,13 @@ export function userRoutes(dependencies: ApiDependencies) {
       body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
       detail: { tags: ['Users'], summary: 'Sign in with username (or email) and password; sets the session cookie' },
     })
-    .get('/logout', ({ set }) => {
+    .get('/logout', async ({ request, set }) => {
+      await revokeSession(dependencies, request)
       set.headers['set-cookie'] = sessionClearCookie
       return ok()
-    }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (clears the session cookie)' } })
-    .post('/auth/logout', ({ set }) => {
+    }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (revokes the session on every node and clears the cookie)' } })
+    .post('/auth/logout', async ({ request, set }) => {
+      await revokeSession(dependencies, request)
       set.headers['set-cookie'] = sessionClearCookie
       return ok()
     }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (new-api current path)' } })

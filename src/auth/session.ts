@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+import type { Caches } from '../cache/index.ts'
 import type { Store, UserRow } from '../db/store.ts'
 import { unauthorized } from '../errors.ts'
 import type { createSigner, SecretBox } from '../security/crypto.ts'
@@ -7,7 +9,12 @@ export interface SessionDependencies {
   store: Store
   secretBox: SecretBox
   signer: ReturnType<typeof createSigner>
+  /** Signed-out session ids, shared by every node through the store and the invalidation bus. */
+  caches: Pick<Caches, 'sessionRevoked' | 'invalidate'>
 }
+
+/** What a session cookie carries, signed: user, expiry (unix seconds), password version, session id. */
+interface SessionPayload { u: number; e: number; v: string; s?: string }
 
 export const SESSION_COOKIE = 'session'
 export const SESSION_SECONDS = 30 * 24 * 3600
@@ -16,7 +23,7 @@ export const SESSION_SECONDS = 30 * 24 * 3600
 export const sessionVersion = (secretBox: SecretBox, user: UserRow) => secretBox.hash(`${user.id}:${user.passwordHash}`).slice(0, 12)
 
 export function issueSessionCookie(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow): string {
-  const payload = JSON.stringify({ u: user.id, e: Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(dependencies.secretBox, user) })
+  const payload = JSON.stringify({ u: user.id, e: Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(dependencies.secretBox, user), s: randomBytes(12).toString('base64url') } satisfies SessionPayload)
   return dependencies.signer.sign(payload)
 }
 
@@ -25,7 +32,10 @@ export function readCookie(header: string | null, name: string): string | undefi
   if (!header) return undefined
   for (const part of header.split(';')) {
     const index = part.indexOf('=')
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim())
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      // A cookie that is not valid percent-encoding (`session=%`) is no session, not a server error.
+      try { return decodeURIComponent(part.slice(index + 1).trim()) } catch { return undefined }
+    }
   }
   return undefined
 }
@@ -35,6 +45,26 @@ export function sessionSetCookie(value: string, secure: boolean): string {
 }
 export const sessionClearCookie = `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`
 
+/** The request's session cookie, when it is signed by us and not expired. */
+function readSession(dependencies: Pick<SessionDependencies, 'signer'>, request: Request): SessionPayload | undefined {
+  const cookie = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
+  const payload = cookie && dependencies.signer.verify(cookie)
+  if (!payload) return undefined
+  const session = JSON.parse(payload) as SessionPayload
+  return session.e > Date.now() / 1000 ? session : undefined
+}
+
+/**
+ * Sign-out: the session's id is recorded as revoked until its cookie would have expired, and every node is told, so
+ * a copy of the cookie stops working everywhere at once, not only in the browser that dropped it.
+ */
+export async function revokeSession(dependencies: Pick<SessionDependencies, 'signer' | 'store' | 'caches'>, request: Request): Promise<void> {
+  const session = readSession(dependencies, request)
+  if (!session?.s) return
+  await dependencies.store.sessions.revoke(session.s, session.u, session.e)
+  await dependencies.caches.invalidate({ kind: 'sessions' })
+}
+
 /**
  * Who is calling: a signed session cookie, or `Authorization: [Bearer ]<access token>`. A `New-Api-User` header,
  * when sent, must name the same user (new-api classic clients send it; current ones do not).
@@ -42,16 +72,11 @@ export const sessionClearCookie = `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOn
 export async function authenticate(dependencies: SessionDependencies, request: Request): Promise<UserRow> {
   const { store, signer, secretBox } = dependencies
   let user: UserRow | undefined
-  const cookie = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
-  if (cookie) {
-    const payload = signer.verify(cookie)
-    if (payload) {
-      const session = JSON.parse(payload) as { u: number; e: number; v: string }
-      if (session.e > Date.now() / 1000) {
-        const candidate = await store.users.get(session.u)
-        if (candidate && sessionVersion(secretBox, candidate) === session.v) user = candidate
-      }
-    }
+  const session = readSession(dependencies, request)
+  // A cookie from before sessions had ids cannot be signed out, so it is no longer accepted.
+  if (session?.s && !dependencies.caches.sessionRevoked(session.s)) {
+    const candidate = await store.users.get(session.u)
+    if (candidate && sessionVersion(secretBox, candidate) === session.v) user = candidate
   }
   if (!user) {
     const header = request.headers.get('authorization')?.trim()

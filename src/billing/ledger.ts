@@ -39,6 +39,11 @@ export interface Ledger {
   flushed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[], holders: QuotaHolders): void
   /** An administrator changed a persisted quota by `delta` (the caches reload the row itself). */
   adjust(kind: 'user' | 'token', id: number, delta: number): void
+  /**
+   * Spending a previous process settled but did not flush, replayed at start: pending until its flush commits, like
+   * this process's own. (Reservations of that process are not: the in-memory books start empty.)
+   */
+  replayed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[]): void
   availableForUser(userId: number, persisted: number): number
   availableForToken(tokenId: number, persisted: number): number
   pendingForUser(userId: number): number
@@ -102,6 +107,11 @@ export class QuotaLedger implements Ledger {
 
   /** In memory the cache reload of the changed row carries the new persisted value: nothing to do. */
   adjust(): void {}
+
+  replayed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[]): void {
+    for (const { id, spent } of users) add(this.userPending, id, spent)
+    for (const { id, spent } of tokens) add(this.tokenPending, id, spent)
+  }
 
   pendingForUser(userId: number): number {
     return this.userPending.get(userId) ?? 0

@@ -26,6 +26,8 @@ if ARGV[4] == '1' then
 end
 redis.call('HINCRBY', KEYS[1], 'r', amount)
 redis.call('HINCRBY', KEYS[2], 'r', amount)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 return {0, userAvailable}
 `
 
@@ -41,6 +43,13 @@ end
 return 0
 `
 
+/**
+ * Counters idle this long are dropped and start again from the database value. A node that dies holding
+ * reservations leaves them in `r`; they go with the key once nobody has reserved on it for this long (a live node's
+ * unflushed spending is flushed within seconds, and MOVE skips a key that is gone).
+ */
+export const COUNTER_IDLE_SECONDS = 3600
+
 const userKey = (id: number) => `tg:quota:u:${id}`
 const tokenKey = (id: number) => `tg:quota:t:${id}`
 
@@ -52,7 +61,7 @@ export async function createRedisLedger(url: string, log: (line: string) => void
   redis.defineCommand('tollgateMove', { lua: MOVE })
   const local = new QuotaLedger()
   const commands = redis as unknown as {
-    tollgateReserve(user: string, token: string, amount: number, userPersisted: number, tokenPersisted: number, checkToken: string): Promise<[number, number]>
+    tollgateReserve(user: string, token: string, amount: number, userPersisted: number, tokenPersisted: number, checkToken: string, idleSeconds: number): Promise<[number, number]>
     tollgateMove(keyCount: number, ...keysThenAmounts: (string | number)[]): Promise<number>
   }
   const failed = (what: string) => (error: Error) => log(`[ledger] ${what} failed (${error.message}); counters catch up at the next flush`)
@@ -60,7 +69,7 @@ export async function createRedisLedger(url: string, log: (line: string) => void
   return {
     async reserve(request: ReserveRequest): Promise<Reservation | ReserveFailure> {
       const amount = Math.max(0, Math.ceil(request.amount))
-      const [outcome] = await commands.tollgateReserve(userKey(request.userId), tokenKey(request.tokenId), amount, request.userQuota, request.tokenQuota, request.unlimitedToken ? '0' : '1')
+      const [outcome] = await commands.tollgateReserve(userKey(request.userId), tokenKey(request.tokenId), amount, request.userQuota, request.tokenQuota, request.unlimitedToken ? '0' : '1', COUNTER_IDLE_SECONDS)
       if (outcome === 1) return 'user'
       if (outcome === 2) return 'token'
       // Mirror locally (never refused: Redis already decided).
@@ -87,6 +96,8 @@ export async function createRedisLedger(url: string, log: (line: string) => void
       // Only an existing counter moves; a missing one is created from the database value on next use.
       redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HINCRBY', KEYS[1], 'p', ARGV[1]) end return 0`, 1, key, delta).catch(failed('adjusting a quota'))
     },
+    // Redis still counts them in `r` (the dead node settled there): only this node's view learns of them.
+    replayed: (users, tokens) => local.replayed(users, tokens),
     availableForUser: (id, persisted) => local.availableForUser(id, persisted),
     availableForToken: (id, persisted) => local.availableForToken(id, persisted),
     pendingForUser: (id) => local.pendingForUser(id),

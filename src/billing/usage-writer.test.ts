@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { openSqlite, type Database } from '../db/index.ts'
 import { createStore, type FlushBatch, type Store } from '../db/store.ts'
@@ -108,5 +108,50 @@ describe('usage writer', () => {
     // The quota deltas travelled with the rows.
     expect((await store.users.get(user.id))!.quota).toBe(1000 - 60)
     await second.stop()
+  })
+})
+
+describe('write-ahead log (usage of answered requests survives a kill)', () => {
+  const walPrefix = join(directory.path, 'usage-wal')
+  const segments = () => readdirSync(directory.path).filter((name) => name.startsWith('usage-wal.'))
+
+  test('records not yet flushed when the process dies are replayed, counted once and handed to the ledger', async () => {
+    const before = await count()
+    const user = await store.users.create({ username: 'killed', passwordHash: 'x', quota: 1000 })
+    // A writer that never flushes on its own and is abandoned without stop(): what a SIGKILL leaves.
+    const killed = createUsageWriter({ store: switchable, intervalMs: 60_000, maxRows: 100_000, journalPath, walPrefix, log: () => {} })
+    for (let index = 0; index < 40; index++) killed.record({ ...record(index), log: { ...record(index).log, userId: user.id } })
+    await killed.durable() // the one write of this turn, which the relay waits for before answering
+    expect(killed.durable()).toBeUndefined()
+    const replayed: FlushBatch[] = []
+    const restarted = createUsageWriter({ store: switchable, intervalMs: 60_000, maxRows: 100_000, journalPath, walPrefix, log: () => {}, onReplayed: (batch) => replayed.push(batch) })
+    expect(replayed[0]!.users).toEqual([{ id: user.id, spent: 80, requests: 40 }])
+    await restarted.flush()
+    expect((await count()) - before).toBe(40)
+    expect((await store.users.get(user.id))!.quota).toBe(1000 - 80)
+    // Committed: no segment holds usage any more, and a third start replays nothing.
+    const third = createUsageWriter({ store: switchable, intervalMs: 60_000, maxRows: 100_000, journalPath, walPrefix, log: () => {}, onReplayed: () => { throw new Error('nothing to replay') } })
+    await third.stop()
+    await restarted.stop()
+    expect(segments().every((name) => statSync(join(directory.path, name)).size === 0)).toBe(true)
+  })
+
+  test('a kill during an outage, after spills to the journal, loses and duplicates nothing', async () => {
+    const before = await count()
+    reachable = false
+    // No timer flushes (a minute): only recording starts flush attempts, so once abandoned it does nothing, as if killed.
+    const killed = createUsageWriter({ store: switchable, intervalMs: 60_000, maxRows: 50, maxBufferedRows: 200, journalPath, walPrefix, log: () => {} })
+    for (let index = 0; index < 700; index++) {
+      killed.record(record(index))
+      if (index % 10 === 0) await Bun.sleep(1) // failed flushes in between, which spill
+    }
+    await Bun.sleep(10)
+    expect(killed.stats().journaledRows).toBeGreaterThan(0)
+    reachable = true
+    const restarted = createUsageWriter({ store: switchable, intervalMs: 20, maxRows: 50, maxBufferedRows: 200, journalPath, walPrefix, log: () => {} })
+    expect(await drainedCount(restarted, before, 700)).toBe(700)
+    await Bun.sleep(100)
+    expect((await count()) - before).toBe(700)
+    await restarted.stop()
   })
 })

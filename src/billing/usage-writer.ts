@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { FlushBatch, NewLog, QuotaDataIncrement, QuotaDelta, Store } from '../db/store.ts'
+import { createUsageWal, type UsageWal } from './usage-wal.ts'
 
 /** One finished request (or error, refund, test) as the writer takes it. */
 export interface UsageRecord {
@@ -21,6 +22,13 @@ export interface UsageWriterOptions {
   /** Rows kept in memory while the database is unreachable; older ones go to the journal file. */
   maxBufferedRows?: number
   journalPath: string
+  /**
+   * Write-ahead log of settled records (`<prefix>.<n>.jsonl`, see usage-wal.ts): answered requests' usage survives
+   * the process being killed. Unset: memory only until each flush (tests of other parts).
+   */
+  walPrefix?: string
+  /** Usage replayed at start (the log and the journal a previous process left): spent, not yet in the database. */
+  onReplayed?: (batch: FlushBatch) => void
   /** Called after each committed flush with its deltas, in the same tick (the quota ledger moves them). */
   onCommitted?: (batch: FlushBatch) => void
   log?: (line: string) => void
@@ -28,6 +36,8 @@ export interface UsageWriterOptions {
 
 export interface UsageWriter {
   record(record: UsageRecord): void
+  /** Resolves once the records so far are in the write-ahead log; undefined when none waits (or there is no log). */
+  durable(): Promise<void> | undefined
   /** Flush now; resolves when this flush committed (or failed and was kept for retry). */
   flush(): Promise<void>
   /** Final flush at shutdown; whatever cannot be written goes to the journal. */
@@ -55,7 +65,15 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   // Past the bound the oldest rows go to the journal a tenth of the bound at a time: one file write per
   // ~10 000 requests during an outage, not one per request.
   const spillChunk = Math.max(1, Math.floor(maxBufferedRows / 10))
-  const spillOverflow = () => spill({ ...emptyBatch(), logs: rows.splice(0, rows.length - maxBufferedRows + spillChunk) })
+  // The spilled rows are in the journal now: the write-ahead log is rewritten to hold only what is still queued.
+  // Lines of at most a chunk each, so a replay can always take a line back into the bounded queue.
+  const spillOverflow = () => {
+    const overflow = rows.splice(0, rows.length - maxBufferedRows + spillChunk)
+    const batches: FlushBatch[] = []
+    for (let start = 0; start < overflow.length; start += spillChunk) batches.push({ ...emptyBatch(), logs: overflow.slice(start, start + spillChunk) })
+    spill(...batches)
+    wal?.checkpoint(queued())
+  }
   let rows: NewLog[] = []
   let users = new Map<number, QuotaDelta>()
   let tokens = new Map<number, QuotaDelta>()
@@ -68,6 +86,9 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   let running: Promise<void> | undefined
   let retryDelayMs = options.intervalMs
   let stopped = false
+  const wal: UsageWal<UsageRecord> | undefined = options.walPrefix ? createUsageWal<UsageRecord>(options.walPrefix, log) : undefined
+  /** The whole queue as a batch, without taking it (a checkpoint of the write-ahead log). */
+  const queued = (): FlushBatch => ({ logs: rows, users: [...users.values()], tokens: [...tokens.values()], channels: [...channels.values()], quotaData: [...quotaData.values()] })
 
   const addDelta = (map: Map<number, QuotaDelta>, id: number, spent: number, requests: number) => {
     if (!id) return
@@ -112,9 +133,9 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     return batch
   }
 
-  const spill = (batch: FlushBatch) => {
-    appendFileSync(options.journalPath, JSON.stringify(batch) + '\n')
-    journaledRows += batch.logs.length
+  const spill = (...batches: FlushBatch[]) => {
+    appendFileSync(options.journalPath, batches.map((batch) => JSON.stringify(batch) + '\n').join(''), { mode: 0o600 })
+    for (const batch of batches) journaledRows += batch.logs.length
   }
 
   /**
@@ -136,7 +157,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     }
     if (leftover.length > 0) {
       const remainder = options.journalPath + '.remainder'
-      writeFileSync(remainder, leftover.join('\n') + '\n')
+      writeFileSync(remainder, leftover.join('\n') + '\n', { mode: 0o600 })
       renameSync(remainder, options.journalPath)
     } else rmSync(options.journalPath)
     journaledRows = leftoverRows
@@ -145,14 +166,19 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   const runFlush = async () => {
     const batch = takeBatch()
     if (batch.logs.length + batch.users.length + batch.tokens.length + batch.channels.length + batch.quotaData.length === 0) return
+    const walMark = wal?.seal()
     try {
       await options.store.flush(batch)
       epoch++
       flushes++
       options.onCommitted?.(batch)
+      if (walMark !== undefined) wal!.committed(walMark)
       if (retryDelayMs !== options.intervalMs) log('[usage-writer] database reachable again; queued usage written')
       retryDelayMs = options.intervalMs
-      if (journaledRows > 0 && rows.length < maxBufferedRows / 2) replayJournal()
+      if (journaledRows > 0 && rows.length < maxBufferedRows / 2) {
+        replayJournal()
+        wal?.checkpoint(queued())
+      }
     } catch (error) {
       failures++
       mergeBatch(batch, true)
@@ -186,34 +212,55 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     timer.unref?.()
   }
 
+  /** Queue one record (no write-ahead: `record` adds that, replay does not). */
+  const apply = (record: UsageRecord) => {
+    if (record.keepRow !== false) rows.push(record.log)
+    const { userId = 0, tokenId = 0, channelId = 0 } = record.log
+    const requests = record.countRequest ? 1 : 0
+    if (record.spent !== 0 || requests) {
+      addDelta(users, userId, record.spent, requests)
+      addDelta(tokens, tokenId, record.spent, 0)
+      addDelta(channels, channelId, record.spent, 0)
+    }
+    if (record.countRequest) {
+      addIncrement({
+        userId, username: record.log.username ?? '', modelName: record.log.modelName ?? '', useGroup: record.log.group ?? '',
+        createdAt: record.log.createdAt - (record.log.createdAt % HOUR), tokenId, channelId,
+        tokenUsed: record.tokensUsed, count: 1, quota: record.spent,
+      })
+    }
+  }
+
+  /** What a previous process left: the outage journal, then the write-ahead log (answered, never flushed). */
   const replayAtStart = () => {
-    if (!existsSync(options.journalPath)) return
-    replayJournal()
-    log(`[usage-writer] replaying ${rows.length} usage rows journaled while the database was unreachable`)
+    if (existsSync(options.journalPath)) {
+      replayJournal()
+      log(`[usage-writer] replaying ${rows.length} usage rows journaled while the database was unreachable`)
+    }
+    const before = rows.length
+    const left = wal?.replay()
+    if (left) {
+      for (const batch of left.batches) mergeBatch(batch, false)
+      for (const record of left.records) apply(record)
+      if (rows.length > before) log(`[usage-writer] recovered ${rows.length - before} usage rows a previous process answered but did not flush`)
+    }
+    const recovered = queued()
+    if (recovered.logs.length + recovered.users.length + recovered.tokens.length === 0) return
+    options.onReplayed?.(recovered)
+    wal?.checkpoint(recovered)
   }
   replayAtStart()
   schedule()
 
   return {
     record(record) {
-      if (record.keepRow !== false) rows.push(record.log)
-      const { userId = 0, tokenId = 0, channelId = 0 } = record.log
-      const requests = record.countRequest ? 1 : 0
-      if (record.spent !== 0 || requests) {
-        addDelta(users, userId, record.spent, requests)
-        addDelta(tokens, tokenId, record.spent, 0)
-        addDelta(channels, channelId, record.spent, 0)
-      }
-      if (record.countRequest) {
-        addIncrement({
-          userId, username: record.log.username ?? '', modelName: record.log.modelName ?? '', useGroup: record.log.group ?? '',
-          createdAt: record.log.createdAt - (record.log.createdAt % HOUR), tokenId, channelId,
-          tokenUsed: record.tokensUsed, count: 1, quota: record.spent,
-        })
-      }
+      apply(record)
+      wal?.append(record)
       if (rows.length >= options.maxRows && !running) void flushOnce()
-      if (rows.length > maxBufferedRows) spillOverflow()
+      // Not while a flush is under way: the write-ahead log's checkpoint must see the whole queue.
+      if (rows.length > maxBufferedRows && !running) spillOverflow()
     },
+    durable: () => wal?.written(),
     flush,
     async stop() {
       stopped = true
@@ -221,11 +268,17 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       for (let attempt = 0; attempt < 3; attempt++) {
         await running
         await flush()
-        if (rows.length === 0 && users.size === 0 && tokens.size === 0 && quotaData.size === 0) return
+        if (rows.length === 0 && users.size === 0 && tokens.size === 0 && quotaData.size === 0) {
+          wal?.clear()
+          wal?.close()
+          return
+        }
         await Bun.sleep(200)
       }
       const rest = takeBatch()
       spill(rest)
+      wal?.clear()
+      wal?.close()
       log(`[usage-writer] database unreachable at shutdown: ${rest.logs.length} rows journaled to ${options.journalPath}, replayed at next start`)
     },
     get epoch() { return epoch },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 
 /** What changed. `id` narrows a reload to one row; absent means reload the whole kind. */
 export interface Invalidation {
-  kind: 'users' | 'tokens' | 'channels' | 'options'
+  kind: 'users' | 'tokens' | 'channels' | 'options' | 'sessions'
   id?: number
 }
 

@@ -15,6 +15,8 @@ export interface Caches {
   user(id: number): UserRow | undefined
   tokenByHash(hash: string): TokenRow | undefined
   token(id: number): TokenRow | undefined
+  /** Whether the session `id` was signed out (on any node; the list is reloaded on every announced sign-out). */
+  sessionRevoked(id: string): boolean
   /** Reload the named data here and tell the other nodes. Call after every committed change. */
   invalidate(message: Invalidation): Promise<void>
   reloadAll(): Promise<void>
@@ -46,10 +48,16 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
   let users = new Map<number, UserRow>()
   let tokensByHash = new Map<string, TokenRow>()
   let tokensById = new Map<number, TokenRow>()
+  let revokedSessions = new Set<string>()
   let timer: ReturnType<typeof setInterval> | undefined
 
   const optionListeners: ((options: RuntimeOptions) => void)[] = []
   const loaders = {
+    async sessions() {
+      const now = Math.floor(Date.now() / 1000)
+      revokedSessions = new Set(await store.sessions.revokedIds(now))
+      await store.sessions.deleteExpired(now)
+    },
     async options() {
       options = parseOptions(await store.options.all())
       for (const listener of optionListeners) listener(options)
@@ -107,11 +115,12 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
       case 'channels': return loaders.channels()
       case 'users': return loaders.users(message.id)
       case 'tokens': return loaders.tokens(message.id)
+      case 'sessions': return loaders.sessions()
     }
   }
 
   const reloadAll = async () => {
-    await Promise.all([loaders.options(), loaders.channels(), loaders.users(), loaders.tokens()])
+    await Promise.all([loaders.options(), loaders.channels(), loaders.users(), loaders.tokens(), loaders.sessions()])
   }
 
   bus.subscribe((message) => {
@@ -125,6 +134,7 @@ export async function createCaches(dependencies: { store: Store; secretBox: Secr
     user: (id) => users.get(id),
     tokenByHash: (hash) => tokensByHash.get(hash),
     token: (id) => tokensById.get(id),
+    sessionRevoked: (id) => revokedSessions.has(id),
     async invalidate(message) {
       await reload(message)
       await bus.publish(message)

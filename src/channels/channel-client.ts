@@ -4,6 +4,7 @@ import type { UpstreamResponse } from '../net/http1-client.ts'
 import type { UpstreamClient } from '../net/upstream-client.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import type { Provider } from '../providers/types.ts'
+import { scrubberFor } from '../security/scrub-secrets.ts'
 import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
 
 /** How much of a failed answer is read: enough for any provider's error message, never an unbounded body. */
@@ -40,15 +41,16 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
     return upstream.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs })
   }
 
-  async function json(request: ChannelRequest): Promise<Record<string, unknown>> {
+  async function json(request: ChannelRequest, keys: readonly string[]): Promise<Record<string, unknown>> {
+    const scrub = scrubberFor(keys)
     let response: UpstreamResponse
     try {
       response = await send(request, { timeoutMs: MANAGEMENT_TIMEOUT_MS })
     } catch (error) {
-      throw new GatewayError(502, `Upstream request failed: ${(error as Error).message}`, 'do_request_failed')
+      throw new GatewayError(502, `Upstream request failed: ${scrub((error as Error).message)}`, 'do_request_failed')
     }
     const text = await response.text()
-    if (!response.ok) throw new GatewayError(502, `Upstream answered ${response.status}: ${text.slice(0, 300)}`, 'bad_response_status_code')
+    if (!response.ok) throw new GatewayError(502, `Upstream answered ${response.status}: ${scrub(text.slice(0, 300))}`, 'bad_response_status_code')
     try { return JSON.parse(text) } catch { throw new GatewayError(502, 'Upstream answered with a body that is not JSON', 'bad_response_body') }
   }
 
@@ -67,7 +69,7 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
     const { provider, keyIndex } = prepare(channel)
     if (!provider.listModels) throw badRequest(`Model discovery is not available for ${provider.id} channels`, 'not_implemented')
     const target = requests.target(channel, keyIndex, provider, '', false)
-    return provider.listModels.parse(await json(requests.capability(channel, provider.listModels.request(target), target.key)))
+    return provider.listModels.parse(await json(requests.capability(channel, provider.listModels.request(target), target.key), channel.keys))
   }
 
   /** The channel's balance in USD, for the providers that report one. */
@@ -76,7 +78,7 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
     if (!provider.balance) throw badRequest(`Balance lookup is not available for ${provider.id} channels`, 'not_implemented')
     const target = requests.target(channel, keyIndex, provider, '', false)
     const bodies: Record<string, unknown>[] = []
-    for (const request of provider.balance.requests(target)) bodies.push(await json(requests.capability(channel, request, target.key)))
+    for (const request of provider.balance.requests(target)) bodies.push(await json(requests.capability(channel, request, target.key), channel.keys))
     return provider.balance.parse(bodies)
   }
 

@@ -8,6 +8,7 @@ import { emptyUsage, servesOpenAiPath, type Provider, type UpstreamError, type U
 import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
 import { channelTestRecord } from '../billing/usage-log.ts'
 import type { UsageWriter } from '../billing/usage-writer.ts'
+import { scrubberFor } from '../security/scrub-secrets.ts'
 import type { ChannelClient } from './channel-client.ts'
 import { hasBaseUrl, type ChannelRequest } from './channel-requests.ts'
 
@@ -129,7 +130,7 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     let usage = emptyUsage()
     try {
       const response = await client.send(probe.request, { timeoutMs: TEST_TIMEOUT_MS })
-      const text = await response.text()
+      const text = scrubberFor(channel.keys)(await response.text())
       const elapsed = (performance.now() - started) / 1000
       if (!response.ok) {
         const mapped = probe.mapError(response.status, text)
@@ -145,7 +146,7 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
         }
       }
     } catch (error) {
-      result = { success: false, message: `Upstream request failed: ${(error as Error).message}`, time: (performance.now() - started) / 1000, error_code: 'do_request_failed' }
+      result = { success: false, message: `Upstream request failed: ${scrubberFor(channel.keys)((error as Error).message)}`, time: (performance.now() - started) / 1000, error_code: 'do_request_failed' }
     }
     await store.channels.update(channel.id, { responseTime: Math.round(result.time * 1000), testTime: Math.floor(Date.now() / 1000) })
     const price = priceFor(caches.options, model, groupRatioFor(caches.options, 'default', 'default'))

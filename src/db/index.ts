@@ -5,6 +5,7 @@ import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite'
 import { migrate as migrateSqlite } from 'drizzle-orm/bun-sqlite/migrator'
 import { sql } from 'drizzle-orm'
 import * as sqliteSchema from './schema/sqlite.ts'
+import { createPrivateFile } from '../security/data-dir.ts'
 import * as pgSchema from './schema/pg.ts'
 import { createSqliteFlusher } from './bulk-flush.ts'
 import { migrationsFolder, workerEntry } from '../runtime-paths.ts'
@@ -25,7 +26,8 @@ function createMutex() {
 }
 
 export function openSqlite(dataDir: string, fileName = 'tollgate.db'): Database {
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  if (fileName !== ':memory:') createPrivateFile(join(dataDir, fileName))
   const client = new SqliteClient(fileName === ':memory:' ? ':memory:' : join(dataDir, fileName), { create: true, strict: true })
   client.exec('PRAGMA journal_mode = WAL')
   client.exec('PRAGMA busy_timeout = 10000')

@@ -8,6 +8,7 @@ import { createQuotaDataStore } from './store/quota-data.ts'
 import { createQuotaNoticesStore } from './store/quota-notices.ts'
 import { createRedemptionsStore } from './store/redemptions.ts'
 import { createSubscriptionsStore } from './store/subscriptions.ts'
+import { createSessionsStore } from './store/sessions.ts'
 import { createTasksStore } from './store/tasks.ts'
 import { createTokensStore } from './store/tokens.ts'
 import { createTopUpsStore } from './store/top-ups.ts'
@@ -46,6 +47,7 @@ export function createStore(database: Database) {
     subscriptions: createSubscriptionsStore(database),
     quotaNotices: createQuotaNoticesStore(database),
     tasks: createTasksStore(database),
+    sessions: createSessionsStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }

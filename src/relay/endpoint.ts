@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import type { Provider, ProviderAdaptor, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
 import type { StreamSource } from './stream-response.ts'
+import { nestsDeeperThan, RELAY_MAX_DEPTH, tooDeep } from '../security/hostile-body.ts'
 import type { ConversionRunner, TokenCounter } from './token-counter.ts'
 
 /**
@@ -147,8 +148,13 @@ export interface RelayKit {
   json(context: RelayContext, body: string): Response
 }
 
-/** A JSON object body; anything else is the client's mistake. Synchronous: a read costs one await, the body's. */
+/**
+ * A JSON object body; anything else is the client's mistake. Synchronous: a read costs one await, the body's. The
+ * depth is checked first, in one pass: a value nested past RELAY_MAX_DEPTH would overflow the stack of every step
+ * that walks it (conversion, re-serialisation).
+ */
 export function parseJsonObject(bodyText: string): Record<string, unknown> {
+  if (nestsDeeperThan(bodyText, RELAY_MAX_DEPTH)) throw tooDeep(RELAY_MAX_DEPTH)
   try {
     const parsed = JSON.parse(bodyText)
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed
@@ -162,8 +168,16 @@ export function openAiRequest(body: Record<string, unknown>, bodyText: string): 
   return { body, bodyText, model: typeof body.model === 'string' ? body.model.trim() : '', stream: body.stream === true, clientWantsUsage: streamOptions?.include_usage === true }
 }
 
-/** Completion tokens a request may produce, by whichever name its format gives the limit. */
-export const maxOutputTokens = (body: Record<string, unknown>, fallback: number) =>
-  Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || fallback
+/**
+ * Completion tokens a request may produce, by whichever name its format gives the limit (Gemini's in
+ * generationConfig), times the choices it asks for (`n`, `candidateCount`). The numbers are checked first
+ * (request-numbers.ts).
+ */
+export function maxOutputTokens(body: Record<string, unknown>, fallback: number): number {
+  const config = (body.generationConfig ?? body.generation_config) as Record<string, unknown> | undefined
+  const tokens = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? config?.maxOutputTokens ?? config?.max_output_tokens ?? 0) || fallback
+  const choices = Number(body.n ?? config?.candidateCount ?? config?.candidate_count ?? 1) || 1
+  return tokens * choices
+}
 
 export const REQUEST_ID_HEADER = 'X-Oneapi-Request-Id'

@@ -17,7 +17,9 @@ import { ConversionError } from '../providers/errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import { emptyUsage, type Usage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
+import { scrubberFor } from '../security/scrub-secrets.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
+import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { createStreamResponder } from './stream-response.ts'
 import type { RelayMetrics } from '../metrics/metrics.ts'
 import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
@@ -106,8 +108,10 @@ export function createRelay(dependencies: RelayDependencies) {
   async function admit(request: Request, endpoint: Endpoint, route: RouteInput): Promise<RelayContext> {
     const announced = Number(request.headers.get('content-length'))
     if (announced > config.maxRequestBodyMb * 1048576) throw bodyTooLarge(announced, config.maxRequestBodyMb)
-    const parsed = await endpoint.read(request, route)
+    // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
     const holder = authenticate(request, route.path, route.clientAddress)
+    const parsed = await endpoint.read(request, route)
+    checkRequestNumbers(parsed.body)
     let model = parsed.model
     if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
     const flagged = caches.options.promptFilter?.findInBody(parsed.body)
@@ -124,9 +128,9 @@ export function createRelay(dependencies: RelayDependencies) {
     const options = caches.options
     const price = priceFor(options, model, groupRatioFor(options, holder.user.group, holder.group))
     if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
-    const amount = endpoint.reserve
+    const amount = reservationAmount(endpoint.reserve
       ? endpoint.reserve(parsed, price!, options.quotaPerUnit)
-      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit)
+      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
     const reserved = ledger.reserve({
       userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
       unlimitedToken: holder.token.unlimitedQuota, amount,
@@ -229,12 +233,13 @@ export function createRelay(dependencies: RelayDependencies) {
       const timedOut = (error as Error).name === 'TimeoutError'
       // A saturated origin (every connection busy, the queue full) is this gateway's limit: another channel may do.
       const saturated = (error as { code?: string }).code === 'upstream_saturated'
-      const gatewayError = new GatewayError(timedOut ? 504 : saturated ? 503 : 502, timedOut ? `Upstream did not answer within ${limitMs / 1000} s` : `Upstream request failed: ${(error as Error).message}`, saturated ? 'upstream_saturated' : 'do_request_failed', 'new_api_error', !timedOut)
+      const gatewayError = new GatewayError(timedOut ? 504 : saturated ? 503 : 502, timedOut ? `Upstream did not answer within ${limitMs / 1000} s` : `Upstream request failed: ${scrubberFor(channel.keys)((error as Error).message)}`, saturated ? 'upstream_saturated' : 'do_request_failed', 'new_api_error', !timedOut)
       health.reportFailure(channel, keyIndex, gatewayError.status, gatewayError.message)
       return { ok: false, channel, error: gatewayError }
     }
     if (response.ok) return { ok: true, exchange: { response, channel, call } }
-    const bodyText = await readErrorBody(response)
+    // Scrubbed before anything reads it: the mapped message, the pass-through body and the log row all come from it.
+    const bodyText = scrubberFor(channel.keys)(await readErrorBody(response))
     const mapped = (call.mapError ?? call.adaptor.mapError)(response.status, bodyText)
     const status = Number(channel.statusCodeMapping[String(response.status)] ?? response.status)
     health.reportFailure(channel, keyIndex, response.status, mapped.message)
@@ -269,7 +274,13 @@ export function createRelay(dependencies: RelayDependencies) {
         recordFailure(context, undefined, gatewayError)
         throw gatewayError
       }
-      if (current.ok) return endpoint.respond(context, current.exchange, kit)
+      if (current.ok) {
+        const response = await endpoint.respond(context, current.exchange, kit)
+        // A settled answer leaves only once its usage is in the write-ahead log (a kill then loses nothing billed).
+        const written = context.stream ? undefined : writer.durable()
+        if (written) await written
+        return response
+      }
       // Out of channels to retry on: the client hears about the last real failure, not "no channel".
       if (!current.channel && last) break
       last = current

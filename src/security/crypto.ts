@@ -82,7 +82,7 @@ export const maskKey = (key: string) => (key.length <= 8 ? '*'.repeat(key.length
  */
 export function loadOrCreateSecret(dataDir: string, fileName: string, fromEnv: string | undefined): { secret: string; generated: boolean } {
   if (fromEnv) return { secret: fromEnv, generated: false }
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const path = join(dataDir, fileName)
   if (existsSync(path)) return { secret: readFileSync(path, 'utf8').trim(), generated: true }
   const secret = randomBytes(32).toString('base64url')

@@ -227,3 +227,10 @@ export const quotaDataTable = sqliteTable('quota_data', {
   uniqueIndex('quota_data_bucket_unique').on(table.createdAt, table.userId, table.tokenId, table.channelId, table.modelName, table.useGroup),
   index('quota_data_user_id_index').on(table.userId, table.createdAt),
 ])
+
+/** Signed-out sessions, until their cookie would have expired: every node refuses them (src/auth/session.ts). */
+export const revokedSessionsTable = sqliteTable('revoked_sessions', {
+  id: text('id').primaryKey(),
+  userId: integer('user_id').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+})

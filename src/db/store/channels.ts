@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, like, ne, or, sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import type { Database, NewChannel, Page } from '../types.ts'
-import { now, offset, paged } from './shared.ts'
+import { nothingToSet, now, offset, paged } from './shared.ts'
 
 export interface ChannelFilter { keyword?: string; group?: string; model?: string; status?: 'enabled' | 'disabled'; type?: number; tag?: string }
 export type ChannelSortColumn = 'id' | 'name' | 'priority' | 'balance' | 'response_time' | 'test_time'
@@ -53,8 +53,9 @@ export function createChannelsStore(database: Database) {
       const rows = await db.select({ type: channelsTable.type, value: count() }).from(channelsTable).where(channelWhere(filter)).groupBy(channelsTable.type)
       return Object.fromEntries(rows.map((row) => [String(row.type), Number(row.value)]))
     },
-    update: (id: number, changes: Partial<NewChannel>) => database.write(async () =>
-      (await db.update(channelsTable).set(changes).where(eq(channelsTable.id, id)).returning())[0]),
+    update: (id: number, changes: Partial<NewChannel>) => database.write(async () => nothingToSet(changes)
+      ? (await db.select().from(channelsTable).where(eq(channelsTable.id, id)))[0]
+      : (await db.update(channelsTable).set(changes).where(eq(channelsTable.id, id)).returning())[0]),
     /** Returns how many channels changed (those already in `status` do not count). */
     setStatus: (ids: number[], status: number) => database.write(async () =>
       (await db.update(channelsTable).set({ status }).where(and(inArray(channelsTable.id, ids), ne(channelsTable.status, status))).returning({ id: channelsTable.id })).length),

@@ -36,6 +36,9 @@ export const now = () => Math.floor(Date.now() / 1000)
 
 export const offset = (page: Page) => (page.page - 1) * page.pageSize
 
+/** An update with nothing to set (`PUT` with only the id): drizzle refuses it, so the row is read instead. */
+export const nothingToSet = (changes: object) => Object.values(changes).every((value) => value === undefined)
+
 /** One page of rows and the total matching count, queried together. */
 export async function paged<T>(items: Promise<T[]>, total: Promise<{ value: number }[]>): Promise<PageResult<T>> {
   const [rows, totals] = await Promise.all([items, total])

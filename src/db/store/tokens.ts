@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
 import type { Database, NewToken, Page } from '../types.ts'
-import { matchText, now, offset, paged } from './shared.ts'
+import { matchText, nothingToSet, now, offset, paged } from './shared.ts'
 
 export interface TokenFilter { keyword?: string; keyHash?: string }
 
@@ -27,8 +27,9 @@ export function createTokensStore(database: Database) {
         db.select({ value: count() }).from(tokensTable).where(where),
       )
     },
-    update: (id: number, userId: number, changes: Partial<NewToken>) => database.write(async () =>
-      (await db.update(tokensTable).set(changes).where(and(eq(tokensTable.id, id), eq(tokensTable.userId, userId))).returning())[0]),
+    update: (id: number, userId: number, changes: Partial<NewToken>) => database.write(async () => nothingToSet(changes)
+      ? (await db.select().from(tokensTable).where(and(eq(tokensTable.id, id), eq(tokensTable.userId, userId))))[0]
+      : (await db.update(tokensTable).set(changes).where(and(eq(tokensTable.id, id), eq(tokensTable.userId, userId))).returning())[0]),
     /** Returns the ids actually deleted (those the user owned). */
     delete: (ids: number[], userId: number) => database.write(async () =>
       (await db.delete(tokensTable).where(and(inArray(tokensTable.id, ids), eq(tokensTable.userId, userId))).returning({ id: tokensTable.id })).map((row) => row.id)),

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, like, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database, NewUser, Page } from '../types.ts'
-import { insertUnique, now, offset, paged } from './shared.ts'
+import { insertUnique, nothingToSet, now, offset, paged } from './shared.ts'
 
 export type UserSort = { by?: 'id' | 'username' | 'quota' | 'used_quota' | 'request_count' | 'role'; order?: 'asc' | 'desc' }
 export interface UserSearch { keyword?: string; group?: string; role?: number; status?: number }
@@ -42,8 +42,9 @@ export function createUsersStore(database: Database) {
         db.select({ value: count() }).from(usersTable).where(where),
       )
     },
-    update: (id: number, changes: Partial<NewUser>) => database.write(() => insertUnique('username', async () =>
-      (await db.update(usersTable).set(changes).where(eq(usersTable.id, id)).returning())[0])),
+    update: (id: number, changes: Partial<NewUser>) => database.write(() => insertUnique('username', async () => nothingToSet(changes)
+      ? (await db.select().from(usersTable).where(eq(usersTable.id, id)))[0]
+      : (await db.update(usersTable).set(changes).where(eq(usersTable.id, id)).returning())[0])),
     /** Adds (or with a negative amount subtracts) quota without a read-modify-write race. */
     addQuota: (id: number, amount: number) => database.write(async () =>
       (await db.update(usersTable).set({ quota: sql`${usersTable.quota} + ${amount}` }).where(eq(usersTable.id, id)).returning())[0]),
