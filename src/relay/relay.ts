@@ -1,28 +1,26 @@
-import { admitToken, authenticateRelay, type RelayCaller } from '../auth/api-key.ts'
-import type { TokenRow } from '../db/store.ts'
 import type { Ledger } from '../billing/ledger.ts'
-import { groupRatioFor, priceFor, quotaFor, reservationFor } from '../billing/pricing.ts'
+import { quotaFor } from '../billing/pricing.ts'
 import { consumeRecord, failureRecord } from '../billing/usage-log.ts'
 import type { UsageWriter } from '../billing/usage-writer.ts'
 import type { Caches } from '../cache/index.ts'
 import { statusInRanges } from '../cache/options.ts'
-import { filterTiers, findTiers, pickChannel, type CachedChannel, type Tier } from '../cache/routing.ts'
+import { pickChannel, type CachedChannel } from '../cache/routing.ts'
 import { readErrorBody, type ChannelClient } from '../channels/channel-client.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
 import { hasBaseUrl, pickKey } from '../channels/channel-requests.ts'
 import type { Config } from '../config.ts'
-import { bodyTooLarge, errorResponse, GatewayError } from '../errors.ts'
+import { errorResponse, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import { ConversionError } from '../providers/errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import { emptyUsage, type Usage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
+import { createAdmission } from './admission.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
-import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { createStreamResponder } from './stream-response.ts'
 import type { RelayMetrics } from '../metrics/metrics.ts'
-import { estimateTokens, type ConversionRunner, type TokenCounter } from './token-counter.ts'
+import type { ConversionRunner, TokenCounter } from './token-counter.ts'
 
 export interface RelayDependencies {
   config: Config
@@ -44,12 +42,6 @@ type Attempt = { ok: true; exchange: Exchange } | { ok: false; error: GatewayErr
 const jsonHeaders = (requestId: string) => ({ 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId })
 const sseHeaders = (requestId: string) => ({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', [REQUEST_ID_HEADER]: requestId })
 
-let requestCounter = 0
-const processTag = Math.random().toString(36).slice(2, 8)
-/** Request ids: time + process + counter; unique without a random call per request. */
-export const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(requestCounter++ % 1_679_616).toString(36).padStart(4, '0')}`
-
-const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 const noChannels: ReadonlySet<number> = new Set()
 /** Longest a non-stream upstream may take to answer (it sends nothing until done). */
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
@@ -61,97 +53,11 @@ const NON_STREAM_TIMEOUT_MS = 10 * 60_000
  */
 export function createRelay(dependencies: RelayDependencies) {
   const { config, caches, secretBox, ledger, writer, counter, health, channels, conversions, metrics } = dependencies
-  const lapsedWrites = new Set<number>()
 
   // Console options win over the environment for these (see RuntimeOptions.overrides).
   const streamingTimeoutSeconds = () => caches.options.overrides.streamingTimeoutSeconds ?? config.streamingTimeoutSeconds
-  const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
-  const fail = (status: number, message: string, code: string): never => { throw new GatewayError(status, message, code) }
 
-  const authDependencies = {
-    caches, secretBox, tokenAvailable,
-    onTokenLapsed: (token: { id: number; userId: number }, status: 3 | 4) => {
-      if (lapsedWrites.has(token.id)) return
-      lapsedWrites.add(token.id)
-      health.markTokenLapsed(token.id, token.userId, status).finally(() => lapsedWrites.delete(token.id))
-    },
-  }
-  const authenticate = (request: Request, path: string, clientAddress: string) => authenticateRelay(authDependencies, request, path, clientAddress)
-  /** The same checks for a token found otherwise than by its key (a realtime client secret names it). */
-  const authenticateToken = (token: TokenRow, clientAddress: string) => admitToken(authDependencies, token, undefined, clientAddress)
-
-  /** Channels that may serve `model` for this caller and endpoint: the pinned one, or the group's priority tiers. */
-  function tiersFor(caller: RelayCaller, model: string, endpoint: Endpoint): Tier[] | undefined {
-    if (caller.pinnedChannelId !== undefined) {
-      const channel = caches.routing.byId.get(caller.pinnedChannelId)!
-      return [{ priority: channel.priority, channels: [channel], cumulative: [1], total: 1 }]
-    }
-    const tiers = findTiers(caches.routing, caller.group, model)
-    return tiers && filterTiers(tiers, endpoint, acceptFor(endpoint))
-  }
-
-  /** Per endpoint, once: whether a channel's provider serves it. */
-  const accepts = new Map<Endpoint, (channel: CachedChannel) => boolean>()
-  function acceptFor(endpoint: Endpoint) {
-    let accept = accepts.get(endpoint)
-    if (!accept) {
-      accept = (channel) => {
-        const provider = providerForChannelType(channel.type)
-        return provider !== undefined && endpoint.serves(provider)
-      }
-      accepts.set(endpoint, accept)
-    }
-    return accept
-  }
-
-  /** Steps 2-5: authenticate, normalise the model, price it and reserve quota. */
-  async function admit(request: Request, endpoint: Endpoint, route: RouteInput): Promise<RelayContext> {
-    const announced = Number(request.headers.get('content-length'))
-    if (announced > config.maxRequestBodyMb * 1048576) throw bodyTooLarge(announced, config.maxRequestBodyMb)
-    // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
-    const holder = authenticate(request, route.path, route.clientAddress)
-    const parsed = await endpoint.read(request, route)
-    checkRequestNumbers(parsed.body)
-    let model = parsed.model
-    if (!model) fail(400, 'Model name not specified, model name cannot be empty', 'invalid_request')
-    const flagged = caches.options.promptFilter?.findInBody(parsed.body)
-    if (flagged !== undefined) fail(400, `The prompt contains a word this gateway does not accept: ${flagged}`, 'sensitive_words_detected')
-    let reasoningEffort: string | undefined
-    let tiers = tiersFor(holder, model, endpoint)
-    const suffix = tiers ? null : REASONING_SUFFIX.exec(model)
-    if (suffix) {
-      const baseTiers = tiersFor(holder, model.slice(0, suffix.index), endpoint)
-      if (baseTiers) [model, reasoningEffort, tiers] = [model.slice(0, suffix.index), suffix[1], baseTiers]
-    }
-    if (holder.modelLimits && !holder.modelLimits.has(model)) fail(403, `This token has no access to model ${model}`, '')
-    if (!tiers) fail(503, `No available channel for model ${model} under group ${holder.group}${findTiers(caches.routing, holder.group, model) ? ` that serves ${route.path}` : ''}`, 'model_not_found')
-    const options = caches.options
-    const price = priceFor(options, model, groupRatioFor(options, holder.user.group, holder.group))
-    if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
-    const amount = reservationAmount(endpoint.reserve
-      ? endpoint.reserve(parsed, price!, options.quotaPerUnit)
-      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
-    const reserved = ledger.reserve({
-      userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
-      unlimitedToken: holder.token.unlimitedQuota, amount,
-    })
-    // The in-memory ledger answers synchronously; only the Redis one needs a round trip.
-    const reservation = reserved instanceof Promise ? await reserved : reserved
-    if (reservation === 'user') {
-      const available = ledger.availableForUser(holder.user.id, Number(holder.user.quota))
-      fail(403, available <= 0 ? `User quota is not enough, remaining quota: ${available}` : `Pre-consume failed: user remaining quota ${available} is less than the ${amount} this request may cost`, 'insufficient_user_quota')
-    }
-    if (reservation === 'token') fail(403, `Token quota is not enough for this request (needs up to ${amount})`, 'pre_consume_token_quota_failed')
-    const caller = { userId: holder.user.id, username: holder.user.username, tokenId: holder.token.id, tokenName: holder.token.name, group: holder.group, ip: route.clientAddress }
-    // One literal with every field, so every context has the same shape (a spread of the parsed request would not).
-    return {
-      body: parsed.body, bodyText: parsed.bodyText, model, stream: parsed.stream, clientWantsUsage: parsed.clientWantsUsage,
-      canonical: parsed.canonical && { ...parsed.canonical, model, stream: parsed.stream }, anthropicBeta: parsed.anthropicBeta,
-      form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId: nextRequestId(), path: route.path,
-      startedAt: performance.now(), reasoningEffort, price: price!, reservation: reservation as Exclude<typeof reservation, string>,
-      tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false,
-    }
-  }
+  const { admit, authenticate, authenticateToken, tokenAvailable } = createAdmission({ config, caches, secretBox, ledger, health })
 
   /** Settlements that finish after the response (counting missing usage, stream ends); shutdown waits for them. */
   const pendingSettlements = new Set<Promise<void>>()

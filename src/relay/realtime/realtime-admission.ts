@@ -7,7 +7,7 @@ import { filterTiers, findTiers, type CachedChannel, type Tier } from '../../cac
 import { GatewayError } from '../../errors.ts'
 import { providerForChannelType } from '../../providers/index.ts'
 import type { Relay } from '../relay.ts'
-import { nextRequestId } from '../relay.ts'
+import { nextRequestId } from '../admission.ts'
 import type { SecretBox } from '../../security/crypto.ts'
 import { CLIENT_SECRET_PREFIX, openClientSecret, type ClientSecret } from './client-secrets.ts'
 

@@ -10,7 +10,7 @@ import type { RealtimeSessionPath } from '../../providers/types.ts'
 import type { SecretBox } from '../../security/crypto.ts'
 import { parseJsonObject, REQUEST_ID_HEADER } from '../endpoint.ts'
 import type { Relay } from '../relay.ts'
-import { nextRequestId } from '../relay.ts'
+import { nextRequestId } from '../admission.ts'
 import { realtimePrice, realtimeTiers } from './realtime-admission.ts'
 import { MAX_CLIENT_SECRET_LENGTH, sealClientSecret } from './client-secrets.ts'
 
