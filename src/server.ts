@@ -17,6 +17,7 @@ import { createChannelRequests } from './channels/channel-requests.ts'
 import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
 import { relayRoutes } from './relay/routes.ts'
+import { createTasks, type Tasks } from './tasks/index.ts'
 import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
 import { createWorkerPool } from '../workers/pool.ts'
 import type { MediaOptions } from '../workers/protocol.ts'
@@ -33,6 +34,8 @@ export interface RunningServer {
   database: Database
   writer: UsageWriter
   ledger: Ledger
+  /** Asynchronous tasks (Midjourney, Suno): their poller, for tests and tools that drive a round by hand. */
+  tasks: Tasks
   /** Wait for settlements still running after their responses, then flush the usage writer (tests, tools). */
   flushUsage(): Promise<void>
   /** Graceful stop: refuse new connections, let in-flight requests finish, flush writers, close storage. */
@@ -118,10 +121,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
 
+  const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, log })
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter })],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter }), tasks.routes],
   })
   app.listen({
     port: config.port,
@@ -144,12 +148,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       .catch((error: Error) => log(`[retention] failed: ${error.message}`))
   }, 3600_000)
   retention.unref?.()
+  tasks.start()
 
   const server = app.server!
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   let stopping: Promise<void> | undefined
   return {
-    app, url, port: server.port!, store, caches, database, writer, ledger,
+    app, url, port: server.port!, store, caches, database, writer, ledger, tasks,
     async flushUsage() {
       await relay.drain()
       await writer.flush()
@@ -163,6 +168,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(20)
         await server.stop(true)
         await relay.drain()
+        await tasks.stop()
         relay.close()
         upstream.close()
         clearInterval(retention)

@@ -367,4 +367,9 @@ export interface Provider {
   embeddings?: EmbeddingsCapability
   /** Anthropic's count_tokens and Gemini's countTokens, for clients asking before they send. */
   countTokens?: CountTokensCapability
+  /**
+   * An asynchronous task family (`src/tasks/<family>/`, a TaskAdaptor in the task registry) instead of request /
+   * response capabilities: the `platform` its tasks are stored under ('mj', 'suno').
+   */
+  taskPlatform?: 'mj' | 'suno'
 }

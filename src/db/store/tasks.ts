@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, lte, notInArray, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, gte, inArray, lte, notInArray, type SQL } from 'drizzle-orm'
 import type { Database, NewTask, Page } from '../types.ts'
 import { now, offset, paged } from './shared.ts'
 
@@ -60,10 +60,10 @@ export function createTasksStore(database: Database) {
         db.select({ value: count() }).from(tasksTable).where(where),
       )
     },
-    /** Tasks the poller still has to ask about, oldest first. */
-    listUnfinished: (options: { platform?: string; limit?: number } = {}) =>
+    /** Tasks the poller still has to ask about, oldest first; `afterId` pages on (keyset, no offset scan). */
+    listUnfinished: (options: { platform?: string; limit?: number; afterId?: number } = {}) =>
       db.select().from(tasksTable)
-        .where(and(notInArray(tasksTable.status, finishedTaskStatuses), ...scopeConditions({ platform: options.platform })))
+        .where(and(notInArray(tasksTable.status, finishedTaskStatuses), ...scopeConditions({ platform: options.platform }), ...(options.afterId ? [gt(tasksTable.id, options.afterId)] : [])))
         .orderBy(asc(tasksTable.id)).limit(options.limit ?? 1000),
     update: (id: number, changes: Partial<NewTask>) => database.write(async () =>
       (await db.update(tasksTable).set(changes).where(eq(tasksTable.id, id)).returning())[0]),
