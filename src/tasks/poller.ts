@@ -46,6 +46,8 @@ export function createTaskPoller(options: TaskPollerOptions) {
   let timer: ReturnType<typeof setTimeout> | undefined
   let running: Promise<PollRound> | undefined
   let stopped = false
+  /** Rounds this node has polled (held the lease for). */
+  let rounds = 0
 
   async function pollChannel(adaptor: TaskAdaptor, channelId: number, tasks: TaskRow[], round: PollRound) {
     const channel = caches.routing.byId.get(channelId)
@@ -132,6 +134,7 @@ export function createTaskPoller(options: TaskPollerOptions) {
     if (stopped) return
     try {
       if (await lease.acquire()) {
+        rounds++
         running = pollOnce()
         await running
       }
@@ -148,6 +151,7 @@ export function createTaskPoller(options: TaskPollerOptions) {
 
   return {
     pollOnce,
+    stats: () => ({ rounds, backedOffChannels: backoff.size }),
     start() {
       timer = setTimeout(tick, options.intervalMs)
       timer.unref?.()
