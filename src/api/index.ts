@@ -5,6 +5,7 @@ import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
 import { logRoutes } from './logs.ts'
 import { systemRoutes } from './system.ts'
+import { taskRoutes } from './tasks.ts'
 import { tokenRoutes } from './tokens.ts'
 import { userRoutes } from './users.ts'
 
@@ -23,5 +24,6 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
     logRoutes(dependencies),
+    taskRoutes(dependencies),
   ]
 }

@@ -184,3 +184,21 @@ describe('Midjourney-Proxy relay', () => {
     expect(accepted.status).toBe(200)
   })
 })
+
+describe('task lists', () => {
+  test('/api/mj/self lists the user\'s own tasks; /api/mj/ is for administrators with channels', async () => {
+    const own = await harness.root.call('GET', '/api/mj/self?p=1&page_size=5')
+    expect(own.body.success).toBe(true)
+    expect(own.body.data.items.length).toBe(5)
+    expect(own.body.data.total).toBeGreaterThan(5)
+    expect(own.body.data.items[0]).toMatchObject({ channel_id: 0 })
+    expect(typeof own.body.data.items[0].mj_id).toBe('string')
+    const all = await harness.root.call('GET', '/api/mj/?p=1&page_size=100&mj_id=' + own.body.data.items[0].mj_id)
+    expect(all.body.data.items).toHaveLength(1)
+    expect(all.body.data.items[0].channel_id).toBeGreaterThan(0)
+    await harness.root.call('POST', '/api/user/', { username: 'plain-lister', password: 'password-123' })
+    const plain = await harness.server.signIn('plain-lister', 'password-123')
+    expect((await plain.call('GET', '/api/mj/')).status).toBe(403)
+    expect((await plain.call('GET', '/api/mj/self')).body.data.total).toBe(0)
+  })
+})

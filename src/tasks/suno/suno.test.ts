@@ -62,6 +62,10 @@ describe('Suno relay', () => {
     expect(done.properties.billing).toBeUndefined()
     const many = await suno('/suno/fetch', { ids: [id, 'task_unknown'] })
     expect(many.body.data.map((task: any) => task.task_id)).toEqual([id])
+    const listed = await harness.root.call('GET', `/api/task/self?task_id=${id}`)
+    expect(listed.body.data.items.map((task: any) => [task.task_id, task.status, task.channel_id])).toEqual([[id, 'SUCCESS', 0]])
+    const admin = await harness.root.call('GET', '/api/task/?platform=suno&status=SUCCESS')
+    expect(admin.body.data.items[0].channel_id).toBeGreaterThan(0)
   })
 
   test('a failed song is refunded; an unknown id is a 404 in Suno\'s shape', async () => {
