@@ -95,14 +95,17 @@ export function taskConsumeRecord(task: {
   taskId: string
   tried: readonly number[]
   keepRow: boolean
+  /** Per-unit prices (a second of video): what the row was billed for. */
+  billedFor?: Record<string, string | number>
 }): UsageRecord {
   const { caller } = task
+  const billedFor = task.billedFor ? `,"billed_for":${JSON.stringify(task.billedFor)}` : ''
   return {
     log: {
       userId: caller.userId, username: caller.username, createdAt: unixNow(), type: 2, content: task.content, tokenName: caller.tokenName,
       tokenId: caller.tokenId, modelName: task.modelName, quota: task.quota, useTime: secondsSince(task.startedAt), channelId: task.channelId,
       group: caller.group, ip: caller.ip, requestId: task.requestId,
-      other: `{${task.price.detailsJson},"task_id":${JSON.stringify(task.taskId)},"request_path":${JSON.stringify(task.path)},"admin_info":{"use_channel":[${task.tried.join(',')}]}}`,
+      other: `{${task.price.detailsJson},"task_id":${JSON.stringify(task.taskId)},"request_path":${JSON.stringify(task.path)}${billedFor},"admin_info":{"use_channel":[${task.tried.join(',')}]}}`,
     },
     keepRow: task.keepRow, spent: task.quota, countRequest: true, tokensUsed: 0,
   }

@@ -29,6 +29,8 @@ export const defaultOptions: Record<string, string> = {
     mj_imagine: 0.1, mj_variation: 0.1, mj_reroll: 0.1, mj_blend: 0.1, mj_modal: 0.1, mj_zoom: 0.1, mj_shorten: 0.1, mj_high_variation: 0.1,
     mj_low_variation: 0.1, mj_pan: 0.1, mj_edits: 0.1, mj_describe: 0.05, mj_upscale: 0.05, mj_upload: 0.05, swap_face: 0.05, mj_video: 0.8,
     mj_inpaint: 0, mj_custom_zoom: 0, suno_music: 0.1, suno_lyrics: 0.01, 'dall-e-2': 0.02, 'dall-e-3': 0.04,
+    // Video is priced per second of video (OpenAI's published 720p prices).
+    'sora-2': 0.1, 'sora-2-pro': 0.3,
   }),
   // Image input tokens of gpt-image models cost this many times their text input tokens (new-api's ImageRatio).
   ImageRatio: JSON.stringify({ 'gpt-image-1': 2, 'gpt-image-1-mini': 1.25 }),

@@ -17,6 +17,8 @@ import { createSunoAdaptor } from './suno/suno-adaptor.ts'
 import { sunoRoutes } from './suno/suno-routes.ts'
 import { createTaskRelay } from './task-relay.ts'
 import { createTaskUpdater } from './task-updates.ts'
+import { createVideoAdaptor } from './video/video-adaptor.ts'
+import { videoRoutes } from './video/video-routes.ts'
 
 export interface TaskDependencies {
   config: Config
@@ -32,7 +34,7 @@ export interface TaskDependencies {
 }
 
 /**
- * The task registry: every asynchronous family (one folder each, one TaskAdaptor), their routes, the one relay and
+ * The task registry: every asynchronous family (Midjourney, Suno, video; one folder each, one TaskAdaptor), their routes, the one relay and
  * the one poller that run them all. A new family is a folder and one entry in `adaptors` and `routes` here.
  */
 export async function createTasks(dependencies: TaskDependencies) {
@@ -42,7 +44,8 @@ export async function createTasks(dependencies: TaskDependencies) {
   const relay = createTaskRelay({ caches, ledger, writer, billing, channels, health, tasks: store.tasks, authenticate: dependencies.authenticate })
   const midjourney = createMidjourneyAdaptor({ caches, secretBox })
   const suno = createSunoAdaptor()
-  const adaptors = [midjourney, suno]
+  const video = createVideoAdaptor()
+  const adaptors = [midjourney, suno, video]
   // A lease three rounds long: a node that dies is replaced within three rounds.
   const lease = config.redisUrl ? await createRedisLease(config.redisUrl, Math.max(3 * config.taskPollIntervalMs, 1000)) : localLease()
   const poller = createTaskPoller({ store, caches, channels, adaptors, updater, lease, intervalMs: config.taskPollIntervalMs, timeoutMinutes: config.taskTimeoutMinutes, log: dependencies.log })
@@ -50,6 +53,7 @@ export async function createTasks(dependencies: TaskDependencies) {
   const routes = new Elysia({ name: 'tollgate.tasks' })
     .use(midjourneyRoutes({ ...routeDependencies, adaptor: midjourney }))
     .use(sunoRoutes({ ...routeDependencies, adaptor: suno }))
+    .use(videoRoutes({ ...routeDependencies, adaptor: video }))
   return {
     routes, poller, updater,
     start() { if (config.updateTask) poller.start() },

@@ -65,7 +65,7 @@ export function createTaskPoller(options: TaskPollerOptions) {
     try {
       for (let start = 0; start < ids.length; start += adaptor.batchSize) {
         const fetch = adaptor.fetchRequest(ids.slice(start, start + adaptor.batchSize), key)
-        const request = channels.requests.capability(channel, { method: 'POST', url: channel.baseUrl + fetch.path, headers: fetch.headers, body: fetch.body }, key)
+        const request = channels.requests.capability(channel, { method: fetch.method, url: channel.baseUrl + fetch.path, headers: fetch.headers, body: fetch.body }, key)
         round.requests++
         const response = await channels.send(request, { timeoutMs: FETCH_TIMEOUT_MS })
         const text = await readBounded(response, MAX_FETCH_ANSWER)

@@ -12,7 +12,8 @@ import type { ChannelHealth } from '../channels/channel-health.ts'
 import { pickKey } from '../channels/channel-requests.ts'
 import type { Store, TaskRow } from '../db/store.ts'
 import { emptyUsage } from '../providers/types.ts'
-import type { TaskAdaptor, TaskSubmission } from './types.ts'
+import type { ChannelRequest } from '../channels/channel-requests.ts'
+import type { RawBody, TaskAdaptor, TaskSubmission } from './types.ts'
 
 /** A refusal in the family's own shape: thrown by routes and the relay, answered by the family's `errorResponse`. */
 export class TaskError extends Error {
@@ -86,14 +87,26 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
     return served
   }
 
-  function priceOf(caller: RelayCaller, modelName: string, free: boolean): { price: Price; quota: number } {
+  /** The submit for one channel: JSON with the channel's parameter overrides, or raw bytes (header overrides only). */
+  async function submitRequest(adaptor: TaskAdaptor, submission: TaskSubmission, channel: CachedChannel, key: string): Promise<ChannelRequest> {
+    const body = adaptor.bodyFor ? await adaptor.bodyFor(submission, channel) : submission.raw ?? submission.body
+    const url = channel.baseUrl + submission.path
+    if (body.bytes instanceof Uint8Array) {
+      const raw = body as RawBody
+      const built = channels.requests.capability(channel, { method: 'POST', url, headers: { 'content-type': raw.contentType, ...adaptor.submitHeaders(key) } }, key)
+      return { ...built, body: raw.bytes }
+    }
+    return channels.requests.capability(channel, { method: 'POST', url, headers: { 'content-type': 'application/json', ...adaptor.submitHeaders(key) }, body: JSON.stringify(body) }, key)
+  }
+
+  function priceOf(caller: RelayCaller, modelName: string, free: boolean, units: number): { price: Price; quota: number } {
     const options = caches.options
     const groupRatio = groupRatioFor(options, caller.user.group, caller.group)
     const price = priceFor(options, modelName, groupRatio)
     if (!price) throw new TaskError(400, `Model ${modelName} has no price configured: an administrator must set ModelPrice for it`, 'model_price_error')
     // Tasks are billed per call: a ratio-priced name (self-use mode, or a ModelRatio set by hand) costs what one
     // call of zero tokens costs under it, which is nothing.
-    const quota = free ? 0 : quotaFor(price, emptyUsage(), options.quotaPerUnit)
+    const quota = free ? 0 : Math.round(quotaFor(price, emptyUsage(), options.quotaPerUnit) * units)
     return { price, quota }
   }
 
@@ -117,7 +130,7 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
     if (caller.modelLimits && !caller.modelLimits.has(submission.modelName)) throw new TaskError(403, `This token has no access to model ${submission.modelName}`, 'model_not_allowed')
     if (submission.origin && submission.origin.userId !== caller.user.id) throw new TaskError(400, 'task_not_found', 'task_not_found')
     const tiers = tiersFor(adaptor, caller, submission)
-    const { price, quota } = priceOf(caller, submission.modelName, submission.free === true)
+    const { price, quota } = priceOf(caller, submission.modelName, submission.free === true, submission.units ?? 1)
     const reservation = await reserve(caller, quota)
     const logCaller = { userId: caller.user.id, username: caller.user.username, tokenId: caller.token.id, tokenName: caller.token.name, group: caller.group, ip: route.clientAddress }
     const requestId = nextRequestId()
@@ -131,8 +144,7 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
       const keyIndex = pickKey(channel)
       if (keyIndex < 0) { last = new TaskError(503, `Channel ${channel.id} has no enabled key`, 'get_channel_failed'); continue }
       const key = channel.keys[keyIndex]!
-      const body = JSON.stringify(adaptor.bodyFor ? adaptor.bodyFor(submission, channel) : submission.body)
-      const built = channels.requests.capability(channel, { method: 'POST', url: channel.baseUrl + submission.path, headers: { 'content-type': 'application/json', ...adaptor.submitHeaders(key) }, body }, key)
+      const built = await submitRequest(adaptor, submission, channel, key)
       let status: number
       let answer: string
       try {
@@ -166,7 +178,7 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
         const content = `模型固定价格 ${price.kind === 'per-call' ? price.price.toFixed(2) : '0.00'}，分组倍率 ${price.groupRatio.toFixed(2)}，操作 ${submission.action}，ID ${publicId}`
         billing.charge(reservation, taskConsumeRecord({
           caller: logCaller, requestId, modelName: submission.modelName, path: route.path, startedAt, channelId: channel.id, quota, price,
-          content, taskId: stored.taskId, tried, keepRow: caches.options.logConsumeEnabled,
+          content, taskId: stored.taskId, tried, keepRow: caches.options.logConsumeEnabled, billedFor: submission.billedFor,
         }))
       } else billing.release(reservation)
       return new Response(outcome.clientBody(publicId), { status: 200, headers: { 'content-type': 'application/json' } })

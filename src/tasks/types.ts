@@ -20,14 +20,17 @@ export interface TaskAdaptor {
   /** The `platform` column of the tasks this family stores ('mj', 'suno'). */
   platform: string
   channelTypes: readonly number[]
-  /** Upstream ids asked about per fetch request. */
+  /** Upstream ids asked about per fetch request (1: the upstream has no batch fetch, one GET per task). */
   batchSize: number
   submitHeaders(key: string): Record<string, string>
-  /** The body for one channel, when it depends on the channel (Midjourney's notify hook names it); else `submission.body`. */
-  bodyFor?(submission: TaskSubmission, channel: TaskChannel): Record<string, unknown>
+  /**
+   * The body for one channel, when it depends on the channel (Midjourney's notify hook names it, a video model is
+   * mapped); else `submission.body` as JSON (or `submission.raw` as it came).
+   */
+  bodyFor?(submission: TaskSubmission, channel: TaskChannel): Record<string, unknown> | RawBody | Promise<RawBody>
   readSubmit(status: number, bodyText: string, submission: TaskSubmission): SubmitOutcome
-  fetchRequest(upstreamTaskIds: string[], key: string): { path: string; headers: Record<string, string>; body: string }
-  /** Throws on an answer it cannot read (the poller backs off that channel). */
+  fetchRequest(upstreamTaskIds: string[], key: string): { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string }
+  /** Throws on an answer it cannot read (garbage: after three rounds in a row the channel's tasks fail). */
   readFetch(bodyText: string): UpstreamTaskState[]
   /** An error in the family's own shape (Midjourney `{code, description}`, Suno `{code, message, data}`). */
   errorResponse(status: number, message: string, code: string | number): Response
@@ -48,7 +51,18 @@ export interface TaskSubmission {
   free?: boolean
   /** What the stored task remembers of the request (prompt, title…). */
   properties: Record<string, unknown>
+  /** A body forwarded as the client sent it (a multipart upload), instead of `body` as JSON. */
+  raw?: RawBody
+  /** That upload's form as parsed (its fields are also in `body`), for an adaptor that must rebuild it. */
+  form?: FormData
+  /** The price is per unit (a second of video): the per-call price times this; 1 when absent. */
+  units?: number
+  /** What the consume row was billed for (`seconds`…), added to its `other`. */
+  billedFor?: Record<string, string | number>
 }
+
+/** Bytes with their content type (a multipart form keeps its boundary). */
+export interface RawBody { bytes: Uint8Array; contentType: string }
 
 /** What a submit answer means. */
 export type SubmitOutcome =

@@ -40,6 +40,26 @@ function startClock<T extends MockTask>(tasks: Map<string, T>, stepMs: number, o
   }, stepMs)
 }
 
+/** Fill in the mock's address and how it stops (its clock, then its server). */
+function running<State extends MockTaskUpstream>(state: State, server: { port?: number; stop(force: boolean): Promise<void> }, clock: ReturnType<typeof setInterval>): State {
+  state.url = `http://127.0.0.1:${server.port}`
+  state.stop = async () => {
+    clearInterval(clock)
+    await server.stop(true)
+  }
+  return state
+}
+
+/** Read until `done` says yes (a task moving on on the mock's clock); no timing is asserted, only the end state. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const value = await read()
+    if (done(value)) return value
+    await Bun.sleep(25)
+  }
+  throw new Error('condition not reached')
+}
+
 export async function startMockMidjourney(options: { keys: string[]; stepMs: number }): Promise<MockTaskUpstream> {
   const tasks = new Map<string, MockTask>()
   let counter = 1_700_000_000_000
@@ -84,15 +104,9 @@ export async function startMockMidjourney(options: { keys: string[]; stepMs: num
       return Response.json({ code: 4, description: 'not found' }, { status: 404 })
     },
   })
-  state.url = `http://127.0.0.1:${server.port}`
-  const clock = startClock(tasks, options.stepMs, (task) => {
+  return running(state, server, startClock(tasks, options.stepMs, (task) => {
     if (task.notifyHook) fetch(task.notifyHook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(dto(task)) }).catch(() => {})
-  })
-  state.stop = async () => {
-    clearInterval(clock)
-    await server.stop(true)
-  }
-  return state
+  }))
 }
 
 export async function startMockSuno(options: { key: string; stepMs: number }): Promise<MockTaskUpstream> {
@@ -130,11 +144,67 @@ export async function startMockSuno(options: { key: string; stepMs: number }): P
       return Response.json({ code: 'not_found', message: 'no route', data: null }, { status: 404 })
     },
   })
-  state.url = `http://127.0.0.1:${server.port}`
-  const clock = startClock(tasks, options.stepMs, () => {})
-  state.stop = async () => {
-    clearInterval(clock)
-    await server.stop(true)
+  return running(state, server, startClock(tasks, options.stepMs, () => {}))
+}
+
+/** Bytes the mock Sora serves as every finished video (an MP4 `ftyp` box, then filler), large enough to stream in chunks. */
+export const mockVideo = (() => {
+  const bytes = new Uint8Array(300_000)
+  bytes.set([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32])
+  for (let index = 12; index < bytes.length; index++) bytes[index] = index % 251
+  return bytes
+})()
+
+/**
+ * A mock of OpenAI's video API (Sora): `POST /v1/videos` (JSON or multipart, as the openai SDK sends it), `GET
+ * /v1/videos/{id}` (queued → in_progress → completed, or failed when the prompt says "fail"), `GET
+ * /v1/videos/{id}/content`.
+ */
+export async function startMockSora(options: { key: string; stepMs: number }): Promise<MockTaskUpstream & { uploads: { contentType: string; fields: Record<string, string> }[] }> {
+  const tasks = new Map<string, MockTask & { model: string; seconds: string; size: string }>()
+  let counter = 0
+  const state = { url: '', requests: [] as MockTaskUpstream['requests'], fetches: 0, garbage: false, uploads: [] as { contentType: string; fields: Record<string, string> }[], stop: async () => {} }
+  const video = (task: MockTask & { model: string; seconds: string; size: string }) => {
+    const { status } = steps(task)
+    const openAi = status === 'SUBMITTED' ? 'queued' : status === 'IN_PROGRESS' ? 'in_progress' : status === 'SUCCESS' ? 'completed' : 'failed'
+    return {
+      id: task.id, object: 'video', model: task.model, status: openAi, progress: task.step === 0 ? 0 : task.step === 1 ? 50 : 100,
+      created_at: Math.floor(task.submitTime / 1000), completed_at: task.finishTime ? Math.floor(task.finishTime / 1000) : null,
+      expires_at: null, seconds: task.seconds, size: task.size, remixed_from_video_id: null,
+      error: openAi === 'failed' ? { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' } : null,
+    }
   }
-  return state
+  const server = Bun.serve({
+    port: 0, hostname: '127.0.0.1',
+    async fetch(request) {
+      const url = new URL(request.url)
+      const key = (request.headers.get('authorization') ?? '').replace(/^Bearer /, '')
+      if (key !== options.key) return Response.json({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }, { status: 401 })
+      state.requests.push({ path: url.pathname, key, body: null })
+      if (request.method === 'POST' && url.pathname === '/v1/videos') {
+        const contentType = request.headers.get('content-type') ?? ''
+        const fields: Record<string, string> = {}
+        if (contentType.startsWith('multipart/form-data')) {
+          for (const [name, value] of await request.formData()) fields[name] = typeof value === 'string' ? value : `file:${value.size}`
+        } else Object.assign(fields, await request.json())
+        state.uploads.push({ contentType, fields })
+        if (!fields.prompt) return Response.json({ error: { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', code: 'missing_required_parameter' } }, { status: 400 })
+        const id = `video_upstream_${++counter}`
+        const task = { id, prompt: fields.prompt, action: 'generate', step: 0, fail: fields.prompt.includes('fail'), submitTime: Date.now(), startTime: 0, finishTime: 0, model: fields.model ?? 'sora-2', seconds: String(fields.seconds ?? '4'), size: fields.size ?? '720x1280' }
+        tasks.set(id, task)
+        return Response.json(video(task))
+      }
+      const match = /^\/v1\/videos\/([^/]+)(\/content)?$/.exec(url.pathname)
+      const task = match ? tasks.get(match[1]!) : undefined
+      if (!task) return Response.json({ error: { message: 'Video not found', type: 'invalid_request_error', code: 'not_found' } }, { status: 404 })
+      if (match![2]) {
+        if (steps(task).status !== 'SUCCESS') return Response.json({ error: { message: 'Video is not ready', type: 'invalid_request_error', code: null } }, { status: 400 })
+        return new Response(mockVideo, { headers: { 'content-type': 'video/mp4' } })
+      }
+      state.fetches++
+      if (state.garbage) return new Response('not json', { status: 200 })
+      return Response.json(video(task))
+    },
+  })
+  return running(state, server, startClock(tasks, options.stepMs, () => {}))
 }

@@ -78,7 +78,7 @@ export function createMidjourneyAdaptor(dependencies: { caches: Caches; secretBo
       // Code 3: the proxy has no account instance; 23: its queue is full. Another proxy may take the task.
       return { accepted: false, retryable: status >= 500 || code === 3 || code === 23, status: code === 30 ? 429 : 400, message, code: Number.isFinite(code) ? code : 5, disableChannel: code === 3 }
     },
-    fetchRequest: (ids, key) => ({ path: '/mj/task/list-by-condition', headers: { 'content-type': 'application/json', 'mj-api-secret': key.replace(/^Bearer\s+/i, '') }, body: JSON.stringify({ ids }) }),
+    fetchRequest: (ids, key) => ({ method: 'POST', path: '/mj/task/list-by-condition', headers: { 'content-type': 'application/json', 'mj-api-secret': key.replace(/^Bearer\s+/i, '') }, body: JSON.stringify({ ids }) }),
     readFetch(bodyText) {
       const parsed = JSON.parse(bodyText)
       if (!Array.isArray(parsed)) throw new Error('list-by-condition did not answer an array')

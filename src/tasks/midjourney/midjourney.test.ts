@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startRelayHarness, type RelayHarness } from '../../testing/relay.ts'
+import { until } from '../../testing/mock-task-upstreams.ts'
 import { mockPng, startMockMidjourney, type MockTaskUpstream } from '../../testing/mock-task-upstreams.ts'
 
 /**
@@ -21,15 +22,6 @@ async function mj(path: string, body?: unknown, headers: Record<string, string> 
   let parsed: any = text
   try { parsed = JSON.parse(text) } catch { /* kept as text */ }
   return { status: response.status, body: parsed, headers: response.headers }
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const value = await read()
-    if (done(value)) return value
-    await Bun.sleep(25)
-  }
-  throw new Error('condition not reached')
 }
 
 const finished = (task: any) => task.status === 'SUCCESS' || task.status === 'FAILURE'

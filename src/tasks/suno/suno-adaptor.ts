@@ -34,7 +34,7 @@ export function createSunoAdaptor(): TaskAdaptor {
       const message = typeof answer.message === 'string' && answer.message ? answer.message : `upstream answered HTTP ${status}`
       return { accepted: false, retryable: status >= 500 || status === 429, status: status >= 400 ? status : 502, message, code: typeof answer.code === 'string' ? answer.code : 'fail_to_submit_task' }
     },
-    fetchRequest: (ids, key) => ({ path: '/suno/fetch', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ ids }) }),
+    fetchRequest: (ids, key) => ({ method: 'POST', path: '/suno/fetch', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ ids }) }),
     readFetch(bodyText) {
       const answer = JSON.parse(bodyText) as { code?: unknown; data?: unknown }
       if (answer.code !== 'success' || !Array.isArray(answer.data)) throw new Error('suno fetch did not answer {code: "success", data: [...]}')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startRelayHarness, type RelayHarness } from '../../testing/relay.ts'
+import { until } from '../../testing/mock-task-upstreams.ts'
 import { startMockSuno, type MockTaskUpstream } from '../../testing/mock-task-upstreams.ts'
 
 /** Suno end to end: pre-consumed at submit, public task ids, polled to the end, a failure refunded, garbage failed. */
@@ -14,15 +15,6 @@ async function suno(path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   return { status: response.status, body: await response.json() as any }
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const value = await read()
-    if (done(value)) return value
-    await Bun.sleep(25)
-  }
-  throw new Error('condition not reached')
 }
 
 const settled = (task: any) => task.status === 'SUCCESS' || task.status === 'FAILURE'
