@@ -26,6 +26,7 @@ const navItems: NavItem[] = [
   { href: '/tokens', label: 'nav.tokens', icon: 'key', visible: () => true },
   { href: '/users', label: 'nav.users', icon: 'users', visible: isAdmin },
   { href: '/logs', label: 'nav.logs', icon: 'logs', visible: () => true },
+  { href: '/tasks', label: 'nav.tasks', icon: 'logs', visible: () => true },
   { href: '/playground', label: 'nav.playground', icon: 'playground', visible: () => true },
   { href: '/pricing', label: 'nav.pricing', icon: 'pricing', visible: () => true },
   { href: '/settings', label: 'nav.settings', icon: 'settings', visible: isRoot },
