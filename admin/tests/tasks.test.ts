@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)('task pages in Chromium', () => {
     expect(await row.textContent()).toContain('U1')
     const image = row.locator('img.task-thumbnail')
     expect(await image.getAttribute('src')).toBe(`/mj/image/${ids.mj}`)
-    await until(() => image.evaluate((element) => (element as HTMLImageElement).complete && (element as HTMLImageElement).naturalWidth), (width) => width > 0)
+    await until(() => image.evaluate((element) => ((element as HTMLImageElement).complete ? (element as HTMLImageElement).naturalWidth : 0)), (width) => width > 0)
     await screenshot(page, 'tasks-midjourney')
   }, 30_000)
 
@@ -74,5 +74,21 @@ describe.skipIf(!hasChromium)('task pages in Chromium', () => {
     await screenshot(page, 'tasks-suno')
     await page.click('[data-testid=family-video]')
     await page.locator('[data-testid=video-tasks-table]').waitFor()
+  }, 30_000)
+
+  test('settings: the Midjourney options and the server address are saved from their section', async () => {
+    await page.goto('/settings')
+    await page.getByRole('tab', { name: 'Midjourney and tasks' }).click()
+    await page.fill('#option-ServerAddress', gateway.url)
+    await page.getByLabel('Remove --fast / --relax / --turbo from prompts').check()
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.toast-success', { hasText: 'Settings saved: 2' }).waitFor()
+    await screenshot(page, 'tasks-settings')
+    // Saved options act at once: the prompt reaches the proxy without its mode flag, the hook names this gateway.
+    const id = (await post('/mj/submit/imagine', { prompt: 'a boat --relax' })).result
+    expect(id).toBeTruthy()
+    const sent = midjourney.requests.filter((request) => request.path === '/mj/submit/imagine').at(-1)!.body
+    expect(sent.prompt).toBe('a boat ')
+    expect(sent.notifyHook).toStartWith(`${gateway.url}/mj/notify/`)
   }, 30_000)
 })

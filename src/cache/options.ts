@@ -57,6 +57,12 @@ export const defaultOptions: Record<string, string> = {
   SystemName: 'Tollgate',
   'token_setting.max_user_tokens': '1000',
   ChannelTestFrequency: '0',
+  // Midjourney relay (new-api's drawing settings).
+  MjNotifyEnabled: 'false',
+  MjAccountFilterEnabled: 'false',
+  MjModeClearEnabled: 'false',
+  MjForwardUrlEnabled: 'true',
+  MjActionCheckSuccessEnabled: 'true',
 }
 
 /** Keys whose values are never returned by GET /api/option (new-api: names ending in Token/Secret/Key). */
