@@ -5,6 +5,7 @@
  *   bun run bench --quick             every scenario, short durations (~3 minutes)
  *   bun run bench --scenario 2,3      some scenarios (RESULTS.md is only rewritten by a run of all of them)
  *   bun run bench --scenario 9        10 MB transcription uploads (only when named)
+ *   bun run bench --scenario 10       the task poller: 10 000 unfinished Midjourney tasks on 5 channels
  *   bun run bench --peer portkey      adds Portkey's gateway (installed under bench/peers/, run with Node)
  *   bun run bench --cluster           adds a Tollgate column started with CLUSTER=auto
  *   CLUSTER=auto bun run bench        the Tollgate column itself runs with CLUSTER=auto
@@ -32,6 +33,7 @@ import {
   scenarioSingleConnection, scenarioSlowStreams, scenarioStreaming, scenarioUsageRows,
 } from './scenarios.ts'
 import type { ScenarioContext } from './scenarios.ts'
+import { scenarioTaskPoller } from './task-poller.ts'
 import { bareProxyTarget, benchDirectory, directTarget, startMockProcess, startPortkey, startTollgate } from './targets.ts'
 import type { Target } from './targets.ts'
 
@@ -53,7 +55,7 @@ if (values.help) {
   process.exit(0)
 }
 
-const allScenarios = [1, 2, 3, 4, 5, 6, 7, 8]
+const allScenarios = [1, 2, 3, 4, 5, 6, 7, 8, 10]
 /** Run only when asked for (`--scenario 9`): 10 MB uploads are a different workload from the chat figures. */
 const optionalScenarios = [9]
 const selected = values.scenario
@@ -61,7 +63,7 @@ const selected = values.scenario
   : allScenarios
 const unknownScenario = selected.find((id) => !allScenarios.includes(id) && !optionalScenarios.includes(id))
 if (unknownScenario !== undefined) {
-  console.error(`unknown scenario ${unknownScenario}; scenarios are 1-9 (9 only when named)`)
+  console.error(`unknown scenario ${unknownScenario}; scenarios are 1-10 (9 only when named)`)
   process.exit(2)
 }
 const peers = values.peer ?? []
@@ -213,6 +215,7 @@ try {
     7: () => scenarioMemory(context),
     8: () => scenarioUsageRows(context, process.env.DATABASE_URL ?? process.env.SQL_DSN ?? process.env.TEST_DATABASE_URL),
     9: () => scenarioAudioUploads(context),
+    10: () => scenarioTaskPoller(context),
   }
   const order = targets.map((target) => target.id)
   for (const id of selected) {

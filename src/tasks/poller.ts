@@ -1,7 +1,7 @@
 import type { Caches } from '../cache/index.ts'
 import type { ChannelClient } from '../channels/channel-client.ts'
 import { pickKey } from '../channels/channel-requests.ts'
-import type { Store, TaskRow } from '../db/store.ts'
+import type { PendingTask, Store } from '../db/store.ts'
 import type { PollerLease } from './poller-lease.ts'
 import { readBounded } from './read-bounded.ts'
 import { taskProperties, type TaskUpdater } from './task-updates.ts'
@@ -49,18 +49,19 @@ export function createTaskPoller(options: TaskPollerOptions) {
   /** Rounds this node has polled (held the lease for). */
   let rounds = 0
 
-  async function pollChannel(adaptor: TaskAdaptor, channelId: number, tasks: TaskRow[], round: PollRound) {
+  /** One channel's tasks, each with its upstream id (read from `properties` once per round). */
+  async function pollChannel(adaptor: TaskAdaptor, channelId: number, tasks: { task: PendingTask; upstreamId: string }[], round: PollRound) {
     const channel = caches.routing.byId.get(channelId)
     if (!channel) {
-      for (const task of tasks) if (await updater.fail(task, `channel ${channelId} no longer exists`)) round.failed++
+      for (const { task } of tasks) if (await updater.fail(task, `channel ${channelId} no longer exists`)) round.failed++
       return
     }
     const blocked = backoff.get(channelId)
     if (blocked && blocked.until > Date.now()) return
     const keyIndex = Math.max(0, pickKey(channel))
     const key = channel.keys[keyIndex] ?? ''
-    const byUpstreamId = new Map<string, TaskRow>()
-    for (const task of tasks) byUpstreamId.set(taskProperties(task).upstream_task_id!, task)
+    const byUpstreamId = new Map<string, PendingTask>()
+    for (const { task, upstreamId } of tasks) byUpstreamId.set(upstreamId, task)
     const ids = [...byUpstreamId.keys()]
     try {
       for (let start = 0; start < ids.length; start += adaptor.batchSize) {
@@ -89,7 +90,7 @@ export function createTaskPoller(options: TaskPollerOptions) {
         if (rounds >= GARBAGE_ROUNDS) {
           garbageRounds.delete(channelId)
           log(`[tasks] channel ${channelId} answered garbage ${rounds} rounds in a row: failing and refunding its ${tasks.length} unfinished tasks`)
-          for (const task of tasks) if (await updater.fail(task, `upstream answered garbage: ${error.message.slice(0, 200)}`)) round.failed++
+          for (const { task } of tasks) if (await updater.fail(task, `upstream answered garbage: ${error.message.slice(0, 200)}`)) round.failed++
           return
         }
       }
@@ -104,7 +105,7 @@ export function createTaskPoller(options: TaskPollerOptions) {
     const round: PollRound = { tasks: 0, channels: 0, requests: 0, changed: 0, failed: 0 }
     const deadline = Math.floor(Date.now() / 1000) - options.timeoutMinutes * 60
     for (const adaptor of adaptors) {
-      const byChannel = new Map<number, TaskRow[]>()
+      const byChannel = new Map<number, { task: PendingTask; upstreamId: string }[]>()
       for (let afterId = 0; ;) {
         const page = await store.tasks.listUnfinished({ platform: adaptor.platform, limit: PAGE, afterId })
         for (const task of page) {
@@ -113,13 +114,14 @@ export function createTaskPoller(options: TaskPollerOptions) {
             if (await updater.fail(task, `task timed out after ${options.timeoutMinutes} minutes`)) round.failed++
             continue
           }
-          if (!taskProperties(task).upstream_task_id) {
+          const upstreamId = taskProperties(task).upstream_task_id
+          if (!upstreamId) {
             if (await updater.fail(task, 'task has no upstream id')) round.failed++
             continue
           }
           let list = byChannel.get(task.channelId)
           if (!list) byChannel.set(task.channelId, list = [])
-          list.push(task)
+          list.push({ task, upstreamId })
         }
         if (page.length < PAGE) break
         afterId = page[page.length - 1]!.id

@@ -1,5 +1,5 @@
 import type { TaskBilling, TaskBillingInfo } from '../billing/task-billing.ts'
-import type { NewTask, Store, TaskRow } from '../db/store.ts'
+import type { NewTask, PendingTask, Store } from '../db/store.ts'
 import type { UpstreamTaskState } from './types.ts'
 
 /** Every status a task may still leave ('' for rows written before a status was known). */
@@ -13,7 +13,7 @@ export interface TaskProperties {
   [field: string]: unknown
 }
 
-export function taskProperties(task: TaskRow): TaskProperties {
+export function taskProperties(task: Pick<PendingTask, 'properties'>): TaskProperties {
   try {
     const parsed = JSON.parse(task.properties || '{}')
     return parsed && typeof parsed === 'object' ? parsed : {}
@@ -33,7 +33,7 @@ export function createTaskUpdater(dependencies: { tasks: Store['tasks']; billing
   const { tasks, billing } = dependencies
   const log = dependencies.log ?? ((line: string) => console.warn(line))
 
-  async function finishFailed(task: TaskRow, changes: Partial<NewTask>, reason: string): Promise<boolean> {
+  async function finishFailed(task: PendingTask, changes: Partial<NewTask>, reason: string): Promise<boolean> {
     const won = await tasks.updateIfStatus(task.id, unfinishedStatuses, { ...changes, status: 'FAILURE', failReason: changes.failReason || reason, finishTime: changes.finishTime || unixNow(), progress: changes.progress || '100%' })
     if (!won) return false
     const billingInfo = taskProperties(task).billing
@@ -43,10 +43,14 @@ export function createTaskUpdater(dependencies: { tasks: Store['tasks']; billing
   }
 
   return {
-    /** Apply an upstream state; true when the row changed. */
-    async apply(task: TaskRow, state: UpstreamTaskState): Promise<boolean> {
+    /**
+     * Apply an upstream state; true when the row changed. A state with the stored status, progress and failure
+     * reason is no change (its payload is not even serialised: polls of unchanged tasks cost next to nothing); any
+     * move rewrites the payload with it.
+     */
+    async apply(task: PendingTask, state: UpstreamTaskState): Promise<boolean> {
+      if (state.status === task.status && state.progress === task.progress && state.failReason === task.failReason) return false
       const data = JSON.stringify(state.data)
-      if (state.status === task.status && state.progress === task.progress && data === task.data && state.failReason === task.failReason) return false
       const finished = state.status === 'SUCCESS' || state.status === 'FAILURE'
       const changes: Partial<NewTask> = {
         status: state.status, progress: finished && state.status === 'SUCCESS' ? '100%' : state.progress, failReason: state.failReason, data,
@@ -57,7 +61,7 @@ export function createTaskUpdater(dependencies: { tasks: Store['tasks']; billing
       return (await tasks.updateIfStatus(task.id, unfinishedStatuses, changes)) !== undefined
     },
     /** Fail a task locally (timed out, no upstream id, unreadable upstream) and refund it. */
-    fail: (task: TaskRow, reason: string) => finishFailed(task, { failReason: reason }, reason),
+    fail: (task: PendingTask, reason: string) => finishFailed(task, { failReason: reason }, reason),
   }
 }
 
