@@ -12,6 +12,7 @@ describe.skipIf(skip)('the task poller across nodes', () => {
   let nodes: TestServer[]
   let drop: () => Promise<void>
   let key: string
+  let shared: Record<string, string>
 
   beforeAll(async () => {
     const database = await createPostgresDatabase()
@@ -22,7 +23,7 @@ describe.skipIf(skip)('the task poller across nodes', () => {
     const stale = [...await redis.keys('tg:quota:*'), ...await redis.keys('tg:task-poller:*')]
     if (stale.length) await redis.del(...stale)
     await redis.quit()
-    const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, CRYPTO_SECRET: 'shared-crypto-secret-for-tests', SESSION_SECRET: 'shared-session-secret-for-tests', LOG_FLUSH_INTERVAL_MS: '50', TASK_POLL_INTERVAL_MS: '50' }
+    shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, CRYPTO_SECRET: 'shared-crypto-secret-for-tests', SESSION_SECRET: 'shared-session-secret-for-tests', LOG_FLUSH_INTERVAL_MS: '50', TASK_POLL_INTERVAL_MS: '50' }
     nodes = [await startTestServer(shared), await startTestServer(shared)]
     const root = await nodes[0]!.signIn()
     await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 2, name: 'proxy', key: 'mj-key', base_url: proxy.url, models: 'mj_imagine' } })
@@ -65,5 +66,12 @@ describe.skipIf(skip)('the task poller across nodes', () => {
     nodes = [survivor]
     await untilStatus(survivor, second, 'SUCCESS')
     expect(survivor.tasks.poller.stats().rounds).toBeGreaterThan(0)
+
+    // A restart mid-task: the last node stops with a task still running; a new node on the same database and Redis
+    // resumes polling it (the lease of the stopped node is given back at shutdown).
+    const third = await imagine(survivor, 'third')
+    await survivor.dispose()
+    nodes = [await startTestServer(shared)]
+    await untilStatus(nodes[0]!, third, 'SUCCESS')
   }, 60_000)
 })

@@ -110,6 +110,14 @@ describe('Midjourney-Proxy relay', () => {
     expect(imagine.content).toContain(`ID ${id}`)
   })
 
+  test('the key may come as mj-api-secret, as Midjourney clients send it', async () => {
+    const answer = await fetch(`${harness.server.url}/mj/submit/imagine`, { method: 'POST', headers: { 'content-type': 'application/json', 'mj-api-secret': key }, body: JSON.stringify({ prompt: 'by secret' }) })
+    expect(((await answer.json()) as any).code).toBe(1)
+    const refused = await fetch(`${harness.server.url}/mj/submit/imagine`, { method: 'POST', headers: { 'content-type': 'application/json', 'mj-api-secret': 'sk-wrong' }, body: JSON.stringify({ prompt: 'by secret' }) })
+    expect(refused.status).toBe(401)
+    expect(((await refused.json()) as any).type).toBe('upstream_error')
+  })
+
   test('an action on a task that has not succeeded, or on someone else\'s, is refused', async () => {
     const submitted = await mj('/mj/submit/imagine', { prompt: 'slow one' })
     const refused = await mj('/mj/submit/change', { taskId: submitted.body.result, action: 'UPSCALE', index: 1 })
