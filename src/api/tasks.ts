@@ -37,7 +37,7 @@ export function taskRoutes(dependencies: ApiDependencies) {
     startTimestamp: seconds(query.start_timestamp), endTimestamp: seconds(query.end_timestamp),
   })
   const taskFilter = (query: { channel_id?: number; task_id?: string; status?: string; action?: string; platform?: string; start_timestamp?: number; end_timestamp?: number }, admin: boolean): TaskFilter => ({
-    platform: query.platform || 'suno', channelId: admin ? query.channel_id || undefined : undefined, taskId: query.task_id || undefined,
+    ...(query.platform ? { platform: query.platform } : { excludePlatform: 'mj' }), channelId: admin ? query.channel_id || undefined : undefined, taskId: query.task_id || undefined,
     status: query.status || undefined, action: query.action || undefined, startTimestamp: seconds(query.start_timestamp), endTimestamp: seconds(query.end_timestamp),
   })
 
@@ -56,7 +56,7 @@ export function taskRoutes(dependencies: ApiDependencies) {
       role: ROLE_USER, query: MidjourneyQuery, response: envelope(pageOf(Item)), detail: { tags: ['Logs'], summary: 'Own Midjourney tasks' },
     })
     .get('/task/', ({ query }) => list(query, taskFilter(query, true), sunoTaskDto), {
-      role: ROLE_ADMIN, query: TaskQuery, response: envelope(pageOf(Item)), detail: { tags: ['Logs'], summary: 'All asynchronous tasks (Suno), newest first' },
+      role: ROLE_ADMIN, query: TaskQuery, response: envelope(pageOf(Item)), detail: { tags: ['Logs'], summary: 'All asynchronous tasks but Midjourney\'s (Suno, video), newest first' },
     })
     .get('/task/self', ({ query, user }) => list(query, { ...taskFilter(query, false), userId: user.id }, (task) => ({ ...sunoTaskDto(task), channel_id: 0 })), {
       role: ROLE_USER, query: TaskQuery, response: envelope(pageOf(Item)), detail: { tags: ['Logs'], summary: 'Own asynchronous tasks' },

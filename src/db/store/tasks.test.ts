@@ -25,6 +25,7 @@ describeOnEachDialect('tasks store', ({ store }) => {
       (await store().tasks.list(filter, page)).items.map((task) => `${task.platform}:${task.taskId}`)
     expect(await taskIds({ userId: 1 })).toEqual(['suno:task_b', 'suno:task_a'])
     expect(await taskIds({ platform: 'mj' })).toEqual(['mj:task_a'])
+    expect(await taskIds({ excludePlatform: 'mj' })).toEqual(['suno:task_b', 'suno:task_a'])
     expect(await taskIds({ channelId: 9 })).toEqual(['suno:task_a'])
     expect(await taskIds({ taskId: 'task_b', action: 'LYRICS', status: 'SUCCESS' })).toEqual(['suno:task_b'])
     expect(await taskIds({ startTimestamp: 1_700_000_050, endTimestamp: 1_700_000_200 })).toEqual(['suno:task_b'])

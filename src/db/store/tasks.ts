@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, notInArray, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, ne, notInArray, type SQL } from 'drizzle-orm'
 import type { Database, NewTask, Page, TaskRow } from '../types.ts'
 import { now, offset, paged } from './shared.ts'
 
@@ -14,6 +14,8 @@ export interface TaskFilter extends TaskScope {
   taskId?: string
   action?: string
   status?: string
+  /** Every platform but this one (`/api/task/` lists what is not Midjourney). */
+  excludePlatform?: string
   /** Over submit_time, unix seconds. */
   startTimestamp?: number
   endTimestamp?: number
@@ -38,6 +40,7 @@ export function createTasksStore(database: Database) {
 
   function taskWhere(filter: TaskFilter) {
     const conditions = scopeConditions(filter)
+    if (filter.excludePlatform !== undefined) conditions.push(ne(tasksTable.platform, filter.excludePlatform))
     if (filter.channelId !== undefined) conditions.push(eq(tasksTable.channelId, filter.channelId))
     if (filter.taskId) conditions.push(eq(tasksTable.taskId, filter.taskId))
     if (filter.action) conditions.push(eq(tasksTable.action, filter.action))

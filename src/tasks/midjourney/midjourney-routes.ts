@@ -226,13 +226,15 @@ export function midjourneyRoutes(dependencies: MidjourneyRouteDependencies) {
   const submitKinds = ['imagine', 'change', 'simple-change', 'action', 'modal', 'describe', 'blend', 'shorten', 'edits', 'video', 'upload-discord-images']
   let app = new Elysia({ name: 'tollgate.midjourney' })
   for (const prefix of prefixes) {
-    for (const kind of submitKinds) app = app.post(`${prefix}/submit/${kind}`, (context) => submit(context as unknown as Context, kind), { parse: 'none', detail: { tags: ['Relay'], summary: `Midjourney ${kind}` } })
+    // The mode prefixes are the same routes: documented once, under /mj.
+    const doc = (summary: string) => (prefix === '/mj' ? { tags: ['Relay'], summary } : { hide: true })
+    for (const kind of submitKinds) app = app.post(`${prefix}/submit/${kind}`, (context) => submit(context as unknown as Context, kind), { parse: 'none', detail: doc(`Midjourney ${kind}`) })
     app = app
-      .post(`${prefix}/insight-face/swap`, (context) => submit(context as unknown as Context, 'swap'), { parse: 'none', detail: { tags: ['Relay'], summary: 'Midjourney face swap' } })
-      .get(`${prefix}/task/:id/fetch`, (context) => fetchOne(context as unknown as Context), { detail: { tags: ['Relay'], summary: 'Midjourney task' } })
-      .get(`${prefix}/task/:id/image-seed`, (context) => imageSeed(context as unknown as Context), { detail: { tags: ['Relay'], summary: 'Midjourney image seed' } })
-      .post(`${prefix}/task/list-by-condition`, (context) => listByCondition(context as unknown as Context), { parse: 'none', detail: { tags: ['Relay'], summary: 'Midjourney tasks by id' } })
-      .get(`${prefix}/image/:id`, (context) => image(context as unknown as Context), { detail: { tags: ['Relay'], summary: 'Midjourney image (proxied)' } })
+      .post(`${prefix}/insight-face/swap`, (context) => submit(context as unknown as Context, 'swap'), { parse: 'none', detail: doc('Midjourney face swap') })
+      .get(`${prefix}/task/:id/fetch`, (context) => fetchOne(context as unknown as Context), { detail: doc('Midjourney task') })
+      .get(`${prefix}/task/:id/image-seed`, (context) => imageSeed(context as unknown as Context), { detail: doc('Midjourney image seed') })
+      .post(`${prefix}/task/list-by-condition`, (context) => listByCondition(context as unknown as Context), { parse: 'none', detail: doc('Midjourney tasks by id') })
+      .get(`${prefix}/image/:id`, (context) => image(context as unknown as Context), { detail: doc('Midjourney image (proxied)') })
       .post(`${prefix}/notify/:channel/:signature`, (context) => notify(context as unknown as Context), { parse: 'none', detail: { hide: true } })
       .get(`${prefix}/*`, notFound, { detail: { hide: true } })
       .post(`${prefix}/*`, notFound, { parse: 'none', detail: { hide: true } })

@@ -79,6 +79,10 @@ describe('video generation', () => {
     expect(await client.videos.downloadContent(failing.id).then(() => null, (error) => error)).toMatchObject({ status: 400 })
     await harness.server.flushUsage()
     expect((await tokenRow()).remainQuota).toBe(before.remainQuota)
+    // /api/task/ lists every platform but Midjourney; ?platform= narrows it.
+    const listed = (await harness.root.call('GET', '/api/task/?page_size=100')).body.data.items as any[]
+    expect(new Set(listed.map((task) => task.platform))).toEqual(new Set(['video']))
+    expect((await harness.root.call('GET', '/api/task/self?platform=suno')).body.data.total).toBe(0)
     const refunds = (await harness.root.call('GET', '/api/log/?type=6')).body.data.items
     expect(refunds.map((row: any) => [row.model_name, row.quota])).toEqual([['sora-2', 200_000]])
   })
