@@ -1,6 +1,6 @@
-import type { TaskRow } from '../db/store.ts'
+import type { PendingTask, TaskRow } from '../db/store.ts'
 import type { Ledger, Reservation } from './ledger.ts'
-import { taskRefundRecord } from './usage-log.ts'
+import { taskAdjustmentRecord, taskRefundRecord } from './usage-log.ts'
 import type { UsageRecord, UsageWriter } from './usage-writer.ts'
 
 /** Who a stored task bills: kept in its `properties` at submit, so a refund days later credits the same token. */
@@ -11,6 +11,8 @@ export interface TaskBillingInfo {
   token_name: string
   group: string
   model_name: string
+  /** Units charged at submit (seconds of video); 1 for per-call tasks. */
+  units?: number
 }
 
 /**
@@ -35,15 +37,25 @@ export function createTaskBilling(dependencies: { ledger: Ledger; writer: UsageW
      * ledger first credits the pending books (a settle of a reservation of `quota` to 0), then the writer's negative
      * spend moves the persisted quota back at the next flush.
      */
-    refund(task: TaskRow, billing: TaskBillingInfo, reason: string) {
+    refund(task: TaskRow | PendingTask, billing: TaskBillingInfo, reason: string) {
       if (task.quota <= 0) return
       ledger.settle({ userId: billing.user_id, tokenId: billing.token_id, unlimitedToken: true, amount: task.quota, settled: false }, 0)
-      writer.record(taskRefundRecord({
-        userId: billing.user_id, username: billing.username, tokenId: billing.token_id, tokenName: billing.token_name, group: billing.group,
-        channelId: task.channelId, modelName: billing.model_name, quota: task.quota, taskId: task.taskId, platform: task.platform, reason,
-      }))
+      writer.record(taskRefundRecord({ ...holderOf(billing), channelId: task.channelId, modelName: billing.model_name, quota: task.quota, taskId: task.taskId, platform: task.platform, reason }))
+    },
+    /**
+     * Settle a finished task's cost against its charge: `delta` more (a consume row) or less (a refund row). A
+     * surcharge is taken without a reservation, as new-api does: the work is done and delivered.
+     */
+    adjust(task: TaskRow | PendingTask, billing: TaskBillingInfo, delta: number, reason: string) {
+      if (delta === 0) return
+      const refund = delta < 0
+      ledger.settle({ userId: billing.user_id, tokenId: billing.token_id, unlimitedToken: true, amount: refund ? -delta : 0, settled: false }, refund ? 0 : delta)
+      const row = { ...holderOf(billing), channelId: task.channelId, modelName: billing.model_name, taskId: task.taskId, platform: task.platform, reason }
+      writer.record(refund ? taskRefundRecord({ ...row, quota: -delta }) : taskAdjustmentRecord({ ...row, quota: delta }))
     },
   }
 }
+
+const holderOf = (billing: TaskBillingInfo) => ({ userId: billing.user_id, username: billing.username, tokenId: billing.token_id, tokenName: billing.token_name, group: billing.group })
 
 export type TaskBilling = ReturnType<typeof createTaskBilling>

@@ -40,12 +40,12 @@ export interface TaskDependencies {
 export async function createTasks(dependencies: TaskDependencies) {
   const { config, store, caches, secretBox, ledger, writer, channels, health } = dependencies
   const billing = createTaskBilling({ ledger, writer })
-  const updater = createTaskUpdater({ tasks: store.tasks, billing, log: dependencies.log })
   const relay = createTaskRelay({ caches, ledger, writer, billing, channels, health, tasks: store.tasks, authenticate: dependencies.authenticate })
   const midjourney = createMidjourneyAdaptor({ caches, secretBox })
   const suno = createSunoAdaptor()
   const video = createVideoAdaptor()
   const adaptors = [midjourney, suno, video]
+  const updater = createTaskUpdater({ tasks: store.tasks, billing, adaptors, log: dependencies.log })
   // A lease three rounds long: a node that dies is replaced within three rounds.
   const lease = config.redisUrl ? await createRedisLease(config.redisUrl, Math.max(3 * config.taskPollIntervalMs, 1000)) : localLease()
   const poller = createTaskPoller({ store, caches, channels, adaptors, updater, lease, intervalMs: config.taskPollIntervalMs, timeoutMinutes: config.taskTimeoutMinutes, log: dependencies.log })

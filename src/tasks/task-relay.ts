@@ -165,7 +165,7 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
         continue
       }
       const publicId = publicIdFor(outcome.upstreamTaskId)
-      const billingInfo: TaskBillingInfo = { user_id: caller.user.id, username: caller.user.username, token_id: caller.token.id, token_name: caller.token.name, group: caller.group, model_name: submission.modelName }
+      const billingInfo: TaskBillingInfo = { user_id: caller.user.id, username: caller.user.username, token_id: caller.token.id, token_name: caller.token.name, group: caller.group, model_name: submission.modelName, units: submission.units ?? 1 }
       const finished = outcome.status === 'SUCCESS' || outcome.status === 'FAILURE'
       const now = unixNow()
       const stored: TaskRow = await tasks.create({

@@ -1,6 +1,6 @@
 import type { TaskBilling, TaskBillingInfo } from '../billing/task-billing.ts'
 import type { NewTask, PendingTask, Store } from '../db/store.ts'
-import type { UpstreamTaskState } from './types.ts'
+import type { TaskAdaptor, UpstreamTaskState } from './types.ts'
 
 /** Every status a task may still leave ('' for rows written before a status was known). */
 export const unfinishedStatuses = ['', 'NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN']
@@ -29,8 +29,26 @@ const unixNow = () => Math.floor(Date.now() / 1000)
  * (timeout, garbage): one conditional update per change, so of two nodes (or a poll and a hook) seeing the same
  * FAILURE exactly one wins the row and refunds it.
  */
-export function createTaskUpdater(dependencies: { tasks: Store['tasks']; billing: TaskBilling; log?: (line: string) => void }) {
+export function createTaskUpdater(dependencies: { tasks: Store['tasks']; billing: TaskBilling; adaptors?: readonly TaskAdaptor[]; log?: (line: string) => void }) {
   const { tasks, billing } = dependencies
+  const adaptorOf = new Map((dependencies.adaptors ?? []).map((adaptor) => [adaptor.platform, adaptor]))
+
+  /**
+   * A task priced per unit that finished with other units than it was charged for (a video longer or shorter than
+   * asked): the difference is charged or refunded now, and the task's quota becomes what it cost.
+   */
+  async function settleUnits(task: PendingTask, state: UpstreamTaskState) {
+    const unitsOf = adaptorOf.get(task.platform)?.unitsOf
+    const billingInfo = taskProperties(task).billing
+    if (!unitsOf || !billingInfo || task.quota <= 0) return
+    const units = unitsOf(state)
+    const charged = billingInfo.units ?? 1
+    if (units === undefined || !(units > 0) || units === charged) return
+    const delta = Math.round((task.quota / charged) * units) - task.quota
+    if (delta === 0) return
+    await tasks.update(task.id, { quota: task.quota + delta })
+    billing.adjust(task, billingInfo, delta, `${units} units delivered, ${charged} charged`)
+  }
   const log = dependencies.log ?? ((line: string) => console.warn(line))
 
   async function finishFailed(task: PendingTask, changes: Partial<NewTask>, reason: string): Promise<boolean> {
@@ -58,7 +76,10 @@ export function createTaskUpdater(dependencies: { tasks: Store['tasks']; billing
         finishTime: finished ? state.finishTime ?? unixNow() : 0,
       }
       if (state.status === 'FAILURE') return finishFailed(task, changes, state.failReason || 'upstream reported FAILURE')
-      return (await tasks.updateIfStatus(task.id, unfinishedStatuses, changes)) !== undefined
+      const won = await tasks.updateIfStatus(task.id, unfinishedStatuses, changes)
+      // Only the node that moved the task to SUCCESS settles its adjustment: once.
+      if (won && state.status === 'SUCCESS') await settleUnits(task, state)
+      return won !== undefined
     },
     /** Fail a task locally (timed out, no upstream id, unreadable upstream) and refund it. */
     fail: (task: PendingTask, reason: string) => finishFailed(task, { failReason: reason }, reason),

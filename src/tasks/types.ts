@@ -32,6 +32,11 @@ export interface TaskAdaptor {
   fetchRequest(upstreamTaskIds: string[], key: string): { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string }
   /** Throws on an answer it cannot read (garbage: after three rounds in a row the channel's tasks fail). */
   readFetch(bodyText: string): UpstreamTaskState[]
+  /**
+   * For a family priced per unit: the units a finished task delivered (a video's seconds), when the upstream says;
+   * a difference from what was charged is settled at SUCCESS.
+   */
+  unitsOf?(state: UpstreamTaskState): number | undefined
   /** An error in the family's own shape (Midjourney `{code, description}`, Suno `{code, message, data}`). */
   errorResponse(status: number, message: string, code: string | number): Response
 }

@@ -170,7 +170,8 @@ export async function startMockSora(options: { key: string; stepMs: number }): P
     return {
       id: task.id, object: 'video', model: task.model, status: openAi, progress: task.step === 0 ? 0 : task.step === 1 ? 50 : 100,
       created_at: Math.floor(task.submitTime / 1000), completed_at: task.finishTime ? Math.floor(task.finishTime / 1000) : null,
-      expires_at: null, seconds: task.seconds, size: task.size, remixed_from_video_id: null,
+      // "longer" in the prompt: the finished video runs 4 s longer than asked (the gateway settles the difference).
+      expires_at: null, seconds: openAi === 'completed' && task.prompt.includes('longer') ? String(Number(task.seconds) + 4) : task.seconds, size: task.size, remixed_from_video_id: null,
       error: openAi === 'failed' ? { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' } : null,
     }
   }

@@ -75,6 +75,10 @@ export function createVideoAdaptor(): TaskAdaptor {
       if (!state) throw new Error('the answer is not a video object')
       return [state]
     },
+    unitsOf: (state) => {
+      const seconds = Number((state.data as { seconds?: unknown } | null)?.seconds)
+      return Number.isInteger(seconds) && seconds > 0 ? seconds : undefined
+    },
     errorResponse: openAiError,
   }
 }

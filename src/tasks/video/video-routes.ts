@@ -27,11 +27,13 @@ function dataOf(task: TaskRow): Record<string, unknown> {
 export function videoObject(task: TaskRow) {
   const properties = taskProperties(task)
   const failed = task.status === 'FAILURE'
+  const data = dataOf(task)
   return {
-    ...dataOf(task),
+    ...data,
     id: task.taskId, object: 'video', model: properties.model ?? '', status: openAiStatus(task.status), progress: Number.parseInt(task.progress, 10) || 0,
     created_at: task.submitTime, completed_at: task.status === 'SUCCESS' || failed ? task.finishTime : null,
-    seconds: String(properties.seconds ?? ''), size: properties.size ?? '', error: failed ? { code: 'video_generation_failed', message: task.failReason } : null,
+    // What was delivered once the upstream says (and was billed: see unitsOf), else what was asked.
+    seconds: String(data.seconds ?? properties.seconds ?? ''), size: properties.size ?? '', error: failed ? { code: 'video_generation_failed', message: task.failReason } : null,
   }
 }
 

@@ -63,6 +63,20 @@ describe('video generation', () => {
     expect(done).toEqual({ task_id: submitted.task_id, status: 'succeeded', format: 'mp4', url: `https://gateway.example/v1/videos/${submitted.task_id}/content`, metadata: { duration: 4, width: 720, height: 1280 }, error: null })
   })
 
+  test('a video that comes out longer than charged is settled at SUCCESS: the difference is charged once', async () => {
+    const before = await tokenRow()
+    const created = await client.videos.create({ model: 'sora-2', prompt: 'make it longer', seconds: '4' })
+    const done = await until(() => client.videos.retrieve(created.id), (video) => video.status === 'completed')
+    expect(done.seconds).toBe('8') // what was delivered, and billed
+    await harness.server.flushUsage()
+    const task = (await harness.server.store.tasks.getByTaskId(created.id, { platform: 'video' }))!
+    expect(task.quota).toBe(400_000) // 8 s delivered × 0.1 USD
+    const rows = (await harness.root.call('GET', '/api/log/?type=2&model_name=sora-2&page_size=100')).body.data.items as any[]
+    const adjustment = rows.filter((row) => row.content.includes(created.id) && JSON.parse(row.other).adjustment)
+    expect(adjustment.map((row) => row.quota)).toEqual([200_000])
+    expect(before.remainQuota - (await tokenRow()).remainQuota).toBe(400_000)
+  })
+
   test('a failed video is refunded; bad input is a 400 in OpenAI\'s shape that reserves nothing; unknown ids are 404', async () => {
     const before = await tokenRow()
     const refused = await fetch(`${harness.server.url}/v1/videos`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sora-2', prompt: 'x', seconds: '9000' }) })
