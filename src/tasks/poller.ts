@@ -26,6 +26,8 @@ const MAX_FETCH_ANSWER = 32 * 1024 * 1024
 const MAX_BACKOFF_MS = 10 * 60_000
 /** Rounds in a row a channel may answer 2xx garbage before its tasks are failed and refunded. */
 const GARBAGE_ROUNDS = 3
+/** Requests in flight at once per channel for upstreams without a batch fetch. */
+const PER_TASK_LANES = 8
 
 /** A 2xx fetch answer the adaptor cannot read (as opposed to an outage, which only backs off). */
 class GarbageAnswer extends Error {}
@@ -63,24 +65,38 @@ export function createTaskPoller(options: TaskPollerOptions) {
     const byUpstreamId = new Map<string, PendingTask>()
     for (const { task, upstreamId } of tasks) byUpstreamId.set(upstreamId, task)
     const ids = [...byUpstreamId.keys()]
-    try {
-      for (let start = 0; start < ids.length; start += adaptor.batchSize) {
-        const fetch = adaptor.fetchRequest(ids.slice(start, start + adaptor.batchSize), key)
-        const request = channels.requests.capability(channel, { method: fetch.method, url: channel.baseUrl + fetch.path, headers: fetch.headers, body: fetch.body }, key)
-        round.requests++
-        const response = await channels.send(request, { timeoutMs: FETCH_TIMEOUT_MS })
-        const text = await readBounded(response, MAX_FETCH_ANSWER)
-        if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`)
-        let states
-        try { states = adaptor.readFetch(text) } catch (error) { throw new GarbageAnswer(`unreadable answer: ${(error as Error).message}`) }
-        for (const state of states) {
-          const task = byUpstreamId.get(state.upstreamTaskId)
-          if (task && await updater.apply(task, state)) {
-            round.changed++
-            if (state.status === 'FAILURE') round.failed++
-          }
+    const batches: string[][] = []
+    for (let start = 0; start < ids.length; start += adaptor.batchSize) batches.push(ids.slice(start, start + adaptor.batchSize))
+    const fetchBatch = async (batch: string[]) => {
+      const fetch = adaptor.fetchRequest(batch, key)
+      const request = channels.requests.capability(channel, { method: fetch.method, url: channel.baseUrl + fetch.path, headers: fetch.headers, body: fetch.body }, key)
+      round.requests++
+      const response = await channels.send(request, { timeoutMs: FETCH_TIMEOUT_MS })
+      const text = await readBounded(response, MAX_FETCH_ANSWER)
+      if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`)
+      let states
+      try { states = adaptor.readFetch(text) } catch (error) { throw new GarbageAnswer(`unreadable answer: ${(error as Error).message}`) }
+      for (const state of states) {
+        const task = byUpstreamId.get(state.upstreamTaskId)
+        if (task && await updater.apply(task, state)) {
+          round.changed++
+          if (state.status === 'FAILURE') round.failed++
         }
       }
+    }
+    try {
+      // Batched upstreams get one request at a time per channel; one-task-per-request upstreams (video) a few at
+      // once, or a round over thousands of them would take thousands of round trips back to back.
+      const lanes = adaptor.batchSize === 1 ? Math.min(PER_TASK_LANES, batches.length) : 1
+      let next = 0
+      await Promise.all(Array.from({ length: lanes }, async () => {
+        try {
+          while (next < batches.length) await fetchBatch(batches[next++]!)
+        } catch (error) {
+          next = batches.length // the other lanes stop too: the channel is backed off as a whole
+          throw error
+        }
+      }))
       backoff.delete(channelId)
       garbageRounds.delete(channelId)
     } catch (error) {
