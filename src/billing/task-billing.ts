@@ -28,7 +28,7 @@ export function createTaskBilling(dependencies: { ledger: Ledger; writer: UsageW
       ledger.settle(reservation, record.spent)
       writer.record(record)
     },
-    /** Give the reservation back: the submit was refused, or the action is free. */
+    /** Give the reservation back (the submit was refused, or the action is free); nothing once it was charged. */
     release(reservation: Reservation) {
       ledger.settle(reservation, 0)
     },

@@ -120,7 +120,6 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
     return reserved
   }
 
-
   /**
    * Submit one task for `caller` (from `authenticate`). `publicIdFor` names the stored task (Midjourney uses the proxy's id, Suno its own public id).
    * Answers the family's success body; throws TaskError for every refusal (nothing charged).
@@ -132,6 +131,18 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
     const tiers = tiersFor(adaptor, caller, submission)
     const { price, quota } = priceOf(caller, submission.modelName, submission.free === true, submission.units ?? 1)
     const reservation = await reserve(caller, quota)
+    try {
+      return await attemptAll(adaptor, caller, route, submission, publicIdFor, { startedAt, price, quota, reservation, tiers })
+    } finally {
+      // Whatever ended the attempts (a refusal, a failed insert, a bug), an unsettled reservation goes back.
+      billing.release(reservation)
+    }
+  }
+
+  /** The attempt loop of one admitted submit (see `submit`). */
+  async function attemptAll(adaptor: TaskAdaptor, caller: RelayCaller, route: { path: string; clientAddress: string }, submission: TaskSubmission,
+    publicIdFor: (upstreamTaskId: string) => string, admitted: { startedAt: number; price: Price; quota: number; reservation: Reservation; tiers: Tier[] }): Promise<Response> {
+    const { startedAt, price, quota, reservation, tiers } = admitted
     const logCaller = { userId: caller.user.id, username: caller.user.username, tokenId: caller.token.id, tokenName: caller.token.name, group: caller.group, ip: route.clientAddress }
     const requestId = nextRequestId()
     const tried: number[] = []
@@ -168,6 +179,7 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
       const billingInfo: TaskBillingInfo = { user_id: caller.user.id, username: caller.user.username, token_id: caller.token.id, token_name: caller.token.name, group: caller.group, model_name: submission.modelName, units: submission.units ?? 1 }
       const finished = outcome.status === 'SUCCESS' || outcome.status === 'FAILURE'
       const now = unixNow()
+      // The upstream has the task now; should this insert fail, the client hears so and nothing is charged.
       const stored: TaskRow = await tasks.create({
         taskId: publicId, platform: adaptor.platform, userId: caller.user.id, channelId: channel.id, quota, action: submission.action,
         status: outcome.status, progress: outcome.progress, submitTime: now, startTime: finished ? now : 0, finishTime: finished ? now : 0,
@@ -180,10 +192,9 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
           caller: logCaller, requestId, modelName: submission.modelName, path: route.path, startedAt, channelId: channel.id, quota, price,
           content, taskId: stored.taskId, tried, keepRow: caches.options.logConsumeEnabled, billedFor: submission.billedFor,
         }))
-      } else billing.release(reservation)
+      }
       return new Response(outcome.clientBody(publicId), { status: 200, headers: { 'content-type': 'application/json' } })
     }
-    billing.release(reservation)
     const failure = last ?? new TaskError(503, `No available channel for model ${submission.modelName} under group ${caller.group}`, 'get_channel_failed')
     writer.record(failureRecord({ caller: logCaller, requestId, model: submission.modelName, path: route.path, stream: false, startedAt, tried },
       { status: failure.status, message: failure.message, code: String(failure.code) }, { channelId: tried.at(-1) ?? 0, refunded: reservation.amount }))
