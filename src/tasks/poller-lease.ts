@@ -34,7 +34,9 @@ export async function createRedisLease(url: string, ttlMs: number): Promise<Poll
       try {
         return (await redis.eval(ACQUIRE, 1, LEASE_KEY, holder, ttlMs)) === 1
       } catch {
-        return false // Redis unreachable: better no poll than two nodes refunding alike (updateIfStatus guards that anyway)
+        // Redis unreachable: every node polls until it is back. Tasks keep moving, and nothing is refunded or
+        // settled twice (the node that wins a task's conditional update does that); the cost is repeated polls.
+        return true
       }
     },
     async release() { await redis.eval(RELEASE, 1, LEASE_KEY, holder).catch(() => 0) },
