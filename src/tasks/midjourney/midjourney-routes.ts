@@ -236,6 +236,7 @@ export function midjourneyRoutes(dependencies: MidjourneyRouteDependencies) {
       .post(`${prefix}/task/list-by-condition`, (context) => listByCondition(context as unknown as Context), { parse: 'none', detail: doc('Midjourney tasks by id') })
       .get(`${prefix}/image/:id`, (context) => image(context as unknown as Context), { detail: doc('Midjourney image (proxied)') })
       .post(`${prefix}/notify/:channel/:signature`, (context) => notify(context as unknown as Context), { parse: 'none', detail: { hide: true } })
+      .get(prefix, notFound, { detail: { hide: true } })
       .get(`${prefix}/*`, notFound, { detail: { hide: true } })
       .post(`${prefix}/*`, notFound, { parse: 'none', detail: { hide: true } })
   }

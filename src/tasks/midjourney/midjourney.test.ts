@@ -164,7 +164,7 @@ describe('Midjourney-Proxy relay', () => {
   })
 
   test('unknown ids and routes under /mj answer 404 in the proxy\'s shape, never the console', async () => {
-    for (const path of ['/mj/task/nope/fetch', '/mj/image/nope', '/mj/nothing-here', '/mj-relax/mj/whatever']) {
+    for (const path of ['/mj/task/nope/fetch', '/mj/image/nope', '/mj/nothing-here', '/mj-relax/mj/whatever', '/mj']) {
       const answer = await mj(path)
       expect(answer.status).toBe(404)
       expect(answer.headers.get('content-type')).toContain('application/json')

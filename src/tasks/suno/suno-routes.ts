@@ -85,6 +85,7 @@ export function sunoRoutes(dependencies: { store: Store; relay: TaskRelay; adapt
     .post('/suno/submit/:action', (context) => submit(context as unknown as Context), { parse: 'none', detail: { tags: ['Relay'], summary: 'Suno submit (music or lyrics)' } })
     .post('/suno/fetch', (context) => fetchMany(context as unknown as Context), { parse: 'none', detail: { tags: ['Relay'], summary: 'Suno tasks by id' } })
     .get('/suno/fetch/:id', (context) => fetchOne(context as unknown as Context), { detail: { tags: ['Relay'], summary: 'Suno task' } })
+    .get('/suno', notFound, { detail: { hide: true } })
     .get('/suno/*', notFound, { detail: { hide: true } })
     .post('/suno/*', notFound, { parse: 'none', detail: { hide: true } })
 }
