@@ -1,8 +1,8 @@
 /**
  * The console's task page in Chromium against the real gateway and local mock Midjourney-Proxy and Suno-API servers:
  * tasks submitted with a token move to SUCCESS on the mocks' clocks, then the page shows the Midjourney image (loaded
- * through the gateway's /mj/image route, decoded by the browser) with its follow-up buttons, and the Suno song with
- * an audio player. Screenshots at 1366x768.
+ * through the gateway's /mj/image route, decoded by the browser) with its follow-up buttons, one of which is
+ * submitted from the page, and the Suno song with an audio player. Screenshots at 1366x768.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
@@ -63,6 +63,15 @@ describe.skipIf(!hasChromium)('task pages in Chromium', () => {
     expect(await image.getAttribute('src')).toBe(`/mj/image/${ids.mj}`)
     await until(() => image.evaluate((element) => ((element as HTMLImageElement).complete ? (element as HTMLImageElement).naturalWidth : 0)), (width) => width > 0)
     await screenshot(page, 'tasks-midjourney')
+
+    // A follow-up button submits the action through the relay with the picked key, to the producing channel.
+    expect(await page.locator('[data-testid=action-token] option').allTextContents()).toEqual(['tasks key'])
+    await row.getByRole('button', { name: 'U1' }).click()
+    await page.locator('.toast-success', { hasText: 'Submitted as task' }).waitFor()
+    const upscale = page.locator('[data-testid=mj-tasks-table] tbody tr', { hasText: 'UPSCALE' })
+    await upscale.waitFor()
+    const sent = midjourney.requests.filter((request) => request.path === '/mj/submit/action').at(-1)!
+    expect(sent.body).toMatchObject({ taskId: ids.mj, customId: `MJ::JOB::upsample::1::${ids.mj}` })
   }, 30_000)
 
   test('Suno: the song has an audio player; the family switch keeps the page\'s frame', async () => {

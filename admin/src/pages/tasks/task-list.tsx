@@ -1,13 +1,14 @@
 import { revalidate, useSearchParams } from '@solidjs/router'
-import { For, Show, type JSX } from 'solid-js'
+import { createEffect, createSignal, For, Show, type JSX } from 'solid-js'
 import { DataTable, type Column } from '../../components/data-table.tsx'
 import { createListState, ListPage } from '../../components/list-page.tsx'
+import { notify } from '../../components/toasts.tsx'
 import { Badge, QuotaText } from '../../components/ui.tsx'
 import { createLoaded, mapLoaded, valueOf } from '../../lib/async-data.ts'
 import { formatTimestamp } from '../../lib/format.ts'
 import { t } from '../../lib/i18n.ts'
 import { isAdmin } from '../../lib/session.ts'
-import { getMidjourneyTasks, getPlatformTasks, type MidjourneyTask, type PlatformTask, type TaskFilters } from './task-data.ts'
+import { getActionTokens, getMidjourneyTasks, getPlatformTasks, submitMidjourneyAction, type MidjourneyTask, type PlatformTask, type TaskFilters } from './task-data.ts'
 
 const emptyFilters: TaskFilters = { status: '', taskId: '' }
 const statuses = ['NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'SUCCESS', 'FAILURE']
@@ -17,17 +18,20 @@ function statusBadge(status: string): JSX.Element {
   return <Badge tone={tone}>{status || '—'}</Badge>
 }
 
-/** The labels of a finished image's follow-up buttons (U1…V4, zoom, pan), as the proxy offered them. */
-function buttonLabels(text: string): string[] {
+/** A finished image's follow-up buttons (U1…V4, zoom, pan), as the proxy offered them. */
+function buttonsOf(text: string): { label: string; customId: string }[] {
   try {
-    const buttons = JSON.parse(text || '[]') as { label?: string; emoji?: string }[]
-    return buttons.map((button) => button.label || button.emoji || '').filter(Boolean)
+    const buttons = JSON.parse(text || '[]') as { label?: string; emoji?: string; customId?: string }[]
+    return buttons.map((button) => ({ label: button.label || button.emoji || '', customId: button.customId ?? '' })).filter((button) => button.label && button.customId)
   } catch {
     return []
   }
 }
 
-const midjourneyColumns = (): Column<MidjourneyTask>[] => [
+/** Which key pays for a follow-up, and what clicking a button does. */
+interface ActionControls { tokenId: () => number | null; run: (task: MidjourneyTask, customId: string) => void; busy: () => boolean }
+
+const midjourneyColumns = (actions: ActionControls): Column<MidjourneyTask>[] => [
   { id: 'time', header: () => t('tasks.submitted'), cell: (task) => <span class="nowrap">{formatTimestamp(task.submit_time / 1000)}</span> },
   { id: 'id', header: () => t('tasks.task_id'), cell: (task) => <code>{task.mj_id}</code> },
   { id: 'action', header: () => t('tasks.action'), cell: (task) => task.action },
@@ -38,7 +42,16 @@ const midjourneyColumns = (): Column<MidjourneyTask>[] => [
     cell: (task) => <Show when={task.image_url}><a href={`/mj/image/${task.mj_id}`} target="_blank" rel="noreferrer"><img class="task-thumbnail" src={`/mj/image/${task.mj_id}`} alt={task.prompt} loading="lazy" width="64" height="64" /></a></Show>,
   },
   { id: 'prompt', header: () => t('tasks.prompt'), cell: (task) => <span class="clip" title={task.prompt}>{task.prompt}</span> },
-  { id: 'buttons', header: () => t('tasks.follow_ups'), cell: (task) => <span class="chips"><For each={buttonLabels(task.buttons)}>{(label) => <Badge tone="grey">{label}</Badge>}</For></span> },
+  {
+    id: 'buttons', header: () => t('tasks.follow_ups'),
+    cell: (task) => (
+      <span class="chips">
+        <For each={buttonsOf(task.buttons)}>
+          {(button) => <button type="button" class="button small" disabled={task.status !== 'SUCCESS' || actions.tokenId() === null || actions.busy()} title={t('tasks.follow_up_hint')} onClick={() => actions.run(task, button.customId)}>{button.label}</button>}
+        </For>
+      </span>
+    ),
+  },
   { id: 'fail', header: () => t('tasks.fail_reason'), cell: (task) => task.fail_reason },
   { id: 'quota', header: () => t('logs.quota'), numeric: true, cell: (task) => <QuotaText quota={task.quota} /> },
   ...(isAdmin() ? [{ id: 'channel', header: () => t('logs.channel'), cell: (task: MidjourneyTask) => `#${task.channel_id}` }] : []),
@@ -80,6 +93,27 @@ export function TaskListPage(): JSX.Element {
   const [search, setSearch] = useSearchParams<{ family?: string }>()
   const family = (): Family => (search.family === 'suno' || search.family === 'video' ? search.family : 'mj')
   const list = createListState({ name: 'tasks', defaultPageSize: 10, emptyFilters })
+  const tokens = createLoaded(() => getActionTokens())
+  const [tokenId, setTokenId] = createSignal<number | null>(null)
+  const [busy, setBusy] = createSignal(false)
+  createEffect(() => {
+    const list = valueOf(tokens())
+    if (list && list.length && (tokenId() === null || !list.some((token) => token.id === tokenId()))) setTokenId(list[0]!.id)
+  })
+  const actions: ActionControls = {
+    tokenId, busy,
+    async run(task, customId) {
+      setBusy(true)
+      try {
+        const result = await submitMidjourneyAction(tokenId()!, task.mj_id, customId)
+        if (result.ok) notify('success', t('tasks.follow_up_submitted', { id: result.id }))
+        else notify('error', result.message)
+        await revalidate(getMidjourneyTasks.key)
+      } finally {
+        setBusy(false)
+      }
+    },
+  }
   const midjourney = createLoaded(() => (family() === 'mj' ? getMidjourneyTasks({ admin: isAdmin(), page: list.page(), pageSize: list.pageSize(), filters: list.filters() }) : Promise.resolve(null)))
   const platform = createLoaded(() => {
     const current = family()
@@ -101,6 +135,14 @@ export function TaskListPage(): JSX.Element {
       </>}
       toolbar={<>
         <input placeholder={t('tasks.task_id')} value={list.draft.taskId} onInput={(event) => list.setDraft('taskId', event.currentTarget.value)} aria-label={t('tasks.task_id')} />
+        <Show when={family() === 'mj'}>
+          <label class="inline-label">
+            <span>{t('tasks.follow_up_key')}</span>
+            <select data-testid="action-token" value={tokenId() ?? ''} onChange={(event) => setTokenId(Number(event.currentTarget.value))}>
+              <For each={valueOf(tokens()) ?? []}>{(token) => <option value={token.id}>{token.name}</option>}</For>
+            </select>
+          </label>
+        </Show>
         <Show when={family() !== 'mj'}>
           <select value={list.draft.status} onChange={(event) => list.applyNow('status', event.currentTarget.value)} aria-label={t('tasks.status')}>
             <option value="">{t('tasks.all_statuses')}</option>
@@ -110,7 +152,7 @@ export function TaskListPage(): JSX.Element {
       </>}
     >
       <Show when={family() === 'mj'}>
-        <DataTable testId="mj-tasks-table" columns={midjourneyColumns()} rows={mapLoaded(midjourney(), (page) => page?.items ?? [])} />
+        <DataTable testId="mj-tasks-table" columns={midjourneyColumns(actions)} rows={mapLoaded(midjourney(), (page) => page?.items ?? [])} />
       </Show>
       <Show when={family() === 'suno'}>
         <DataTable testId="suno-tasks-table" columns={sunoColumns()} rows={platformRows()} />
