@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { TaskFilter, TaskRow } from '../db/store.ts'
 import { midjourneyDto } from '../tasks/midjourney/midjourney-dto.ts'
-import { sunoTaskDto } from '../tasks/suno/suno-routes.ts'
+import { sunoTaskDto } from '../tasks/suno/suno-dto.ts'
 import { authPlugin, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_USER, type ApiDependencies } from './context.ts'
 
 const Item = t.Record(t.String(), t.Unknown())

@@ -4,25 +4,13 @@ import { addressOf, type ServerLike } from '../../relay/endpoints/address.ts'
 import { randomAlphanumeric } from '../../security/crypto.ts'
 import { routeHelpers } from '../route-helpers.ts'
 import { TaskError, type TaskRelay } from '../task-relay.ts'
+import { sunoTaskDto } from './suno-dto.ts'
 import { taskProperties } from '../task-updates.ts'
 import type { TaskAdaptor, TaskSubmission } from '../types.ts'
 
 type Context = { request: Request; server: ServerLike; path: string; params: Record<string, string> }
 
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '')
-
-/** The task as new-api's `TaskDto` shows it: what billing and routing kept in `properties` stays out. */
-export function sunoTaskDto(task: TaskRow) {
-  const { billing: _billing, upstream_task_id: _upstream, ...properties } = taskProperties(task)
-  let data: unknown = null
-  try { data = task.data ? JSON.parse(task.data) : null } catch { /* unreadable payload: null */ }
-  return {
-    id: task.id, created_at: task.submitTime, updated_at: Math.max(task.submitTime, task.startTime, task.finishTime), task_id: task.taskId,
-    platform: task.platform, user_id: task.userId, channel_id: task.channelId, quota: task.quota, action: task.action, status: task.status,
-    fail_reason: task.failReason, submit_time: task.submitTime, start_time: task.startTime, finish_time: task.finishTime, progress: task.progress,
-    properties, data,
-  }
-}
 
 /** `/suno/submit/{music|lyrics}`, `POST /suno/fetch`, `GET /suno/fetch/{id}` (§10), errors in Suno's shape. */
 export function sunoRoutes(dependencies: { store: Store; relay: TaskRelay; adaptor: TaskAdaptor }) {
