@@ -26,6 +26,8 @@ const MAX_FETCH_ANSWER = 32 * 1024 * 1024
 const MAX_BACKOFF_MS = 10 * 60_000
 /** Rounds in a row a channel may answer 2xx garbage before its tasks are failed and refunded. */
 const GARBAGE_ROUNDS = 3
+/** How long a shutdown waits for a polling round under way. */
+const STOP_WAIT_MS = 5_000
 /** Requests in flight at once per channel for upstreams without a batch fetch. */
 const PER_TASK_LANES = 8
 
@@ -177,7 +179,9 @@ export function createTaskPoller(options: TaskPollerOptions) {
     async stop() {
       stopped = true
       if (timer) clearTimeout(timer)
-      await running?.catch(() => undefined)
+      // A round stuck on an unreachable database must not hold the shutdown: what it did not finish, the next
+      // round (on any node) does, as every change is a conditional update.
+      if (running) await Promise.race([running.catch(() => undefined), Bun.sleep(STOP_WAIT_MS)])
       await lease.release()
       await lease.close()
     },
