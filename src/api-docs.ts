@@ -127,6 +127,18 @@ export function toOpenApiSchema(input: unknown): unknown {
   return out
 }
 
+/**
+ * Elysia lists every JSON schema also under multipart/form-data and text/plain, which management routes do not
+ * accept or answer (and which makes the document three times the size Swagger UI can render): a copy of the JSON
+ * entry's schema under another media type is dropped. Real multipart bodies (uploads) have their own schema.
+ */
+function dropCopiedMedia(content: Record<string, { schema?: unknown }> | undefined) {
+  const json = content?.['application/json']?.schema
+  if (!content || json === undefined) return
+  const text = JSON.stringify(json)
+  for (const media of ['multipart/form-data', 'text/plain']) if (content[media] && JSON.stringify(content[media]!.schema) === text) delete content[media]
+}
+
 type Operation = { responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>; requestBody?: { content?: Record<string, { schema?: unknown }> }; parameters?: { schema?: unknown }[]; security?: unknown[] }
 
 /** The plugin's document, made valid OpenAPI 3.0 (see the top of this file). Pure: returns a new document. */
@@ -145,8 +157,10 @@ export function normaliseOpenApi(generated: { paths: Record<string, Record<strin
           : answer) as NonNullable<Operation['responses']>[string]
         operation.responses[status] = response
         response.description ||= statusText[status] ?? `HTTP ${status}`
+        dropCopiedMedia(response.content)
         for (const media of Object.values(response.content ?? {})) if (media.schema) media.schema = toOpenApiSchema(media.schema)
       }
+      dropCopiedMedia(operation.requestBody?.content)
       for (const media of Object.values(operation.requestBody?.content ?? {})) if (media.schema) media.schema = toOpenApiSchema(media.schema)
       for (const parameter of operation.parameters ?? []) if (parameter.schema) parameter.schema = toOpenApiSchema(parameter.schema)
       if (path === '/v1/messages' || path === '/v1/messages/count_tokens') operation.security = [{ bearerAuth: [] }, { anthropicKey: [] }]
@@ -168,7 +182,7 @@ export const uiPage = (title: string) => `<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="/swagger/assets/swagger-ui-bundle.js"></script>
-  <script>window.ui = SwaggerUIBundle({ url: '/swagger/json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true })</script>
+  <script>window.ui = SwaggerUIBundle({ url: '/swagger/json', dom_id: '#swagger-ui', persistAuthorization: true })</script>
 </body>
 </html>`
 

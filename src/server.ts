@@ -28,6 +28,7 @@ import { relayRoutes } from './relay/routes.ts'
 import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
 import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
 import { createClientSecretIssuer } from './relay/realtime/realtime-client-secrets.ts'
+import { createTasks, type Tasks } from './tasks/index.ts'
 import type { ConversionRunner, TokenCounter } from './relay/token-counter.ts'
 import { createWorkerPool } from '../workers/pool.ts'
 import type { MediaOptions } from '../workers/protocol.ts'
@@ -44,6 +45,8 @@ export interface RunningServer {
   database: Database
   writer: UsageWriter
   ledger: Ledger
+  /** Asynchronous tasks (Midjourney, Suno): their poller, for tests and tools that drive a round by hand. */
+  tasks: Tasks
   /** Wait for settlements still running after their responses, then flush the usage writer (tests, tools). */
   flushUsage(): Promise<void>
   /** Graceful stop: refuse new connections, let in-flight requests finish, flush writers, close storage. */
@@ -146,10 +149,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })
   const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, openWebSockets: realtime.sessions, caches: () => caches!.sizes() })
   const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })
+  const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log })
   const app = createApp({
     ...dependencies,
     health, channelClient,
-    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf }), realtimeRoutes(realtime, clientSecrets, addressOf), ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
+    plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf }), realtimeRoutes(realtime, clientSecrets, addressOf), tasks.routes, ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
   })
   app.listen({
     port: config.port,
@@ -184,12 +188,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Subscription grants and expiries, every minute on every node (each step is claimed by one node).
   const subscriptionJob = createSubscriptionJob({ store, caches, onQuotaChanged: dependencies.onQuotaChanged, log })
   subscriptionJob.start(60)
+  tasks.start()
 
   const server = app.server!
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`
   let stopping: Promise<void> | undefined
   return {
-    app, url, port: server.port!, store, caches, database, writer, ledger,
+    app, url, port: server.port!, store, caches, database, writer, ledger, tasks,
     async flushUsage() {
       await relay.drain()
       await realtime.drain()
@@ -206,6 +211,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await server.stop(true)
         await relay.drain()
         await realtime.drain()
+        await tasks.stop()
         relay.close()
         upstream.close()
         clearInterval(retention)

@@ -30,6 +30,7 @@ const navItems: NavItem[] = [
   { href: '/redemptions', label: 'nav.redemptions', icon: 'key', visible: isAdmin },
   { href: '/topups', label: 'nav.topups', icon: 'logs', visible: isAdmin },
   { href: '/plans', label: 'nav.plans', icon: 'pricing', visible: isAdmin },
+  { href: '/tasks', label: 'nav.tasks', icon: 'logs', visible: () => true },
   { href: '/playground', label: 'nav.playground', icon: 'playground', visible: () => true },
   { href: '/pricing', label: 'nav.pricing', icon: 'pricing', visible: () => true },
   { href: '/settings', label: 'nav.settings', icon: 'settings', visible: isRoot },

@@ -54,6 +54,7 @@ export const routes: RouteDefinition[] = [
       { path: '/tokens/new', component: TokenFormPage },
       { path: '/tokens/:id', component: TokenFormPage },
       { path: '/logs', component: page(() => import('./pages/logs/log-list.tsx'), 'LogListPage') },
+      { path: '/tasks', component: page(() => import('./pages/tasks/task-list.tsx'), 'TaskListPage') },
       { path: '/playground', component: page(() => import('./pages/playground/playground.tsx'), 'PlaygroundPage') },
       { path: ['/account', '/change-password'], component: page(() => import('./pages/account/account.tsx'), 'AccountPage') },
       { path: '/wallet', component: page(() => import('./pages/wallet/wallet.tsx'), 'WalletPage') },

@@ -345,7 +345,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await bob.locator('[data-testid=stat-requests]').waitFor()
     await expect(bob.locator('[data-testid=stat-requests] .stat-value').getAttribute('data-value')).resolves.toBe('0')
     const navigation = await bob.locator('.sidebar .nav-link').allTextContents()
-    expect(navigation).toEqual(['Dashboard', 'API keys', 'Logs', 'Wallet', 'Playground', 'Pricing'])
+    expect(navigation).toEqual(['Dashboard', 'API keys', 'Logs', 'Wallet', 'Tasks', 'Playground', 'Pricing'])
     await bob.goto('/channels')
     await bob.getByRole('heading', { name: 'You do not have access to this page' }).waitFor()
     await bob.goto('/logs')

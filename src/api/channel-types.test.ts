@@ -49,8 +49,10 @@ describe('GET /api/channel/types', () => {
 
   test('types without a relay adaptor are flagged unsupported and cannot be tested', async () => {
     const entries = (await root.call('GET', '/api/channel/types')).body.data as Entry[]
-    for (const type of [2, 15, 36]) {
-      expect(entries.find((entry) => entry.type === type), `type ${type}`).toMatchObject({ supported: false, testable: false })
+    expect(entries.find((entry) => entry.type === 15)).toMatchObject({ supported: false, testable: false })
+    // Task families (Midjourney, Suno) are relayed but have no test request.
+    for (const type of [2, 5, 36]) {
+      expect(entries.find((entry) => entry.type === type), `type ${type}`).toMatchObject({ supported: true, testable: false })
     }
     // Every flag is the provider registry's answer, not a second opinion kept here.
     for (const entry of entries) {
@@ -85,7 +87,7 @@ describe('channels of types the gateway does not relay', () => {
     expect(created.body.message).toContain('type 15 (Baidu) is not relayed')
     const openai = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'openai', key: 'k', models: 'gpt-4o', group: 'default' } })
     const id = openai.body.data[0].id as number
-    const switched = await root.call('PUT', '/api/channel/', { id, type: 2 })
+    const switched = await root.call('PUT', '/api/channel/', { id, type: 15 })
     expect(switched.status).toBe(400)
     // A channel imported from new-api with an unrelayed type keeps its type through an edit of other fields.
     await server.store.channels.update(id, { type: 15 })

@@ -10,6 +10,7 @@ import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
+import { taskRoutes } from './tasks.ts'
 import { tokenRoutes } from './tokens.ts'
 import { topUpRoutes } from './topup.ts'
 import { userRoutes } from './users.ts'
@@ -35,5 +36,6 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     ...stripeRoutes(dependencies),
     ...planRoutes(dependencies),
     noticeRoutes(dependencies),
+    taskRoutes(dependencies),
   ]
 }

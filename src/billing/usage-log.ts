@@ -5,7 +5,7 @@ import type { UsageRecord } from './usage-writer.ts'
 
 /**
  * The one place a usage log row is built: a consume row when a request is settled, an error row when it failed
- * (and its reservation was refunded), and the row a channel test leaves. Rows are what new-api writes, so its
+ * (and its reservation was refunded), a task's consume, adjustment and refund rows, and the row a channel test leaves. Rows are what new-api writes, so its
  * log pages, scripts and exports read ours.
  */
 
@@ -100,6 +100,66 @@ export function failureRecord(request: LoggedRequest, error: { status: number; m
     spent: 0, countRequest: false, tokensUsed: 0,
   }
 }
+
+/** An asynchronous task (Midjourney, Suno…) the upstream accepted: type 2 (consume), billed per call at submit. */
+export function taskConsumeRecord(task: {
+  caller: LogCaller
+  requestId: string
+  modelName: string
+  path: string
+  startedAt: number
+  channelId: number
+  quota: number
+  price: Price
+  /** new-api's wording: "模型固定价格 …，分组倍率 …，操作 …，ID …". */
+  content: string
+  taskId: string
+  tried: readonly number[]
+  keepRow: boolean
+  /** Per-unit prices (a second of video): what the row was billed for. */
+  billedFor?: Record<string, string | number>
+}): UsageRecord {
+  const { caller } = task
+  const billedFor = task.billedFor ? `,"billed_for":${JSON.stringify(task.billedFor)}` : ''
+  return {
+    log: {
+      userId: caller.userId, username: caller.username, createdAt: unixNow(), type: 2, content: task.content, tokenName: caller.tokenName,
+      tokenId: caller.tokenId, modelName: task.modelName, quota: task.quota, useTime: secondsSince(task.startedAt), channelId: task.channelId,
+      group: caller.group, ip: caller.ip, requestId: task.requestId,
+      other: `{${task.price.detailsJson},"task_id":${JSON.stringify(task.taskId)},"request_path":${JSON.stringify(task.path)}${billedFor},"admin_info":{"use_channel":[${task.tried.join(',')}]}}`,
+    },
+    keepRow: task.keepRow, spent: task.quota, countRequest: true, tokensUsed: 0,
+  }
+}
+
+/** Who and what a task's later money movement (refund, surcharge) concerns. */
+interface TaskMovement {
+  userId: number; username: string; tokenId: number; tokenName: string; group: string; channelId: number
+  modelName: string; quota: number; taskId: string; platform: string; reason: string
+}
+
+function taskMovementRecord(task: TaskMovement, type: 2 | 6, content: string, spent: number, extra: Record<string, unknown>): UsageRecord {
+  return {
+    log: {
+      userId: task.userId, username: task.username, createdAt: unixNow(), type, content: content.slice(0, 2000),
+      tokenName: task.tokenName, tokenId: task.tokenId, modelName: task.modelName, quota: task.quota, channelId: task.channelId, group: task.group,
+      other: JSON.stringify({ task_id: task.taskId, platform: task.platform, ...extra, reason: task.reason.slice(0, 500) }),
+    },
+    spent, countRequest: false, tokensUsed: 0,
+  }
+}
+
+/**
+ * A charged task that ended in FAILURE (or timed out), or cost less than charged: type 6 (refund). The row carries
+ * the refunded amount as its quota and the books move back by it (spent is negative), so consumed − refunded = used
+ * quota, to the unit.
+ */
+export const taskRefundRecord = (task: TaskMovement): UsageRecord =>
+  taskMovementRecord(task, 6, `异步任务退款 ${task.taskId}: ${task.reason}`, -task.quota, {})
+
+/** A finished task that delivered more than it was charged for (a longer video): type 2, the surcharge. */
+export const taskAdjustmentRecord = (task: TaskMovement): UsageRecord =>
+  taskMovementRecord(task, 2, `异步任务完成补扣 ${task.taskId}: ${task.reason}`, task.quota, { adjustment: true })
 
 /** A channel test: new-api writes a consume row with the computed quota; nobody is charged for it. */
 export function channelTestRecord(test: { channelId: number; model: string; quota: number; usage: Usage; seconds: number; success: boolean; errorCode?: string }): UsageRecord {

@@ -25,7 +25,14 @@ export const defaultOptions: Record<string, string> = {
   }),
   CacheRatio: JSON.stringify({ 'gpt-4o': 0.5, 'gpt-4o-mini': 0.5, 'gpt-4.1': 0.25, 'gpt-5': 0.1, 'claude-sonnet-4-5': 0.1, 'claude-sonnet-4-6': 0.1, 'deepseek-chat': 0.1 }),
   CreateCacheRatio: JSON.stringify({ 'claude-sonnet-4-5': 1.25, 'claude-sonnet-4-6': 1.25, 'claude-opus-4-1': 1.25, 'claude-haiku-4-5': 1.25 }),
-  ModelPrice: JSON.stringify({ mj_imagine: 0.1, suno_music: 0.1, 'dall-e-2': 0.02, 'dall-e-3': 0.04 }),
+  // Per call, USD. Midjourney and Suno defaults are new-api's (INPAINT and CUSTOM_ZOOM are free).
+  ModelPrice: JSON.stringify({
+    mj_imagine: 0.1, mj_variation: 0.1, mj_reroll: 0.1, mj_blend: 0.1, mj_modal: 0.1, mj_zoom: 0.1, mj_shorten: 0.1, mj_high_variation: 0.1,
+    mj_low_variation: 0.1, mj_pan: 0.1, mj_edits: 0.1, mj_describe: 0.05, mj_upscale: 0.05, mj_upload: 0.05, swap_face: 0.05, mj_video: 0.8,
+    mj_inpaint: 0, mj_custom_zoom: 0, suno_music: 0.1, suno_lyrics: 0.01, 'dall-e-2': 0.02, 'dall-e-3': 0.04,
+    // Video is priced per second of video (OpenAI's published 720p prices).
+    'sora-2': 0.1, 'sora-2-pro': 0.3,
+  }),
   // Image input tokens of gpt-image models cost this many times their text input tokens (new-api's ImageRatio).
   ImageRatio: JSON.stringify({ 'gpt-image-1': 2, 'gpt-image-1-mini': 1.25 }),
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
@@ -54,6 +61,12 @@ export const defaultOptions: Record<string, string> = {
   SystemName: 'Tollgate',
   'token_setting.max_user_tokens': '1000',
   ChannelTestFrequency: '0',
+  // Midjourney relay (new-api's drawing settings).
+  MjNotifyEnabled: 'false',
+  MjAccountFilterEnabled: 'false',
+  MjModeClearEnabled: 'false',
+  MjForwardUrlEnabled: 'true',
+  MjActionCheckSuccessEnabled: 'true',
 }
 
 /** Keys whose values are never returned by GET /api/option (new-api: names ending in Token/Secret/Key). */

@@ -25,6 +25,8 @@ export interface ChannelTestResult {
  * channel), channel tests with response time, and a scheduled test that re-enables auto-disabled channels.
  */
 export interface ChannelHealth {
+  /** An upstream said this channel cannot serve at all (a Midjourney proxy without accounts): auto-disable it if allowed. */
+  reportUnusable(channel: CachedChannel, keyIndex: number, reason: string): void
   reportFailure(channel: CachedChannel, keyIndex: number, status: number, message: string): void
   markTokenLapsed(tokenId: number, userId: number, status: 3 | 4): Promise<void>
   testChannel(id: number, model?: string, endpoint?: string): Promise<ChannelTestResult>
@@ -164,6 +166,7 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     const options = caches.options
     for (const channel of caches.routing.byId.values()) {
       if (channel.status === 2) continue // disabled by hand: leave alone
+      if (providerForChannelType(channel.type)?.taskPlatform) continue // task channels have no test request (not testable)
       const result = await testChannel(channel.id)
       tested++
       if (result.success && channel.status === STATUS_AUTO_DISABLED && options.autoEnableEnabled) {
@@ -181,6 +184,9 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
   }
 
   return {
+    reportUnusable(channel, keyIndex, reason) {
+      if (channel.autoBan && caches.options.autoDisableEnabled) void disable(channel, keyIndex, reason)
+    },
     reportFailure(channel, keyIndex, status, message) {
       if (shouldDisable(channel, status, message)) void disable(channel, keyIndex, `HTTP ${status}: ${message.slice(0, 200)}`)
     },

@@ -28,7 +28,7 @@ export type { LogFilter } from './store/logs.ts'
 export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
 export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
 export type { GrantStep, NewPlan, PlanRow, SubscriptionRow } from './store/subscriptions.ts'
-export { finishedTaskStatuses, type TaskFilter, type TaskScope, type TaskStatus } from './store/tasks.ts'
+export { finishedTaskStatuses, type PendingTask, type TaskFilter, type TaskScope, type TaskStatus } from './store/tasks.ts'
 
 export type Store = ReturnType<typeof createStore>
 

@@ -139,53 +139,79 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
+ * The vetted 2xx response for `url`: every hop checked and pinned, redirects followed by hand, a Content-Length
+ * over the limit refused. The body is still unread.
+ */
+async function openVetted(url: string, options: SafeFetchOptions, signal: AbortSignal): Promise<{ url: string; response: Response }> {
+  const allowList = options.allowPrivateHosts ?? []
+  const maxRedirects = options.maxRedirects ?? 5
+  let current = url
+  for (let hop = 0; ; hop++) {
+    const check = await raceAbort(assertPublicUrl(current, allowList, options.resolveHost), signal)
+    const pinned = buildPinnedRequest(check.url, check.addresses)
+    const response = await fetch(pinned.target, {
+      method: 'GET',
+      redirect: 'manual',
+      signal,
+      headers: { 'user-agent': 'tollgate-media-fetch', ...options.headers, ...pinned.headers },
+      ...(pinned.serverName ? { tls: { serverName: pinned.serverName } } : {}),
+    })
+    if (redirectStatuses.has(response.status)) {
+      await response.body?.cancel().catch(() => {})
+      const location = response.headers.get('location')
+      if (!location) throw new SafeFetchError('http_status', `redirect ${response.status} without a Location`, response.status)
+      if (hop >= maxRedirects) throw new SafeFetchError('too_many_redirects', `more than ${maxRedirects} redirects`)
+      current = new URL(location, check.url).href
+      continue
+    }
+    if (response.status < 200 || response.status > 299) {
+      await response.body?.cancel().catch(() => {})
+      throw new SafeFetchError('http_status', `upstream answered ${response.status}`, response.status)
+    }
+    const declaredLength = Number(response.headers.get('content-length') ?? NaN)
+    if (Number.isFinite(declaredLength) && declaredLength > options.maxBytes) {
+      await response.body?.cancel().catch(() => {})
+      throw new SafeFetchError('too_large', `Content-Length ${declaredLength} is over the ${options.maxBytes}-byte limit`)
+    }
+    return { url: check.url.href, response }
+  }
+}
+
+/**
  * GET `url` under the SSRF guard and the size/time limits. Resolves only for a 2xx answer; everything else
  * rejects with a SafeFetchError whose `code` names the reason.
  */
 export async function safeFetch(url: string, options: SafeFetchOptions): Promise<SafeFetchResult> {
   const timeoutSignal = AbortSignal.timeout(options.timeoutMs)
   const signal = options.signal ? AbortSignal.any([options.signal, timeoutSignal]) : timeoutSignal
-  const allowList = options.allowPrivateHosts ?? []
-  const maxRedirects = options.maxRedirects ?? 5
   try {
-    let current = url
-    for (let hop = 0; ; hop++) {
-      const check = await raceAbort(assertPublicUrl(current, allowList, options.resolveHost), signal)
-      const pinned = buildPinnedRequest(check.url, check.addresses)
-      const response = await fetch(pinned.target, {
-        method: 'GET',
-        redirect: 'manual',
-        signal,
-        headers: { 'user-agent': 'tollgate-media-fetch', ...options.headers, ...pinned.headers },
-        ...(pinned.serverName ? { tls: { serverName: pinned.serverName } } : {}),
-      })
-      if (redirectStatuses.has(response.status)) {
-        await response.body?.cancel().catch(() => {})
-        const location = response.headers.get('location')
-        if (!location) throw new SafeFetchError('http_status', `redirect ${response.status} without a Location`, response.status)
-        if (hop >= maxRedirects) throw new SafeFetchError('too_many_redirects', `more than ${maxRedirects} redirects`)
-        current = new URL(location, check.url).href
-        continue
-      }
-      if (response.status < 200 || response.status > 299) {
-        await response.body?.cancel().catch(() => {})
-        throw new SafeFetchError('http_status', `upstream answered ${response.status}`, response.status)
-      }
-      const declaredLength = Number(response.headers.get('content-length') ?? NaN)
-      if (Number.isFinite(declaredLength) && declaredLength > options.maxBytes) {
-        await response.body?.cancel().catch(() => {})
-        throw new SafeFetchError('too_large', `Content-Length ${declaredLength} is over the ${options.maxBytes}-byte limit`)
-      }
-      const { bytes, complete } = await readLimited(response, options.maxBytes, options.stopWhen)
-      return {
-        url: check.url.href,
-        status: response.status,
-        headers: response.headers,
-        contentType: response.headers.get('content-type') ?? '',
-        bytes,
-        complete,
-      }
-    }
+    const { url: finalUrl, response } = await openVetted(url, options, signal)
+    const { bytes, complete } = await readLimited(response, options.maxBytes, options.stopWhen)
+    return { url: finalUrl, status: response.status, headers: response.headers, contentType: response.headers.get('content-type') ?? '', bytes, complete }
+  } catch (error) {
+    throw toSafeFetchError(error, signal, timeoutSignal, options.timeoutMs)
+  }
+}
+
+/**
+ * Like `safeFetch`, but the body is handed on as it arrives (an image proxied to a client), never held whole: the
+ * stream errors once more than `maxBytes` have passed, and the timeout covers the whole transfer.
+ */
+export async function safeFetchStream(url: string, options: Omit<SafeFetchOptions, 'stopWhen'>): Promise<{ url: string; status: number; contentType: string; body: ReadableStream<Uint8Array> }> {
+  const timeoutSignal = AbortSignal.timeout(options.timeoutMs)
+  const signal = options.signal ? AbortSignal.any([options.signal, timeoutSignal]) : timeoutSignal
+  try {
+    const { url: finalUrl, response } = await openVetted(url, options, signal)
+    let passed = 0
+    const capped = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        passed += chunk.length
+        if (passed > options.maxBytes) controller.error(new SafeFetchError('too_large', `body is larger than the ${options.maxBytes}-byte limit`))
+        else controller.enqueue(chunk)
+      },
+    })
+    const body = response.body ? response.body.pipeThrough(capped) : new ReadableStream<Uint8Array>({ start: (controller) => controller.close() })
+    return { url: finalUrl, status: response.status, contentType: response.headers.get('content-type') ?? '', body }
   } catch (error) {
     throw toSafeFetchError(error, signal, timeoutSignal, options.timeoutMs)
   }

@@ -41,7 +41,7 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     type: 1, name: 'OpenAI', label: 'OpenAI', keyHint: { en: 'sk-… (one per line for several keys)', zh: 'sk-…（多个密钥每行一个）' },
     defaultModels: ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-4o-mini', 'o3', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large', 'omni-moderation-latest'],
   },
-  { type: 2, name: 'Midjourney', label: 'Midjourney Proxy', keyHint: { en: 'mj-api-secret of the proxy', zh: '代理的 mj-api-secret' }, testable: false },
+  { type: 2, name: 'Midjourney', label: 'Midjourney Proxy', keyHint: { en: 'mj-api-secret of the proxy', zh: '代理的 mj-api-secret' }, baseUrlRequired: true, testable: false, defaultModels: ['mj_imagine', 'mj_variation', 'mj_reroll', 'mj_upscale', 'mj_describe', 'mj_blend', 'mj_modal', 'mj_zoom', 'mj_shorten', 'mj_high_variation', 'mj_low_variation', 'mj_pan', 'mj_inpaint', 'mj_custom_zoom', 'mj_upload', 'mj_video', 'mj_edits', 'swap_face'] },
   {
     type: 3, name: 'Azure', label: 'Azure OpenAI', baseUrlRequired: true,
     keyHint: { en: 'Azure resource key', zh: 'Azure 资源密钥' },
@@ -50,7 +50,7 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     defaultModels: ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-5'],
   },
   { type: 4, name: 'Ollama', label: 'Ollama', keyHint: { en: 'Any text if the server has no auth', zh: '无鉴权时可填任意值' } },
-  { type: 5, name: 'MidjourneyPlus', label: 'Midjourney Plus', testable: false },
+  { type: 5, name: 'MidjourneyPlus', label: 'Midjourney Plus', keyHint: { en: 'mj-api-secret of the proxy', zh: '代理的 mj-api-secret' }, baseUrlRequired: true, testable: false, defaultModels: ['mj_imagine', 'mj_variation', 'mj_reroll', 'mj_upscale', 'mj_describe', 'mj_blend', 'mj_modal', 'mj_zoom', 'mj_shorten', 'mj_high_variation', 'mj_low_variation', 'mj_pan', 'mj_inpaint', 'mj_custom_zoom', 'mj_upload', 'mj_video', 'mj_edits', 'swap_face'] },
   { type: 6, name: 'OpenAIMax', label: 'OpenAI Max' },
   { type: 7, name: 'OhMyGPT', label: 'OhMyGPT' },
   { type: 8, name: 'Custom', label: 'Custom (OpenAI-compatible)', baseUrlRequired: true, keyHint: { en: 'Bearer key of the upstream', zh: '上游的 Bearer 密钥' } },
@@ -91,7 +91,7 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 33, name: 'AWS', label: 'AWS Bedrock', keyHint: pipeKey('AccessKeyId|SecretAccessKey|Region'), defaultModels: ['anthropic.claude-sonnet-4-5', 'amazon.nova-pro-v1:0'] },
   { type: 34, name: 'Cohere', label: 'Cohere', defaultModels: ['command-a-03-2025', 'command-r-plus', 'embed-v4.0', 'rerank-v3.5'] },
   { type: 35, name: 'MiniMax', label: 'MiniMax' },
-  { type: 36, name: 'SunoAPI', label: 'Suno API', baseUrlRequired: true, testable: false },
+  { type: 36, name: 'SunoAPI', label: 'Suno API', baseUrlRequired: true, testable: false, defaultModels: ['suno_music', 'suno_lyrics'] },
   { type: 37, name: 'Dify', label: 'Dify', keyHint: { en: 'app-…', zh: 'app-…' } },
   { type: 38, name: 'Jina', label: 'Jina', defaultModels: ['jina-embeddings-v3', 'jina-reranker-v2-base-multilingual'] },
   {

@@ -62,6 +62,9 @@ const providers: Provider[] = [
   // Bedrock's URL comes from the region in the key when the channel gives no base URL.
   { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings, rerank: bedrockRerank },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
+  // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
+  { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },
+  { id: 'suno', channelTypes: [36], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'suno' },
 ]
 
 const providerByChannelType = new Map<number, Provider>()

@@ -390,4 +390,9 @@ export interface Provider {
   countTokens?: CountTokensCapability
   /** Realtime sessions over WebSocket. */
   realtime?: RealtimeCapability
+  /**
+   * An asynchronous task family (`src/tasks/<family>/`, a TaskAdaptor in the task registry) instead of request /
+   * response capabilities: the `platform` its tasks are stored under ('mj', 'suno').
+   */
+  taskPlatform?: 'mj' | 'suno'
 }

@@ -18,7 +18,7 @@ describe('channel types in the console', () => {
     const offered = offeredChannelTypes(catalogue, null).map((entry) => entry.type)
     expect(offered).toContain(1)
     expect(offered).toContain(14)
-    expect(offered).not.toContain(2)
+    expect(offered).toContain(2) // Midjourney is a task family now
     expect(offered).not.toContain(15)
     const editing = offeredChannelTypes(catalogue, 15)
     expect(editing[0]).toMatchObject({ type: 15, label: 'Baidu', supported: false })

@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, gte, inArray, lte, notInArray, type SQL } from 'drizzle-orm'
-import type { Database, NewTask, Page } from '../types.ts'
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, ne, notInArray, type SQL } from 'drizzle-orm'
+import type { Database, NewTask, Page, TaskRow } from '../types.ts'
 import { now, offset, paged } from './shared.ts'
 
 /** new-api's task statuses; a task in one of `finishedTaskStatuses` is not polled again. */
@@ -14,6 +14,8 @@ export interface TaskFilter extends TaskScope {
   taskId?: string
   action?: string
   status?: string
+  /** Every platform but this one (`/api/task/` lists what is not Midjourney). */
+  excludePlatform?: string
   /** Over submit_time, unix seconds. */
   startTimestamp?: number
   endTimestamp?: number
@@ -21,9 +23,13 @@ export interface TaskFilter extends TaskScope {
 
 export type TasksStore = ReturnType<typeof createTasksStore>
 
+/** A task as the poller reads it: every column but `data`. */
+export type PendingTask = Omit<TaskRow, 'data'>
+
 export function createTasksStore(database: Database) {
   const { db, tables } = database
   const { tasksTable } = tables
+  const { data: _data, ...pendingColumns } = getTableColumns(tasksTable)
 
   function scopeConditions(scope: TaskScope): SQL[] {
     const conditions: SQL[] = []
@@ -34,6 +40,7 @@ export function createTasksStore(database: Database) {
 
   function taskWhere(filter: TaskFilter) {
     const conditions = scopeConditions(filter)
+    if (filter.excludePlatform !== undefined) conditions.push(ne(tasksTable.platform, filter.excludePlatform))
     if (filter.channelId !== undefined) conditions.push(eq(tasksTable.channelId, filter.channelId))
     if (filter.taskId) conditions.push(eq(tasksTable.taskId, filter.taskId))
     if (filter.action) conditions.push(eq(tasksTable.action, filter.action))
@@ -60,10 +67,13 @@ export function createTasksStore(database: Database) {
         db.select({ value: count() }).from(tasksTable).where(where),
       )
     },
-    /** Tasks the poller still has to ask about, oldest first. */
-    listUnfinished: (options: { platform?: string; limit?: number } = {}) =>
-      db.select().from(tasksTable)
-        .where(and(notInArray(tasksTable.status, finishedTaskStatuses), ...scopeConditions({ platform: options.platform })))
+    /**
+     * Tasks the poller still has to ask about, oldest first; `afterId` pages on (keyset, no offset scan). Without
+     * `data` (the upstream payload, the widest column): a poll compares status and progress, and a change rewrites it.
+     */
+    listUnfinished: (options: { platform?: string; limit?: number; afterId?: number } = {}): Promise<PendingTask[]> =>
+      db.select(pendingColumns).from(tasksTable)
+        .where(and(notInArray(tasksTable.status, finishedTaskStatuses), ...scopeConditions({ platform: options.platform }), ...(options.afterId ? [gt(tasksTable.id, options.afterId)] : [])))
         .orderBy(asc(tasksTable.id)).limit(options.limit ?? 1000),
     update: (id: number, changes: Partial<NewTask>) => database.write(async () =>
       (await db.update(tasksTable).set(changes).where(eq(tasksTable.id, id)).returning())[0]),

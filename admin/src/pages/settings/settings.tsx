@@ -92,6 +92,18 @@ export const sections: Section[] = [
     ],
   },
   {
+    id: 'tasks',
+    title: 'settings.section_tasks',
+    fields: [
+      { key: 'ServerAddress', label: 'settings.server_address', kind: 'text', hint: 'settings.server_address_hint' },
+      { key: 'MjForwardUrlEnabled', label: 'settings.mj_forward_url', kind: 'boolean', hint: 'settings.mj_forward_url_hint' },
+      { key: 'MjActionCheckSuccessEnabled', label: 'settings.mj_action_check_success', kind: 'boolean', hint: 'settings.mj_action_check_success_hint' },
+      { key: 'MjNotifyEnabled', label: 'settings.mj_notify', kind: 'boolean', hint: 'settings.mj_notify_hint' },
+      { key: 'MjAccountFilterEnabled', label: 'settings.mj_account_filter', kind: 'boolean' },
+      { key: 'MjModeClearEnabled', label: 'settings.mj_mode_clear', kind: 'boolean', hint: 'settings.mj_mode_clear_hint' },
+    ],
+  },
+  {
     id: 'groups',
     title: 'settings.section_groups',
     fields: [
