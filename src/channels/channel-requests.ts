@@ -1,7 +1,7 @@
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import { chatAdaptorFor } from '../providers/index.ts'
-import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, UpstreamTarget } from '../providers/types.ts'
+import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, UpstreamTarget } from '../providers/types.ts'
 
 /**
  * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
@@ -17,6 +17,8 @@ export interface ChannelRequest {
   headers: Readonly<Record<string, string>>
   /** Text (JSON) or bytes (a multipart form). */
   body?: string | Uint8Array
+  /** Auth headers obtained just before sending (an OAuth2 access token); the channel client awaits it. */
+  authorize?: RequestAuthorizer
 }
 
 /** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
@@ -103,7 +105,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     const built = adaptor.buildRequest(isEmpty(channel.paramOverride) ? body : { ...body, ...channel.paramOverride }, planned)
     const headers = withHeaderOverrides(built.headers, channel, planned.key)
     if (extraHeaders) Object.assign(headers, extraHeaders)
-    return { method: 'POST', url: built.url, headers, body: built.body }
+    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize }
   }
 
   /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */
