@@ -82,7 +82,7 @@ function replay(publisher: 'google' | 'anthropic', action: string): Response {
   return new Response(sse(frameAsSse(readFixtureChunks('anthropic/anthropic-text.chunks.txt'), { eventLines: true })), { headers: { 'content-type': 'text/event-stream' } })
 }
 
-const models = ['gemini-2.5-flash', 'claude-sonnet-4-5-20250929', 'gemini-refresh', 'gemini-express', 'claude-express', 'err-401', 'err-403', 'err-429', 'only-429']
+const models = ['bad-signature', 'gemini-2.5-flash', 'claude-sonnet-4-5-20250929', 'gemini-refresh', 'gemini-express', 'claude-express', 'err-401', 'err-403', 'err-429', 'only-429']
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256', { extractable: true })
@@ -110,6 +110,9 @@ beforeAll(async () => {
     await harness.addChannel({ type: 41, name: `backup-${status}`, key: account('gateway@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: `err-${status}`, priority: 0 })
   }
   await harness.addChannel({ type: 41, name: 'only-429', key: account('fail429@p.iam.gserviceaccount.com', 'p429'), base_url: mockUrl, models: 'only-429', auto_ban: 0, model_mapping: JSON.stringify({ 'only-429': 'gemini-2.5-flash' }) })
+  // A key whose private half is not the one the token endpoint knows: its JWT signature does not verify.
+  const stranger = await exportPKCS8((await generateKeyPair('RS256', { extractable: true })).privateKey)
+  await harness.addChannel({ type: 41, name: 'bad-signature', key: account('stranger@test-project.iam.gserviceaccount.com').replace(JSON.stringify(privatePem).slice(1, -1), JSON.stringify(stranger).slice(1, -1)), base_url: mockUrl, models: 'bad-signature', auto_ban: 0, model_mapping: JSON.stringify({ 'bad-signature': 'gemini-2.5-flash' }) })
   await harness.setOption('ModelRatio', Object.fromEntries(models.map((model) => [model, 1])))
   await harness.setOption('CompletionRatio', Object.fromEntries(models.map((model) => [model, 1])))
   await harness.setOption('RetryTimes', 2)
@@ -241,6 +244,17 @@ describe('Vertex AI: errors', () => {
     const error = await harness.client(key).chat.completions.create({ model: 'only-429', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught)
     expect(error.status).toBe(429)
     expect(error.error.message).toBe('You exceeded your current quota, please check your plan.')
+  })
+})
+
+describe('Vertex AI: a token exchange that fails', () => {
+  test('a JWT signed with another key is refused by the token endpoint; the client hears why, and Vertex is never called', async () => {
+    const calls = vertexCalls.length
+    const error = await harness.client(key).chat.completions.create({ model: 'bad-signature', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught)
+    expect(error.status).toBe(502)
+    expect(error.message).toContain('Vertex AI token exchange failed (HTTP 400): invalid_grant')
+    expect(vertexCalls.length).toBe(calls)
+    expect(tokenRequests.some((request) => request.email.startsWith('stranger@'))).toBe(false)
   })
 })
 
