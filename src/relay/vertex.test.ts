@@ -17,6 +17,7 @@ let key: string
 let publicKey: CryptoKey
 let privatePem: string
 let mockUrl: string
+let gatewayChannel: number
 
 /** What the token endpoint checked and issued, per service account. */
 const tokenRequests: { email: string; claims: Record<string, unknown> }[] = []
@@ -101,7 +102,7 @@ beforeAll(async () => {
   mockUrl = `http://127.0.0.1:${mock.port}`
   harness = await startRelayHarness()
   const regions = JSON.stringify({ default: 'us-central1', 'claude-sonnet-4-5-20250929': 'us-east5' })
-  await harness.addChannel({ type: 41, name: 'vertex', key: account('gateway@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-2.5-flash,claude-sonnet-4-5-20250929', other: regions })
+  gatewayChannel = await harness.addChannel({ type: 41, name: 'vertex', key: account('gateway@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-2.5-flash,claude-sonnet-4-5-20250929', other: regions })
   await harness.addChannel({ type: 41, name: 'vertex-refresh', key: account('refresh@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-refresh', model_mapping: JSON.stringify({ 'gemini-refresh': 'gemini-2.5-flash' }) })
   await harness.addChannel({ type: 41, name: 'vertex-express', key: 'AQ.express-key', base_url: mockUrl, models: 'gemini-express,claude-express', model_mapping: JSON.stringify({ 'gemini-express': 'gemini-2.5-flash', 'claude-express': 'claude-sonnet-4-5' }) })
   for (const status of ['401', '403', '429']) {
@@ -206,6 +207,15 @@ describe('Vertex AI: access tokens', () => {
     expect(tokenRequests.filter((request) => request.email === email)).toHaveLength(2)
     expect(used[0]).not.toBe(used[1])
     expect(used[1]).toBe(used[2])
+  })
+})
+
+describe('Vertex AI: channel test', () => {
+  test('the console\'s channel test sends a real request with the key\'s token and reports success', async () => {
+    const result = await harness.root.call('GET', `/api/channel/test/${gatewayChannel}?model=claude-sonnet-4-5-20250929`)
+    expect(result.body).toMatchObject({ success: true })
+    expect(lastCall().path).toEndWith('/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict')
+    expect(lastCall().authorization).toStartWith('Bearer ya29.gateway@')
   })
 })
 

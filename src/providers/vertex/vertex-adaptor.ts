@@ -37,7 +37,13 @@ function vertexHost(target: UpstreamTarget, region: string): string {
   return region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`
 }
 
-const bearer = (account: VertexServiceAccount): RequestAuthorizer => async (post) => ({ authorization: `Bearer ${await vertexAccessToken(account, post)}` })
+/** One authorizer per key, made once: it asks the token cache, which answers at once while the token is fresh. */
+const authorizers = new WeakMap<VertexServiceAccount, RequestAuthorizer>()
+function bearer(account: VertexServiceAccount): RequestAuthorizer {
+  let authorize = authorizers.get(account)
+  if (!authorize) authorizers.set(account, authorize = async (post) => ({ authorization: `Bearer ${await vertexAccessToken(account, post)}` }))
+  return authorize
+}
 
 function vertexRequest(target: UpstreamTarget, publisher: 'google' | 'anthropic', model: string, action: string, body: string): UpstreamRequest {
   const key = parseVertexKey(target.key)

@@ -25,17 +25,15 @@ interface KeyState {
   pending?: Promise<string>
 }
 
-/** One cache per process: a key's token is valid for every channel holding it. Bounded by the distinct keys in use. */
-const states = new Map<string, KeyState>()
+/**
+ * One cache per process, held by the parsed key (parseVertexKey gives every channel holding the same key text the
+ * same object), so the hot path does no hashing of its own and a forgotten key takes its token with it.
+ */
+const states = new WeakMap<VertexServiceAccount, KeyState>()
 
 function stateFor(account: VertexServiceAccount): KeyState {
-  // client_email + private_key id the credential; the private key itself is not needed as a map key.
-  const id = `${account.clientEmail}\n${account.privateKeyId ?? account.privateKey.slice(-64)}\n${account.tokenUri}`
-  let state = states.get(id)
-  if (!state) {
-    if (states.size >= 1024) states.clear()
-    states.set(id, state = {})
-  }
+  let state = states.get(account)
+  if (!state) states.set(account, state = {})
   return state
 }
 
@@ -80,9 +78,4 @@ export function vertexAccessToken(account: VertexServiceAccount, post: AuthPost,
   if (state.current && now() < state.current.renewAt) return Promise.resolve(state.current.token)
   state.pending ??= exchange(account, state, post, now).finally(() => { state.pending = undefined })
   return state.pending
-}
-
-/** Tests: forget every cached token. */
-export function clearVertexTokens(): void {
-  states.clear()
 }
