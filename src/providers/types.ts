@@ -60,6 +60,8 @@ export interface UpstreamTarget {
   key: string
   /** Upstream model name after model_mapping. */
   model: string
+  /** The model name the client asked for, before model_mapping, when the relay knows it (Vertex regions are keyed by it, as in new-api). */
+  requestedModel?: string
   stream: boolean
   /** Channel `other` field (e.g. Azure api-version). */
   other: string

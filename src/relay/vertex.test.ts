@@ -103,7 +103,7 @@ beforeAll(async () => {
   harness = await startRelayHarness()
   const regions = JSON.stringify({ default: 'us-central1', 'claude-sonnet-4-5-20250929': 'us-east5' })
   gatewayChannel = await harness.addChannel({ type: 41, name: 'vertex', key: account('gateway@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-2.5-flash,claude-sonnet-4-5-20250929', other: regions })
-  await harness.addChannel({ type: 41, name: 'vertex-refresh', key: account('refresh@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-refresh', model_mapping: JSON.stringify({ 'gemini-refresh': 'gemini-2.5-flash' }) })
+  await harness.addChannel({ type: 41, name: 'vertex-refresh', key: account('refresh@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-refresh', model_mapping: JSON.stringify({ 'gemini-refresh': 'gemini-2.5-flash' }), other: '{"default": "us-central1", "gemini-refresh": "europe-west4"}' })
   await harness.addChannel({ type: 41, name: 'vertex-express', key: 'AQ.express-key', base_url: mockUrl, models: 'gemini-express,claude-express', model_mapping: JSON.stringify({ 'gemini-express': 'gemini-2.5-flash', 'claude-express': 'claude-sonnet-4-5' }) })
   for (const status of ['401', '403', '429']) {
     // A failing channel tried first, and a healthy one behind it.
@@ -207,6 +207,8 @@ describe('Vertex AI: access tokens', () => {
     expect(tokenRequests.filter((request) => request.email === email)).toHaveLength(2)
     expect(used[0]).not.toBe(used[1])
     expect(used[1]).toBe(used[2])
+    // The region is the one of the name the client asked for (before model_mapping), as new-api keys it.
+    expect(lastCall().path).toBe('/v1/projects/test-project/locations/europe-west4/publishers/google/models/gemini-2.5-flash:generateContent')
   })
 })
 

@@ -40,6 +40,8 @@ describe('Vertex regions and keys', () => {
     const other = '{"default":"us-central1","claude-sonnet-4-5":"us-east5"}'
     expect(vertexRegion(other, 'claude-sonnet-4-5')).toBe('us-east5')
     expect(vertexRegion(other, 'gemini-2.5-pro')).toBe('us-central1')
+    expect(vertexRegion(other, 'claude-sonnet-4-5@20250929', 'claude-sonnet-4-5')).toBe('us-east5')
+    expect(vertexRegion('{"default":"us-central1","alias":"asia-east1","upstream":"europe-west1"}', 'upstream', 'alias')).toBe('asia-east1')
     expect(vertexRegion('', 'x')).toBe('global')
     expect(vertexRegion('{"default":"a.b/c"}', 'x')).toBe('global')
     expect(vertexRegionsProblem('{"default":"a.b/c"}')).toContain('not a region name')

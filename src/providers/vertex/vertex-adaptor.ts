@@ -54,7 +54,7 @@ function vertexRequest(target: UpstreamTarget, publisher: 'google' | 'anthropic'
     const url = `${vertexHost(target, 'global')}/v1/publishers/google/models/${segment(model)}:${action}${action.includes('?') ? '&' : '?'}key=${encodeURIComponent(key.apiKey)}`
     return { url, headers, body }
   }
-  const region = vertexRegion(target.other, target.model)
+  const region = vertexRegion(target.other, target.model, target.requestedModel)
   const url = `${vertexHost(target, region)}/v1/projects/${segment(key.projectId)}/locations/${region}/publishers/${publisher}/models/${segment(model)}:${action}`
   return { url, headers, body, authorize: bearer(key) }
 }

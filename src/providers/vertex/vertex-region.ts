@@ -33,11 +33,14 @@ export function vertexRegionsProblem(other: string): string | null {
   return null
 }
 
-/** The model's region: its own entry, else `default`, else `global`. Never anything but a region-shaped name (it becomes a host name). */
-export function vertexRegion(other: string, model: string): string {
+/**
+ * The model's region: the entry of the name the client asked for (new-api keys the map by it), else of the upstream
+ * name, else `default`, else `global`. Never anything but a region-shaped name (it becomes a host name).
+ */
+export function vertexRegion(other: string, model: string, requestedModel = model): string {
   const regions = readOther(other)
   let region: unknown
   if (typeof regions === 'string') region = regions
-  else region = regions[model] ?? regions.default
+  else region = regions[requestedModel] ?? regions[model] ?? regions.default
   return typeof region === 'string' && regionPattern.test(region) ? region : 'global'
 }

@@ -52,7 +52,6 @@ async function exchange(account: VertexServiceAccount, state: KeyState, post: Au
   const assertion = await new SignJWT({ scope: cloudPlatformScope })
     .setProtectedHeader(header)
     .setIssuer(account.clientEmail)
-    .setSubject(account.clientEmail)
     .setAudience(account.tokenUri)
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + 3600)

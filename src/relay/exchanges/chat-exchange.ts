@@ -42,6 +42,7 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   if (adaptor.format === 'openai-chat' && format === 'openai-chat') return prepareOpenAi(context, channel, provider, keyIndex, '/v1/chat/completions', kit)
   const mode = adaptor.format === format ? 'native' : 'convert'
   const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, context.stream)
+  target.requestedModel = context.model
   let body: Record<string, unknown>
   if (mode === 'native') body = nativeBody(context, upstreamModel)
   else {
