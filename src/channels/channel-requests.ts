@@ -26,6 +26,8 @@ export interface OpenAiPlan {
   target: UpstreamTarget
   url: string
   headers: Readonly<Record<string, string>>
+  /** Auth obtained at send time (Vertex AI's access token). */
+  authorize?: RequestAuthorizer
 }
 
 /** The OpenAI-format paths: chat plus the other endpoints. */
@@ -89,11 +91,11 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     let plan = memo.get(key)
     if (!plan) {
       const planned = target(channel, keyIndex, provider, upstreamModel, stream)
-      const built = path === '/v1/chat/completions'
-        ? chatAdaptorFor(provider, 'openai-chat').buildRequest({}, planned)
+      const built: { url: string; headers: Record<string, string>; authorize?: RequestAuthorizer } = path === '/v1/chat/completions'
+        ? chatAdaptorFor(provider, 'openai-chat', upstreamModel).buildRequest({}, planned)
         : { url: provider.openAiEndpoints!.url(path, planned), headers: { 'content-type': 'application/json', ...provider.openAiEndpoints!.authHeaders(planned) } }
       // Frozen: the HTTP/1.1 client then serialises these header lines once, not per request.
-      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)) }
+      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)), authorize: built.authorize }
       if (memo.size >= 256) memo.clear()
       memo.set(key, plan)
     }
@@ -112,7 +114,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
   function openAi(channel: CachedChannel, keyIndex: number, provider: Provider, path: OpenAiPath, body: Record<string, unknown>): ChannelRequest & { body: string; target: UpstreamTarget } {
     const upstreamModel = typeof body.model === 'string' ? body.model : ''
     const plan = openAiPlan(channel, keyIndex, provider, upstreamModel, path, body.stream === true)
-    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target }
+    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target, authorize: plan.authorize }
   }
 
   /** A capability's request (model list, balance, rerank) with the channel's header and, on a JSON body, parameter overrides. */

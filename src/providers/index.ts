@@ -25,7 +25,7 @@ import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
 import { createSseDecoder } from './sse.ts'
-import { vertexAdaptorFor, vertexAnthropicAdaptor, vertexGeminiAdaptor } from './vertex/vertex-adaptor.ts'
+import { vertexAdaptorFor, vertexAnthropicAdaptor, vertexGeminiAdaptor, vertexOpenAiAdaptor } from './vertex/vertex-adaptor.ts'
 import { createConvertingStream, createPassThroughStream } from './stream-conversion.ts'
 import type { InboundFormat, Provider, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
 
@@ -59,11 +59,11 @@ const providers: Provider[] = [
   },
   // Bedrock's URL comes from the region in the key when the channel gives no base URL.
   { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings, rerank: bedrockRerank },
-  // Vertex AI: Gemini and Claude models in their own wire formats; the URL comes from the key's project and the
+  // Vertex AI: Gemini and Claude models in their own wire formats, open models in OpenAI's; the URL comes from the key's project and the
   // model's region when the channel gives no base URL.
   {
     id: 'vertex', channelTypes: [41], defaultBaseUrl: '', baseUrlOptional: true, chat: vertexGeminiAdaptor,
-    chatByModel: { adaptors: [vertexGeminiAdaptor, vertexAnthropicAdaptor], pick: vertexAdaptorFor }, streamUsageOption: false,
+    chatByModel: { adaptors: [vertexGeminiAdaptor, vertexAnthropicAdaptor, vertexOpenAiAdaptor], pick: vertexAdaptorFor }, streamUsageOption: false,
   },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
 ]

@@ -62,6 +62,12 @@ function vertexEndpoint(request: Request, url: URL, body: Record<string, unknown
     if (url.searchParams.get('key') !== 'AQ.express-key') return new Response(readFixtureText('google/vertex-401-unauthenticated.json'), { status: 401 })
     return replay('google', express[2]!)
   }
+  const openAi = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/openapi\/chat\/completions$/.exec(url.pathname)
+  if (openAi) {
+    if (!issuedTokens.has((request.headers.get('authorization') ?? '').replace(/^Bearer /, ''))) return new Response(readFixtureText('google/vertex-401-unauthenticated.json'), { status: 401 })
+    if (body.stream) return new Response(sse(frameAsSse(readFixtureChunks('openai-chat/openai-text.chunks.txt'), { done: true })), { headers: { 'content-type': 'text/event-stream' } })
+    return new Response(readFixtureText('openai-chat/issue-8132-long-tool-call-id.json'), { headers: { 'content-type': 'application/json' } })
+  }
   const match = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(\w+)$/.exec(url.pathname)
   if (!match) return Response.json({ error: { code: 404, message: `no route ${url.pathname}`, status: 'NOT_FOUND' } }, { status: 404 })
   const authorization = request.headers.get('authorization') ?? ''
@@ -83,7 +89,7 @@ function replay(publisher: 'google' | 'anthropic', action: string): Response {
   return new Response(sse(frameAsSse(readFixtureChunks('anthropic/anthropic-text.chunks.txt'), { eventLines: true })), { headers: { 'content-type': 'text/event-stream' } })
 }
 
-const models = ['bad-signature', 'gemini-2.5-flash', 'claude-sonnet-4-5-20250929', 'gemini-refresh', 'gemini-express', 'claude-express', 'err-401', 'err-403', 'err-429', 'only-429']
+const models = ['meta/llama-3.3-70b-instruct-maas', 'bad-signature', 'gemini-2.5-flash', 'claude-sonnet-4-5-20250929', 'gemini-refresh', 'gemini-express', 'claude-express', 'err-401', 'err-403', 'err-429', 'only-429']
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256', { extractable: true })
@@ -102,7 +108,7 @@ beforeAll(async () => {
   mockUrl = `http://127.0.0.1:${mock.port}`
   harness = await startRelayHarness()
   const regions = JSON.stringify({ default: 'us-central1', 'claude-sonnet-4-5-20250929': 'us-east5' })
-  gatewayChannel = await harness.addChannel({ type: 41, name: 'vertex', key: account('gateway@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-2.5-flash,claude-sonnet-4-5-20250929', other: regions })
+  gatewayChannel = await harness.addChannel({ type: 41, name: 'vertex', key: account('gateway@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-2.5-flash,claude-sonnet-4-5-20250929,meta/llama-3.3-70b-instruct-maas', other: regions })
   await harness.addChannel({ type: 41, name: 'vertex-refresh', key: account('refresh@test-project.iam.gserviceaccount.com'), base_url: mockUrl, models: 'gemini-refresh', model_mapping: JSON.stringify({ 'gemini-refresh': 'gemini-2.5-flash' }), other: '{"default": "us-central1", "gemini-refresh": "europe-west4"}' })
   await harness.addChannel({ type: 41, name: 'vertex-express', key: 'AQ.express-key', base_url: mockUrl, models: 'gemini-express,claude-express', model_mapping: JSON.stringify({ 'gemini-express': 'gemini-2.5-flash', 'claude-express': 'claude-sonnet-4-5' }) })
   for (const status of ['401', '403', '429']) {
@@ -184,6 +190,26 @@ describe('Vertex AI: Claude models', () => {
     const recorded = readFixtureChunks('anthropic/anthropic-text.chunks.txt').map((line) => JSON.parse(line)).filter((event) => event.delta?.type === 'text_delta').map((event) => event.delta.text).join('')
     expect((message.content[0] as { text: string }).text).toBe(recorded)
     expect(message.usage).toMatchObject({ input_tokens: 12, output_tokens: 30 })
+  })
+})
+
+describe('Vertex AI: open models (OpenAI-compatible endpoint)', () => {
+  test('OpenAI client: endpoints/openapi/chat/completions with the token, the model named in the body, the answer untouched', async () => {
+    const completion = await harness.client(key).chat.completions.create({ model: 'meta/llama-3.3-70b-instruct-maas', messages: [{ role: 'user', content: 'hi' }] })
+    expect(lastCall().path).toBe('/v1/projects/test-project/locations/us-central1/endpoints/openapi/chat/completions')
+    expect(lastCall().authorization).toStartWith('Bearer ya29.gateway@')
+    expect(lastCall().body.model).toBe('meta/llama-3.3-70b-instruct-maas')
+    expect(completion.choices[0]!.message.content).toBe('OpenAI API Documentation')
+    expect(completion.usage).toMatchObject({ prompt_tokens: 72, completion_tokens: 4 })
+  })
+
+  test('Anthropic client, stream: converted from the OpenAI stream', async () => {
+    const anthropic = new Anthropic({ apiKey: key, baseURL: harness.server.url, maxRetries: 0 })
+    const message = await anthropic.messages.stream({ model: 'meta/llama-3.3-70b-instruct-maas', max_tokens: 100, messages: [{ role: 'user', content: 'Hello' }] }).finalMessage()
+    expect(lastCall().path).toEndWith('/endpoints/openapi/chat/completions')
+    expect(lastCall().body).toMatchObject({ model: 'meta/llama-3.3-70b-instruct-maas', stream: true })
+    const recorded = readFixtureChunks('openai-chat/openai-text.chunks.txt').map((line) => JSON.parse(line).choices[0]?.delta?.content ?? '').join('')
+    expect((message.content[0] as { text: string }).text).toBe(recorded)
   })
 })
 

@@ -26,6 +26,8 @@ describe('Vertex URLs', () => {
     expect(vertexClaudeModel('claude-3-5-sonnet-v2@20241022')).toBe('claude-3-5-sonnet-v2@20241022')
     expect(vertexAdaptorFor('claude-haiku-4-5').id).toBe('vertex-anthropic')
     expect(vertexAdaptorFor('gemini-2.5-pro').id).toBe('vertex-gemini')
+    expect(vertexAdaptorFor('meta/llama-3.3-70b-instruct-maas').id).toBe('vertex-openai')
+    expect(vertexAdaptorFor('deepseek-r1-0528-maas').id).toBe('vertex-openai')
   })
 
   test('express mode: the key in the query, no bearer', () => {

@@ -4,6 +4,7 @@ import { isRecord } from '../canonical.ts'
 import { ConversionError, parseErrorBody } from '../errors.ts'
 import { geminiAdaptor } from '../gemini/gemini-adaptor.ts'
 import { mapGeminiError } from '../gemini/gemini-error.ts'
+import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
 import type { ProviderAdaptor, RequestAuthorizer, UpstreamError, UpstreamRequest, UpstreamTarget } from '../types.ts'
 import { parseVertexKey, type VertexServiceAccount } from './vertex-key.ts'
 import { vertexRegion } from './vertex-region.ts'
@@ -11,8 +12,9 @@ import { vertexAccessToken } from './vertex-token.ts'
 
 /**
  * Vertex AI (channel type 41): Gemini models through `generateContent` / `streamGenerateContent`, Claude models
- * through Anthropic's Messages API behind `rawPredict` / `streamRawPredict`. Both reuse the Gemini and Anthropic
- * adaptors' conversions; only the URL, the auth and (for Claude) two body fields differ.
+ * through Anthropic's Messages API behind `rawPredict` / `streamRawPredict`, open models through the OpenAI-compatible
+ * endpoint. All reuse the Gemini, Anthropic and OpenAI adaptors' conversions; only the URL, the auth and (for Claude)
+ * two body fields differ.
  */
 
 /** Claude on Vertex takes the Messages body with this version in the body instead of a header, and no `model`. */
@@ -86,5 +88,26 @@ export const vertexAnthropicAdaptor: ProviderAdaptor = {
   mapError: mapVertexError,
 }
 
-/** The adaptor for an upstream model name: Claude models speak Anthropic, every other model Gemini. */
-export const vertexAdaptorFor = (model: string): ProviderAdaptor => (isClaude(model) ? vertexAnthropicAdaptor : vertexGeminiAdaptor)
+/**
+ * Partner and open models (Llama, Mistral, DeepSeek, Qwen… as "Model as a Service") are served by Vertex's
+ * OpenAI-compatible Chat Completions endpoint, the model named `publisher/model` in the body.
+ */
+const openAiBase = createOpenAiChatAdaptor({ id: 'vertex-openai', chatPath: '', streamUsageOption: false, officialOpenAi: false, authHeaders: () => ({}) })
+
+export const vertexOpenAiAdaptor: ProviderAdaptor = {
+  ...openAiBase,
+  buildRequest(native, target) {
+    const key = parseVertexKey(target.key)
+    if (key.kind === 'api-key') throw new ConversionError('vertex_express_gemini_only', `Vertex AI API-key (express) mode serves Gemini models only; ${target.model} needs a service-account key`)
+    const region = vertexRegion(target.other, target.model, target.requestedModel)
+    const url = `${vertexHost(target, region)}/v1/projects/${segment(key.projectId)}/locations/${region}/endpoints/openapi/chat/completions`
+    return { url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(native), authorize: bearer(key) }
+  },
+  mapError: mapVertexError,
+}
+
+/** Names new-api also sends to the OpenAI-compatible endpoint (`-maas`, Llama), plus any `publisher/model` name. */
+const isOpenModel = (model: string) => model.includes('/') || model.endsWith('-maas') || model.includes('llama')
+
+/** The adaptor for an upstream model name: Claude models speak Anthropic, open models OpenAI Chat, every other model Gemini. */
+export const vertexAdaptorFor = (model: string): ProviderAdaptor => (isClaude(model) ? vertexAnthropicAdaptor : isOpenModel(model) ? vertexOpenAiAdaptor : vertexGeminiAdaptor)
