@@ -87,6 +87,16 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     cookie = await signInCookie(gateway.url, 'root', rootPassword)
   }, 30_000)
 
+  test('a Vertex AI channel: the form says what the key and the base URL look like', async () => {
+    await page.goto('/channels/new')
+    await page.selectOption('#channel-type', '41')
+    const hint = (id: string) => page.locator(`.field:has(#${id}) .field-hint`).first().textContent()
+    await expect(hint('channel-key')).resolves.toContain('"type": "service_account"')
+    await expect(hint('channel-key')).resolves.toContain('express mode')
+    await expect(hint('channel-base-url')).resolves.toContain('https://{region}-aiplatform.googleapis.com')
+    await expect(hint('channel-other')).resolves.toContain('"default": "us-central1"')
+  })
+
   test('a channel to the mock upstream: invalid JSON is caught before sending, models are fetched, the test answers', async () => {
     await page.goto('/channels/new')
     await page.selectOption('#channel-type', '1')

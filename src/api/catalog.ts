@@ -10,7 +10,7 @@ export const channelTypeNames: Readonly<Record<number, string>> = Object.fromEnt
 const LocalTextSchema = t.Object({ en: t.String(), zh: t.String() })
 
 export const ChannelTypeEntrySchema = t.Object({
-  type: t.Integer(), name: t.String(), label: t.String(), default_base_url: t.String(), base_url_required: t.Boolean(),
+  type: t.Integer(), name: t.String(), label: t.String(), default_base_url: t.String(), base_url_required: t.Boolean(), base_url_hint: t.Nullable(LocalTextSchema),
   key_hint: t.Nullable(LocalTextSchema), key_is_json: t.Boolean(), other_label: t.Nullable(LocalTextSchema), other_hint: t.Nullable(LocalTextSchema),
   other_required: t.Boolean(), testable: t.Boolean(), has_balance: t.Boolean(), supported: t.Boolean(), default_models: t.Array(t.String()),
 })

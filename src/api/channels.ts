@@ -6,6 +6,8 @@ import { isChannelTypeSupported } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
 import { splitList } from '../split-list.ts'
+import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
+import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
 
 const ChannelInfoSchema = t.Object({
   is_multi_key: t.Boolean(), multi_key_size: t.Integer(), multi_key_status_list: t.Record(t.String(), t.Integer()),
@@ -79,6 +81,17 @@ function refuseUnrelayed(type: number) {
   }
 }
 
+/** Type-specific checks of the key and `other` (Vertex AI: service-account JSON and regions), so a channel that cannot work is not saved. */
+function refuseBadCredentials(type: number, keys: string[] | undefined, other: string | undefined) {
+  if (type !== 41) return
+  for (const [index, key] of (keys ?? []).entries()) {
+    const problem = vertexKeyProblem(key)
+    if (problem !== null) throw badRequest(`Vertex AI key${keys!.length > 1 ? ` ${index + 1}` : ''}: ${problem}`)
+  }
+  const regionProblem = other === undefined ? null : vertexRegionsProblem(other)
+  if (regionProblem !== null) throw badRequest(`other (Vertex AI regions): ${regionProblem}`)
+}
+
 /** Validate API fields and translate them to columns (key excluded: the caller seals it). 400s name the field. */
 function channelChanges(input: ChannelInput): Partial<NewChannel> {
   const changes: Partial<NewChannel> = {}
@@ -133,6 +146,12 @@ function channelChanges(input: ChannelInput): Partial<NewChannel> {
 /** Split a key field into keys: one per line (Vertex service-account keys come as a JSON array). */
 function splitKeys(key: string): string[] {
   const trimmed = key.trim()
+  // One JSON key (a service account, as Google's download has it: several lines) is one key, not one per line.
+  if (trimmed.startsWith('{')) {
+    try {
+      return [JSON.stringify(JSON.parse(trimmed))]
+    } catch { /* not one JSON document: treat as lines */ }
+  }
   if (trimmed.startsWith('[')) {
     try {
       const parsed = JSON.parse(trimmed)
@@ -202,6 +221,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
       if (!channel.models?.trim()) throw badRequest('models is required: list the model names this channel serves, comma-separated')
       const base = channelChanges(channel)
       const keys = splitKeys(channel.key)
+      refuseBadCredentials(channel.type, mode === 'single' ? [channel.key] : keys, channel.other)
       let rows: NewChannel[]
       if (mode === 'multi_to_single' && keys.length > 1) {
         const info: ChannelInfo = { is_multi_key: true, multi_key_size: keys.length, multi_key_status_list: {}, multi_key_polling_index: 0, multi_key_mode: body.multi_key_mode === 'polling' ? 'polling' : 'random' }
@@ -228,6 +248,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
       // An imported channel of a type not relayed yet stays editable; changing a channel to such a type is refused.
       if (body.type !== undefined && body.type !== row.type) refuseUnrelayed(body.type)
       const changes = channelChanges(body as ChannelInput)
+      refuseBadCredentials(body.type ?? row.type, body.key?.trim() ? (readInfo(row).is_multi_key ? splitKeys(body.key) : [body.key]) : undefined, body.other)
       if (body.status !== undefined) changes.status = body.status
       if (body.key?.trim()) {
         const info = readInfo(row)

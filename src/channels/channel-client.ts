@@ -3,7 +3,7 @@ import { badRequest, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import type { UpstreamClient } from '../net/upstream-client.ts'
 import { providerForChannelType } from '../providers/index.ts'
-import type { Provider } from '../providers/types.ts'
+import type { AuthPost, Provider } from '../providers/types.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
 import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
 
@@ -25,6 +25,9 @@ export async function readErrorBody(response: UpstreamResponse): Promise<string>
   return text.slice(0, MAX_ERROR_BODY)
 }
 
+/** A token exchange before a request gives up after this long. */
+const AUTH_TIMEOUT_MS = 15_000
+
 /** Management calls to an upstream (model lists, balances) give up after this long. */
 const MANAGEMENT_TIMEOUT_MS = 20_000
 
@@ -37,7 +40,14 @@ export type ChannelClient = ReturnType<typeof createChannelClient>
 export function createChannelClient(dependencies: { requests: ChannelRequests; upstream: UpstreamClient }) {
   const { requests, upstream } = dependencies
 
+  /** Token exchanges (Vertex AI) go through the same client, so a proxy and the TLS rules apply to them too. */
+  const authPost: AuthPost = (url, headers, body) => upstream.request(url, { method: 'POST', headers, body, timeoutMs: AUTH_TIMEOUT_MS })
+
   function send(request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
+    // Only requests that need an asynchronous auth step pay for the extra await.
+    if (request.authorize) {
+      return request.authorize(authPost).then((auth) => upstream.request(request.url, { method: request.method, headers: { ...request.headers, ...auth }, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs }))
+    }
     return upstream.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs })
   }
 

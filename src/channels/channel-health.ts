@@ -2,7 +2,7 @@ import type { Caches } from '../cache/index.ts'
 import { statusInRanges } from '../cache/options.ts'
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Store } from '../db/store.ts'
-import { providerForChannelType } from '../providers/index.ts'
+import { chatAdaptorFor, providerForChannelType } from '../providers/index.ts'
 import { openAiAdaptor } from '../providers/openai/openai-chat-adaptor.ts'
 import { emptyUsage, servesOpenAiPath, type Provider, type UpstreamError, type UpstreamTarget, type Usage } from '../providers/types.ts'
 import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
@@ -106,8 +106,8 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
       const reader = provider.chat ?? openAiAdaptor
       return { request: requests.openAi(channel, keyIndex, provider, '/v1/embeddings', { model: target.model, input: 'hi' }), readUsage: reader.readUsage, mapError: reader.mapError }
     }
-    const adaptor = provider.chat
-    if (!adaptor) return undefined
+    if (!provider.chat) return undefined
+    const adaptor = chatAdaptorFor(provider, 'openai-chat', target.model)
     return {
       request: requests.native(channel, adaptor, adaptor.toUpstream({ model: target.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, target), target),
       readUsage: (json) => adaptor.fromUpstream(json, target).usage, mapError: adaptor.mapError,

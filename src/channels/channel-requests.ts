@@ -1,7 +1,7 @@
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import { chatAdaptorFor } from '../providers/index.ts'
-import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, UpstreamTarget } from '../providers/types.ts'
+import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, UpstreamTarget } from '../providers/types.ts'
 
 /**
  * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
@@ -17,6 +17,8 @@ export interface ChannelRequest {
   headers: Readonly<Record<string, string>>
   /** Text (JSON) or bytes (a multipart form). */
   body?: string | Uint8Array
+  /** Auth headers obtained just before sending (an OAuth2 access token); the channel client awaits it. */
+  authorize?: RequestAuthorizer
 }
 
 /** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
@@ -24,6 +26,8 @@ export interface OpenAiPlan {
   target: UpstreamTarget
   url: string
   headers: Readonly<Record<string, string>>
+  /** Auth obtained at send time (Vertex AI's access token). */
+  authorize?: RequestAuthorizer
 }
 
 /** The OpenAI-format paths: chat plus the other endpoints. */
@@ -87,11 +91,11 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     let plan = memo.get(key)
     if (!plan) {
       const planned = target(channel, keyIndex, provider, upstreamModel, stream)
-      const built = path === '/v1/chat/completions'
-        ? chatAdaptorFor(provider, 'openai-chat').buildRequest({}, planned)
+      const built: { url: string; headers: Record<string, string>; authorize?: RequestAuthorizer } = path === '/v1/chat/completions'
+        ? chatAdaptorFor(provider, 'openai-chat', upstreamModel).buildRequest({}, planned)
         : { url: provider.openAiEndpoints!.url(path, planned), headers: { 'content-type': 'application/json', ...provider.openAiEndpoints!.authHeaders(planned) } }
       // Frozen: the HTTP/1.1 client then serialises these header lines once, not per request.
-      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)) }
+      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)), authorize: built.authorize }
       if (memo.size >= 256) memo.clear()
       memo.set(key, plan)
     }
@@ -103,14 +107,14 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     const built = adaptor.buildRequest(isEmpty(channel.paramOverride) ? body : { ...body, ...channel.paramOverride }, planned)
     const headers = withHeaderOverrides(built.headers, channel, planned.key)
     if (extraHeaders) Object.assign(headers, extraHeaders)
-    return { method: 'POST', url: built.url, headers, body: built.body }
+    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize }
   }
 
   /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */
   function openAi(channel: CachedChannel, keyIndex: number, provider: Provider, path: OpenAiPath, body: Record<string, unknown>): ChannelRequest & { body: string; target: UpstreamTarget } {
     const upstreamModel = typeof body.model === 'string' ? body.model : ''
     const plan = openAiPlan(channel, keyIndex, provider, upstreamModel, path, body.stream === true)
-    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target }
+    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target, authorize: plan.authorize }
   }
 
   /** A capability's request (model list, balance, rerank) with the channel's header and, on a JSON body, parameter overrides. */

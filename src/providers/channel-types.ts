@@ -28,6 +28,8 @@ export interface ChannelTypeDefinition {
   otherRequired?: boolean
   /** There is no single upstream address: the operator must supply one. */
   baseUrlRequired?: boolean
+  /** What the base URL looks like when the default is not one fixed address (Vertex AI: a host per region). */
+  baseUrlHint?: LocalText
   /** false: task-style providers (Midjourney, Suno, video) that a chat test cannot exercise. */
   testable?: boolean
   /** Model names offered to prefill the form (GET /api/models). */
@@ -101,10 +103,18 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 40, name: 'SiliconFlow', label: 'SiliconFlow' },
   {
     type: 41, name: 'VertexAI', label: 'Vertex AI', keyIsJson: true,
-    keyHint: { en: 'Service-account JSON (a JSON array for several keys)', zh: '服务账号 JSON（多个密钥用 JSON 数组）' },
+    keyHint: {
+      en: 'Service-account JSON key as Google Cloud downloads it ({"type": "service_account", "project_id", "client_email", "private_key", …}; a JSON array for several keys), or a Vertex AI API key for express mode (Gemini models only)',
+      zh: 'Google Cloud 下载的服务账号 JSON 密钥（{"type": "service_account", "project_id", "client_email", "private_key", …}；多个密钥用 JSON 数组），或快速模式的 Vertex AI API 密钥（仅 Gemini 模型）',
+    },
+    baseUrlHint: {
+      en: 'Leave empty: https://{region}-aiplatform.googleapis.com per model region (https://aiplatform.googleapis.com for global). Set only to go through a proxy',
+      zh: '留空：按模型区域使用 https://{region}-aiplatform.googleapis.com（global 为 https://aiplatform.googleapis.com）。仅在经代理访问时填写',
+    },
     otherLabel: { en: 'Regions (JSON)', zh: '区域（JSON）' },
-    otherHint: { en: '{"default": "us-central1", "claude-3-5-sonnet": "us-east5"}', zh: '{"default": "us-central1", "claude-3-5-sonnet": "us-east5"}' },
+    otherHint: { en: '{"default": "us-central1", "claude-sonnet-4-5-20250929": "us-east5"}', zh: '{"default": "us-central1", "claude-sonnet-4-5-20250929": "us-east5"}' },
     otherRequired: true,
+    defaultModels: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-3-pro-preview'],
   },
   { type: 42, name: 'Mistral', label: 'Mistral', defaultModels: ['mistral-large-latest', 'mistral-small-latest', 'codestral-latest'] },
   { type: 43, name: 'DeepSeek', label: 'DeepSeek', defaultModels: ['deepseek-chat', 'deepseek-reasoner'] },
@@ -150,6 +160,7 @@ export interface ChannelTypeEntry {
   /** '' when the channel must provide its own base URL. */
   default_base_url: string
   base_url_required: boolean
+  base_url_hint: LocalText | null
   key_hint: LocalText | null
   key_is_json: boolean
   other_label: LocalText | null
@@ -171,6 +182,7 @@ export function channelTypeCatalog(): ChannelTypeEntry[] {
     label: definition.label,
     default_base_url: defaultBaseUrl(definition.type),
     base_url_required: definition.baseUrlRequired === true,
+    base_url_hint: definition.baseUrlHint ?? null,
     key_hint: definition.keyHint ?? null,
     key_is_json: definition.keyIsJson === true,
     other_label: definition.otherLabel ?? null,

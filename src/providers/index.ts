@@ -26,6 +26,7 @@ import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
 import { createSseDecoder } from './sse.ts'
+import { vertexAdaptorFor, vertexAnthropicAdaptor, vertexGeminiAdaptor, vertexOpenAiAdaptor } from './vertex/vertex-adaptor.ts'
 import { createConvertingStream, createPassThroughStream } from './stream-conversion.ts'
 import type { InboundFormat, Provider, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
 
@@ -61,6 +62,12 @@ const providers: Provider[] = [
   },
   // Bedrock's URL comes from the region in the key when the channel gives no base URL.
   { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings, rerank: bedrockRerank },
+  // Vertex AI: Gemini and Claude models in their own wire formats, open models in OpenAI's; the URL comes from the key's project and the
+  // model's region when the channel gives no base URL.
+  {
+    id: 'vertex', channelTypes: [41], defaultBaseUrl: '', baseUrlOptional: true, chat: vertexGeminiAdaptor,
+    chatByModel: { adaptors: [vertexGeminiAdaptor, vertexAnthropicAdaptor, vertexOpenAiAdaptor], pick: vertexAdaptorFor }, streamUsageOption: false,
+  },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
   { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },
@@ -73,6 +80,7 @@ const adaptors = new Map<string, ProviderAdaptor>()
 for (const provider of providers) {
   for (const type of provider.channelTypes) providerByChannelType.set(type, provider)
   if (provider.chat) adaptors.set(provider.chat.id, provider.chat)
+  for (const adaptor of provider.chatByModel?.adaptors ?? []) adaptors.set(adaptor.id, adaptor)
   if (provider.responses) adaptors.set(provider.responses.id, provider.responses)
 }
 
@@ -106,12 +114,13 @@ export function defaultBaseUrl(type: number): string {
 
 /**
  * The adaptor for a chat client of `inbound` format: a provider with a native Responses endpoint (OpenAI, Azure)
- * serves Responses clients there (a pass-through) instead of via Chat.
+ * serves Responses clients there (a pass-through) instead of via Chat. `model` (the upstream name) picks among a
+ * provider's per-model adaptors (Vertex AI).
  */
-export function chatAdaptorFor(provider: Provider, inbound: WireFormat): ProviderAdaptor {
+export function chatAdaptorFor(provider: Provider, inbound: WireFormat, model = ''): ProviderAdaptor {
   if (inbound === 'openai-responses' && provider.responses) return provider.responses
   if (!provider.chat) throw new Error(`provider ${provider.id} has no chat (routing should have skipped it)`)
-  return provider.chat
+  return provider.chatByModel ? provider.chatByModel.pick(model) : provider.chat
 }
 
 export function getInbound(format: WireFormat): InboundFormat {

@@ -64,6 +64,8 @@ export interface UpstreamTarget {
   key: string
   /** Upstream model name after model_mapping. */
   model: string
+  /** The model name the client asked for, before model_mapping, when the relay knows it (Vertex regions are keyed by it, as in new-api). */
+  requestedModel?: string
   stream: boolean
   /** Channel `other` field (e.g. Azure api-version). */
   other: string
@@ -77,7 +79,18 @@ export interface UpstreamRequest {
   url: string
   headers: Record<string, string>
   body: string
+  /** Auth headers that need an asynchronous step first (Vertex AI's OAuth2 access token); see RequestAuthorizer. */
+  authorize?: RequestAuthorizer
 }
+
+/** A bare POST to an auth endpoint (a token exchange), made through the gateway's one upstream client. */
+export type AuthPost = (url: string, headers: Record<string, string>, body: string) => Promise<{ status: number; text(): Promise<string> }>
+
+/**
+ * Headers to add just before sending, obtained asynchronously (usually from a cache). Building a request stays
+ * synchronous; the channel client awaits this only for requests that carry one.
+ */
+export type RequestAuthorizer = (post: AuthPost) => Promise<Record<string, string>>
 
 /** Error classes an upstream failure maps to; the relay's retry policy reads `retryable`. */
 export interface UpstreamError {
@@ -371,6 +384,11 @@ export interface Provider {
   baseUrlOptional?: boolean
   /** Chat in the provider's own wire format, converted through the canonical shape; absent for rerank/embedding-only providers (Jina). */
   chat?: ProviderAdaptor
+  /**
+   * A provider whose chat wire format depends on the model (Vertex AI: Gemini models speak Gemini, Claude models
+   * Anthropic): every adaptor it may pick, and the pick. `chat` is then the default one.
+   */
+  chatByModel?: { adaptors: readonly ProviderAdaptor[]; pick(model: string): ProviderAdaptor }
   /** A native OpenAI Responses endpoint, used for Responses clients instead of converting through Chat. */
   responses?: ProviderAdaptor
   /** OpenAI-format completions / embeddings / moderations. */

@@ -11,7 +11,7 @@ export type { ChannelTypeEntry, LocalText }
 /** The entry for a type; a number the catalogue does not know (or has not loaded yet) still gets a name. */
 export function findChannelType(catalogue: readonly ChannelTypeEntry[] | undefined, type: number): ChannelTypeEntry {
   return catalogue?.find((entry) => entry.type === type) ?? {
-    type, name: `Type ${type}`, label: `Type ${type}`, default_base_url: '', base_url_required: false, key_hint: null, key_is_json: false,
+    type, name: `Type ${type}`, label: `Type ${type}`, default_base_url: '', base_url_required: false, base_url_hint: null, key_hint: null, key_is_json: false,
     other_label: null, other_hint: null, other_required: false, testable: false, has_balance: false, supported: false, default_models: [],
   }
 }
@@ -42,7 +42,9 @@ export function checkTypeRequirements(type: ChannelTypeEntry, input: { baseUrl: 
       return 'error.vertex_regions'
     }
   }
-  if (type.key_is_json && input.key.trim() !== '') {
+  // Vertex AI also takes an API key (express mode): only a key that starts as JSON must be JSON.
+  const expressKey = type.type === 41 && !/^\s*[[{]/.test(input.key)
+  if (type.key_is_json && input.key.trim() !== '' && !expressKey) {
     try {
       JSON.parse(input.key)
     } catch {

@@ -37,11 +37,12 @@ function nativeBody(context: RelayContext, upstreamModel: string): Record<string
 
 function prepareChat(context: RelayContext, channel: CachedChannel, provider: Provider, keyIndex: number, kit: RelayKit): PreparedCall {
   const format = context.endpoint.format
-  const adaptor = chatAdaptorFor(provider, format)
+  const upstreamModel = channel.modelMapping[context.model] ?? context.model
+  const adaptor = chatAdaptorFor(provider, format, upstreamModel)
   if (adaptor.format === 'openai-chat' && format === 'openai-chat') return prepareOpenAi(context, channel, provider, keyIndex, '/v1/chat/completions', kit)
   const mode = adaptor.format === format ? 'native' : 'convert'
-  const upstreamModel = channel.modelMapping[context.model] ?? context.model
   const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, context.stream)
+  target.requestedModel = context.model
   let body: Record<string, unknown>
   if (mode === 'native') body = nativeBody(context, upstreamModel)
   else {

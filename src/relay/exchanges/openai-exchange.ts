@@ -1,6 +1,7 @@
 import type { CachedChannel } from '../../cache/routing.ts'
 import type { OpenAiPath } from '../../channels/channel-requests.ts'
 import { GatewayError, openAiStreamErrorEvent } from '../../errors.ts'
+import { chatAdaptorFor } from '../../providers/index.ts'
 import { openAiAdaptor } from '../../providers/openai/openai-chat-adaptor.ts'
 import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiRequest, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
@@ -40,9 +41,9 @@ export function prepareOpenAi(context: RelayContext, channel: CachedChannel, pro
   const upstreamModel = channel.modelMapping[context.model] ?? context.model
   const plan = kit.requests.openAiPlan(channel, keyIndex, provider, upstreamModel, path, context.stream)
   return {
-    request: { method: 'POST', url: plan.url, headers: plan.headers, body: openAiBody(context, channel, provider, upstreamModel, kit) },
+    request: { method: 'POST', url: plan.url, headers: plan.headers, body: openAiBody(context, channel, provider, upstreamModel, kit), authorize: plan.authorize },
     // OpenAI-format answers read usage and errors the OpenAI way, chat or not (Jina has embeddings but no chat).
-    target: plan.target, adaptor: provider.chat ?? openAiAdaptor, mode: 'openai',
+    target: plan.target, adaptor: provider.chat ? chatAdaptorFor(provider, 'openai-chat', upstreamModel) : openAiAdaptor, mode: 'openai',
   }
 }
 

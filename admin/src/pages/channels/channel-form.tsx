@@ -295,7 +295,7 @@ export function ChannelFormPage(): JSX.Element {
           label={t('channels.base_url')}
           for="channel-base-url"
           error={fieldError('baseUrl')}
-          hint={type().default_base_url ? t('channels.base_url_default', { url: type().default_base_url }) : type().base_url_required ? t('channels.base_url_required_hint') : undefined}
+          hint={text(type().base_url_hint) ?? (type().default_base_url ? t('channels.base_url_default', { url: type().default_base_url }) : type().base_url_required ? t('channels.base_url_required_hint') : undefined)}
           wide
         >
           <input id="channel-base-url" value={form.baseUrl} placeholder={type().default_base_url || 'https://'} onInput={(event) => draft.set('baseUrl', event.currentTarget.value)} />
