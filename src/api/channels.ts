@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
-import { authPlugin, emptyEnvelope, envelope, ok, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
+import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
 import { isChannelTypeSupported } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
@@ -269,7 +269,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
       return ok(channelJson(updated!))
     }, {
       role: ROLE_ADMIN,
-      body: t.Object({ id: t.Integer(), status: t.Optional(t.UnionEnum([1, 2, 3])), key_mode: t.Optional(t.UnionEnum(['append', 'replace'])), multi_key_mode: t.Optional(t.UnionEnum(['random', 'polling'])), ...ChannelFields }, { additionalProperties: true }),
+      body: t.Object({ id: t.Integer(), status: OptionalEnum([1, 2, 3]), key_mode: OptionalEnum(['append', 'replace']), multi_key_mode: OptionalEnum(['random', 'polling']), ...ChannelFields }, { additionalProperties: true }),
       response: envelope(ChannelSchema),
       detail: { tags: ['Channels'], summary: 'Update a channel (fields present change; empty key keeps the key)' },
     })

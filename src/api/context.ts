@@ -41,6 +41,13 @@ export function authPlugin(dependencies: ApiDependencies) {
   })
 }
 
+/**
+ * An optional enum field that stays absent when the client leaves it out. Elysia's UnionEnum carries its first value
+ * as `default`, which it fills in for an absent optional field: an update that left `status` out would, for one,
+ * re-enable a disabled token or channel.
+ */
+export const OptionalEnum = <const T extends readonly [string | number, ...(string | number)[]]>(values: T) => t.Optional(t.UnionEnum(values, { default: undefined }))
+
 /** `{success, message, data}` schema for OpenAPI. */
 export const envelope = <T extends TSchema>(data: T) => t.Object({ success: t.Boolean(), message: t.String(), data: t.Optional(data) })
 export const emptyEnvelope = t.Object({ success: t.Boolean(), message: t.String() })

@@ -3,7 +3,7 @@ import type { NewToken, TokenRow, UserRow } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
 import { parseAllowList, splitAllowList } from '../auth/ip-allow.ts'
 import { generateTokenKey, maskKey } from '../security/crypto.ts'
-import { authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_USER, type ApiDependencies } from './context.ts'
+import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, pageOf, PageQuery, readPage, ROLE_USER, type ApiDependencies } from './context.ts'
 import { usableGroups } from './groups.ts'
 import { splitList } from '../split-list.ts'
 
@@ -151,7 +151,7 @@ export function tokenRoutes(dependencies: ApiDependencies) {
     }, {
       role: ROLE_USER,
       query: t.Object({ status_only: t.Optional(t.String()) }),
-      body: t.Object({ id: t.Integer(), status: t.Optional(t.UnionEnum([1, 2, 3, 4])), ...TokenFields }, { additionalProperties: true }),
+      body: t.Object({ id: t.Integer(), status: OptionalEnum([1, 2, 3, 4]), ...TokenFields }, { additionalProperties: true }),
       response: envelope(TokenSchema),
       detail: { tags: ['Tokens'], summary: 'Update an own token; ?status_only=true changes only status' },
     })
