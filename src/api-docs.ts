@@ -170,7 +170,10 @@ export function normaliseOpenApi(generated: { paths: Record<string, Record<strin
   return document
 }
 
-/** Swagger UI, from the gateway itself. */
+/**
+ * Swagger UI, from the gateway itself. Groups start collapsed: with every group open, Swagger UI 5.35 stops rendering
+ * the whole document (155 operations) after its first groups, without an error; collapsed, each opens in full.
+ */
 export const uiPage = (title: string) => `<!doctype html>
 <html lang="en">
 <head>
@@ -182,7 +185,7 @@ export const uiPage = (title: string) => `<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="/swagger/assets/swagger-ui-bundle.js"></script>
-  <script>window.ui = SwaggerUIBundle({ url: '/swagger/json', dom_id: '#swagger-ui', persistAuthorization: true })</script>
+  <script>window.ui = SwaggerUIBundle({ url: '/swagger/json', dom_id: '#swagger-ui', docExpansion: 'none', filter: true, persistAuthorization: true })</script>
 </body>
 </html>`
 
