@@ -140,12 +140,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
   const metrics = config.metricsToken ? createMetrics() : undefined
   const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay })
+  const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
-    config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(),
+    config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
-
-  const addressOf = createClientAddress(config.trustedProxies)
   const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })
   const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, openWebSockets: realtime.sessions, caches: () => caches!.sizes() })
   const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })

@@ -1,3 +1,4 @@
+import type { ClientAddress } from '../net/client-address.ts'
 import { Elysia, t, type TSchema } from 'elysia'
 import type { Caches } from '../cache/index.ts'
 import type { Config } from '../config.ts'
@@ -19,6 +20,8 @@ export interface ApiDependencies {
   secretBox: SecretBox
   signer: ReturnType<typeof createSigner>
   throttle: LoginThrottle
+  /** The client's address (TRUSTED_PROXIES), for the login throttle and the payment callbacks' logs. */
+  addressOf: ClientAddress
   /** An administrator changed a user's or token's persisted quota by `delta` (shared quota counters follow). */
   onQuotaChanged?: (kind: 'user' | 'token', id: number, delta: number) => void
 }

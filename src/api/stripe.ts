@@ -8,7 +8,6 @@ import { authPlugin, ROLE_USER, type ApiDependencies } from './context.ts'
 import { epayAnswer, refused } from './topup.ts'
 import { randomAlphanumeric } from '../security/crypto.ts'
 
-const clientIp = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null) => server?.requestIP(request)?.address ?? ''
 
 /** Stripe Checkout: price preview and a Checkout Session per order (user), and the webhook (signature-checked). */
 export function stripeRoutes(dependencies: ApiDependencies) {
@@ -58,7 +57,7 @@ export function stripeRoutes(dependencies: ApiDependencies) {
       const answer = (status: number, text: string) => new Response(JSON.stringify({ received: status === 200, message: text }), { status, headers: { 'content-type': 'application/json' } })
       if (!current.stripe) return answer(404, 'Stripe is not configured')
       const body = await request.text()
-      const ip = clientIp(request, server)
+      const ip = dependencies.addressOf(request, server)
       const verified = body.length <= 1_000_000 ? await verifyStripeWebhook(current.stripe, body, request.headers.get('stripe-signature')) : { reason: 'payload too large' }
       if ('reason' in verified) {
         await alert({ provider: 'Stripe', reason: verified.reason, ip })

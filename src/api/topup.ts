@@ -23,7 +23,6 @@ export const epayAnswer = t.Object({ message: t.String(), data: t.Unknown(), url
 export const refused = (reason: string) => ({ message: 'error', data: reason })
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
-const clientIp = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null) => server?.requestIP(request)?.address ?? ''
 
 /** Online top-up: price preview, EasyPay orders and their callback, and the records of orders. */
 export function topUpRoutes(dependencies: ApiDependencies) {
@@ -99,10 +98,10 @@ export function topUpRoutes(dependencies: ApiDependencies) {
       response: epayAnswer,
       detail: { tags: ['Top-up'], summary: 'Create an EasyPay order; answers the signed form to POST to `url`' },
     })
-    .get('/epay/notify', async ({ query, request, server }) => plainText(await notify(query as Record<string, string>, clientIp(request, server))), {
+    .get('/epay/notify', async ({ query, request, server }) => plainText(await notify(query as Record<string, string>, dependencies.addressOf(request, server))), {
       detail: { tags: ['Top-up'], summary: 'EasyPay notify callback (GET); answers success or fail as text' },
     })
-    .post('/epay/notify', async ({ request, server }) => plainText(await notify(await formOf(request), clientIp(request, server))), {
+    .post('/epay/notify', async ({ request, server }) => plainText(await notify(await formOf(request), dependencies.addressOf(request, server))), {
       parse: 'none', detail: { tags: ['Top-up'], summary: 'EasyPay notify callback (POST form); answers success or fail as text' },
     })
     .get('/topup/self', async ({ query, user }) => {

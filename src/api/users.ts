@@ -1,4 +1,3 @@
-import { createClientAddress } from '../net/client-address.ts'
 import { Elysia, t } from 'elysia'
 import { randomBytes } from 'node:crypto'
 import type { NewUser, UserRow } from '../db/store.ts'
@@ -74,7 +73,7 @@ export function userRoutes(dependencies: ApiDependencies) {
   }
 
   // The throttle counts failures per client: behind a proxy, the address TRUSTED_PROXIES lets through.
-  const clientAddress = createClientAddress(dependencies.config.trustedProxies)
+  const clientAddress = dependencies.addressOf
   return new Elysia({ name: 'tollgate.users', prefix: '/api/user' })
     .use(authPlugin(dependencies))
     .post('/login', async ({ body, request, server, set }) => {
