@@ -138,10 +138,9 @@ export function createMetrics() {
     }
     gauge('tollgate_open_streams', 'Client streams open now.', sources.openStreams)
     if (sources.openWebSockets) gauge('tollgate_open_websockets', 'WebSocket sessions open now.', sources.openWebSockets)
-    const cacheSize = new Gauge({ name: 'tollgate_cache_entries', help: 'Entries in the in-memory caches.', labelNames: ['cache'], registers: [registry], collect() {
+    new Gauge({ name: 'tollgate_cache_entries', help: 'Entries in the in-memory caches.', labelNames: ['cache'], registers: [registry], collect() {
       for (const [cache, size] of Object.entries(sources.caches())) this.set({ cache }, size)
     } })
-    void cacheSize
     return async () => `${await registry.metrics()}${renderRelay()}`
   }
 

@@ -1,6 +1,7 @@
 import { admitToken, authenticateRelay, type RelayCaller } from '../auth/api-key.ts'
 import type { Ledger } from '../billing/ledger.ts'
-import { groupRatioFor, priceFor, reservationFor } from '../billing/pricing.ts'
+import { groupRatioFor, priceFor, reservationFor, type Price } from '../billing/pricing.ts'
+import type { LogCaller } from '../billing/usage-log.ts'
 import type { Caches } from '../cache/index.ts'
 import { filterTiers, findTiers, type CachedChannel, type Tier } from '../cache/routing.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
@@ -20,6 +21,31 @@ export const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(re
 
 const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 const fail = (status: number, message: string, code: string): never => { throw new GatewayError(status, message, code) }
+
+/**
+ * The channels that may serve `model` for this caller: the channel its key pins, or the group's priority tiers
+ * with the channels `accept` keeps (memoised per `key`, one per endpoint or session kind). Shared with realtime.
+ */
+export function channelTiers(caches: Caches, caller: RelayCaller, model: string, key: object, accept: (channel: CachedChannel) => boolean): Tier[] | undefined {
+  if (caller.pinnedChannelId !== undefined) {
+    const channel = caches.routing.byId.get(caller.pinnedChannelId)!
+    return [{ priority: channel.priority, channels: [channel], cumulative: [1], total: 1 }]
+  }
+  const tiers = findTiers(caches.routing, caller.group, model)
+  return tiers && filterTiers(tiers, key, accept)
+}
+
+/** The model's price for this caller (its user's and token's groups); a 400 when none is configured. */
+export function modelPrice(caches: Caches, caller: RelayCaller, model: string): Price {
+  const options = caches.options
+  return priceFor(options, model, groupRatioFor(options, caller.user.group, caller.group))
+    ?? fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
+}
+
+/** Who made a request, as the usage rows name them. */
+export const logCallerOf = (holder: RelayCaller, ip: string): LogCaller => ({
+  userId: holder.user.id, username: holder.user.username, tokenId: holder.token.id, tokenName: holder.token.name, group: holder.group, ip,
+})
 
 /**
  * Admission, the pipeline's first step (relay.ts runs the rest): authenticate the key, read the body, normalise
@@ -43,15 +69,7 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
   /** The same checks for a token found otherwise than by its key (a realtime client secret names it). */
   const authenticateToken = (token: TokenRow, clientAddress: string) => admitToken(authDependencies, token, undefined, clientAddress)
 
-  /** Channels that may serve `model` for this caller and endpoint: the pinned one, or the group's priority tiers. */
-  function tiersFor(caller: RelayCaller, model: string, endpoint: Endpoint): Tier[] | undefined {
-    if (caller.pinnedChannelId !== undefined) {
-      const channel = caches.routing.byId.get(caller.pinnedChannelId)!
-      return [{ priority: channel.priority, channels: [channel], cumulative: [1], total: 1 }]
-    }
-    const tiers = findTiers(caches.routing, caller.group, model)
-    return tiers && filterTiers(tiers, endpoint, acceptFor(endpoint))
-  }
+  const tiersFor = (caller: RelayCaller, model: string, endpoint: Endpoint) => channelTiers(caches, caller, model, endpoint, acceptFor(endpoint))
 
   /** Per endpoint, once: whether a channel's provider serves it. */
   const accepts = new Map<Endpoint, (channel: CachedChannel) => boolean>()
@@ -89,11 +107,10 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     if (holder.modelLimits && !holder.modelLimits.has(model)) fail(403, `This token has no access to model ${model}`, '')
     if (!tiers) fail(503, `No available channel for model ${model} under group ${holder.group}${findTiers(caches.routing, holder.group, model) ? ` that serves ${route.path}` : ''}`, 'model_not_found')
     const options = caches.options
-    const price = priceFor(options, model, groupRatioFor(options, holder.user.group, holder.group))
-    if (!price) fail(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
+    const price = modelPrice(caches, holder, model)
     const amount = reservationAmount(endpoint.reserve
-      ? endpoint.reserve(parsed, price!, options.quotaPerUnit)
-      : reservationFor(price!, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
+      ? endpoint.reserve(parsed, price, options.quotaPerUnit)
+      : reservationFor(price, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
     const reserved = ledger.reserve({
       userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
       unlimitedToken: holder.token.unlimitedQuota, amount,
@@ -105,13 +122,13 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
       fail(403, available <= 0 ? `User quota is not enough, remaining quota: ${available}` : `Pre-consume failed: user remaining quota ${available} is less than the ${amount} this request may cost`, 'insufficient_user_quota')
     }
     if (reservation === 'token') fail(403, `Token quota is not enough for this request (needs up to ${amount})`, 'pre_consume_token_quota_failed')
-    const caller = { userId: holder.user.id, username: holder.user.username, tokenId: holder.token.id, tokenName: holder.token.name, group: holder.group, ip: route.clientAddress }
+    const caller = logCallerOf(holder, route.clientAddress)
     // One literal with every field, so every context has the same shape (a spread of the parsed request would not).
     return {
       body: parsed.body, bodyText: parsed.bodyText, model, stream: parsed.stream, clientWantsUsage: parsed.clientWantsUsage,
       canonical: parsed.canonical && { ...parsed.canonical, model, stream: parsed.stream }, anthropicBeta: parsed.anthropicBeta,
       form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId: nextRequestId(), path: route.path,
-      startedAt: performance.now(), reasoningEffort, price: price!, reservation: reservation as Exclude<typeof reservation, string>,
+      startedAt: performance.now(), reasoningEffort, price, reservation: reservation as Exclude<typeof reservation, string>,
       tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false,
     }
   }

@@ -1,13 +1,13 @@
 import { extractKey, type RelayCaller } from '../../auth/api-key.ts'
 import type { Ledger, Reservation } from '../../billing/ledger.ts'
-import { audioRatiosFor, groupRatioFor, priceFor, reservationFor, type Price } from '../../billing/pricing.ts'
+import { audioRatiosFor, reservationFor, type Price } from '../../billing/pricing.ts'
 import type { LogCaller } from '../../billing/usage-log.ts'
 import type { Caches } from '../../cache/index.ts'
-import { filterTiers, findTiers, type CachedChannel, type Tier } from '../../cache/routing.ts'
+import { findTiers, type CachedChannel, type Tier } from '../../cache/routing.ts'
 import { GatewayError } from '../../errors.ts'
 import { providerForChannelType } from '../../providers/index.ts'
 import type { Relay } from '../relay.ts'
-import { nextRequestId } from '../admission.ts'
+import { channelTiers, logCallerOf, modelPrice, nextRequestId } from '../admission.ts'
 import type { SecretBox } from '../../security/crypto.ts'
 import { CLIENT_SECRET_PREFIX, openClientSecret, type ClientSecret } from './client-secrets.ts'
 
@@ -51,23 +51,12 @@ function callerOf(dependencies: { relay: Relay; caches: Caches; secretBox: Secre
 /** The tiers of channels serving `model` for this caller, keeping those `accept` admits; a 404 when none does. */
 export function realtimeTiers(caches: Caches, holder: RelayCaller, model: string, secrets = false): Tier[] {
   const accept = secrets ? issuesSecrets : servesRealtime
-  if (holder.pinnedChannelId !== undefined) {
-    const channel = caches.routing.byId.get(holder.pinnedChannelId)!
-    if (!accept(channel)) throw new GatewayError(404, `Channel ${holder.pinnedChannelId} does not serve realtime sessions`, 'model_not_found')
-    return [{ priority: channel.priority, channels: [channel], cumulative: [1], total: 1 }]
+  if (holder.pinnedChannelId !== undefined && !accept(caches.routing.byId.get(holder.pinnedChannelId)!)) {
+    throw new GatewayError(404, `Channel ${holder.pinnedChannelId} does not serve realtime sessions`, 'model_not_found')
   }
-  const all = findTiers(caches.routing, holder.group, model)
-  const tiers = all && filterTiers(all, secrets ? SESSIONS : REALTIME, accept)
-  if (!tiers) throw new GatewayError(404, `No available channel for model ${model} under group ${holder.group}${all ? ' that serves realtime sessions' : ''}`, 'model_not_found')
+  const tiers = channelTiers(caches, holder, model, secrets ? SESSIONS : REALTIME, accept)
+  if (!tiers) throw new GatewayError(404, `No available channel for model ${model} under group ${holder.group}${findTiers(caches.routing, holder.group, model) ? ' that serves realtime sessions' : ''}`, 'model_not_found')
   return tiers
-}
-
-/** The price of a realtime model for this caller; a 400 when it has none. */
-export function realtimePrice(caches: Caches, holder: RelayCaller, model: string): Price {
-  const options = caches.options
-  const price = priceFor(options, model, groupRatioFor(options, holder.user.group, holder.group))
-  if (!price) throw new GatewayError(400, `Model ${model} has no price configured: an administrator must set ModelRatio or ModelPrice for it`, 'model_price_error')
-  return price
 }
 
 /**
@@ -84,7 +73,7 @@ export async function admitRealtime(dependencies: { relay: Relay; caches: Caches
   if (!model) throw new GatewayError(400, 'Model name not specified: connect to /v1/realtime?model=<model>', 'invalid_request')
   if (holder.modelLimits && !holder.modelLimits.has(model)) throw new GatewayError(403, `This token has no access to model ${model}`, '')
   const tiers = realtimeTiers(caches, holder, model)
-  const price = realtimePrice(caches, holder, model)
+  const price = modelPrice(caches, holder, model)
   const options = caches.options
   const reserveAmount = reservationFor(price, 0, options.preConsumedQuota, options.quotaPerUnit)
   const reserved = await ledger.reserve({
@@ -96,7 +85,7 @@ export async function admitRealtime(dependencies: { relay: Relay; caches: Caches
   return {
     holder, model, price, tiers, reserveAmount, reservation: reserved, clientSecret,
     audioRatios: audioRatiosFor(options, model),
-    caller: { userId: holder.user.id, username: holder.user.username, tokenId: holder.token.id, tokenName: holder.token.name, group: holder.group, ip: clientAddress },
+    caller: logCallerOf(holder, clientAddress),
     requestId: nextRequestId(),
   }
 }

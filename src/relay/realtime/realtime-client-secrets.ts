@@ -10,8 +10,8 @@ import type { RealtimeSessionPath } from '../../providers/types.ts'
 import type { SecretBox } from '../../security/crypto.ts'
 import { parseJsonObject, REQUEST_ID_HEADER } from '../endpoint.ts'
 import type { Relay } from '../relay.ts'
-import { nextRequestId } from '../admission.ts'
-import { realtimePrice, realtimeTiers } from './realtime-admission.ts'
+import { modelPrice, nextRequestId } from '../admission.ts'
+import { realtimeTiers } from './realtime-admission.ts'
 import { MAX_CLIENT_SECRET_LENGTH, sealClientSecret } from './client-secrets.ts'
 
 /** Longest a client secret lives (OpenAI's limit for `expires_after.seconds`); the default when the upstream names none. */
@@ -43,7 +43,7 @@ export function createClientSecretIssuer(dependencies: { relay: Relay; caches: C
     if (!model) throw new GatewayError(400, beta ? '"model" is required' : '"session.model" is required', 'invalid_request')
     if (holder.modelLimits && !holder.modelLimits.has(model)) throw new GatewayError(403, `This token has no access to model ${model}`, '')
     const tiers = realtimeTiers(caches, holder, model, true)
-    realtimePrice(caches, holder, model)
+    modelPrice(caches, holder, model)
     const { model: _model, ...session } = configured!
     const requestId = nextRequestId()
 
