@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { startMockUpstream, type MockUpstream } from '../../bench/mock-upstream.ts'
-import { apiCall, ensureAdminBuilt, hasChromium, chromiumPath, launchBrowser, newPage, repositoryRoot, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
+import { apiCall, ensureAdminBuilt, hasChromium, chromiumPath, launchBrowser, newPage, repositoryRoot, screenshot, signInCookie, startGateway, waitFor, type GatewayProcess } from './harness.ts'
 
 const rootPassword = 'console-test-password'
 
@@ -21,18 +21,6 @@ async function signIn(page: Page, password = rootPassword): Promise<void> {
   await page.fill('#sign-in-username', 'root')
   await page.fill('#sign-in-password', password)
   await page.click('form button[type=submit]')
-}
-
-/** Playwright's own waits are used throughout; this one re-reads a figure the server updates asynchronously. */
-async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let value = await read()
-  while (!accept(value)) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting; last value ${JSON.stringify(value)}`)
-    await Bun.sleep(250)
-    value = await read()
-  }
-  return value
 }
 
 /**

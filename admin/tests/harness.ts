@@ -81,6 +81,18 @@ export async function startGateway(env: Record<string, string | undefined> = {})
   }
 }
 
+/** Playwright's own waits are used throughout; this one re-reads a figure the server updates asynchronously. */
+export async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await read()
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting; last value ${JSON.stringify(value)}`)
+    await Bun.sleep(250)
+    value = await read()
+  }
+  return value
+}
+
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { deflateSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
-import { apiCall, chromiumPath, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
+import { apiCall, chromiumPath, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signInCookie, startGateway, waitFor, type GatewayProcess } from './harness.ts'
 
 const rootPassword = 'media-test-password'
 
@@ -113,17 +113,6 @@ function startMediaUpstream(): MediaUpstream {
     },
   })
   return { url: `http://127.0.0.1:${server.port}`, requests, stop: () => server.stop(true) }
-}
-
-async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let value = await read()
-  while (!accept(value)) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting; last value ${JSON.stringify(value)}`)
-    await Bun.sleep(250)
-    value = await read()
-  }
-  return value
 }
 
 async function optionValue(baseUrl: string, cookie: string, key: string): Promise<string | undefined> {
