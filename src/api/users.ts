@@ -6,11 +6,10 @@ import { badRequest, forbidden, GatewayError, notFound } from '../errors.ts'
 import {
   authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies,
 } from './context.ts'
-import { createTokenForUser } from './tokens.ts'
-import { createTopUps } from '../billing/top-up.ts'
 import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
-import { issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
+import { createAccount } from '../auth/accounts.ts'
+import { issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie, startSession } from '../auth/session.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
@@ -53,10 +52,9 @@ export async function ensureRootUser(dependencies: Pick<ApiDependencies, 'store'
 }
 
 export function userRoutes(dependencies: ApiDependencies) {
-  const { store, caches, throttle, config } = dependencies
+  const { store, caches, throttle } = dependencies
   const secureCookies = process.env.SESSION_COOKIE_SECURE === 'true'
   const changed = (id: number) => caches.invalidate({ kind: 'users', id })
-  const topUps = createTopUps(dependencies)
 
   /** Admins manage only users below their own role; nobody manages themselves through the admin routes. */
   async function manageable(actor: UserRow, id: number): Promise<UserRow> {
@@ -100,7 +98,7 @@ export function userRoutes(dependencies: ApiDependencies) {
         signedIn = (await store.users.update(user.id, { passwordHash: await hashPassword(body.password) })) ?? user
         await changed(user.id)
       }
-      set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, signedIn), secureCookies)
+      set.headers['set-cookie'] = await startSession(dependencies, signedIn, { method: 'password', address, userAgent: request.headers.get('user-agent') ?? '' })
       return ok({ id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, group: user.group, must_change_password: user.mustChangePassword })
     }, {
       body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
@@ -119,15 +117,10 @@ export function userRoutes(dependencies: ApiDependencies) {
     .post('/register', async ({ body, query }) => {
       const options = caches.options
       if (!options.registerEnabled || !options.passwordRegisterEnabled) throw forbidden('Registration is disabled by the administrator', 'register_disabled')
-      const user = await store.users.create({
-        username: body.username, passwordHash: await hashPassword(body.password), displayName: body.username,
-        email: body.email ?? '', quota: options.quotaForNewUser, role: ROLE_USER,
-      }).catch(duplicateUsername)
-      if (config.generateDefaultToken) await createTokenForUser(dependencies, user, { name: 'default', unlimited_quota: true })
-      await changed(user.id)
       // An invitation code (body `aff_code`, or `?aff=` as the invitation link carries it) rewards both sides.
-      const invitation = (body.aff_code || query.aff || '').trim()
-      if (invitation) await topUps.acceptInvitation(user, invitation)
+      await createAccount(dependencies, {
+        username: body.username, passwordHash: await hashPassword(body.password), email: body.email, invitation: body.aff_code || query.aff,
+      }).catch(duplicateUsername)
       return ok()
     }, {
       body: t.Object({ username: Username, password: Password, email: t.Optional(t.String({ maxLength: 100 })), verification_code: t.Optional(t.String()), aff_code: t.Optional(t.String({ maxLength: 64 })) }),

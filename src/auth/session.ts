@@ -27,6 +27,24 @@ export function issueSessionCookie(dependencies: Pick<SessionDependencies, 'sign
   return dependencies.signer.sign(payload)
 }
 
+/** Where a sign-in came from: recorded with the session so the account page can list it. */
+export interface SignInContext {
+  /** `password`, `passkey`, or the OAuth provider's name (`github`, `oidc`, `telegram`…). */
+  method: string
+  address: string
+  userAgent: string
+}
+
+const secureCookies = () => process.env.SESSION_COOKIE_SECURE === 'true'
+
+/**
+ * Every way of signing in ends here: a new session for the user, returned as the `Set-Cookie` header value.
+ * Sign-in flows call this and nothing lower, so sessions are recorded in one place.
+ */
+export async function startSession(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow, _context: SignInContext): Promise<string> {
+  return sessionSetCookie(issueSessionCookie(dependencies, user), secureCookies())
+}
+
 /** Parse the cookie header once; Elysia's cookie jar is heavier than this route needs. */
 export function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined
