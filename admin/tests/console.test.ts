@@ -395,6 +395,20 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     await laptop.locator('[data-testid=log-detail]').waitFor()
     await context.close()
   }, 30_000)
+
+  test('a channel whose key was revoked is auto-disabled, and the channels page says so', async () => {
+    mock.setOptions({ onRequest: (request) => (request.headers.authorization === 'Bearer sk-revoked' ? Response.json({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }, { status: 401 }) : undefined) })
+    const created = await apiCall<{ id: number }[]>(gateway.url, cookie, 'POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'revoked key', key: 'sk-revoked', models: 'gpt-4o', base_url: mock.url, priority: -5 } })
+    await expect(apiCall(gateway.url, cookie, 'GET', `/api/channel/test/${created[0]!.id}`)).rejects.toThrow('Incorrect API key provided')
+    await waitFor(() => apiCall<{ status: number }>(gateway.url, cookie, 'GET', `/api/channel/${created[0]!.id}`), (channel) => channel.status === 3)
+    await waitFor(() => apiCall<{ items: unknown[] }>(gateway.url, cookie, 'GET', '/api/log/?type=4'), (logs) => logs.items.length > 0)
+    await page.goto('/channels')
+    const events = page.locator('[data-testid=channel-events]')
+    await events.waitFor()
+    await expect(events.textContent()).resolves.toContain(`Channel #${created[0]!.id} (revoked key) auto-disabled: Incorrect API key provided`)
+    await screenshot(page, '22-channel-events')
+    mock.setOptions({ onRequest: undefined })
+  }, 30_000)
 })
 
 describe.skipIf(!hasChromium)('first sign-in with a printed root password', () => {

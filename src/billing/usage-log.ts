@@ -173,6 +173,27 @@ export function channelTestRecord(test: { channelId: number; model: string; quot
   }
 }
 
+/** A channel health transition (src/channels/channel-health.ts). */
+export interface ChannelEvent {
+  channelId: number
+  /** Set for multi-key channels: the key that changed. */
+  keyIndex?: number
+  kind: 'disabled' | 'cooling' | 'probe_failed' | 'enabled'
+  content: string
+  nextProbeSeconds?: number
+}
+
+/** A channel health transition: type 4 (system), for the admin; the channels page lists the latest. */
+export function channelEventRecord(event: ChannelEvent): UsageRecord {
+  return {
+    log: {
+      userId: 0, username: '', createdAt: unixNow(), type: 4, content: event.content.slice(0, 2000), channelId: event.channelId,
+      other: JSON.stringify({ channel_event: event.kind, ...(event.keyIndex !== undefined ? { key_index: event.keyIndex } : {}), ...(event.nextProbeSeconds ? { next_probe_seconds: event.nextProbeSeconds } : {}) }),
+    },
+    spent: 0, countRequest: false, tokensUsed: 0,
+  }
+}
+
 /** Where a credit came from; `other.source` of its top-up row. */
 export type CreditSource =
   | { kind: 'redemption'; redemptionId: number; name: string }

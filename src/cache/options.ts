@@ -50,6 +50,12 @@ export const defaultOptions: Record<string, string> = {
   AutomaticDisableStatusCodes: '401',
   AutomaticRetryStatusCodes: '100-199,300-399,401-407,409-499,500-503,505-523,525-599',
   ChannelDisableThreshold: '5',
+  // Failover that does not flap (src/channels/circuit.ts): disable a key after this many disable-worthy failures
+  // within the window, probe it half-open after the delay, cool a 429 down for its Retry-After or this default.
+  ChannelFailureThreshold: '3',
+  ChannelFailureWindowSeconds: '300',
+  ChannelProbeDelaySeconds: '60',
+  ChannelCooldownSeconds: '30',
   LogConsumeEnabled: 'true',
   CheckSensitiveEnabled: 'false',
   CheckSensitiveOnPromptEnabled: 'true',
@@ -109,6 +115,13 @@ export interface RuntimeOptions {
   usdExchangeRate: number
   maxUserTokens: number
   channelTestFrequencyMinutes: number
+  failover: {
+    threshold: number
+    windowMs: number
+    /** Until the first half-open probe of a disabled key (0: no probes). */
+    probeMs: number
+    defaultCoolMs: number
+  }
   /** Prompts are refused when they contain one of SensitiveWords (CheckSensitiveEnabled and …OnPromptEnabled). */
   promptFilter?: SensitiveMatcher
   /**
@@ -130,6 +143,12 @@ const overrideRanges: Record<string, { min: number; max: number }> = {
   StreamingTimeout: { min: 1, max: 3600 },
   MaxFileDownloadMB: { min: 1, max: 1024 },
   LogRetentionDays: { min: 0, max: 36500 },
+}
+const failoverRanges: Record<string, { min: number; max: number }> = {
+  ChannelFailureThreshold: { min: 1, max: 1000 },
+  ChannelFailureWindowSeconds: { min: 1, max: 86_400 },
+  ChannelProbeDelaySeconds: { min: 0, max: 86_400 },
+  ChannelCooldownSeconds: { min: 1, max: 3600 },
 }
 const overrideFlags = new Set(['ForceStreamOption', 'GetMediaToken', 'GetMediaTokenNotStream'])
 
@@ -171,6 +190,8 @@ export function validateOption(key: string, value: unknown): string {
   if (key === 'AutomaticDisableStatusCodes' || key === 'AutomaticRetryStatusCodes') parseStatusRanges(text)
   if (key === 'SensitiveWords' && text.split('\n').length > 100_000) throw new Error('SensitiveWords holds at most 100 000 words (one per line)')
   if (['QuotaPerUnit', 'USDExchangeRate', 'ChannelDisableThreshold'].includes(key) && !(Number(text) > 0)) throw new Error(`${key} must be a positive number`)
+  const failoverRange = failoverRanges[key]
+  if (failoverRange && (!/^\d+$/.test(text.trim()) || Number(text) < failoverRange.min || Number(text) > failoverRange.max)) throw new Error(`${key} must be a whole number from ${failoverRange.min} to ${failoverRange.max}`)
   if (['RetryTimes', 'PreConsumedQuota', 'QuotaForNewUser', 'token_setting.max_user_tokens', 'ChannelTestFrequency'].includes(key) && !/^\d+$/.test(text.trim())) {
     throw new Error(`${key} must be a whole number ≥ 0`)
   }
@@ -236,6 +257,12 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     usdExchangeRate: number('USDExchangeRate') || 7.3,
     maxUserTokens: number('token_setting.max_user_tokens') || 1000,
     channelTestFrequencyMinutes: number('ChannelTestFrequency') || 0,
+    failover: {
+      threshold: Math.max(1, number('ChannelFailureThreshold') || 3),
+      windowMs: (number('ChannelFailureWindowSeconds') || 300) * 1000,
+      probeMs: Math.max(0, number('ChannelProbeDelaySeconds') || 0) * 1000,
+      defaultCoolMs: (number('ChannelCooldownSeconds') || 30) * 1000,
+    },
     promptFilter: flag('CheckSensitiveEnabled') && flag('CheckSensitiveOnPromptEnabled') ? sensitiveMatcherFor(raw.SensitiveWords ?? '') : undefined,
     overrides: {
       streamingTimeoutSeconds: stored.StreamingTimeout ? Number(stored.StreamingTimeout) : undefined,

@@ -6,10 +6,11 @@ import { chatAdaptorFor, providerForChannelType } from '../providers/index.ts'
 import { openAiAdaptor } from '../providers/openai/openai-chat-adaptor.ts'
 import { emptyUsage, servesOpenAiPath, type Provider, type UpstreamError, type UpstreamTarget, type Usage } from '../providers/types.ts'
 import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
-import { channelTestRecord } from '../billing/usage-log.ts'
+import { channelEventRecord, channelTestRecord, type ChannelEvent } from '../billing/usage-log.ts'
 import type { UsageWriter } from '../billing/usage-writer.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
 import type { ChannelClient } from './channel-client.ts'
+import { createChannelCircuit, retryAfterMs } from './circuit.ts'
 import { hasBaseUrl, type ChannelRequest } from './channel-requests.ts'
 
 export interface ChannelTestResult {
@@ -21,15 +22,21 @@ export interface ChannelTestResult {
 }
 
 /**
- * Channel health: auto-disable on configured statuses and keywords (only the failing key of a multi-key
- * channel), channel tests with response time, and a scheduled test that re-enables auto-disabled channels.
+ * Channel health: auto-disable after repeated failures on configured statuses and keywords (only the failing key of
+ * a multi-key channel), 429 cool-downs, a half-open probe that re-enables a disabled key once one real request
+ * succeeds, channel tests with response time, and a scheduled test that re-enables auto-disabled channels. Every
+ * transition is a system log row (type 4, `other.channel_event`) the console shows on the channels page.
  */
 export interface ChannelHealth {
   /** An upstream said this channel cannot serve at all (a Midjourney proxy without accounts): auto-disable it if allowed. */
   reportUnusable(channel: CachedChannel, keyIndex: number, reason: string): void
-  reportFailure(channel: CachedChannel, keyIndex: number, status: number, message: string): void
+  /** A failed upstream call; `headers` of the answer, when there was one, carry a 429's Retry-After. */
+  reportFailure(channel: CachedChannel, keyIndex: number, status: number, message: string, headers?: Headers): void
+  /** Channels every key of which is cooling down after a 429: routing prefers the others. */
+  readonly cooling: ReadonlySet<number>
+  keyCooling(channelId: number, keyIndex: number): boolean
   markTokenLapsed(tokenId: number, userId: number, status: 3 | 4): Promise<void>
-  testChannel(id: number, model?: string, endpoint?: string): Promise<ChannelTestResult>
+  testChannel(id: number, model?: string, endpoint?: string, keyIndex?: number): Promise<ChannelTestResult>
   testAll(): Promise<{ tested: number; enabled: number; disabled: number }>
   /** Whether a test-all run is under way (a second one is refused). */
   readonly testAllRunning: boolean
@@ -48,6 +55,8 @@ interface Probe {
 
 /** A channel test waits this long for the answer. */
 const TEST_TIMEOUT_MS = 60_000
+/** A failed half-open probe doubles the wait before the next, up to this. */
+const MAX_PROBE_DELAY_MS = 3_600_000
 
 export function createChannelHealth(dependencies: { store: Store; caches: Caches; client: ChannelClient; writer: UsageWriter; log?: (line: string) => void }): ChannelHealth {
   const { store, caches, client, writer } = dependencies
@@ -55,6 +64,19 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
   const disabling = new Set<number>()
   let testAllRunning = false
   let timer: ReturnType<typeof setInterval> | undefined
+  const circuit = createChannelCircuit(() => caches.options.failover)
+  /** Half-open probes waiting, per `channel:key`. */
+  const probes = new Map<string, ReturnType<typeof setTimeout>>()
+  let stopped = false
+
+  const event = (channel: CachedChannel, keyIndex: number, kind: ChannelEvent['kind'], reason: string, nextProbeSeconds?: number) => {
+    const multiKey = channel.keys.length > 1
+    const content = `Channel #${channel.id} (${channel.name})${multiKey ? ` key #${keyIndex}` : ''} ${{
+      disabled: 'auto-disabled', cooling: 'cooling down', probe_failed: 'failed its probe', enabled: 're-enabled',
+    }[kind]}: ${reason}${nextProbeSeconds ? `; next probe in ${nextProbeSeconds} s` : ''}`
+    log(`[health] ${content}`)
+    writer.record(channelEventRecord({ channelId: channel.id, keyIndex: multiKey ? keyIndex : undefined, kind, content, nextProbeSeconds }))
+  }
 
   const shouldDisable = (channel: CachedChannel, status: number, message: string) => {
     const options = caches.options
@@ -75,17 +97,72 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
         const statuses = { ...(info.multi_key_status_list ?? {}), [String(keyIndex)]: STATUS_AUTO_DISABLED }
         const allDisabled = channel.keys.every((_, index) => statuses[String(index)] === STATUS_AUTO_DISABLED)
         await store.channels.update(channel.id, { channelInfo: JSON.stringify({ ...info, multi_key_status_list: statuses }), ...(allDisabled ? { status: STATUS_AUTO_DISABLED } : {}) })
-        log(`[health] channel ${channel.id} (${channel.name}) key #${keyIndex} auto-disabled${allDisabled ? ', no key left: channel disabled' : ''}: ${reason}`)
+        if (allDisabled) reason += ' (no key left: channel disabled)'
       } else {
         await store.channels.update(channel.id, { status: STATUS_AUTO_DISABLED })
-        log(`[health] channel ${channel.id} (${channel.name}) auto-disabled: ${reason}`)
       }
       await caches.invalidate({ kind: 'channels' })
+      const delayMs = caches.options.autoEnableEnabled ? caches.options.failover.probeMs : 0
+      event(channel, keyIndex, 'disabled', reason, delayMs ? delayMs / 1000 : undefined)
+      if (delayMs) scheduleProbe(channel.id, keyIndex, delayMs)
     } catch (error) {
       log(`[health] could not disable channel ${channel.id}: ${(error as Error).message}`)
     } finally {
       disabling.delete(channel.id)
     }
+  }
+
+  /** Whether this key is still auto-disabled in the store (an administrator may have acted since). */
+  async function stillAutoDisabled(channelId: number, keyIndex: number, keyCount: number): Promise<boolean> {
+    const row = await store.channels.get(channelId)
+    if (!row) return false
+    if (keyCount <= 1) return row.status === STATUS_AUTO_DISABLED
+    if (row.status === 2) return false
+    const info = JSON.parse(row.channelInfo || '{}') as { multi_key_status_list?: Record<string, number> }
+    return info.multi_key_status_list?.[String(keyIndex)] === STATUS_AUTO_DISABLED
+  }
+
+  /** Put an auto-disabled key (and its channel) back into service. */
+  async function enable(channelId: number, keyIndex: number, keyCount: number) {
+    const row = await store.channels.get(channelId)
+    if (!row) return
+    const info = JSON.parse(row.channelInfo || '{}') as { multi_key_status_list?: Record<string, number> }
+    const statuses = { ...(info.multi_key_status_list ?? {}) }
+    if (keyCount > 1) delete statuses[String(keyIndex)]
+    await store.channels.update(channelId, { status: 1, channelInfo: JSON.stringify({ ...info, multi_key_status_list: keyCount > 1 ? statuses : {} }) })
+    circuit.reset(channelId, keyIndex)
+    await caches.invalidate({ kind: 'channels' })
+  }
+
+  /**
+   * Half-open: after the cool-down one real request (the channel test, built exactly as relayed traffic is) goes to
+   * the disabled key. Success puts it back; failure waits twice as long before the next probe.
+   */
+  function scheduleProbe(channelId: number, keyIndex: number, delayMs: number) {
+    const id = `${channelId}:${keyIndex}`
+    clearTimeout(probes.get(id))
+    const timer = setTimeout(async () => {
+      probes.delete(id)
+      const channel = caches.routing.byId.get(channelId)
+      if (stopped || !channel || !caches.options.autoEnableEnabled) return
+      try {
+        if (!(await stillAutoDisabled(channelId, keyIndex, channel.keys.length))) return
+        const result = await testChannel(channelId, undefined, undefined, keyIndex)
+        if (result.success) {
+          await enable(channelId, keyIndex, channel.keys.length)
+          event(channel, keyIndex, 'enabled', `probe succeeded in ${result.time.toFixed(2)} s`)
+        } else {
+          const next = Math.min(delayMs * 2, MAX_PROBE_DELAY_MS)
+          event(channel, keyIndex, 'probe_failed', result.message.slice(0, 200), next / 1000)
+          scheduleProbe(channelId, keyIndex, next)
+        }
+      } catch (error) {
+        log(`[health] probe of channel ${channelId} failed to run: ${(error as Error).message}`)
+        scheduleProbe(channelId, keyIndex, Math.min(delayMs * 2, MAX_PROBE_DELAY_MS))
+      }
+    }, delayMs)
+    timer.unref?.()
+    probes.set(id, timer)
   }
 
   /**
@@ -114,7 +191,7 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     }
   }
 
-  async function testChannel(id: number, requestedModel?: string, endpoint?: string): Promise<ChannelTestResult> {
+  async function testChannel(id: number, requestedModel?: string, endpoint?: string, probedKey?: number): Promise<ChannelTestResult> {
     const channel = caches.routing.byId.get(id)
     if (!channel) return { success: false, message: `Channel ${id} does not exist`, time: 0 }
     const model = requestedModel || channel.testModel || channel.models[0] || 'gpt-4o-mini'
@@ -122,7 +199,7 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     const provider = providerForChannelType(channel.type)
     if (!provider) return { success: false, message: `Channel type ${channel.type} is not supported`, time: 0, error_code: 'channel:invalid_type' }
     if (!hasBaseUrl(channel, provider)) return { success: false, message: `Channel ${channel.id} has no base URL`, time: 0, error_code: 'channel:invalid_base_url' }
-    const keyIndex = Math.max(0, channel.keyStatus.indexOf(1))
+    const keyIndex = probedKey !== undefined && probedKey < channel.keys.length ? probedKey : Math.max(0, channel.keyStatus.indexOf(1))
     // The same request building as real traffic: model mapping, parameter and header overrides.
     const target = client.requests.target(channel, keyIndex, provider, upstreamModel, false)
     const probe = probeFor(channel, keyIndex, provider, target, model, endpoint)
@@ -172,11 +249,11 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
       if (result.success && channel.status === STATUS_AUTO_DISABLED && options.autoEnableEnabled) {
         await store.channels.update(channel.id, { status: 1, channelInfo: JSON.stringify({ ...(JSON.parse((await store.channels.get(channel.id))?.channelInfo || '{}')), multi_key_status_list: {} }) })
         enabled++
-        log(`[health] channel ${channel.id} (${channel.name}) passed its test: re-enabled`)
+        event(channel, 0, 'enabled', 'passed the scheduled channel test')
       } else if (!result.success && channel.status === 1 && channel.autoBan && options.autoDisableEnabled) {
         await store.channels.update(channel.id, { status: STATUS_AUTO_DISABLED })
         disabled++
-        log(`[health] channel ${channel.id} (${channel.name}) failed its test: auto-disabled (${result.message})`)
+        event(channel, 0, 'disabled', `failed the scheduled channel test: ${result.message.slice(0, 200)}`)
       }
     }
     if (enabled || disabled) await caches.invalidate({ kind: 'channels' })
@@ -187,9 +264,18 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     reportUnusable(channel, keyIndex, reason) {
       if (channel.autoBan && caches.options.autoDisableEnabled) void disable(channel, keyIndex, reason)
     },
-    reportFailure(channel, keyIndex, status, message) {
-      if (shouldDisable(channel, status, message)) void disable(channel, keyIndex, `HTTP ${status}: ${message.slice(0, 200)}`)
+    reportFailure(channel, keyIndex, status, message, headers) {
+      if (status === 429) {
+        // Too many requests is a reason to wait, not to disable: the key cools down for as long as the upstream asked.
+        const ms = (headers && retryAfterMs(headers)) || caches.options.failover.defaultCoolMs
+        if (circuit.cool(channel.id, keyIndex, channel.keys.length, ms)) event(channel, keyIndex, 'cooling', `HTTP 429 for ${Math.round(ms / 1000)} s: ${message.slice(0, 160)}`)
+        // An exhausted balance also answers 429 ("You exceeded your current quota"): only a keyword counts it.
+        if (!channel.autoBan || !caches.options.autoDisableEnabled || !caches.options.autoDisableKeywords.some((keyword) => message.toLowerCase().includes(keyword))) return
+      } else if (!shouldDisable(channel, status, message)) return
+      if (circuit.failed(channel.id, keyIndex)) void disable(channel, keyIndex, `HTTP ${status}: ${message.slice(0, 200)}`)
     },
+    cooling: circuit.cooling,
+    keyCooling: circuit.keyCooling,
     async markTokenLapsed(tokenId, userId, status) {
       await store.tokens.update(tokenId, userId, { status }).catch(() => undefined)
       await caches.invalidate({ kind: 'tokens', id: tokenId }).catch(() => undefined)
@@ -213,6 +299,11 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
       }, 15_000)
       timer.unref?.()
     },
-    stop() { if (timer) clearInterval(timer) },
+    stop() {
+      stopped = true
+      if (timer) clearInterval(timer)
+      for (const probe of probes.values()) clearTimeout(probe)
+      circuit.close()
+    },
   }
 }

@@ -36,11 +36,16 @@ export type OpenAiPath = '/v1/chat/completions' | OpenAiEndpointPath
 const pollingIndex = new Map<number, number>()
 
 /** Pick a key of a (multi-key) channel: random or round-robin among the enabled keys. Returns its index, -1 if none. */
-export function pickKey(channel: CachedChannel): number {
+export function pickKey(channel: CachedChannel, cooling?: (channelId: number, keyIndex: number) => boolean): number {
   if (channel.keys.length === 1) return 0
-  const enabled: number[] = []
+  let enabled: number[] = []
   for (let index = 0; index < channel.keys.length; index++) if (channel.keyStatus[index] === 1) enabled.push(index)
   if (enabled.length === 0) return -1
+  // Keys cooling down after a 429 wait their turn while another key can serve.
+  if (cooling) {
+    const ready = enabled.filter((index) => !cooling(channel.id, index))
+    if (ready.length > 0) enabled = ready
+  }
   if (channel.multiKeyMode === 'polling') {
     const next = (pollingIndex.get(channel.id) ?? 0) % enabled.length
     pollingIndex.set(channel.id, next + 1)

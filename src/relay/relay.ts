@@ -43,6 +43,17 @@ const jsonHeaders = (requestId: string) => ({ 'content-type': 'application/json'
 const sseHeaders = (requestId: string) => ({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', [REQUEST_ID_HEADER]: requestId })
 
 const noChannels: ReadonlySet<number> = new Set()
+
+/**
+ * The attempt's channel: one not tried yet and, while another can serve, not cooling down after a 429. When every
+ * candidate is cooling the request still goes to one of them: the upstream may be ready again, and if not the
+ * client hears its 429 rather than a made-up "no channel".
+ */
+function pickUsable(tiers: RelayContext['tiers'], attemptIndex: number, tried: number[], health: Pick<ChannelHealth, 'cooling'>) {
+  const cooling = health.cooling
+  if (cooling.size === 0) return pickChannel(tiers, attemptIndex, tried.length === 0 ? noChannels : new Set(tried))
+  return pickChannel(tiers, attemptIndex, new Set([...tried, ...cooling])) ?? pickChannel(tiers, attemptIndex, new Set(tried))
+}
 /** Longest a non-stream upstream may take to answer (it sends nothing until done). */
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
 
@@ -111,10 +122,10 @@ export function createRelay(dependencies: RelayDependencies) {
 
   /** Steps 6-9 for one attempt: select, adapt, send; classify a failure. */
   async function attempt(context: RelayContext, attemptIndex: number): Promise<Attempt> {
-    const channel = pickChannel(context.tiers, attemptIndex, context.tried.length === 0 ? noChannels : new Set(context.tried))
+    const channel = pickUsable(context.tiers, attemptIndex, context.tried, health)
     if (!channel) return { ok: false, error: new GatewayError(503, `No available channel for model ${context.model} under group ${context.holder.group}`, 'model_not_found') }
     context.tried.push(channel.id)
-    const keyIndex = pickKey(channel)
+    const keyIndex = pickKey(channel, health.keyCooling)
     if (keyIndex < 0) return { ok: false, channel, error: new GatewayError(503, `Channel ${channel.id} has no enabled key`, 'channel:no_available_key', 'new_api_error', true) }
     const provider = providerForChannelType(channel.type)!
     if (!hasBaseUrl(channel, provider)) return { ok: false, channel, error: new GatewayError(500, `Channel ${channel.id} has no base URL`, 'channel:invalid_base_url', 'new_api_error', true) }
@@ -148,7 +159,7 @@ export function createRelay(dependencies: RelayDependencies) {
     const bodyText = scrubberFor(channel.keys)(await readErrorBody(response))
     const mapped = (call.mapError ?? call.adaptor.mapError)(response.status, bodyText)
     const status = Number(channel.statusCodeMapping[String(response.status)] ?? response.status)
-    health.reportFailure(channel, keyIndex, response.status, mapped.message)
+    health.reportFailure(channel, keyIndex, response.status, mapped.message, response.status === 429 ? response.headers : undefined)
     const retryable = mapped.retryable && ![400, 408, 504, 524].includes(response.status) && statusInRanges(response.status, caches.options.retryStatusCodes)
     return { ok: false, channel, upstreamBody: bodyText, error: new GatewayError(status, mapped.message, mapped.code, mapped.type, retryable) }
   }

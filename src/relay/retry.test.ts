@@ -71,6 +71,12 @@ describe('retries across channels', () => {
 })
 
 describe('channel health', () => {
+  // new-api's behaviour: the first disable-worthy failure disables (src/channels/failover.test.ts covers the window).
+  beforeAll(async () => {
+    await harness.setOption('ChannelFailureThreshold', 1)
+    await harness.setOption('ChannelProbeDelaySeconds', 0)
+  })
+
   test('a 401 from the upstream auto-disables the channel; the channel test re-enables it once it passes', async () => {
     const id = await harness.addChannel({ name: 'revoked', key: 'key-revoked', models: 'auto-ban-model' })
     harness.upstream.setOptions({ onRequest: (request) => (channelOf(request) === 'key-revoked' ? Response.json({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }, { status: 401 }) : undefined) })

@@ -18,6 +18,26 @@ export const getChannelTypes = query(() => {
   return catalogue
 }, 'channel-types')
 
+export interface ChannelEvent {
+  kind: 'disabled' | 'cooling' | 'probe_failed' | 'enabled'
+  channel: number
+  content: string
+  created_at: number
+}
+
+/** Channel health transitions of the last 24 hours: system log rows the health module writes (`other.channel_event`). */
+export const getChannelEvents = query(async (): Promise<ChannelEvent[]> => {
+  const since = Math.floor(Date.now() / 1000) - 86_400
+  const page = toPage(await api.get<Page<{ channel: number; content: string; created_at: number; other: string }>>('/api/log/', { type: 4, start_timestamp: since, page_size: 50 }))
+  const events: ChannelEvent[] = []
+  for (const row of page.items) {
+    let kind: ChannelEvent['kind'] | undefined
+    try { kind = (JSON.parse(row.other || '{}') as { channel_event?: ChannelEvent['kind'] }).channel_event } catch { /* not a channel event */ }
+    if (kind) events.push({ kind, channel: row.channel, content: row.content, created_at: row.created_at })
+  }
+  return events
+}, 'channel-events')
+
 export type ChannelSortField = 'priority' | 'id' | 'name' | 'balance' | 'response_time' | 'test_time'
 
 export interface ChannelFilters {

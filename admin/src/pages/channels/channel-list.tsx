@@ -15,6 +15,7 @@ import {
   deleteChannel, getChannels, getChannelTypes, setChannelStatus, testAllChannels, testChannel, updateChannelBalance,
   type ChannelFilters, type ChannelSortField, type ChannelTestResult,
 } from './channel-data.ts'
+import { ChannelEvents } from './channel-events.tsx'
 import { channelStatusBadge, MultiKeyModal } from './multi-key-modal.tsx'
 
 /** Response time colour: what an operator scans for when a provider is slow. */
@@ -191,6 +192,7 @@ export function ChannelListPage(): JSX.Element {
         <input placeholder={t('channels.group')} value={list.draft.group} onInput={(event) => list.setDraft('group', event.currentTarget.value)} aria-label={t('channels.group')} />
         <input placeholder={t('channels.tag')} value={list.draft.tag} onInput={(event) => list.setDraft('tag', event.currentTarget.value)} aria-label={t('channels.tag')} />
       </>}
+      above={<ChannelEvents />}
       below={<Show when={multiKeyChannel()}>{(channel) => <MultiKeyModal channel={channel()} onClose={() => setMultiKeyChannel(null)} />}</Show>}
     >
       <DataTable

@@ -61,6 +61,10 @@ export const sections: Section[] = [
       { key: 'AutomaticDisableKeywords', label: 'settings.disable_keywords', kind: 'textarea', hint: 'settings.keywords_hint' },
       { key: 'ChannelDisableThreshold', label: 'settings.disable_threshold', kind: 'number', hint: 'settings.disable_threshold_hint' },
       { key: 'ChannelTestFrequency', label: 'settings.test_frequency', kind: 'integer', hint: 'settings.test_frequency_hint' },
+      { key: 'ChannelFailureThreshold', label: 'settings.failure_threshold', kind: 'integer', hint: 'settings.failure_threshold_hint' },
+      { key: 'ChannelFailureWindowSeconds', label: 'settings.failure_window', kind: 'integer', hint: 'settings.seconds_hint' },
+      { key: 'ChannelProbeDelaySeconds', label: 'settings.probe_delay', kind: 'integer', hint: 'settings.probe_delay_hint' },
+      { key: 'ChannelCooldownSeconds', label: 'settings.cooldown', kind: 'integer', hint: 'settings.cooldown_hint' },
     ],
   },
   {
