@@ -31,3 +31,12 @@ test('editing a disabled channel without a status keeps it disabled, and its mul
   expect(channel.name).toBe('renamed')
   expect(channel.status).toBe(2)
 })
+
+test('lists without a sort order come newest / highest first, as new-api orders them', async () => {
+  for (const name of ['first-user', 'second-user']) await root.call('POST', '/api/user/', { username: name, password: 'list-order-password' })
+  const users = (await root.call('GET', '/api/user/?sort_by=id')).body.data.items.map((user: { username: string }) => user.username)
+  expect(users.indexOf('second-user')).toBeLessThan(users.indexOf('first-user'))
+  for (const priority of [1, 9]) await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: `priority-${priority}`, key: 'sk-a', base_url: 'http://127.0.0.1:9', models: 'gpt-4o-mini', priority } })
+  const channels = (await root.call('GET', '/api/channel/?sort_by=priority')).body.data.items.map((channel: { name: string }) => channel.name)
+  expect(channels.indexOf('priority-9')).toBeLessThan(channels.indexOf('priority-1'))
+})

@@ -4,7 +4,7 @@ import type { NewUser, UserRow } from '../db/store.ts'
 import { DuplicateError } from '../db/store.ts'
 import { badRequest, forbidden, GatewayError, notFound } from '../errors.ts'
 import {
-  authPlugin, emptyEnvelope, envelope, ok, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies,
+  authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, pageOf, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies,
 } from './context.ts'
 import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
@@ -171,7 +171,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       return ok({ items: result.items.map(userJson), total: result.total, page: page.page, page_size: page.pageSize })
     }, {
       role: ROLE_ADMIN,
-      query: t.Object({ ...PageQuery, sort_by: t.Optional(t.UnionEnum(['id', 'username', 'quota', 'used_quota', 'request_count', 'role'])), sort_order: t.Optional(t.UnionEnum(['asc', 'desc'])) }),
+      query: t.Object({ ...PageQuery, sort_by: OptionalEnum(['id', 'username', 'quota', 'used_quota', 'request_count', 'role']), sort_order: OptionalEnum(['asc', 'desc']) }),
       response: envelope(pageOf(UserSchema)),
       detail: { tags: ['Users (admin)'], summary: 'List users' },
     })
@@ -202,7 +202,7 @@ export function userRoutes(dependencies: ApiDependencies) {
     }, {
       role: ROLE_ADMIN,
       body: t.Object({
-        username: Username, password: Password, display_name: t.Optional(t.String({ maxLength: 20 })), role: t.Optional(t.UnionEnum([ROLE_USER, ROLE_ADMIN])),
+        username: Username, password: Password, display_name: t.Optional(t.String({ maxLength: 20 })), role: OptionalEnum([ROLE_USER, ROLE_ADMIN]),
         group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })),
       }),
       response: envelope(UserSchema),
@@ -272,7 +272,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       role: ROLE_ADMIN,
       body: t.Object({
         id: t.Integer(), action: t.UnionEnum(['disable', 'enable', 'delete', 'promote', 'demote', 'add_quota']),
-        value: t.Optional(t.Number()), mode: t.Optional(t.UnionEnum(['add', 'subtract', 'override'])),
+        value: t.Optional(t.Number()), mode: OptionalEnum(['add', 'subtract', 'override']),
       }),
       response: t.Union([envelope(UserSchema), emptyEnvelope]),
       detail: { tags: ['Users (admin)'], summary: 'Enable, disable, delete, promote, demote or add quota' },
