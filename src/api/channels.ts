@@ -5,6 +5,7 @@ import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, PageQuery, readP
 import { isChannelTypeSupported } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
+import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
 import { splitList } from '../split-list.ts'
 import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
 import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
@@ -12,6 +13,7 @@ import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
 const ChannelInfoSchema = t.Object({
   is_multi_key: t.Boolean(), multi_key_size: t.Integer(), multi_key_status_list: t.Record(t.String(), t.Integer()),
   multi_key_polling_index: t.Integer(), multi_key_mode: t.String(),
+  multi_key_disabled_reason: t.Optional(t.Record(t.String(), t.String())), multi_key_disabled_time: t.Optional(t.Record(t.String(), t.Number())),
 })
 
 export const ChannelSchema = t.Object({
@@ -21,13 +23,6 @@ export const ChannelSchema = t.Object({
   remark: t.String(), openai_organization: t.String(), created_time: t.Number(), test_time: t.Number(), response_time: t.Integer(),
   balance: t.Number(), balance_updated_time: t.Number(), used_quota: t.Number(), channel_info: ChannelInfoSchema,
 })
-
-interface ChannelInfo { is_multi_key: boolean; multi_key_size: number; multi_key_status_list: Record<string, number>; multi_key_polling_index: number; multi_key_mode: string }
-
-const readInfo = (row: Pick<ChannelRow, 'channelInfo'>): ChannelInfo => {
-  const fallback = { is_multi_key: false, multi_key_size: 0, multi_key_status_list: {}, multi_key_polling_index: 0, multi_key_mode: 'random' }
-  try { return { ...fallback, ...JSON.parse(row.channelInfo || '{}') } } catch { return fallback }
-}
 
 /** The API shape of a channel. The key is never part of it. */
 export const channelJson = (row: ChannelRow) => ({
@@ -62,7 +57,7 @@ const ChannelFields = {
   openai_organization: t.Optional(t.String({ maxLength: 255 })),
 }
 const ChannelInput = t.Object(ChannelFields, { additionalProperties: true })
-type ChannelInput = { [K in keyof typeof ChannelFields]?: K extends 'type' | 'priority' | 'weight' | 'auto_ban' ? number : string }
+export type ChannelInput = { [K in keyof typeof ChannelFields]?: K extends 'type' | 'priority' | 'weight' | 'auto_ban' ? number : string }
 
 
 function jsonField(field: string, text: string, check?: (value: Record<string, unknown>) => void): string {
@@ -93,7 +88,7 @@ function refuseBadCredentials(type: number, keys: string[] | undefined, other: s
 }
 
 /** Validate API fields and translate them to columns (key excluded: the caller seals it). 400s name the field. */
-function channelChanges(input: ChannelInput): Partial<NewChannel> {
+export function channelChanges(input: ChannelInput): Partial<NewChannel> {
   const changes: Partial<NewChannel> = {}
   if (input.type !== undefined) {
     if (!channelTypeNames[input.type]) throw badRequest(`type ${input.type} is not a known channel type`)
@@ -144,7 +139,7 @@ function channelChanges(input: ChannelInput): Partial<NewChannel> {
 }
 
 /** Split a key field into keys: one per line (Vertex service-account keys come as a JSON array). */
-function splitKeys(key: string): string[] {
+export function splitKeys(key: string): string[] {
   const trimmed = key.trim()
   // One JSON key (a service account, as Google's download has it: several lines) is one key, not one per line.
   if (trimmed.startsWith('{')) {
@@ -167,8 +162,8 @@ export function channelRoutes(dependencies: ApiDependencies) {
 
   const filterQuery = {
     ...PageQuery,
-    id_sort: t.Optional(t.BooleanString()), sort_by: t.Optional(t.UnionEnum(['id', 'name', 'priority', 'balance', 'response_time', 'test_time'])),
-    sort_order: t.Optional(t.UnionEnum(['asc', 'desc'])), tag_mode: t.Optional(t.BooleanString()), group: t.Optional(t.String()),
+    id_sort: t.Optional(t.BooleanString()), sort_by: OptionalEnum(['id', 'name', 'priority', 'balance', 'response_time', 'test_time']),
+    sort_order: OptionalEnum(['asc', 'desc']), tag_mode: t.Optional(t.BooleanString()), group: t.Optional(t.String()),
     status: t.Optional(t.String()), type: t.Optional(t.Numeric()), keyword: t.Optional(t.String()), model: t.Optional(t.String()), tag: t.Optional(t.String()),
   }
   const readFilter = (query: { group?: string; status?: string; type?: number; keyword?: string; model?: string; tag?: string }) => ({
@@ -237,7 +232,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
     }, {
       role: ROLE_ADMIN,
       body: t.Object({
-        mode: t.Optional(t.String()), multi_key_mode: t.Optional(t.UnionEnum(['random', 'polling'])), batch_add_set_key_prefix_2_name: t.Optional(t.Boolean()),
+        mode: t.Optional(t.String()), multi_key_mode: OptionalEnum(['random', 'polling']), batch_add_set_key_prefix_2_name: t.Optional(t.Boolean()),
         channel: t.Optional(ChannelInput), ...ChannelFields,
       }, { additionalProperties: true }),
       response: envelope(t.Array(ChannelSchema)),

@@ -1,5 +1,6 @@
 import type { ChannelClient } from '../channels/channel-client.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
+import { channelBatchRoutes } from './channel-batch.ts'
 import { channelOpsRoutes } from './channel-ops.ts'
 import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
@@ -29,6 +30,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
+    channelBatchRoutes(dependencies),
     logRoutes(dependencies),
     ...redemptionRoutes(dependencies),
     topUpRoutes(dependencies),

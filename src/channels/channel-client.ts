@@ -92,7 +92,10 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
     return provider.balance.parse(bodies)
   }
 
-  return { send, listModels, balance, requests }
+  /** Whether the channel's provider reports a balance at all. */
+  const hasBalance = (channel: CachedChannel) => providerForChannelType(channel.type)?.balance !== undefined
+
+  return { send, listModels, balance, hasBalance, requests }
 }
 
 /** A channel that does not exist yet (the form's "fetch models" before saving), with no overrides. */

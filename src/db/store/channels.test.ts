@@ -46,3 +46,20 @@ describeOnEachDialect('channels store', ({ store }) => {
     expect(await store().channels.delete(rows.map((row) => row.id))).toBe(3)
   })
 })
+
+describeOnEachDialect('channels store: tags and batches', ({ store }) => {
+  test('ids by tag, and one change on many rows', async () => {
+    const rows = await store().channels.createMany([
+      { type: 1, keyCiphertext: 'k', name: 'tagged-a', tag: 'pool-a', priority: 1 },
+      { type: 1, keyCiphertext: 'k', name: 'tagged-b', tag: 'pool-a', priority: 2 },
+      { type: 1, keyCiphertext: 'k', name: 'other', tag: 'pool-b', priority: 3 },
+    ])
+    const ids = await store().channels.idsByTag('pool-a')
+    expect(ids.sort()).toEqual([rows[0]!.id, rows[1]!.id].sort())
+    expect(await store().channels.updateMany(ids, { priority: 9, tag: 'pool-c' })).toBe(2)
+    expect(await store().channels.idsByTag('pool-a')).toEqual([])
+    expect((await store().channels.get(rows[1]!.id))!.priority).toBe(9)
+    expect((await store().channels.get(rows[2]!.id))!.priority).toBe(3)
+    expect(await store().channels.updateMany([], { priority: 1 })).toBe(0)
+  })
+})

@@ -136,3 +136,36 @@ export async function fetchUpstreamModels(request: { id: number | null; type: nu
   if (request.id !== null && !request.key) return api.get<string[]>(`/api/channel/fetch_models/${request.id}`)
   return api.post<string[]>('/api/channel/fetch_models', { type: request.type, key: request.key.split('\n')[0] ?? '', base_url: request.baseUrl })
 }
+
+/** One key of a multi-key channel as the server lists it: masked, never the key itself. */
+export interface ChannelKeyState {
+  index: number
+  status: number
+  key_preview: string
+  disabled_time: number
+  reason: string
+}
+
+export const getChannelKeys = query((channelId: number) =>
+  api.post<{ keys: ChannelKeyState[]; total: number; enabled_count: number; manual_disabled_count: number; auto_disabled_count: number }>(
+    '/api/channel/multi_key/manage', { channel_id: channelId, action: 'get_key_status', page_size: 500 }), 'channel-keys')
+
+export type ChannelKeyAction = 'disable_key' | 'enable_key' | 'delete_key' | 'enable_all_keys' | 'disable_all_keys' | 'delete_disabled_keys'
+
+export const manageChannelKeys = action(async (request: { channelId: number; action: ChannelKeyAction; keyIndex?: number }) => {
+  await api.post('/api/channel/multi_key/manage', { channel_id: request.channelId, action: request.action, key_index: request.keyIndex })
+}, 'channel-keys-manage')
+
+export const copyChannel = action((id: number) => api.post<{ id: number }>(`/api/channel/copy/${id}`), 'channel-copy')
+
+export const updateAllBalances = action(async (): Promise<{ message: string; updated: number; failed: number }> => {
+  const envelope = await requestEnvelope<{ updated: number; failed: number }>('GET', '/api/channel/update_balance')
+  return { message: envelope.message, updated: envelope.data?.updated ?? 0, failed: envelope.data?.failed ?? 0 }
+}, 'channel-balance-all')
+
+/** Every channel with the tag at once: enable or disable, or edit (fields present change). Returns how many. */
+export const setTagStatus = action((request: { tag: string; enabled: boolean }) =>
+  api.post<number>(`/api/channel/tag/${request.enabled ? 'enabled' : 'disabled'}`, { tag: request.tag }), 'channel-tag-status')
+
+export const editTag = action((request: { tag: string; changes: Record<string, unknown> }) =>
+  api.put<number>('/api/channel/tag', { tag: request.tag, ...request.changes }), 'channel-tag-edit')

@@ -13,7 +13,7 @@ import { formatDuration } from '../../lib/format.ts'
 import { t, translateValidation } from '../../lib/i18n.ts'
 import type { Channel } from '../../lib/types.ts'
 import { normaliseList, validateJsonObject, validateModelMapping, validateStatusCodeMapping } from '../../lib/validate.ts'
-import { fetchUpstreamModels, getChannel, getChannelTypes, getGroups, saveChannel, testChannel } from './channel-data.ts'
+import { copyChannel, fetchUpstreamModels, getChannel, getChannelTypes, getGroups, saveChannel, testChannel } from './channel-data.ts'
 import { MultiKeyModal } from './multi-key-modal.tsx'
 
 interface ChannelFormValues {
@@ -119,6 +119,17 @@ function countKeys(key: string, jsonKeys: boolean): number {
 export function ChannelFormPage(): JSX.Element {
   const params = useParams()
   const navigate = useNavigate()
+  const copy = useAction(copyChannel)
+  /** The copy is listed as "<name>_copy"; the usual next step is changing its key or base URL there. */
+  const duplicate = async () => {
+    try {
+      await copy(id!)
+      notify('success', t('channels.copied'))
+      navigate('/channels')
+    } catch (error) {
+      notify('error', errorMessage(error))
+    }
+  }
   const id = params.id ? Number(params.id) : null
   const draft = createDraft<ChannelFormValues>(`channel.${id ?? 'new'}`, { ...emptyChannel })
   const form = draft.values
@@ -254,7 +265,10 @@ export function ChannelFormPage(): JSX.Element {
       loading={types().status === 'loading' || (id !== null && stored().status === 'loading')}
       draftRestored={draft.restored()}
       onDiscardDraft={() => { draft.clear(); location.reload() }}
-      headerActions={<Show when={id !== null && type().testable}><ActionButton class="button" action={runTest}>{t('channels.test')}</ActionButton></Show>}
+      headerActions={<Show when={id !== null}>
+        <Show when={type().testable}><ActionButton class="button" action={runTest}>{t('channels.test')}</ActionButton></Show>
+        <ActionButton class="button" action={duplicate}>{t('channels.copy')}</ActionButton>
+      </Show>}
       banners={<>
         <Show when={id !== null && types().status === 'ready' && !type().supported}>
           <div class="banner banner-info wide">{t('channels.type_unsupported_form', { name: type().label })}</div>

@@ -12,10 +12,11 @@ import { user } from '../../lib/session.ts'
 import { readPreference, writePreference } from '../../lib/storage.ts'
 import type { Channel } from '../../lib/types.ts'
 import {
-  deleteChannel, getChannels, getChannelTypes, setChannelStatus, testAllChannels, testChannel, updateChannelBalance,
+  deleteChannel, getChannels, getChannelTypes, setChannelStatus, testAllChannels, testChannel, updateAllBalances, updateChannelBalance,
   type ChannelFilters, type ChannelSortField, type ChannelTestResult,
 } from './channel-data.ts'
 import { ChannelEvents } from './channel-events.tsx'
+import { TagActions } from './tag-actions.tsx'
 import { channelStatusBadge, MultiKeyModal } from './multi-key-modal.tsx'
 
 /** Response time colour: what an operator scans for when a provider is slow. */
@@ -47,6 +48,11 @@ export function ChannelListPage(): JSX.Element {
   const runTestAll = useAction(testAllChannels)
   const changeStatus = useAction(setChannelStatus)
   const refreshBalance = useAction(updateChannelBalance)
+  const refreshAllBalances = useAction(updateAllBalances)
+  const balanceAll = () => notifyOutcome(async () => {
+    const result = await refreshAllBalances()
+    notify(result.failed ? 'error' : 'success', result.failed ? result.message : t('channels.balance_all_done', { updated: result.updated, failed: result.failed }))
+  })
   const remove = useAction(deleteChannel)
 
   const sortOn = (field: string) => {
@@ -169,6 +175,7 @@ export function ChannelListPage(): JSX.Element {
       resettable
       actions={<>
         <ActionButton class="button" action={testAll}>{t('channels.test_all')}</ActionButton>
+        <ActionButton class="button" action={balanceAll}>{t('channels.balance_all')}</ActionButton>
         <A href="/channels/new" class="button primary">{t('channels.create')}</A>
       </>}
       toolbar={<>
@@ -192,7 +199,10 @@ export function ChannelListPage(): JSX.Element {
         <input placeholder={t('channels.group')} value={list.draft.group} onInput={(event) => list.setDraft('group', event.currentTarget.value)} aria-label={t('channels.group')} />
         <input placeholder={t('channels.tag')} value={list.draft.tag} onInput={(event) => list.setDraft('tag', event.currentTarget.value)} aria-label={t('channels.tag')} />
       </>}
-      above={<ChannelEvents />}
+      above={<>
+        <ChannelEvents />
+        <Show when={list.filters().tag}>{(tag) => <TagActions tag={tag()} />}</Show>
+      </>}
       below={<Show when={multiKeyChannel()}>{(channel) => <MultiKeyModal channel={channel()} onClose={() => setMultiKeyChannel(null)} />}</Show>}
     >
       <DataTable
