@@ -87,6 +87,19 @@ function refuseBadCredentials(type: number, keys: string[] | undefined, other: s
   if (regionProblem !== null) throw badRequest(`other (Vertex AI regions): ${regionProblem}`)
 }
 
+/** The per-channel settings the relay reads (`setting`), checked when saved so a typo does not fail every request. */
+function checkChannelSetting(setting: Record<string, unknown>) {
+  const whole = (field: string, min: number) => {
+    const value = setting[field]
+    if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > 100_000)) {
+      throw badRequest(`setting.${field} must be a whole number from ${min} to 100000`)
+    }
+  }
+  whole('max_concurrency', 1)
+  whole('max_queue', 0)
+  if (setting.max_queue !== undefined && setting.max_concurrency === undefined) throw badRequest('setting.max_queue needs setting.max_concurrency')
+}
+
 /** Validate API fields and translate them to columns (key excluded: the caller seals it). 400s name the field. */
 export function channelChanges(input: ChannelInput): Partial<NewChannel> {
   const changes: Partial<NewChannel> = {}
@@ -121,7 +134,7 @@ export function channelChanges(input: ChannelInput): Partial<NewChannel> {
       }
     })
   }
-  if (input.setting !== undefined) changes.setting = jsonField('setting', input.setting)
+  if (input.setting !== undefined) changes.setting = jsonField('setting', input.setting, checkChannelSetting)
   if (input.settings !== undefined) changes.settings = jsonField('settings', input.settings)
   if (input.param_override !== undefined) changes.paramOverride = jsonField('param_override', input.param_override)
   if (input.header_override !== undefined) {

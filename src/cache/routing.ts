@@ -11,7 +11,7 @@ export interface CachedChannel {
   baseUrl: string
   /** One entry per key line (multi-key channels have several). */
   keys: string[]
-  /** Per-key status for multi-key channels: 1 enabled, 3 auto-disabled. */
+  /** Per-key status for multi-key channels: 1 enabled, 2 disabled by hand, 3 auto-disabled. */
   keyStatus: number[]
   multiKeyMode: 'random' | 'polling'
   models: string[]
@@ -27,6 +27,10 @@ export interface CachedChannel {
   autoBan: boolean
   testModel: string
   tag: string
+  /** Requests in flight on this node at most (`setting.max_concurrency`; 0 = no cap), see channels/concurrency.ts. */
+  maxConcurrency: number
+  /** Requests that may wait for a slot (`setting.max_queue`; defaults to the cap). */
+  maxQueue: number
 }
 
 export interface Tier {
@@ -58,6 +62,8 @@ function parseJson<T>(text: string, fallback: T): T {
 }
 
 export function toCachedChannel(row: ChannelRow, secretBox: SecretBox): CachedChannel {
+  const setting = parseJson<Record<string, unknown>>(row.setting, {})
+  const maxConcurrency = wholeNumber(setting.max_concurrency)
   const info = parseJson<{ multi_key_status_list?: Record<string, number>; multi_key_mode?: string; is_multi_key?: boolean }>(row.channelInfo, {})
   const keyText = secretBox.open(row.keyCiphertext)
   const keys = info.is_multi_key ? splitList(keyText, '\n') : [keyText.trim()]
@@ -77,14 +83,19 @@ export function toCachedChannel(row: ChannelRow, secretBox: SecretBox): CachedCh
     modelMapping: parseJson(row.modelMapping, {}),
     statusCodeMapping: parseJson(row.statusCodeMapping, {}),
     other: row.other,
-    setting: parseJson(row.setting, {}),
+    setting,
     paramOverride: parseJson(row.paramOverride, {}),
     headerOverride: parseJson(row.headerOverride, {}),
     autoBan: row.autoBan === 1,
     testModel: row.testModel,
     tag: row.tag,
+    maxConcurrency,
+    maxQueue: setting.max_queue === undefined ? maxConcurrency : wholeNumber(setting.max_queue),
   }
 }
+
+/** A whole number ≥ 0 from a stored setting (validated when saved; anything else is 0). */
+const wholeNumber = (value: unknown) => (Number.isSafeInteger(value) && (value as number) > 0 ? value as number : 0)
 
 function buildTiers(channels: CachedChannel[]): Tier[] {
   const byPriority = new Map<number, CachedChannel[]>()

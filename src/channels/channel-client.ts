@@ -103,6 +103,6 @@ export function draftChannel(input: { type: number; key: string; baseUrl: string
   return {
     id: 0, type: input.type, name: 'draft', status: 1, baseUrl: input.baseUrl, keys: [input.key], keyStatus: [1], multiKeyMode: 'random',
     models: [], groups: [], priority: 0, weight: 1, modelMapping: {}, statusCodeMapping: {}, other: '', setting: {}, paramOverride: {},
-    headerOverride: {}, autoBan: false, testModel: '', tag: '',
+    headerOverride: {}, autoBan: false, testModel: '', tag: '', maxConcurrency: 0, maxQueue: 0,
   }
 }

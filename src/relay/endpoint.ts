@@ -96,6 +96,8 @@ export interface RelayContext extends ParsedRequest, LoggedRequest {
   /** The current attempt's upstream request, to abort when a streaming client leaves. */
   upstreamAbort?: AbortController
   clientGone?: boolean
+  /** The channel slot of the answering attempt (channels/concurrency.ts), given back when the request settles. */
+  releaseSlot?: () => void
 }
 
 /** One attempt's call: the request to send and what reading its answer needs. */

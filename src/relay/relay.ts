@@ -19,6 +19,7 @@ import { scrubberFor } from '../security/scrub-secrets.ts'
 import { createAdmission } from './admission.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
 import { createStreamResponder } from './stream-response.ts'
+import { createChannelSlots } from '../channels/concurrency.ts'
 import type { RelayMetrics } from '../metrics/metrics.ts'
 import type { ConversionRunner, TokenCounter } from './token-counter.ts'
 
@@ -78,7 +79,15 @@ export function createRelay(dependencies: RelayDependencies) {
     pendingSettlements.add(tracked)
   }
 
+  const slots = createChannelSlots()
+  /** The request is over for its channel: give its concurrency slot back (idempotent). */
+  const releaseSlot = (context: RelayContext) => {
+    context.releaseSlot?.()
+    context.releaseSlot = undefined
+  }
+
   function recordFailure(context: RelayContext, channel: CachedChannel | undefined, error: GatewayError) {
+    releaseSlot(context)
     metrics?.request(context.endpoint.name, context.model, channel?.id ?? 0, error.status, (performance.now() - context.startedAt) / 1000, undefined, error.code)
     ledger.settle(context.reservation, 0)
     writer.record(failureRecord(context, error, { channelId: channel?.id ?? 0, refunded: context.reservation.amount }))
@@ -98,6 +107,7 @@ export function createRelay(dependencies: RelayDependencies) {
     config, caches, conversions, requests: channels.requests,
     forceStreamOption: () => caches.options.overrides.forceStreamOption ?? config.forceStreamOption,
     settle(context, channel, usage, outcome) {
+      releaseSlot(context)
       const options = caches.options
       const quota = outcome.quota ?? quotaFor(context.price, usage, options.quotaPerUnit)
       ledger.settle(context.reservation, quota)
@@ -105,6 +115,8 @@ export function createRelay(dependencies: RelayDependencies) {
       writer.record(consumeRecord(context, context.price, quota, usage, { ...outcome, channelId: channel.id, keepRow: options.logConsumeEnabled }))
     },
     settleLater(context, channel, usage, outcome) {
+      // The upstream is done: its slot is free now, not once the usage is counted.
+      releaseSlot(context)
       track(usage.then((counted) => kit.settle(context, channel, counted, outcome())), context.requestId)
     },
     fail(context, channel, error) {
@@ -116,15 +128,44 @@ export function createRelay(dependencies: RelayDependencies) {
       const completion = completionText ? await counter.countTextTokens(context.model, completionText) : { tokens: 0 }
       return { ...emptyUsage(), inputTokens: prompt, outputTokens: completion.tokens } satisfies Usage
     },
-    stream: (context, source) => new Response(streams.open(source, () => context.upstreamAbort?.abort(), context.requestId), { status: 200, headers: sseHeaders(context.requestId) }),
+    stream(context, source) {
+      // A capped channel's slot is held while the stream flows and freed when it ends, before usage is counted.
+      const settled = context.releaseSlot ? { ...source, finish: (completed: boolean) => { releaseSlot(context); return source.finish(completed) } } : source
+      return new Response(streams.open(settled, () => context.upstreamAbort?.abort(), context.requestId), { status: 200, headers: sseHeaders(context.requestId) })
+    },
     json: (context, body) => new Response(body, { status: 200, headers: jsonHeaders(context.requestId) }),
   }
 
-  /** Steps 6-9 for one attempt: select, adapt, send; classify a failure. */
+  /**
+   * Steps 6-9 for one attempt: select, take a slot of the channel's concurrency cap, adapt, send; classify a failure.
+   * The slot of an answering attempt is kept until the request settles; every other outcome gives it back here.
+   */
   async function attempt(context: RelayContext, attemptIndex: number): Promise<Attempt> {
     const channel = pickUsable(context.tiers, attemptIndex, context.tried, health)
     if (!channel) return { ok: false, error: new GatewayError(503, `No available channel for model ${context.model} under group ${context.holder.group}`, 'model_not_found') }
     context.tried.push(channel.id)
+    if (!channel.maxConcurrency) return send(context, channel)
+    let release: () => void
+    try {
+      const slot = slots.acquire(channel)
+      release = typeof slot === 'function' ? slot : await slot
+    } catch (error) {
+      if (error instanceof GatewayError) return { ok: false, channel, error }
+      throw error
+    }
+    let outcome: Attempt
+    try {
+      outcome = await send(context, channel)
+    } catch (error) {
+      release()
+      throw error
+    }
+    if (outcome.ok) context.releaseSlot = release
+    else release()
+    return outcome
+  }
+
+  async function send(context: RelayContext, channel: CachedChannel): Promise<Attempt> {
     const keyIndex = pickKey(channel, health.keyCooling)
     if (keyIndex < 0) return { ok: false, channel, error: new GatewayError(503, `Channel ${channel.id} has no enabled key`, 'channel:no_available_key', 'new_api_error', true) }
     const provider = providerForChannelType(channel.type)!
@@ -192,7 +233,13 @@ export function createRelay(dependencies: RelayDependencies) {
         throw gatewayError
       }
       if (current.ok) {
-        const response = await endpoint.respond(context, current.exchange, kit)
+        let response: Response
+        try {
+          response = await endpoint.respond(context, current.exchange, kit)
+        } catch (error) {
+          releaseSlot(context)
+          throw error
+        }
         // A settled answer leaves only once its usage is in the write-ahead log (a kill then loses nothing billed).
         const written = context.stream ? undefined : writer.durable()
         if (written) await written
