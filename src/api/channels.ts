@@ -6,6 +6,7 @@ import { isChannelTypeSupported } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
 import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
+import { compileParamOverride } from '../channels/param-override.ts'
 import { splitList } from '../split-list.ts'
 import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
 import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
@@ -136,7 +137,11 @@ export function channelChanges(input: ChannelInput): Partial<NewChannel> {
   }
   if (input.setting !== undefined) changes.setting = jsonField('setting', input.setting, checkChannelSetting)
   if (input.settings !== undefined) changes.settings = jsonField('settings', input.settings)
-  if (input.param_override !== undefined) changes.paramOverride = jsonField('param_override', input.param_override)
+  if (input.param_override !== undefined) {
+    changes.paramOverride = jsonField('param_override', input.param_override, (value) => {
+      try { compileParamOverride(value) } catch (error) { throw badRequest((error as Error).message) }
+    })
+  }
   if (input.header_override !== undefined) {
     changes.headerOverride = jsonField('header_override', input.header_override, (value) => {
       for (const [name, headerValue] of Object.entries(value)) if (typeof headerValue !== 'string') throw badRequest(`header_override: "${name}" must be a string`)

@@ -1,4 +1,6 @@
+import { compileParamOverride, type BodyOverride } from '../channels/param-override.ts'
 import type { ChannelRow } from '../db/store.ts'
+import { GatewayError } from '../errors.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { splitList } from '../split-list.ts'
 
@@ -22,7 +24,10 @@ export interface CachedChannel {
   statusCodeMapping: Record<string, string>
   other: string
   setting: Record<string, unknown>
+  /** `param_override` in its plain form (top-level keys to set), for multipart uploads; empty in the operations form. */
   paramOverride: Record<string, unknown>
+  /** `param_override` compiled for JSON bodies (channels/param-override.ts); undefined when there is none. */
+  bodyOverride?: BodyOverride
   headerOverride: Record<string, string>
   autoBan: boolean
   testModel: string
@@ -84,13 +89,24 @@ export function toCachedChannel(row: ChannelRow, secretBox: SecretBox): CachedCh
     statusCodeMapping: parseJson(row.statusCodeMapping, {}),
     other: row.other,
     setting,
-    paramOverride: parseJson(row.paramOverride, {}),
+    ...paramOverrideOf(row),
     headerOverride: parseJson(row.headerOverride, {}),
     autoBan: row.autoBan === 1,
     testModel: row.testModel,
     tag: row.tag,
     maxConcurrency,
     maxQueue: setting.max_queue === undefined ? maxConcurrency : wholeNumber(setting.max_queue),
+  }
+}
+
+/** The override compiled once; a stored one that does not compile (imported, hand-edited) fails its requests loudly. */
+function paramOverrideOf(row: ChannelRow): Pick<CachedChannel, 'paramOverride' | 'bodyOverride'> {
+  const override = parseJson<Record<string, unknown>>(row.paramOverride, {})
+  try {
+    return { paramOverride: 'operations' in override ? {} : override, bodyOverride: compileParamOverride(override) }
+  } catch (error) {
+    const message = `Channel ${row.id} has an invalid param_override: ${(error as Error).message}`
+    return { paramOverride: {}, bodyOverride: () => { throw new GatewayError(500, message, 'channel:param_override_invalid', 'new_api_error', true) } }
   }
 }
 

@@ -3,6 +3,7 @@ import type { CachedChannel } from '../cache/routing.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import { draftChannel } from './channel-client.ts'
 import { createChannelRequests } from './channel-requests.ts'
+import { compileParamOverride } from './param-override.ts'
 
 const requests = createChannelRequests({ azureDefaultApiVersion: '2025-04-01-preview', geminiModelMap: {} })
 const channel = (fields: Partial<CachedChannel>): CachedChannel => ({ ...draftChannel({ type: 1, key: 'k', baseUrl: 'https://example.com' }), ...fields })
@@ -30,13 +31,14 @@ describe('non-chat endpoint URLs', () => {
 })
 
 describe('overrides apply to every request built for a channel', () => {
-  const overridden = channel({ paramOverride: { temperature: 0.1 }, headerOverride: { 'x-team': 'a', 'x-key': 'Key {api_key}' } })
+  const overridden = channel({ paramOverride: { temperature: 0.1 }, bodyOverride: compileParamOverride({ temperature: 0.1 }), headerOverride: { 'x-team': 'a', 'x-key': 'Key {api_key}', 'x-model': '{model}' } })
   const provider = providerForChannelType(1)!
 
   test('an OpenAI-format request gets the header overrides ({api_key} filled in) and the parameter overrides', () => {
     const built = requests.openAi(overridden, 0, provider, '/v1/embeddings', { model: 'm', input: 'hi' })
     expect(built.headers['x-team']).toBe('a')
     expect(built.headers['x-key']).toBe('Key k')
+    expect(built.headers['x-model']).toBe('m')
     expect(JSON.parse(built.body!)).toEqual({ model: 'm', input: 'hi', temperature: 0.1 })
   })
 

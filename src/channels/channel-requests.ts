@@ -57,15 +57,10 @@ export function pickKey(channel: CachedChannel, cooling?: (channelId: number, ke
 /** Whether the channel can be addressed at all: it has a base URL, its provider has a default, or needs none. */
 export const hasBaseUrl = (channel: CachedChannel, provider: Provider) => channel.baseUrl !== '' || provider.defaultBaseUrl !== '' || provider.baseUrlOptional === true
 
-/** The channel's header overrides on top of the built headers; `{api_key}` stands for the key in use. */
-function withHeaderOverrides(headers: Record<string, string>, channel: CachedChannel, key: string): Record<string, string> {
-  for (const name in channel.headerOverride) headers[name] = channel.headerOverride[name]!.replaceAll('{api_key}', key)
+/** The channel's header overrides on top of the built headers; `{api_key}` stands for the key in use, `{model}` for the upstream model. */
+function withHeaderOverrides(headers: Record<string, string>, channel: CachedChannel, key: string, model = ''): Record<string, string> {
+  for (const name in channel.headerOverride) headers[name] = channel.headerOverride[name]!.replaceAll('{api_key}', key).replaceAll('{model}', model)
   return headers
-}
-
-function isEmpty(object: object): boolean {
-  for (const _ in object) return false
-  return true
 }
 
 export type ChannelRequests = ReturnType<typeof createChannelRequests>
@@ -100,7 +95,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
         ? chatAdaptorFor(provider, 'openai-chat', upstreamModel).buildRequest({}, planned)
         : { url: provider.openAiEndpoints!.url(path, planned), headers: { 'content-type': 'application/json', ...provider.openAiEndpoints!.authHeaders(planned) } }
       // Frozen: the HTTP/1.1 client then serialises these header lines once, not per request.
-      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key)), authorize: built.authorize }
+      plan = { target: planned, url: built.url, headers: Object.freeze(withHeaderOverrides(built.headers, channel, planned.key, upstreamModel)), authorize: built.authorize }
       if (memo.size >= 256) memo.clear()
       memo.set(key, plan)
     }
@@ -109,8 +104,8 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
 
   /** A body in the adaptor's wire format, with the channel's parameter overrides merged in, as a request. */
   function native(channel: CachedChannel, adaptor: ProviderAdaptor, body: Record<string, unknown>, planned: UpstreamTarget, extraHeaders?: Record<string, string>): ChannelRequest & { body: string } {
-    const built = adaptor.buildRequest(isEmpty(channel.paramOverride) ? body : { ...body, ...channel.paramOverride }, planned)
-    const headers = withHeaderOverrides(built.headers, channel, planned.key)
+    const built = adaptor.buildRequest(channel.bodyOverride ? channel.bodyOverride(body) : body, planned)
+    const headers = withHeaderOverrides(built.headers, channel, planned.key, planned.model)
     if (extraHeaders) Object.assign(headers, extraHeaders)
     return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize }
   }
@@ -119,12 +114,12 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
   function openAi(channel: CachedChannel, keyIndex: number, provider: Provider, path: OpenAiPath, body: Record<string, unknown>): ChannelRequest & { body: string; target: UpstreamTarget } {
     const upstreamModel = typeof body.model === 'string' ? body.model : ''
     const plan = openAiPlan(channel, keyIndex, provider, upstreamModel, path, body.stream === true)
-    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify({ ...body, ...channel.paramOverride }), target: plan.target, authorize: plan.authorize }
+    return { method: 'POST', url: plan.url, headers: plan.headers, body: JSON.stringify(channel.bodyOverride ? channel.bodyOverride(body) : body), target: plan.target, authorize: plan.authorize }
   }
 
   /** A capability's request (model list, balance, rerank) with the channel's header and, on a JSON body, parameter overrides. */
   function capability(channel: CachedChannel, request: CapabilityRequest, key: string): ChannelRequest & { body?: string } {
-    const body = request.body !== undefined && !request.signed && !isEmpty(channel.paramOverride) ? JSON.stringify({ ...JSON.parse(request.body), ...channel.paramOverride }) : request.body
+    const body = request.body !== undefined && !request.signed && channel.bodyOverride ? JSON.stringify(channel.bodyOverride(JSON.parse(request.body))) : request.body
     return { method: request.method, url: request.url, headers: withHeaderOverrides({ ...request.headers }, channel, key), body }
   }
 

@@ -76,8 +76,9 @@ export function prepareAudio(context: RelayContext, channel: CachedChannel, prov
     const headers = { ...plan.headers, 'content-type': `multipart/form-data; boundary=${upload.form.boundary}` }
     return { request: { method: 'POST', url: plan.url, headers, body: uploadBody(upload, context.model, upstreamModel, channel) }, target: plan.target, adaptor: openAiAdaptor, mode: 'audio' }
   }
-  const unchanged = upstreamModel === context.body.model && Object.keys(channel.paramOverride).length === 0
-  const body = unchanged ? context.bodyText : JSON.stringify({ ...context.body, model: upstreamModel, ...channel.paramOverride })
+  const unchanged = upstreamModel === context.body.model && !channel.bodyOverride
+  const mapped = { ...context.body, model: upstreamModel }
+  const body = unchanged ? context.bodyText : JSON.stringify(channel.bodyOverride ? channel.bodyOverride(mapped) : mapped)
   return { request: { method: 'POST', url: plan.url, headers: plan.headers, body }, target: plan.target, adaptor: openAiAdaptor, mode: 'audio' }
 }
 

@@ -99,10 +99,13 @@ function isEmpty(object: object): boolean {
 
 /** The OpenAI-format call: the client's body as it came unless the model is mapped or parameters overridden. */
 function openAiRequest(context: RelayContext, channel: CachedChannel, plan: { url: string; headers: Readonly<Record<string, string>> }, upstreamModel: string): ChannelRequest {
-  const unchanged = upstreamModel === context.body.model && isEmpty(channel.paramOverride)
   if (!context.form) {
-    return { method: 'POST', url: plan.url, headers: plan.headers, body: unchanged ? context.bodyText : JSON.stringify({ ...context.body, model: upstreamModel, ...channel.paramOverride }) }
+    const unchanged = upstreamModel === context.body.model && !channel.bodyOverride
+    const mapped = { ...context.body, model: upstreamModel }
+    return { method: 'POST', url: plan.url, headers: plan.headers, body: unchanged ? context.bodyText : JSON.stringify(channel.bodyOverride ? channel.bodyOverride(mapped) : mapped) }
   }
+  // A multipart upload takes the plain form of param_override (top-level fields); operations apply to JSON bodies.
+  const unchanged = upstreamModel === context.body.model && isEmpty(channel.paramOverride)
   const upload = uploads.get(context.form)!
   const encoded = unchanged ? { body: upload.raw, contentType: upload.contentType } : encodeMultipart({ ...context.body, model: upstreamModel, ...channel.paramOverride }, upload.files)
   return { method: 'POST', url: plan.url, headers: { ...plan.headers, 'content-type': encoded.contentType }, body: encoded.body }
@@ -252,7 +255,7 @@ export function createImagesEndpoint(operation: ImageOperation, path: OpenAiImag
       }
       const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, false)
       const native = provider.images!.request(imageRequestOf(context, operation, imageFields(context.body)), target)
-      const body = isEmpty(channel.paramOverride) ? native.body : { ...native.body, ...channel.paramOverride }
+      const body = channel.bodyOverride ? channel.bodyOverride(native.body) : native.body
       return { request: kit.requests.capability(channel, { method: 'POST', url: native.url, headers: native.headers, body: JSON.stringify(body) }, target.key), target, adaptor, mode: 'native' }
     },
     async respond(context, exchange, kit) {

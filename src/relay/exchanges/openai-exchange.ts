@@ -13,11 +13,6 @@ import { createStreamTap } from '../stream-tap.ts'
  * from it (or from the stream by a tap that forwards the upstream's bytes).
  */
 
-function isEmpty(object: object): boolean {
-  for (const _ in object) return false
-  return true
-}
-
 /**
  * The body to send: mapping, overrides, reasoning effort, forced stream usage. When none applies (the common case)
  * the client's bytes go as they came; when only stream usage is asked for, it is spliced into the text. Only
@@ -25,14 +20,15 @@ function isEmpty(object: object): boolean {
  */
 function openAiBody(context: RelayContext, channel: CachedChannel, provider: Provider, upstreamModel: string, kit: RelayKit): string {
   const askUsage = context.stream && kit.forceStreamOption() && !context.clientWantsUsage && provider.streamUsageOption
-  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && isEmpty(channel.paramOverride)
+  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && !channel.bodyOverride
   if (unchanged && !askUsage) return context.bodyText
   if (unchanged && context.body.stream_options === undefined) {
     const open = context.bodyText.indexOf('{')
     return `{"stream_options":{"include_usage":true},${context.bodyText.slice(open + 1)}`
   }
-  const body: Record<string, unknown> = { ...context.body, model: upstreamModel, ...channel.paramOverride }
+  let body: Record<string, unknown> = { ...context.body, model: upstreamModel }
   if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
+  if (channel.bodyOverride) body = channel.bodyOverride(body)
   if (askUsage) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
   return JSON.stringify(body)
 }

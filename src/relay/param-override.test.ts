@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
+
+/** A channel's param_override operations and header variables reach the upstream; `block` moves to the next channel. */
+let harness: RelayHarness
+let key: string
+const seen: { key: string; body: Record<string, unknown>; headers: Record<string, string> }[] = []
+
+beforeAll(async () => {
+  harness = await startRelayHarness()
+  key = (await harness.addToken()).key
+  await harness.setOption('RetryTimes', 1)
+  await harness.setOption('ModelRatio', { 'override-model': 1, 'guarded-model': 1 })
+  harness.upstream.setOptions({ onRequest: (request) => { seen.push({ key: request.headers.authorization!.replace('Bearer ', ''), body: request.body as Record<string, unknown>, headers: request.headers }); return undefined } })
+})
+afterAll(() => harness.dispose())
+
+const chat = (model: string, extra: Record<string, unknown> = {}) => harness.client(key).chat.completions.create({ model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }], ...extra })
+
+test('operations edit the body the upstream receives; {model} fills a header', async () => {
+  await harness.addChannel({
+    name: 'edits', key: 'key-edits', models: 'override-model', model_mapping: '{"override-model":"gpt-4o-mini"}',
+    header_override: '{"x-upstream-model": "{model}"}',
+    param_override: JSON.stringify({ operations: [
+      { path: 'messages.0.content', mode: 'prepend', value: 'Company policy. ' },
+      { path: 'max_tokens', mode: 'set', value: 64, keep_origin: true },
+      { path: 'temperature', mode: 'delete', conditions: [{ path: 'temperature', mode: 'gt', value: 1 }] },
+    ] }),
+  })
+  seen.length = 0
+  await chat('override-model', { temperature: 1.5 })
+  expect(seen[0]!.body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'system', content: 'Company policy. Be brief.' }, { role: 'user', content: 'hi' }] })
+  expect(seen[0]!.body.temperature).toBeUndefined()
+  expect(seen[0]!.headers['x-upstream-model']).toBe('gpt-4o-mini')
+  seen.length = 0
+  await chat('override-model', { temperature: 0.5, max_tokens: 10 })
+  expect(seen[0]!.body).toMatchObject({ temperature: 0.5, max_tokens: 10 })
+})
+
+test('a channel whose conditions block the request hands it to the next channel', async () => {
+  await harness.addChannel({ name: 'guarded', key: 'key-guarded', models: 'guarded-model', priority: 10, param_override: JSON.stringify({ operations: [{ mode: 'block', conditions: [{ path: 'messages.-1.content', mode: 'contains', value: 'secret' }] }] }) })
+  await harness.addChannel({ name: 'open', key: 'key-open', models: 'guarded-model', priority: 0 })
+  seen.length = 0
+  await harness.client(key).chat.completions.create({ model: 'guarded-model', messages: [{ role: 'user', content: 'the secret plan' }] })
+  expect(seen.map((request) => request.key)).toEqual(['key-open'])
+  seen.length = 0
+  await harness.client(key).chat.completions.create({ model: 'guarded-model', messages: [{ role: 'user', content: 'hello' }] })
+  expect(seen.map((request) => request.key)).toEqual(['key-guarded'])
+})
+
+test('an override document that does not compile is refused when saved, naming the field', async () => {
+  const refused = await harness.root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'bad', key: 'k', base_url: harness.upstream.url, models: 'x', param_override: '{"operations":[{"path":"a","mode":"replace"}]}' } })
+  expect(refused.status).toBe(400)
+  expect(refused.body.message).toContain('param_override.operations[0].mode must be one of')
+})
