@@ -96,6 +96,8 @@ function checkChannelSetting(setting: Record<string, unknown>) {
       throw badRequest(`setting.${field} must be a whole number from ${min} to 100000`)
     }
   }
+  if (setting.system_prompt !== undefined && typeof setting.system_prompt !== 'string') throw badRequest('setting.system_prompt must be text')
+  if (setting.system_prompt_override !== undefined && typeof setting.system_prompt_override !== 'boolean') throw badRequest('setting.system_prompt_override must be true or false')
   whole('max_concurrency', 1)
   whole('max_queue', 0)
   if (setting.max_queue !== undefined && setting.max_concurrency === undefined) throw badRequest('setting.max_queue needs setting.max_concurrency')

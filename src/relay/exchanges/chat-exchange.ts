@@ -5,6 +5,7 @@ import { chatAdaptorFor, createStreamConversion, createUpstreamDecoder, getInbou
 import { encodeSse } from '../../providers/sse.ts'
 import type { ChatRequest, Provider, SseEvent, StreamConversion, Usage, WireFormat } from '../../providers/types.ts'
 import { maxOutputTokens, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit, type RouteInput } from '../endpoint.ts'
+import { withSystemPrompt } from '../system-prompt.ts'
 import { parseUpstreamJson, prepareOpenAi, respondOpenAi } from './openai-exchange.ts'
 
 /**
@@ -44,11 +45,11 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, context.stream)
   target.requestedModel = context.model
   let body: Record<string, unknown>
-  if (mode === 'native') body = nativeBody(context, upstreamModel)
+  if (mode === 'native') body = withSystemPrompt(format, nativeBody(context, upstreamModel), channel)
   else {
     const canonical = canonicalBody(context)
     const effort = context.reasoningEffort && canonical.reasoning_effort === undefined ? { reasoning_effort: context.reasoningEffort } : {}
-    body = adaptor.toUpstream({ ...canonical, model: upstreamModel, ...effort } as ChatRequest, target)
+    body = adaptor.toUpstream(withSystemPrompt('openai-chat', { ...canonical, model: upstreamModel, ...effort }, channel) as ChatRequest, target)
   }
   // Anthropic beta features the client opted into travel with a native body.
   const extraHeaders = mode === 'native' && context.anthropicBeta ? { 'anthropic-beta': context.anthropicBeta } : undefined

@@ -6,6 +6,7 @@ import { openAiAdaptor } from '../../providers/openai/openai-chat-adaptor.ts'
 import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiRequest, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
+import { withSystemPrompt } from '../system-prompt.ts'
 
 /**
  * OpenAI format on both sides (chat from an OpenAI client to an OpenAI-format channel, completions, embeddings,
@@ -18,9 +19,10 @@ import { createStreamTap } from '../stream-tap.ts'
  * the client's bytes go as they came; when only stream usage is asked for, it is spliced into the text. Only
  * otherwise is the body serialised again.
  */
-function openAiBody(context: RelayContext, channel: CachedChannel, provider: Provider, upstreamModel: string, kit: RelayKit): string {
+function openAiBody(context: RelayContext, channel: CachedChannel, provider: Provider, upstreamModel: string, path: OpenAiPath, kit: RelayKit): string {
   const askUsage = context.stream && kit.forceStreamOption() && !context.clientWantsUsage && provider.streamUsageOption
-  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && !channel.bodyOverride
+  const systemPrompt = path === '/v1/chat/completions' && channel.setting.system_prompt !== undefined
+  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && !channel.bodyOverride && !systemPrompt
   if (unchanged && !askUsage) return context.bodyText
   if (unchanged && context.body.stream_options === undefined) {
     const open = context.bodyText.indexOf('{')
@@ -28,6 +30,7 @@ function openAiBody(context: RelayContext, channel: CachedChannel, provider: Pro
   }
   let body: Record<string, unknown> = { ...context.body, model: upstreamModel }
   if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
+  if (systemPrompt) body = withSystemPrompt('openai-chat', body, channel)
   if (channel.bodyOverride) body = channel.bodyOverride(body)
   if (askUsage) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
   return JSON.stringify(body)
@@ -37,7 +40,7 @@ export function prepareOpenAi(context: RelayContext, channel: CachedChannel, pro
   const upstreamModel = channel.modelMapping[context.model] ?? context.model
   const plan = kit.requests.openAiPlan(channel, keyIndex, provider, upstreamModel, path, context.stream)
   return {
-    request: { method: 'POST', url: plan.url, headers: plan.headers, body: openAiBody(context, channel, provider, upstreamModel, kit), authorize: plan.authorize },
+    request: { method: 'POST', url: plan.url, headers: plan.headers, body: openAiBody(context, channel, provider, upstreamModel, path, kit), authorize: plan.authorize },
     // OpenAI-format answers read usage and errors the OpenAI way, chat or not (Jina has embeddings but no chat).
     target: plan.target, adaptor: provider.chat ? chatAdaptorFor(provider, 'openai-chat', upstreamModel) : openAiAdaptor, mode: 'openai',
   }

@@ -449,7 +449,7 @@ export function ChannelFormPage(): JSX.Element {
           <summary>{t('channels.section_advanced')}</summary>
           <div class="grid-form">
             <JsonEditor id="channel-setting" label={t('channels.setting')} value={form.setting} onInput={(value) => draft.set('setting', value)} validate={validateJsonObject}
-              placeholder={'{\n  "max_concurrency": 8,\n  "max_queue": 16\n}'} hint={t('channels.setting_hint')} />
+              placeholder={'{\n  "system_prompt": "",\n  "max_concurrency": 8,\n  "max_queue": 16\n}'} hint={t('channels.setting_hint')} />
             <JsonEditor id="channel-settings" label={t('channels.settings')} value={form.settings} onInput={(value) => draft.set('settings', value)} validate={validateJsonObject}
               placeholder={'{\n  "allow_service_tier": false\n}'} hint={t('channels.settings_hint')} />
             <JsonEditor id="channel-param-override" label={t('channels.param_override')} value={form.paramOverride} onInput={(value) => draft.set('paramOverride', value)} validate={validateJsonObject}

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
 
-/** A channel's param_override operations and header variables reach the upstream; `block` moves to the next channel. */
+/**
+ * Per-channel request settings through the relay: param_override operations and header variables reach the upstream,
+ * `block` moves to the next channel, the channel's system prompt is added in the format the request is sent in.
+ */
 let harness: RelayHarness
 let key: string
 const seen: { key: string; body: Record<string, unknown>; headers: Record<string, string> }[] = []
@@ -10,7 +13,7 @@ beforeAll(async () => {
   harness = await startRelayHarness()
   key = (await harness.addToken()).key
   await harness.setOption('RetryTimes', 1)
-  await harness.setOption('ModelRatio', { 'override-model': 1, 'guarded-model': 1 })
+  await harness.setOption('ModelRatio', { 'override-model': 1, 'guarded-model': 1, 'prompted-model': 1 })
   harness.upstream.setOptions({ onRequest: (request) => { seen.push({ key: request.headers.authorization!.replace('Bearer ', ''), body: request.body as Record<string, unknown>, headers: request.headers }); return undefined } })
 })
 afterAll(() => harness.dispose())
@@ -52,4 +55,28 @@ test('an override document that does not compile is refused when saved, naming t
   const refused = await harness.root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'bad', key: 'k', base_url: harness.upstream.url, models: 'x', param_override: '{"operations":[{"path":"a","mode":"replace"}]}' } })
   expect(refused.status).toBe(400)
   expect(refused.body.message).toContain('param_override.operations[0].mode must be one of')
+})
+
+test('the channel system prompt is added when the request has none, and put in front of its own with override', async () => {
+  const id = await harness.addChannel({ name: 'prompted', key: 'key-prompted', models: 'prompted-model', setting: JSON.stringify({ system_prompt: 'Answer in French.' }) })
+  seen.length = 0
+  await harness.client(key).chat.completions.create({ model: 'prompted-model', messages: [{ role: 'user', content: 'hi' }] })
+  expect(seen[0]!.body.messages).toEqual([{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'hi' }])
+  seen.length = 0
+  await chat('prompted-model')
+  expect((seen[0]!.body.messages as { content: string }[])[0]!.content).toBe('Be brief.')
+  await harness.root.call('PUT', '/api/channel/', { id, setting: JSON.stringify({ system_prompt: 'Answer in French.', system_prompt_override: true }) })
+  seen.length = 0
+  await chat('prompted-model')
+  expect((seen[0]!.body.messages as { content: string }[])[0]!.content).toBe('Answer in French.\n\nBe brief.')
+  // A Claude client reaching this OpenAI channel goes through the canonical shape: the prompt is there too.
+  seen.length = 0
+  const claude = await fetch(`${harness.server.url}/v1/messages`, {
+    method: 'POST', headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'prompted-model', max_tokens: 32, system: 'Mine.', messages: [{ role: 'user', content: 'hi' }] }),
+  })
+  expect(claude.status).toBe(200)
+  expect((seen[0]!.body.messages as { role: string; content: string }[])[0]).toEqual({ role: 'system', content: 'Answer in French.\n\nMine.' })
+  const refused = await harness.root.call('PUT', '/api/channel/', { id, setting: '{"system_prompt": 5}' })
+  expect(refused.body.message).toContain('setting.system_prompt must be text')
 })
