@@ -47,6 +47,15 @@ describe('configuration', () => {
     }
   })
 
+  test('a bad secret is never printed, a bad URL only without its password', () => {
+    const message = (env: Record<string, string>) => { try { loadConfig(env) } catch (error) { return (error as Error).message } return '' }
+    expect(message({ SESSION_SECRET: 'hunter2' })).toBe('Invalid SESSION_SECRET=<hidden, 7 characters>: expected a string of at least 16 characters')
+    expect(message({ INITIAL_ROOT_PASSWORD: 'pw' })).not.toContain('pw"')
+    const dsn = message({ SQL_DSN: 'mysql://admin:s3cret-pass@db.internal:3306/newapi' })
+    expect(dsn).toContain('mysql://admin:***@db.internal:3306/newapi')
+    expect(dsn).not.toContain('s3cret-pass')
+  })
+
   test('parsed forms: model maps, CLUSTER=auto, booleans', () => {
     const config = loadConfig({ GEMINI_MODEL_MAP: 'gemini-1.0-pro:v1, gemini-2.5-flash:v1beta', CLUSTER: 'auto', GET_MEDIA_TOKEN: 'off' })
     expect(config.geminiModelMap).toEqual({ 'gemini-1.0-pro': 'v1', 'gemini-2.5-flash': 'v1beta' })

@@ -57,10 +57,20 @@ export type Config = Static<typeof ConfigSchema>
 
 /** A configuration problem found at start-up: names the variable and the form it expects. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, expected: string, got: string) {
-    super(`Invalid ${variable}=${JSON.stringify(got)}: expected ${expected}`)
+  constructor(readonly variable: string, expected: string, got: string, secret: Variable['secret'] = undefined) {
+    super(`Invalid ${variable}=${shown(got, secret)}: expected ${expected}`)
     this.name = 'ConfigError'
   }
+}
+
+/**
+ * What a start-up error may print of a bad value: a secret never (its length only), a URL without its password,
+ * anything else as given. Errors land in logs and terminals that others read.
+ */
+function shown(value: string, secret: Variable['secret']): string {
+  if (secret === 'whole') return `<hidden, ${value.length} characters>`
+  if (secret === 'url-password') return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@'))
+  return JSON.stringify(value)
 }
 
 type Env = Record<string, string | undefined>
@@ -71,6 +81,8 @@ interface Variable {
   expected: string
   parse: (raw: string) => unknown
   fallback?: () => unknown
+  /** How much of a bad value an error may show: none of it, or a URL with its password masked. */
+  secret?: 'whole' | 'url-password'
 }
 
 const parseBool = (raw: string) => {
@@ -109,13 +121,13 @@ const variables: Variable[] = [
   { names: ['PORT'], field: 'port', expected: 'an integer port 0-65535', parse: parseInteger, fallback: () => 3000 },
   { names: ['HOST'], field: 'host', expected: 'a bind address', parse: parseString, fallback: () => '0.0.0.0' },
   { names: ['DATA_DIR'], field: 'dataDir', expected: 'a directory path', parse: parseString, fallback: () => './data' },
-  { names: ['DATABASE_URL', 'SQL_DSN'], field: 'databaseUrl', expected: 'a postgres:// URL (unset = embedded SQLite; a one-api / new-api MySQL database is copied over with `bun run import <its DSN>`)', parse: parseString },
-  { names: ['REDIS_URL', 'REDIS_CONN_STRING'], field: 'redisUrl', expected: 'a redis:// or rediss:// URL', parse: parseString },
-  { names: ['SESSION_SECRET'], field: 'sessionSecret', expected: 'a string of at least 16 characters', parse: parseString },
-  { names: ['CRYPTO_SECRET'], field: 'cryptoSecret', expected: 'a string of at least 16 characters', parse: parseString },
+  { names: ['DATABASE_URL', 'SQL_DSN'], field: 'databaseUrl', expected: 'a postgres:// URL (unset = embedded SQLite; a one-api / new-api MySQL database is copied over with `bun run import <its DSN>`)', parse: parseString, secret: 'url-password' },
+  { names: ['REDIS_URL', 'REDIS_CONN_STRING'], field: 'redisUrl', expected: 'a redis:// or rediss:// URL', parse: parseString, secret: 'url-password' },
+  { names: ['SESSION_SECRET'], field: 'sessionSecret', expected: 'a string of at least 16 characters', parse: parseString, secret: 'whole' },
+  { names: ['CRYPTO_SECRET'], field: 'cryptoSecret', expected: 'a string of at least 16 characters', parse: parseString, secret: 'whole' },
   { names: ['TRUSTED_PROXIES'], field: 'trustedProxies', expected: 'IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.0/8,::1', parse: parseCidrList, fallback: () => [] },
-  { names: ['METRICS_TOKEN'], field: 'metricsToken', expected: 'a string of at least 16 characters', parse: parseString },
-  { names: ['INITIAL_ROOT_PASSWORD'], field: 'initialRootPassword', expected: 'a password of 8-64 characters', parse: parseString },
+  { names: ['METRICS_TOKEN'], field: 'metricsToken', expected: 'a string of at least 16 characters', parse: parseString, secret: 'whole' },
+  { names: ['INITIAL_ROOT_PASSWORD'], field: 'initialRootPassword', expected: 'a password of 8-64 characters', parse: parseString, secret: 'whole' },
   { names: ['STREAMING_TIMEOUT'], field: 'streamingTimeoutSeconds', expected: 'seconds, 1-3600', parse: parseInteger, fallback: () => 300 },
   { names: ['FORCE_STREAM_OPTION'], field: 'forceStreamOption', expected: 'true or false', parse: parseBool, fallback: () => true },
   { names: ['GET_MEDIA_TOKEN'], field: 'getMediaToken', expected: 'true or false', parse: parseBool, fallback: () => true },
@@ -159,7 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     candidate[variable.field] = value
     const fieldSchema = ConfigSchema.properties[variable.field]
     if (!Value.Check(fieldSchema, value)) {
-      throw new ConfigError(name ?? variable.names[0]!, variable.expected, raw ?? String(value))
+      throw new ConfigError(name ?? variable.names[0]!, variable.expected, raw ?? String(value), variable.secret)
     }
   }
   if (candidate.workerPoolSize === 0) candidate.workerPoolSize = cpus().length
