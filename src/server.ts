@@ -19,6 +19,7 @@ import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
 import { createSubscriptionJob } from './billing/subscriptions.ts'
 import { createLowBalanceNotices } from './billing/low-balance.ts'
+import { createMailer } from './auth/mail.ts'
 import { createChannelClient } from './channels/channel-client.ts'
 import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
@@ -143,6 +144,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
+    mailer: createMailer({ caches, secretBox }),
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
   const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })

@@ -3,6 +3,7 @@ import type { ChannelHealth } from '../channels/channel-health.ts'
 import { channelOpsRoutes } from './channel-ops.ts'
 import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
+import { emailRoutes } from './email.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
@@ -13,6 +14,7 @@ import { systemRoutes } from './system.ts'
 import { taskRoutes } from './tasks.ts'
 import { tokenRoutes } from './tokens.ts'
 import { topUpRoutes } from './topup.ts'
+import { sessionRoutes } from './sessions.ts'
 import { userRoutes } from './users.ts'
 
 /** What the management API groups need, all built once at start-up. */
@@ -26,6 +28,8 @@ export function managementRoutes(dependencies: ManagementDependencies) {
   return [
     systemRoutes(dependencies),
     userRoutes(dependencies),
+    emailRoutes(dependencies),
+    sessionRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
