@@ -1,0 +1,150 @@
+/**
+ * Accounts in Chromium against the real gateway process and a real SMTP server on a local port: registering with
+ * the code read from the received mail, the forgot-password flow through the mailed link, the account page's
+ * session list ending another session, and the settings tab whose secrets are write-only.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import type { Browser, Page } from 'playwright-core'
+import { startTestMailServer, type TestMailServer } from '../../src/testing/mail-server.ts'
+import { apiCall, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signedInPage, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
+
+const rootPassword = 'accounts-test-password'
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.fill('#sign-in-username', username)
+  await page.fill('#sign-in-password', password)
+  await page.click('form button[type=submit]')
+}
+
+describe.skipIf(!hasChromium)('registration, password reset and sessions in Chromium', () => {
+  let gateway: GatewayProcess
+  let mail: TestMailServer
+  let browser: Browser
+  let cookie: string
+
+  beforeAll(async () => {
+    ensureAdminBuilt()
+    mail = await startTestMailServer({ user: 'console@example.com', password: 'smtp-secret' })
+    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword })
+    browser = await launchBrowser()
+    cookie = await signInCookie(gateway.url, 'root', rootPassword)
+    for (const [key, value] of Object.entries({
+      SMTPServer: '127.0.0.1', SMTPPort: String(mail.port), SMTPAccount: 'console@example.com', SMTPToken: 'smtp-secret',
+      EmailVerificationEnabled: 'true', ServerAddress: gateway.url,
+    })) await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key, value })
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await gateway?.stop()
+    await mail?.close()
+  })
+
+  test('register with the code from the mail, then sign in with the new account', async () => {
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/sign-in')
+    await page.getByRole('link', { name: 'Create an account' }).click()
+    await page.waitForURL(/\/register$/)
+    await page.fill('#sign-up-username', 'newcomer')
+    await page.fill('#sign-up-password', 'newcomer-pass-1')
+    await page.fill('#sign-up-confirm', 'newcomer-pass-1')
+    await page.fill('#sign-up-email', 'newcomer@example.com')
+    const since = mail.received.length
+    await page.click('[data-testid=send-code]')
+    const message = await mail.next('newcomer@example.com', since)
+    const code = /\b(\d{6})\b/.exec(message.text)![1]!
+    await page.locator('[data-testid=send-code]', { hasText: 'Resend in' }).waitFor()
+    await page.fill('#sign-up-code', code)
+    await screenshot(page, 'accounts-01-register')
+    await page.click('form button[type=submit]')
+    await page.waitForURL(/\/sign-in$/)
+    await signIn(page, 'newcomer@example.com', 'newcomer-pass-1')
+    await page.waitForURL((url) => url.pathname === '/')
+    await page.close()
+  }, 30_000)
+
+  test('forgot password: the mailed link opens the reset page, the new password works, the old one does not', async () => {
+    const { page } = await newPage(browser, gateway.url)
+    await page.goto('/sign-in')
+    await page.getByRole('link', { name: 'Forgot password?' }).click()
+    await page.waitForURL(/\/forgot-password$/)
+    await page.fill('#forgot-email', 'newcomer@example.com')
+    const since = mail.received.length
+    await page.click('form button[type=submit]')
+    await page.locator('[data-testid=reset-sent]').waitFor()
+    await screenshot(page, 'accounts-02-forgot')
+    const message = await mail.next('newcomer@example.com', since)
+    const link = /https?:\/\/\S+/.exec(message.text)![0]
+    expect(link.startsWith(`${gateway.url}/reset-password?`)).toBe(true)
+    await page.goto(link)
+    await page.locator('[data-testid=reset-email]', { hasText: 'newcomer@example.com' }).waitFor()
+    await page.fill('#reset-password', 'newcomer-pass-2')
+    await page.fill('#reset-confirm', 'newcomer-pass-2')
+    await screenshot(page, 'accounts-03-reset')
+    await page.click('form button[type=submit]')
+    await page.waitForURL(/\/sign-in$/)
+    await signIn(page, 'newcomer', 'newcomer-pass-1')
+    await page.locator('.banner-error', { hasText: 'Incorrect username or password' }).waitFor()
+    await signIn(page, 'newcomer', 'newcomer-pass-2')
+    await page.waitForURL((url) => url.pathname === '/')
+    // The link worked once.
+    await page.goto(link)
+    await page.fill('#reset-password', 'newcomer-pass-3')
+    await page.fill('#reset-confirm', 'newcomer-pass-3')
+    await page.click('form button[type=submit]')
+    await page.locator('.banner-error', { hasText: 'invalid, used or expired' }).waitFor()
+    await page.close()
+  }, 30_000)
+
+  test('the account page lists sessions and ends another one', async () => {
+    const other = await signInCookie(gateway.url, 'newcomer', 'newcomer-pass-2')
+    const mine = await signInCookie(gateway.url, 'newcomer', 'newcomer-pass-2')
+    const page = await signedInPage(browser, gateway.url, mine)
+    await page.goto('/account')
+    const rows = page.locator('[data-testid=session-row]')
+    await rows.nth(1).waitFor()
+    const count = await rows.count()
+    expect(count).toBeGreaterThanOrEqual(2)
+    await page.locator('[data-testid=session-row][data-current=true]', { hasText: 'This session' }).waitFor()
+    await screenshot(page, 'accounts-04-sessions')
+    const self = (sessionCookie: string) => fetch(`${gateway.url}/api/user/self`, { headers: { cookie: sessionCookie } }).then((response) => response.status)
+    expect(await self(other)).toBe(200)
+    await page.click('[data-testid=end-other-sessions]')
+    await page.locator('[data-testid=session-row]').nth(1).waitFor({ state: 'detached' })
+    expect(await rows.count()).toBe(1)
+    expect(await self(other)).toBe(401)
+    expect(await self(mine)).toBe(200)
+    await page.close()
+  }, 30_000)
+
+  test('ending one listed session by its button', async () => {
+    const other = await signInCookie(gateway.url, 'newcomer', 'newcomer-pass-2')
+    const mine = await signInCookie(gateway.url, 'newcomer', 'newcomer-pass-2')
+    const page = await signedInPage(browser, gateway.url, mine)
+    await page.goto('/account')
+    const others = page.locator('[data-testid=session-row][data-current=false]')
+    await others.first().waitFor()
+    const before = await others.count()
+    await others.first().getByRole('button', { name: 'End' }).click()
+    await page.waitForFunction((expected) => document.querySelectorAll('[data-testid=session-row][data-current=false]').length === expected, before - 1)
+    // Rows are most recently seen first: the first other one is the sign-in made just above.
+    expect(await fetch(`${gateway.url}/api/user/self`, { headers: { cookie: other } }).then((response) => response.status)).toBe(401)
+    expect(await fetch(`${gateway.url}/api/user/self`, { headers: { cookie: mine } }).then((response) => response.status)).toBe(200)
+    await page.close()
+  }, 30_000)
+
+  test('settings: the sign-up tab shows whether secrets are set, never their values', async () => {
+    const page = await signedInPage(browser, gateway.url, cookie)
+    await page.goto('/settings')
+    await page.getByRole('tab', { name: 'Sign-up and e-mail' }).click()
+    const form = page.locator('[data-testid=settings-sign-up]')
+    await form.waitFor()
+    expect(await page.inputValue('#option-SMTPServer')).toBe('127.0.0.1')
+    expect(await page.inputValue('#option-SMTPToken')).toBe('')
+    await form.getByText('set; leave empty to keep it').first().waitFor()
+    await form.getByText('not set').first().waitFor()
+    expect(await page.content()).not.toContain('smtp-secret')
+    await screenshot(page, 'accounts-05-settings')
+    await page.close()
+  }, 30_000)
+})
