@@ -117,7 +117,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   })
   const bus: InvalidationBus = options.bus ?? (config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus())
   caches = await createCaches({ store, secretBox, bus, flushEpoch: () => writer.epoch })
-  notices = createLowBalanceNotices({ store, caches, secretBox, allowHosts: config.notifyWebhookAllowHosts, log })
+  const mailer = createMailer({ caches, secretBox })
+  notices = createLowBalanceNotices({ store, caches, secretBox, allowHosts: config.notifyWebhookAllowHosts, mailer, log })
   caches.startResync(config.syncFrequencySeconds)
 
   // One upstream client for every call to a channel (relay, channel tests, model discovery, balances), chosen once.
@@ -144,7 +145,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
-    mailer: createMailer({ caches, secretBox }),
+    mailer,
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
   const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })

@@ -110,8 +110,8 @@ describe.skipIf(!hasChromium)('registration, password reset and sessions in Chro
     const self = (sessionCookie: string) => fetch(`${gateway.url}/api/user/self`, { headers: { cookie: sessionCookie } }).then((response) => response.status)
     expect(await self(other)).toBe(200)
     await page.click('[data-testid=end-other-sessions]')
-    await page.locator('[data-testid=session-row]').nth(1).waitFor({ state: 'detached' })
-    expect(await rows.count()).toBe(1)
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-row]').length === 1)
+    await page.locator('[data-testid=session-row][data-current=true]').waitFor()
     expect(await self(other)).toBe(401)
     expect(await self(mine)).toBe(200)
     await page.close()
@@ -130,6 +130,22 @@ describe.skipIf(!hasChromium)('registration, password reset and sessions in Chro
     // Rows are most recently seen first: the first other one is the sign-in made just above.
     expect(await fetch(`${gateway.url}/api/user/self`, { headers: { cookie: other } }).then((response) => response.status)).toBe(401)
     expect(await fetch(`${gateway.url}/api/user/self`, { headers: { cookie: mine } }).then((response) => response.status)).toBe(200)
+    await page.close()
+  }, 30_000)
+
+  test('the wallet\'s low-balance notice can go by e-mail to the bound address', async () => {
+    const mine = await signInCookie(gateway.url, 'newcomer', 'newcomer-pass-2')
+    const page = await signedInPage(browser, gateway.url, mine)
+    await page.goto('/wallet')
+    const form = page.locator('[data-testid=low-balance]')
+    await page.fill('#notice-threshold', '1')
+    await page.selectOption('#notice-by', 'email')
+    await form.getByText('newcomer@example.com').waitFor()
+    await screenshot(page, 'accounts-06-email-notice')
+    await form.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.toast', { hasText: 'Saved' }).waitFor()
+    const self = await apiCall<{ setting: string }>(gateway.url, mine, 'GET', '/api/user/self')
+    expect(JSON.parse(self.setting)).toMatchObject({ notify_type: 'email', quota_warning_threshold: 500_000 })
     await page.close()
   }, 30_000)
 

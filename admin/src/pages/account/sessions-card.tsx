@@ -17,7 +17,9 @@ export function SessionsCard(): JSX.Element {
     }
     await refetch()
   }
-  const others = () => (sessions() ?? []).filter((session) => !session.current).length
+  // `latest` keeps the list on screen while it reloads (reading the resource itself would suspend the page).
+  const listed = () => sessions.latest ?? []
+  const others = () => listed().filter((session) => !session.current).length
 
   return (
     <section class="card" data-testid="sessions">
@@ -29,7 +31,7 @@ export function SessionsCard(): JSX.Element {
             <tr><th>{t('sessions.device')}</th><th>{t('sessions.address')}</th><th>{t('sessions.method')}</th><th>{t('sessions.last_seen')}</th><th class="actions" /></tr>
           </thead>
           <tbody>
-            <For each={sessions() ?? []}>
+            <For each={listed()}>
               {(session) => (
                 <tr data-testid="session-row" data-current={session.current ? 'true' : 'false'}>
                   <td title={session.user_agent}>{session.device}</td>
