@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
 import { startTestMailServer, type TestMailServer } from '../../src/testing/mail-server.ts'
+import { startMockTurnstile, type MockTurnstile } from '../../src/testing/mock-turnstile.ts'
 import { apiCall, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signedInPage, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
 
 const rootPassword = 'accounts-test-password'
@@ -19,13 +20,15 @@ async function signIn(page: Page, username: string, password: string): Promise<v
 describe.skipIf(!hasChromium)('registration, password reset and sessions in Chromium', () => {
   let gateway: GatewayProcess
   let mail: TestMailServer
+  let turnstile: MockTurnstile
   let browser: Browser
   let cookie: string
 
   beforeAll(async () => {
     ensureAdminBuilt()
     mail = await startTestMailServer({ user: 'console@example.com', password: 'smtp-secret' })
-    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword })
+    turnstile = startMockTurnstile('turnstile-secret')
+    gateway = await startGateway({ INITIAL_ROOT_PASSWORD: rootPassword, TURNSTILE_VERIFY_URL: turnstile.url })
     browser = await launchBrowser()
     cookie = await signInCookie(gateway.url, 'root', rootPassword)
     for (const [key, value] of Object.entries({
@@ -38,6 +41,7 @@ describe.skipIf(!hasChromium)('registration, password reset and sessions in Chro
     await browser?.close()
     await gateway?.stop()
     await mail?.close()
+    turnstile?.stop()
   })
 
   test('register with the code from the mail, then sign in with the new account', async () => {
@@ -163,4 +167,52 @@ describe.skipIf(!hasChromium)('registration, password reset and sessions in Chro
     await screenshot(page, 'accounts-05-settings')
     await page.close()
   }, 30_000)
+
+  test('Turnstile: the sign-in page loads the widget only when enabled and sends its token, which the server verifies', async () => {
+    const { page } = await newPage(browser, gateway.url)
+    const scripts: string[] = []
+    // Cloudflare's script is out of reach here; a stand-in with its render() API answers for it.
+    await page.route('https://challenges.cloudflare.com/**', (route) => {
+      scripts.push(route.request().url())
+      return route.fulfill({
+        contentType: 'text/javascript',
+        body: `window.turnstile = { render(element, options) { element.textContent = 'verified ' + options.sitekey; setTimeout(() => options.callback('browser-token-' + Date.now())); return 'w1' }, reset() {}, remove() {} }`,
+      })
+    })
+    await page.goto('/sign-in')
+    await page.locator('#sign-in-username').waitFor()
+    expect(await page.locator('[data-testid=turnstile]').count()).toBe(0)
+    expect(scripts).toEqual([])
+    for (const [key, value] of Object.entries({ TurnstileSiteKey: 'site-key-1', TurnstileSecretKey: 'turnstile-secret', TurnstileCheckEnabled: 'true' })) {
+      await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key, value })
+    }
+    try {
+      // The stand-in's tokens are unknown to the siteverify mock until the test issues one there.
+      await page.reload()
+      await page.locator('[data-testid=turnstile]', { hasText: 'verified site-key-1' }).waitFor()
+      expect(scripts[0]).toContain('/turnstile/v0/api.js')
+      await page.fill('#sign-in-username', 'root')
+      await page.fill('#sign-in-password', rootPassword)
+      // A token the mock never issued is refused by the server's check.
+      await page.click('form button[type=submit]')
+      await page.locator('.banner-error', { hasText: 'Turnstile check failed' }).waitFor()
+      const token = turnstile.calls.at(-1)!.response
+      expect(token).toStartWith('browser-token-')
+      expect(turnstile.calls.at(-1)!.secret).toBe('turnstile-secret')
+      // Now the stand-in's next token is one the mock will accept.
+      await page.route('https://challenges.cloudflare.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: `window.turnstile = { render(element, options) { element.textContent = 'ready'; setTimeout(() => options.callback('accepted-token')); return 'w2' }, reset() {}, remove() {} }` }))
+      turnstile.issue('accepted-token')
+      await page.reload()
+      await page.fill('#sign-in-username', 'root')
+      await page.fill('#sign-in-password', rootPassword)
+      await page.locator('[data-testid=turnstile]', { hasText: 'ready' }).waitFor()
+      await screenshot(page, 'accounts-07-turnstile')
+      await page.click('form button[type=submit]')
+      await page.waitForURL((url) => url.pathname === '/')
+      expect(turnstile.calls.at(-1)!.response).toBe('accepted-token')
+    } finally {
+      await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key: 'TurnstileCheckEnabled', value: 'false' })
+      await page.close()
+    }
+  }, 40_000)
 })

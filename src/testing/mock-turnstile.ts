@@ -5,8 +5,8 @@
  */
 export interface MockTurnstile {
   url: string
-  /** A token the widget would have produced. */
-  issue(): string
+  /** A token the widget would have produced (`token` to choose it, as a stand-in widget in a browser test does). */
+  issue(token?: string): string
   /** Every verification asked for, in order. */
   calls: { secret: string; response: string; remoteip: string }[]
   stop(): void
@@ -31,8 +31,8 @@ export function startMockTurnstile(secret: string): MockTurnstile {
   })
   return {
     url: `http://127.0.0.1:${server.port}/turnstile/v0/siteverify`,
-    issue() {
-      const token = `XXXX.DUMMY.TOKEN.${++counter}.${crypto.randomUUID()}`
+    issue(chosen) {
+      const token = chosen ?? `XXXX.DUMMY.TOKEN.${++counter}.${crypto.randomUUID()}`
       issued.add(token)
       return token
     },
