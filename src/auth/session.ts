@@ -22,16 +22,20 @@ export const SESSION_SECONDS = 30 * 24 * 3600
 /** Binds a session to the password it was made with: changing the password ends every older session. */
 export const sessionVersion = (secretBox: SecretBox, user: UserRow) => secretBox.hash(`${user.id}:${user.passwordHash}`).slice(0, 12)
 
+/** A new session's payload, or (`keep`) an existing session's, bound to the user's current password. */
+function sessionPayload(secretBox: SecretBox, user: UserRow, keep?: { id: string; expiresAt: number }): SessionPayload & { s: string } {
+  return {
+    u: user.id, e: keep?.expiresAt ?? Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(secretBox, user),
+    s: keep?.id ?? randomBytes(12).toString('base64url'),
+  }
+}
+
 /**
  * A signed cookie value for the user. `keep` re-issues an existing session (same id and expiry) bound to the
  * user's current password, as a password change does for the browser that made it.
  */
 export function issueSessionCookie(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow, keep?: { id: string; expiresAt: number }): string {
-  const payload = JSON.stringify({
-    u: user.id, e: keep?.expiresAt ?? Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(dependencies.secretBox, user),
-    s: keep?.id ?? randomBytes(12).toString('base64url'),
-  } satisfies SessionPayload)
-  return dependencies.signer.sign(payload)
+  return dependencies.signer.sign(JSON.stringify(sessionPayload(dependencies.secretBox, user, keep)))
 }
 
 /** Where a sign-in came from: recorded with the session so the account page can list it. */
@@ -49,15 +53,14 @@ const secureCookies = () => process.env.SESSION_COOKIE_SECURE === 'true'
  * Sign-in flows call this and nothing lower, so sessions are recorded in one place.
  */
 export async function startSession(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox' | 'store'>, user: UserRow, context: SignInContext): Promise<string> {
-  const cookie = issueSessionCookie(dependencies, user)
-  const session = JSON.parse(dependencies.signer.verify(cookie) as string) as SessionPayload
+  const session = sessionPayload(dependencies.secretBox, user)
   const now = Math.floor(Date.now() / 1000)
   await dependencies.store.sessions.record({
-    id: session.s!, userId: user.id, method: context.method, address: context.address, userAgent: context.userAgent.slice(0, 512),
+    id: session.s, userId: user.id, method: context.method, address: context.address, userAgent: context.userAgent.slice(0, 512),
     createdAt: now, lastSeenAt: now, expiresAt: session.e,
   })
-  seenAt(dependencies.store).set(session.s!, now)
-  return sessionSetCookie(cookie, secureCookies())
+  seenAt(dependencies.store).set(session.s, now)
+  return sessionSetCookie(dependencies.signer.sign(JSON.stringify(session)), secureCookies())
 }
 
 /**
