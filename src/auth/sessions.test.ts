@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createPostgresDatabase, postgresUrl, redisUrl } from '../testing/databases.ts'
+import { createSecretBox, createSigner } from '../security/crypto.ts'
 import { ROOT_PASSWORD, sendJson, startTestServer, type TestServer } from '../testing/server.ts'
+import { SESSION_COOKIE, SESSION_SECONDS, sessionVersion } from './session.ts'
 
 const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
 const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
@@ -95,6 +97,34 @@ describe('listed sessions', () => {
     for (let index = 0; index < 20; index++) expect(await status(server, cookie)).toBe(200)
     const after = (await server.store.sessions.listForUser(1, 0)).find((row) => row.id === session!.id)!
     expect(Number(after.lastSeenAt)).toBe(1000)
+  })
+})
+
+describe('a cookie signed before sessions were listed', () => {
+  test('keeps working, is listed from its next use, and can be ended', async () => {
+    const secrets = { SESSION_SECRET: 'legacy-session-secret-for-tests', CRYPTO_SECRET: 'legacy-crypto-secret-for-tests' }
+    const server = await startTestServer(secrets)
+    try {
+      const root = (await server.store.users.getByUsername('root'))!
+      // What the previous version put in the cookie: user, expiry, password version, session id, and no row.
+      const expiresAt = Math.floor(Date.now() / 1000) + SESSION_SECONDS - 3600
+      const payload = JSON.stringify({ u: root.id, e: expiresAt, v: sessionVersion(createSecretBox(secrets.CRYPTO_SECRET), root), s: 'legacy-session-id' })
+      const legacy = `${SESSION_COOKIE}=${encodeURIComponent(createSigner(secrets.SESSION_SECRET).sign(payload))}`
+      expect(await server.store.sessions.listForUser(root.id, 0)).toEqual([])
+      expect(await status(server, legacy)).toBe(200)
+      // Recorded without holding up the request that used it.
+      let listed: unknown[] = []
+      for (let attempt = 0; attempt < 50 && listed.length === 0; attempt++) {
+        listed = (await call(server, legacy, 'GET', '/api/user/sessions')).body.data
+        if (listed.length === 0) await Bun.sleep(20)
+      }
+      expect(listed).toMatchObject([{ sid: 'legacy-session-id', current: true, login_method: 'cookie', expires_at: expiresAt, created_at: expiresAt - SESSION_SECONDS }])
+      const fresh = await signIn(server, 'root', ROOT_PASSWORD)
+      expect((await call(server, fresh, 'DELETE', '/api/user/sessions')).body.data.ended).toBe(1)
+      expect(await status(server, legacy)).toBe(401)
+    } finally {
+      await server.dispose()
+    }
   })
 })
 
