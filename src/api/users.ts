@@ -256,7 +256,7 @@ export function userRoutes(dependencies: ApiDependencies) {
     .delete('/:id', async ({ params, user: actor }) => {
       await manageable(actor, params.id)
       await store.users.delete(params.id)
-      await Promise.all([changed(params.id), caches.invalidate({ kind: 'tokens' })])
+      await Promise.all([changed(params.id), caches.invalidate({ kind: 'tokens' }), endOtherSessions(dependencies, params.id)])
       return ok()
     }, { role: ROLE_ADMIN, params: t.Object({ id: t.Numeric() }), response: emptyEnvelope, detail: { tags: ['Users (admin)'], summary: 'Delete a user and their tokens' } })
     .post('/manage', async ({ body, user: actor }) => {
@@ -276,7 +276,7 @@ export function userRoutes(dependencies: ApiDependencies) {
           break
         case 'delete':
           await store.users.delete(target.id)
-          await Promise.all([changed(target.id), caches.invalidate({ kind: 'tokens' })])
+          await Promise.all([changed(target.id), caches.invalidate({ kind: 'tokens' }), endOtherSessions(dependencies, target.id)])
           return ok()
         case 'add_quota': {
           const value = body.value ?? 0

@@ -76,7 +76,7 @@ describe('listed sessions', () => {
     expect(listed.map((session: { sid: string; current: boolean }) => [session.sid, session.current])).toEqual([[hereId, true]])
   })
 
-  test('an admin password reset or disable ends every session of the user', async () => {
+  test('an admin password reset, disable or delete ends every session of the user', async () => {
     const rootCookie = await signIn(server, 'root', ROOT_PASSWORD)
     const sam = await signIn(server, 'sam', 'password-456')
     const id = (await call(server, sam, 'GET', '/api/user/self')).body.data.id
@@ -86,6 +86,10 @@ describe('listed sessions', () => {
     const again = await signIn(server, 'sam', 'password-789')
     expect((await call(server, rootCookie, 'POST', '/api/user/manage', { id, action: 'disable' })).body.success).toBe(true)
     expect(await status(server, again)).toBe(401)
+    expect(await server.store.sessions.listForUser(id, 0)).toEqual([])
+    expect((await call(server, rootCookie, 'POST', '/api/user/manage', { id, action: 'enable' })).body.success).toBe(true)
+    await signIn(server, 'sam', 'password-789')
+    expect((await call(server, rootCookie, 'DELETE', `/api/user/${id}`)).body.success).toBe(true)
     expect(await server.store.sessions.listForUser(id, 0)).toEqual([])
   })
 
