@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object({
   upstreamClient: Type.Union([Type.Literal('http1'), Type.Literal('fetch')]),
   upstreamMaxConnectionsPerOrigin: Int(1),
   stripeApiBase: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
+  turnstileVerifyUrl: Type.String({ pattern: '^https?://[^/]+(/.*)?$' }),
   notifyWebhookAllowHosts: Type.Array(Type.String()),
   usageWal: Bool,
 })
@@ -154,6 +155,7 @@ const variables: Variable[] = [
   { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
   { names: ['NOTIFY_WEBHOOK_ALLOW_HOSTS'], field: 'notifyWebhookAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
   { names: ['STRIPE_API_BASE'], field: 'stripeApiBase', expected: 'an http(s) origin such as https://api.stripe.com (unset = Stripe\'s)', parse: parseString },
+  { names: ['TURNSTILE_VERIFY_URL'], field: 'turnstileVerifyUrl', expected: 'an http(s) URL (unset = Cloudflare\'s siteverify)', parse: parseString, fallback: () => 'https://challenges.cloudflare.com/turnstile/v0/siteverify' },
   { names: ['USAGE_WAL'], field: 'usageWal', expected: 'true or false', parse: parseBool, fallback: () => true },
 ]
 

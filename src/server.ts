@@ -19,6 +19,7 @@ import { createRedisLedger } from './billing/redis-ledger.ts'
 import { createUsageWriter, type UsageWriter } from './billing/usage-writer.ts'
 import { createSubscriptionJob } from './billing/subscriptions.ts'
 import { createLowBalanceNotices } from './billing/low-balance.ts'
+import { createMailer } from './auth/mail.ts'
 import { createChannelClient } from './channels/channel-client.ts'
 import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
@@ -116,7 +117,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   })
   const bus: InvalidationBus = options.bus ?? (config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus())
   caches = await createCaches({ store, secretBox, bus, flushEpoch: () => writer.epoch })
-  notices = createLowBalanceNotices({ store, caches, secretBox, allowHosts: config.notifyWebhookAllowHosts, log })
+  const mailer = createMailer({ caches, secretBox })
+  notices = createLowBalanceNotices({ store, caches, secretBox, allowHosts: config.notifyWebhookAllowHosts, mailer, log })
   caches.startResync(config.syncFrequencySeconds)
 
   // One upstream client for every call to a channel (relay, channel tests, model discovery, balances), chosen once.
@@ -143,6 +145,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
+    mailer,
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
   const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })

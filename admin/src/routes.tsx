@@ -45,6 +45,9 @@ const UserFormPage = page(() => import('./pages/users/user-form.tsx'), 'UserForm
 export const routes: RouteDefinition[] = [
   { path: '/sign-in', component: SignInPage },
   { path: '/pricing', component: page(() => import('./pages/pricing/pricing.tsx'), 'PricingPage') },
+  { path: '/register', component: page(() => import('./pages/sign-in/register.tsx'), 'RegisterPage') },
+  { path: '/forgot-password', component: page(() => import('./pages/sign-in/forgot-password.tsx'), 'ForgotPasswordPage') },
+  { path: '/reset-password', component: page(() => import('./pages/sign-in/reset-password.tsx'), 'ResetPasswordPage') },
   {
     path: '',
     component: SignedIn,

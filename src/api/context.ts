@@ -7,6 +7,7 @@ import { forbidden } from '../errors.ts'
 import { authenticate } from '../auth/session.ts'
 import type { SecretBox, createSigner } from '../security/crypto.ts'
 import type { LoginThrottle } from '../auth/throttle.ts'
+import type { Mailer } from '../auth/mail.ts'
 
 export const ROLE_USER = 1
 export const ROLE_ADMIN = 10
@@ -22,6 +23,8 @@ export interface ApiDependencies {
   throttle: LoginThrottle
   /** The client's address (TRUSTED_PROXIES), for the login throttle and the payment callbacks' logs. */
   addressOf: ClientAddress
+  /** Outgoing mail over the SMTP options (src/auth/mail.ts). */
+  mailer: Mailer
   /** An administrator changed a user's or token's persisted quota by `delta` (shared quota counters follow). */
   onQuotaChanged?: (kind: 'user' | 'token', id: number, delta: number) => void
 }

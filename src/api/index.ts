@@ -4,6 +4,7 @@ import { channelBatchRoutes } from './channel-batch.ts'
 import { channelOpsRoutes } from './channel-ops.ts'
 import { channelRoutes } from './channels.ts'
 import type { ApiDependencies } from './context.ts'
+import { emailRoutes } from './email.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
@@ -14,6 +15,7 @@ import { systemRoutes } from './system.ts'
 import { taskRoutes } from './tasks.ts'
 import { tokenRoutes } from './tokens.ts'
 import { topUpRoutes } from './topup.ts'
+import { sessionRoutes } from './sessions.ts'
 import { userRoutes } from './users.ts'
 
 /** What the management API groups need, all built once at start-up. */
@@ -27,6 +29,8 @@ export function managementRoutes(dependencies: ManagementDependencies) {
   return [
     systemRoutes(dependencies),
     userRoutes(dependencies),
+    emailRoutes(dependencies),
+    sessionRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),

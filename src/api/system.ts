@@ -4,7 +4,10 @@ import { isSecretOptionKey, validateOption } from '../cache/options.ts'
 import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_USER, type ApiDependencies } from './context.ts'
 import { defaultModelsByType } from '../providers/channel-types.ts'
 import { priceFor } from '../billing/pricing.ts'
-import { sealedOptionKeys, validatePaymentOption } from '../payments/settings.ts'
+import { sealedOptionKeys as sealedPaymentKeys, validatePaymentOption } from '../payments/settings.ts'
+
+/** Secret options sealed at rest with CRYPTO_SECRET and never returned: payments', SMTP's and Turnstile's. */
+const sealedOptionKeys = new Set([...sealedPaymentKeys, 'SMTPToken', 'TurnstileSecretKey'])
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'
@@ -23,7 +26,8 @@ export function systemRoutes(dependencies: ApiDependencies) {
         quota_display_type: options.quotaDisplayType, usd_exchange_rate: options.usdExchangeRate, price: Number(raw.Price ?? 7.3),
         register_enabled: options.registerEnabled, password_login_enabled: options.passwordLoginEnabled,
         password_register_enabled: options.passwordRegisterEnabled, self_use_mode_enabled: options.selfUseMode, demo_site_enabled: false,
-        email_verification: false, github_oauth: false, turnstile_check: false, setup: true, theme: 'default', enable_task: true,
+        email_verification: raw.EmailVerificationEnabled === 'true', github_oauth: false,
+        turnstile_check: raw.TurnstileCheckEnabled === 'true', turnstile_site_key: raw.TurnstileCheckEnabled === 'true' ? raw.TurnstileSiteKey ?? '' : '', setup: true, theme: 'default', enable_task: true,
         enable_drawing: false, enable_data_export: true, docs_link: '/swagger', chats: [],
       })
     }, { response: envelope(t.Record(t.String(), t.Unknown())), detail: { tags: ['System'], summary: 'Public status: version, display settings, sign-up switches' } })
@@ -60,6 +64,9 @@ export function systemRoutes(dependencies: ApiDependencies) {
     })
     .get('/option/', () => ok(Object.entries(caches.options.raw).filter(([key]) => !isSecretOptionKey(key)).map(([key, value]) => ({ key, value }))), {
       role: ROLE_ROOT, response: envelope(t.Array(t.Object({ key: t.String(), value: t.String() }))), detail: { tags: ['Options'], summary: 'All options (secrets left out)' },
+    })
+    .get('/option/secrets', () => ok(Object.fromEntries([...sealedOptionKeys].map((key) => [key, (caches.options.raw[key] ?? '') !== '']))), {
+      role: ROLE_ROOT, response: envelope(t.Record(t.String(), t.Boolean())), detail: { tags: ['Options'], summary: 'Which write-only secret options are set (never their values)' },
     })
     .put('/option/', async ({ body }) => {
       let value: string

@@ -9,7 +9,10 @@ import {
 import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
 import { createAccount } from '../auth/accounts.ts'
-import { issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie, startSession } from '../auth/session.ts'
+import { currentSession, endOtherSessions, issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie, startSession } from '../auth/session.ts'
+import { verifyTurnstile } from '../auth/turnstile.ts'
+import { assertEmailDomainAllowed, normalizeEmail } from '../auth/email-address.ts'
+import { checkEmailSecret, restoreEmailSecret, useEmailSecret } from '../auth/email-codes.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
@@ -74,9 +77,10 @@ export function userRoutes(dependencies: ApiDependencies) {
   const clientAddress = dependencies.addressOf
   return new Elysia({ name: 'tollgate.users', prefix: '/api/user' })
     .use(authPlugin(dependencies))
-    .post('/login', async ({ body, request, server, set }) => {
+    .post('/login', async ({ body, query, request, server, set }) => {
       if (!caches.options.passwordLoginEnabled) throw forbidden('Password login is disabled by the administrator', 'login_disabled')
       const address = clientAddress(request, server)
+      await verifyTurnstile(dependencies, query.turnstile, address)
       const delay = throttle.delayFor(address)
       if (delay < 0) {
         set.headers['retry-after'] = String(throttle.retryAfter(address))
@@ -101,7 +105,8 @@ export function userRoutes(dependencies: ApiDependencies) {
       set.headers['set-cookie'] = await startSession(dependencies, signedIn, { method: 'password', address, userAgent: request.headers.get('user-agent') ?? '' })
       return ok({ id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, group: user.group, must_change_password: user.mustChangePassword })
     }, {
-      body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
+      body: t.Object({ username: t.String({ minLength: 1, maxLength: 100 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
+      query: t.Object({ turnstile: t.Optional(t.String({ maxLength: 4096 })) }, { additionalProperties: true }),
       detail: { tags: ['Users'], summary: 'Sign in with username (or email) and password; sets the session cookie' },
     })
     .get('/logout', async ({ request, set }) => {
@@ -114,22 +119,35 @@ export function userRoutes(dependencies: ApiDependencies) {
       set.headers['set-cookie'] = sessionClearCookie
       return ok()
     }, { response: emptyEnvelope, detail: { tags: ['Users'], summary: 'Sign out (new-api current path)' } })
-    .post('/register', async ({ body, query }) => {
+    .post('/register', async ({ body, query, request, server }) => {
       const options = caches.options
       if (!options.registerEnabled || !options.passwordRegisterEnabled) throw forbidden('Registration is disabled by the administrator', 'register_disabled')
+      await verifyTurnstile(dependencies, query.turnstile, clientAddress(request, server))
+      const verifying = options.raw.EmailVerificationEnabled === 'true'
+      const email = verifying || body.email ? normalizeEmail(body.email) : ''
+      if (email) assertEmailDomainAllowed(options, email)
+      // The code is spent before the account is made and given back when the username turns out taken.
+      const secret = verifying ? await checkEmailSecret(dependencies, 'verify', email, body.verification_code) : undefined
+      if (secret) {
+        // Said only to whoever proved they read this mailbox.
+        if ((await store.users.byEmail(email, 1)).length > 0) throw badRequest('This e-mail address is already used by another account', 'email_taken')
+        await useEmailSecret(dependencies, secret)
+      }
+      const passwordHash = await hashPassword(body.password)
       // An invitation code (body `aff_code`, or `?aff=` as the invitation link carries it) rewards both sides.
-      await createAccount(dependencies, {
-        username: body.username, passwordHash: await hashPassword(body.password), email: body.email, invitation: body.aff_code || query.aff,
-      }).catch(duplicateUsername)
+      await createAccount(dependencies, { username: body.username, passwordHash, email, invitation: body.aff_code || query.aff }).catch(async (error) => {
+        if (secret) await restoreEmailSecret(dependencies, secret)
+        return duplicateUsername(error)
+      })
       return ok()
     }, {
-      body: t.Object({ username: Username, password: Password, email: t.Optional(t.String({ maxLength: 100 })), verification_code: t.Optional(t.String()), aff_code: t.Optional(t.String({ maxLength: 64 })) }),
-      query: t.Object({ aff: t.Optional(t.String({ maxLength: 64 })) }, { additionalProperties: true }),
+      body: t.Object({ username: Username, password: Password, email: t.Optional(t.String({ maxLength: 100 })), verification_code: t.Optional(t.String({ maxLength: 20 })), aff_code: t.Optional(t.String({ maxLength: 64 })) }),
+      query: t.Object({ aff: t.Optional(t.String({ maxLength: 64 })), turnstile: t.Optional(t.String({ maxLength: 4096 })) }, { additionalProperties: true }),
       response: emptyEnvelope,
       detail: { tags: ['Users'], summary: 'Register a user (when RegisterEnabled)' },
     })
     .get('/self', ({ user }) => ok(userJson(user)), { role: ROLE_USER, response: envelope(UserSchema), detail: { tags: ['Users'], summary: 'The signed-in user' } })
-    .put('/self', async ({ user, body, set }) => {
+    .put('/self', async ({ user, body, request, set }) => {
       const changes: Partial<NewUser> = {}
       if (body.display_name !== undefined) changes.displayName = body.display_name
       if (body.password !== undefined) {
@@ -141,9 +159,13 @@ export function userRoutes(dependencies: ApiDependencies) {
         changes.mustChangePassword = false
       }
       const updated = (await store.users.update(user.id, changes))!
-      // The session is bound to the password; hand out a fresh cookie so this browser stays signed in.
-      if (changes.passwordHash) set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, updated), secureCookies)
       await changed(user.id)
+      if (changes.passwordHash) {
+        // The session is bound to the password: this browser's session is re-issued, every other one ends.
+        const session = currentSession(dependencies, request)
+        if (session) set.headers['set-cookie'] = sessionSetCookie(issueSessionCookie(dependencies, updated, session), secureCookies)
+        await endOtherSessions(dependencies, user.id, session?.id)
+      }
       return ok(userJson(updated))
     }, {
       role: ROLE_USER,
@@ -220,6 +242,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       const updated = await store.users.update(body.id, changes).catch(duplicateUsername)
       if (changes.quota !== undefined) dependencies.onQuotaChanged?.('user', body.id, Number(updated!.quota) - Number(before.quota))
       await changed(body.id)
+      if (changes.passwordHash) await endOtherSessions(dependencies, body.id)
       return ok(userJson(updated!))
     }, {
       role: ROLE_ADMIN,
@@ -233,7 +256,7 @@ export function userRoutes(dependencies: ApiDependencies) {
     .delete('/:id', async ({ params, user: actor }) => {
       await manageable(actor, params.id)
       await store.users.delete(params.id)
-      await Promise.all([changed(params.id), caches.invalidate({ kind: 'tokens' })])
+      await Promise.all([changed(params.id), caches.invalidate({ kind: 'tokens' }), endOtherSessions(dependencies, params.id)])
       return ok()
     }, { role: ROLE_ADMIN, params: t.Object({ id: t.Numeric() }), response: emptyEnvelope, detail: { tags: ['Users (admin)'], summary: 'Delete a user and their tokens' } })
     .post('/manage', async ({ body, user: actor }) => {
@@ -253,7 +276,7 @@ export function userRoutes(dependencies: ApiDependencies) {
           break
         case 'delete':
           await store.users.delete(target.id)
-          await Promise.all([changed(target.id), caches.invalidate({ kind: 'tokens' })])
+          await Promise.all([changed(target.id), caches.invalidate({ kind: 'tokens' }), endOtherSessions(dependencies, target.id)])
           return ok()
         case 'add_quota': {
           const value = body.value ?? 0
@@ -267,6 +290,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       }
       const updated = await store.users.update(target.id, changes)
       await changed(target.id)
+      if (body.action === 'disable') await endOtherSessions(dependencies, target.id)
       return ok(userJson(updated!))
     }, {
       role: ROLE_ADMIN,

@@ -22,9 +22,20 @@ export const SESSION_SECONDS = 30 * 24 * 3600
 /** Binds a session to the password it was made with: changing the password ends every older session. */
 export const sessionVersion = (secretBox: SecretBox, user: UserRow) => secretBox.hash(`${user.id}:${user.passwordHash}`).slice(0, 12)
 
-export function issueSessionCookie(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow): string {
-  const payload = JSON.stringify({ u: user.id, e: Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(dependencies.secretBox, user), s: randomBytes(12).toString('base64url') } satisfies SessionPayload)
-  return dependencies.signer.sign(payload)
+/** A new session's payload, or (`keep`) an existing session's, bound to the user's current password. */
+function sessionPayload(secretBox: SecretBox, user: UserRow, keep?: { id: string; expiresAt: number }): SessionPayload & { s: string } {
+  return {
+    u: user.id, e: keep?.expiresAt ?? Math.floor(Date.now() / 1000) + SESSION_SECONDS, v: sessionVersion(secretBox, user),
+    s: keep?.id ?? randomBytes(12).toString('base64url'),
+  }
+}
+
+/**
+ * A signed cookie value for the user. `keep` re-issues an existing session (same id and expiry) bound to the
+ * user's current password, as a password change does for the browser that made it.
+ */
+export function issueSessionCookie(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow, keep?: { id: string; expiresAt: number }): string {
+  return dependencies.signer.sign(JSON.stringify(sessionPayload(dependencies.secretBox, user, keep)))
 }
 
 /** Where a sign-in came from: recorded with the session so the account page can list it. */
@@ -41,8 +52,39 @@ const secureCookies = () => process.env.SESSION_COOKIE_SECURE === 'true'
  * Every way of signing in ends here: a new session for the user, returned as the `Set-Cookie` header value.
  * Sign-in flows call this and nothing lower, so sessions are recorded in one place.
  */
-export async function startSession(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox'>, user: UserRow, _context: SignInContext): Promise<string> {
-  return sessionSetCookie(issueSessionCookie(dependencies, user), secureCookies())
+export async function startSession(dependencies: Pick<SessionDependencies, 'signer' | 'secretBox' | 'store'>, user: UserRow, context: SignInContext): Promise<string> {
+  const session = sessionPayload(dependencies.secretBox, user)
+  const now = Math.floor(Date.now() / 1000)
+  await dependencies.store.sessions.record({
+    id: session.s, userId: user.id, method: context.method, address: context.address, userAgent: context.userAgent.slice(0, 512),
+    createdAt: now, lastSeenAt: now, expiresAt: session.e,
+  })
+  seenAt(dependencies.store).set(session.s, now)
+  return sessionSetCookie(dependencies.signer.sign(JSON.stringify(session)), secureCookies())
+}
+
+/**
+ * Per store (one per node), when this node last wrote each session's last-seen time: authentication writes it at
+ * most once a minute per session, so a busy console costs no database write per request.
+ */
+const lastSeenWrites = new WeakMap<Store, Map<string, number>>()
+const LAST_SEEN_INTERVAL = 60
+function seenAt(store: Store): Map<string, number> {
+  let seen = lastSeenWrites.get(store)
+  if (!seen) lastSeenWrites.set(store, (seen = new Map()))
+  return seen
+}
+
+/** Move the session's last-seen time (or record a session signed in before sessions were listed). */
+function touchSession(store: Store, session: SessionPayload & { s: string }): void {
+  const now = Math.floor(Date.now() / 1000)
+  const seen = seenAt(store)
+  if (now - (seen.get(session.s) ?? 0) < LAST_SEEN_INTERVAL) return
+  // Bounded: forgetting an entry only costs one early write.
+  if (seen.size >= 100_000) seen.clear()
+  seen.set(session.s, now)
+  store.sessions.record({ id: session.s, userId: session.u, method: 'cookie', createdAt: session.e - SESSION_SECONDS, lastSeenAt: now, expiresAt: session.e })
+    .catch((error: Error) => console.error(`[sessions] recording last seen failed: ${error.message}`))
 }
 
 /** Parse the cookie header once; Elysia's cookie jar is heavier than this route needs. */
@@ -72,6 +114,27 @@ function readSession(dependencies: Pick<SessionDependencies, 'signer'>, request:
   return session.e > Date.now() / 1000 ? session : undefined
 }
 
+/** The id of the request's session, when it carries a valid one. */
+export const currentSessionId = (dependencies: Pick<SessionDependencies, 'signer'>, request: Request) => readSession(dependencies, request)?.s
+
+/** The request's session (id and expiry), when it carries a valid one: a password change re-issues it. */
+export function currentSession(dependencies: Pick<SessionDependencies, 'signer'>, request: Request): { id: string; expiresAt: number } | undefined {
+  const session = readSession(dependencies, request)
+  return session?.s ? { id: session.s, expiresAt: session.e } : undefined
+}
+
+/**
+ * End every session of the user except `keepSessionId` (the one making the change), on every node at once: a
+ * password change, an admin reset or disable, a 2FA change. Returns how many were ended.
+ */
+export async function endOtherSessions(dependencies: Pick<SessionDependencies, 'store' | 'caches'>, userId: number, keepSessionId?: string): Promise<number> {
+  const others = (await dependencies.store.sessions.listForUser(userId, Math.floor(Date.now() / 1000))).filter((session) => session.id !== keepSessionId)
+  if (others.length === 0) return 0
+  await dependencies.store.sessions.end(others)
+  await dependencies.caches.invalidate({ kind: 'sessions' })
+  return others.length
+}
+
 /**
  * Sign-out: the session's id is recorded as revoked until its cookie would have expired, and every node is told, so
  * a copy of the cookie stops working everywhere at once, not only in the browser that dropped it.
@@ -79,7 +142,7 @@ function readSession(dependencies: Pick<SessionDependencies, 'signer'>, request:
 export async function revokeSession(dependencies: Pick<SessionDependencies, 'signer' | 'store' | 'caches'>, request: Request): Promise<void> {
   const session = readSession(dependencies, request)
   if (!session?.s) return
-  await dependencies.store.sessions.revoke(session.s, session.u, session.e)
+  await dependencies.store.sessions.end([{ id: session.s, userId: session.u, expiresAt: session.e }])
   await dependencies.caches.invalidate({ kind: 'sessions' })
 }
 
@@ -92,9 +155,16 @@ export async function authenticate(dependencies: SessionDependencies, request: R
   let user: UserRow | undefined
   const session = readSession(dependencies, request)
   // A cookie from before sessions had ids cannot be signed out, so it is no longer accepted.
-  if (session?.s && !dependencies.caches.sessionRevoked(session.s)) {
+  if (session?.s) {
     const candidate = await store.users.get(session.u)
-    if (candidate && sessionVersion(secretBox, candidate) === session.v) user = candidate
+    if (candidate && sessionVersion(secretBox, candidate) === session.v) {
+      // A disabled account's sessions are ended too; saying why is kinder than "not logged in".
+      if (candidate.status !== 1) throw unauthorized('User has been banned', 'AUTH_USER_DISABLED')
+      if (!dependencies.caches.sessionRevoked(session.s)) {
+        user = candidate
+        touchSession(store, session as SessionPayload & { s: string })
+      }
+    }
   }
   if (!user) {
     const header = request.headers.get('authorization')?.trim()

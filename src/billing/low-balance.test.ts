@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
+import { startTestMailServer } from '../testing/mail-server.ts'
 import { startTestServer, type ApiClient, type TestServer } from '../testing/server.ts'
 
 /** A user's webhook receiver: keeps every notice with its signature headers. */
@@ -45,7 +46,7 @@ async function waitForNotices(count: number, coming = true) {
 }
 
 describe('low-balance notice', () => {
-  test('settings: webhook only, public addresses unless allowed, the secret sealed and never shown', async () => {
+  test('settings: e-mail needs SMTP; webhooks reach public addresses unless allowed, the secret sealed and never shown', async () => {
     expect((await user.call('PUT', '/api/user/setting', { notify_type: 'email', quota_warning_threshold: 1 })).body.message).toContain('SMTP')
     expect((await user.call('PUT', '/api/user/setting', { notify_type: 'webhook', quota_warning_threshold: 1, webhook_url: 'http://10.1.2.3/hook', webhook_secret: secret })).body.message).toContain('private')
     expect((await user.call('PUT', '/api/user/setting', { notify_type: 'webhook', quota_warning_threshold: 1, webhook_url: receiver.url })).body.message).toContain('webhook_secret')
@@ -71,5 +72,27 @@ describe('low-balance notice', () => {
     await spend(500_000)
     expect(await waitForNotices(2)).toBe(2)
     expect(JSON.parse(receiver.received[1]!.body).values.quota).toBe(290_000)
+  }, 20_000)
+
+  test('an e-mail notice goes through the SMTP options to the address given, or the account\'s', async () => {
+    const mail = await startTestMailServer({ user: 'notices@example.com', password: 'smtp-pass' })
+    try {
+      for (const [key, value] of Object.entries({ SMTPServer: '127.0.0.1', SMTPPort: String(mail.port), SMTPAccount: 'notices@example.com', SMTPToken: 'smtp-pass' })) {
+        expect((await root.call('PUT', '/api/option/', { key, value })).body.success).toBe(true)
+      }
+      const created = await root.call('POST', '/api/user/', { username: 'mailed', password: 'password-123', quota: 1_000_000 })
+      const mailed = await server.signIn('mailed', 'password-123')
+      expect((await mailed.call('PUT', '/api/user/setting', { notify_type: 'email', quota_warning_threshold: 400_000 })).body.code).toBe('email_missing')
+      expect((await mailed.call('PUT', '/api/user/setting', { notify_type: 'email', quota_warning_threshold: 400_000, notification_email: 'not-an-address' })).body.code).toBe('invalid_email')
+      expect((await mailed.call('PUT', '/api/user/setting', { notify_type: 'email', quota_warning_threshold: 400_000, notification_email: 'Alerts@Example.com' })).body.data)
+        .toMatchObject({ notify_type: 'email', notification_email: 'alerts@example.com' })
+      server.writer.record({ log: { userId: created.body.data.id, username: 'mailed', createdAt: Math.floor(Date.now() / 1000), type: 2, quota: 700_000 }, spent: 700_000, countRequest: true, tokensUsed: 0 })
+      await server.flushUsage()
+      const notice = await mail.next('alerts@example.com')
+      expect(notice.subject).toBe('Balance below your threshold')
+      expect(notice.text).toContain('The balance of mailed is 0.60 USD')
+    } finally {
+      await mail.close()
+    }
   }, 20_000)
 })

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import type { Mailer } from '../auth/mail.ts'
 import type { Caches } from '../cache/index.ts'
 import type { Store, UserRow } from '../db/store.ts'
 import { assertPublicUrl } from '../net/ssrf.ts'
@@ -6,13 +7,16 @@ import { openSecretOption } from '../payments/settings.ts'
 import type { SecretBox } from '../security/crypto.ts'
 
 /**
- * Low-balance notices. A user sets a threshold and a webhook URL (new-api's user setting keys
- * `quota_warning_threshold`, `webhook_url`, `webhook_secret`, `notify_type: "webhook"`). When a usage flush takes
- * their persisted quota to or below the threshold, one notice is POSTed, signed with HMAC-SHA256; a credit that
- * lifts the quota above the threshold re-arms it. E-mail notices wait for SMTP support (not offered yet).
+ * Low-balance notices. A user sets a threshold and either a webhook URL (new-api's user setting keys
+ * `quota_warning_threshold`, `webhook_url`, `webhook_secret`, `notify_type: "webhook"`) or e-mail
+ * (`notify_type: "email"`, to `notification_email` or else the account's address). When a usage flush takes their
+ * persisted quota to or below the threshold, one notice goes out: POSTed and signed with HMAC-SHA256, or mailed
+ * through the SMTP options (src/auth/mail.ts); a credit that lifts the quota above the threshold re-arms it.
  */
 
-export interface NoticeSettings { threshold: number; webhookUrl: string; webhookSecret: string }
+export type NoticeSettings =
+  | { kind: 'webhook'; threshold: number; webhookUrl: string; webhookSecret: string }
+  | { kind: 'email'; threshold: number; email: string }
 
 /** The user's notice settings, or undefined when none are set (most users: the flush hook stops here). */
 export function readNoticeSettings(setting: string): NoticeSettings | undefined {
@@ -20,9 +24,11 @@ export function readNoticeSettings(setting: string): NoticeSettings | undefined 
   try {
     const parsed = JSON.parse(setting) as Record<string, unknown>
     const threshold = Number(parsed.quota_warning_threshold)
+    if (!(threshold > 0)) return undefined
+    if (parsed.notify_type === 'email') return { kind: 'email', threshold, email: typeof parsed.notification_email === 'string' ? parsed.notification_email : '' }
     const webhookUrl = typeof parsed.webhook_url === 'string' ? parsed.webhook_url : ''
-    if (parsed.notify_type !== 'webhook' || !(threshold > 0) || !webhookUrl) return undefined
-    return { threshold, webhookUrl, webhookSecret: typeof parsed.webhook_secret === 'string' ? parsed.webhook_secret : '' }
+    if (parsed.notify_type !== 'webhook' || !webhookUrl) return undefined
+    return { kind: 'webhook', threshold, webhookUrl, webhookSecret: typeof parsed.webhook_secret === 'string' ? parsed.webhook_secret : '' }
   } catch {
     return undefined
   }
@@ -42,16 +48,24 @@ export function publicSetting(setting: string): string {
 /** `X-Tollgate-Signature: sha256=<hex HMAC of "<timestamp>.<body>">`, with `X-Tollgate-Timestamp`. */
 export const signNotice = (secret: string, timestamp: number, body: string) => `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`
 
-export function createLowBalanceNotices(dependencies: { store: Store; caches: Caches; secretBox: SecretBox; allowHosts: readonly string[]; log?: (line: string) => void }) {
+export function createLowBalanceNotices(dependencies: { store: Store; caches: Caches; secretBox: SecretBox; allowHosts: readonly string[]; mailer: Mailer; log?: (line: string) => void }) {
   const { store, caches } = dependencies
   const log = dependencies.log ?? ((line: string) => console.warn(line))
 
   async function send(user: UserRow, settings: NoticeSettings): Promise<void> {
     const quotaPerUnit = caches.options.quotaPerUnit
     const timestamp = Math.floor(Date.now() / 1000)
+    const title = 'Balance below your threshold'
+    const content = `The balance of ${user.username} is ${(Number(user.quota) / quotaPerUnit).toFixed(2)} USD, at or below the ${(settings.threshold / quotaPerUnit).toFixed(2)} USD you set.`
+    if (settings.kind === 'email') {
+      const to = settings.email || user.email
+      if (!to) return log(`[notices] low-balance e-mail of user ${user.id} not sent: no address`)
+      // The mailer logs its own failures.
+      await dependencies.mailer({ to, subject: title, text: content }).catch(() => {})
+      return
+    }
     const body = JSON.stringify({
-      type: 'quota_exceed', title: 'Balance below your threshold',
-      content: `The balance of ${user.username} is ${(Number(user.quota) / quotaPerUnit).toFixed(2)} USD, at or below the ${(settings.threshold / quotaPerUnit).toFixed(2)} USD you set.`,
+      type: 'quota_exceed', title, content,
       values: { user_id: user.id, username: user.username, quota: Number(user.quota), threshold: settings.threshold }, timestamp,
     })
     try {

@@ -43,6 +43,11 @@ export const defaultOptions: Record<string, string> = {
   RegisterEnabled: 'true',
   PasswordLoginEnabled: 'true',
   PasswordRegisterEnabled: 'true',
+  EmailVerificationEnabled: 'false',
+  EmailDomainRestrictionEnabled: 'false',
+  EmailDomainWhitelist: '',
+  TurnstileCheckEnabled: 'false',
+  SMTPSSLEnabled: 'false',
   SelfUseModeEnabled: 'false',
   AutomaticDisableChannelEnabled: 'true',
   AutomaticEnableChannelEnabled: 'true',
@@ -76,7 +81,10 @@ export const defaultOptions: Record<string, string> = {
 }
 
 /** Keys whose values are never returned by GET /api/option (new-api: names ending in Token/Secret/Key). */
-export const isSecretOptionKey = (key: string) => /(Token|Secret|Key|secret|api_key)$/.test(key)
+export const isSecretOptionKey = (key: string) => /(Token|Secret|Key|secret|api_key)$/.test(key) && !publicKeyOptions.has(key)
+
+/** Named like secrets but public: the Turnstile site key is in every page that shows the widget (/api/status). */
+const publicKeyOptions = new Set(['TurnstileSiteKey'])
 
 export interface StatusRange { from: number; to: number }
 
@@ -192,6 +200,8 @@ export function validateOption(key: string, value: unknown): string {
   if (['QuotaPerUnit', 'USDExchangeRate', 'ChannelDisableThreshold'].includes(key) && !(Number(text) > 0)) throw new Error(`${key} must be a positive number`)
   const failoverRange = failoverRanges[key]
   if (failoverRange && (!/^\d+$/.test(text.trim()) || Number(text) < failoverRange.min || Number(text) > failoverRange.max)) throw new Error(`${key} must be a whole number from ${failoverRange.min} to ${failoverRange.max}`)
+  if (key === 'SMTPPort' && text.trim() !== '' && !(/^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 65535)) throw new Error('SMTPPort must be a port number from 1 to 65535')
+  if (key === 'SMTPFrom' && text.trim() !== '' && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(text.trim())) throw new Error('SMTPFrom must be an address (user@example.com or "Name <user@example.com>")')
   if (['RetryTimes', 'PreConsumedQuota', 'QuotaForNewUser', 'token_setting.max_user_tokens', 'ChannelTestFrequency'].includes(key) && !/^\d+$/.test(text.trim())) {
     throw new Error(`${key} must be a whole number ≥ 0`)
   }

@@ -1,5 +1,6 @@
 import type { Database } from './types.ts'
 import { createChannelsStore } from './store/channels.ts'
+import { createEmailCodesStore } from './store/email-codes.ts'
 import { createFlush } from './store/flush.ts'
 import { createInvitationsStore } from './store/invitations.ts'
 import { createLogsStore } from './store/logs.ts'
@@ -25,6 +26,8 @@ export type {
 } from './types.ts'
 export { DuplicateError, matchText } from './store/shared.ts'
 export type { LogFilter } from './store/logs.ts'
+export type { SessionRow } from './store/sessions.ts'
+export type { EmailCodeRow } from './store/email-codes.ts'
 export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
 export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
 export type { GrantStep, NewPlan, PlanRow, SubscriptionRow } from './store/subscriptions.ts'
@@ -48,6 +51,7 @@ export function createStore(database: Database) {
     quotaNotices: createQuotaNoticesStore(database),
     tasks: createTasksStore(database),
     sessions: createSessionsStore(database),
+    emailCodes: createEmailCodesStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }

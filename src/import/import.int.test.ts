@@ -41,7 +41,7 @@ describe.skipIf(Boolean(mysqlReason))(`new-api on MariaDB/MySQL (${mysqlUrl}) â†
       await database.close()
       expect(report.flavour).toBe('new-api')
       expect([...report.tables].map(([name, count]) => [name, count.imported])).toEqual([
-        ['options', 6], ['users', 2], ['channels', 2], ['abilities', 3], ['tokens', 2], ['redemptions', 2], ['top_ups', 1], ['logs', 5],
+        ['options', 7], ['users', 2], ['channels', 2], ['abilities', 3], ['tokens', 2], ['redemptions', 2], ['top_ups', 1], ['logs', 5],
         ['quota_data', 3], ['tasks', 1], ['midjourneys', 1],
       ])
       await expectImportedGatewayWorks({

@@ -111,7 +111,7 @@ describe('import of a new-api SQLite database', () => {
     const { source, dataDir } = prepare('new-api')
     const report = await importInto(dataDir, source)
     expect(report.flavour).toBe('new-api')
-    expect(report.unknownOptions).toEqual(['GitHubClientSecret', 'TurnstileCheckEnabled', 'console_setting.api_info'])
+    expect(report.unknownOptions).toEqual(['GitHubClientSecret', 'console_setting.api_info'])
     expect(report.table('tokens').skipped).toEqual(new Map([['of users not imported', 1], ['deleted', 1]]))
     expect(report.droppedFields.get('users.github_id')).toBe(1)
     expect(report.droppedFields.get('tasks.private_data')).toBe(1)

@@ -11,8 +11,12 @@ const usedElsewhere = [
   // Read outside the defaults table: console overrides of environment settings, status and branding fields.
   'StreamingTimeout', 'ForceStreamOption', 'GetMediaToken', 'GetMediaTokenNotStream', 'MaxFileDownloadMB', 'LogRetentionDays',
   'ServerAddress', 'Logo', 'Footer', 'Price', 'AudioRatio', 'AudioCompletionRatio', 'TopupGroupRatio',
+  // Registration, e-mail and Turnstile (src/auth/).
+  'SMTPServer', 'SMTPPort', 'SMTPAccount', 'SMTPFrom', 'TurnstileSiteKey',
 ]
-const knownOptionKeys = new Set([...Object.keys(defaultOptions), ...usedElsewhere])
+/** Secrets Tollgate reads, sealed on the way in as the options API seals them (a Turnstile check left without its secret would lock every sign-in out). */
+const sealedKeys = new Set(['SMTPToken', 'TurnstileSecretKey'])
+const knownOptionKeys = new Set([...Object.keys(defaultOptions), ...usedElsewhere, ...sealedKeys])
 
 export interface MappedOptions {
   options: [key: string, value: string][]
@@ -20,7 +24,7 @@ export interface MappedOptions {
   refused: string[]
 }
 
-export function mapOptions(rows: SourceRow[]): MappedOptions {
+export function mapOptions(rows: SourceRow[], seal: (value: string) => string): MappedOptions {
   const result: MappedOptions = { options: [], unknown: [], refused: [] }
   for (const row of rows) {
     const key = text(row.key)
@@ -29,7 +33,8 @@ export function mapOptions(rows: SourceRow[]): MappedOptions {
       continue
     }
     try {
-      result.options.push([key, validateOption(key, text(row.value))])
+      const value = validateOption(key, text(row.value))
+      result.options.push([key, sealedKeys.has(key) && value !== '' ? seal(value) : value])
     } catch (error) {
       result.refused.push(`${key}: ${(error as Error).message}`)
     }

@@ -92,7 +92,7 @@ async function importOptions(source: SourceDatabase, options: ImportOptions, rep
   const count = report.table('options')
   if (progress.finished.includes('options')) return
   const rows = await source.all('options')
-  const mapped = mapOptions(rows)
+  const mapped = mapOptions(rows, (value) => options.secretBox.seal(value))
   count.read = rows.length
   count.imported = mapped.options.length
   report.unknownOptions = mapped.unknown

@@ -2,8 +2,10 @@
  * English and Chinese texts. `zh` must translate every `en` key (the compiler checks it; a test
  * checks that both sides use the same {placeholders}). Pure data, importable without a browser.
  */
+import { accountEn, accountZh } from './account-messages.ts'
 
 export const en = {
+  ...accountEn,
   'app.menu': 'Menu',
   'app.sign_out': 'Sign out',
   'app.switch_language': 'Switch language',
@@ -702,6 +704,7 @@ export const en = {
 export type MessageKey = keyof typeof en
 
 export const zh: Record<MessageKey, string> = {
+  ...accountZh,
   'app.menu': '菜单',
   'app.sign_out': '退出',
   'app.switch_language': '切换语言',

@@ -56,9 +56,10 @@ export interface SignInResult {
   requiresTwoFactor: boolean
 }
 
-export async function signIn(username: string, password: string): Promise<SignInResult> {
+/** `turnstile`: the Turnstile widget's token, when the server asks for one (components/turnstile.tsx). */
+export async function signIn(username: string, password: string, turnstile?: string): Promise<SignInResult> {
   const data = await requestData<{ id?: number; require_2fa?: boolean; user?: { id: number } }>('POST', '/api/user/login', {
-    body: { username, password },
+    body: { username, password }, query: { turnstile },
   })
   if (data?.require_2fa) return { requiresTwoFactor: true }
   const id = data?.id ?? data?.user?.id

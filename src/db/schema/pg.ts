@@ -235,3 +235,36 @@ export const revokedSessionsTable = pgTable('revoked_sessions', {
   userId: integer('user_id').notNull(),
   expiresAt: int64('expires_at').notNull(),
 })
+
+/** One row per sign-in, listed on the account page; ending one also revokes its id above (src/auth/sessions.ts). */
+export const sessionsTable = pgTable('sessions', {
+  id: text('id').primaryKey(),
+  userId: integer('user_id').notNull(),
+  /** `password`, `passkey`, an OAuth provider's name, or `cookie` for a session signed in before sessions were listed. */
+  method: text('method').notNull().default(''),
+  address: text('address').notNull().default(''),
+  userAgent: text('user_agent').notNull().default(''),
+  createdAt: int64('created_at').notNull(),
+  lastSeenAt: int64('last_seen_at').notNull(),
+  expiresAt: int64('expires_at').notNull(),
+}, (table) => [index('sessions_user_id_index').on(table.userId)])
+
+/**
+ * E-mail codes and reset links, hashed, one live secret per purpose and address (`<purpose>:<email>`); the row
+ * outlives its secret so the sending throttle (per address and per e-mail) holds across nodes (src/auth/email-codes.ts).
+ */
+export const emailCodesTable = pgTable('email_codes', {
+  id: text('id').primaryKey(),
+  purpose: text('purpose').notNull(),
+  email: text('email').notNull(),
+  /** '' once used, expired by a newer one, or when nothing could be redeemed (no such account). */
+  secretHash: text('secret_hash').notNull().default(''),
+  userId: integer('user_id').notNull().default(0),
+  /** The client address that asked for the last send. */
+  address: text('address').notNull().default(''),
+  attempts: integer('attempts').notNull().default(0),
+  sends: integer('sends').notNull().default(0),
+  windowStart: int64('window_start').notNull().default(0),
+  sentAt: int64('sent_at').notNull().default(0),
+  expiresAt: int64('expires_at').notNull().default(0),
+}, (table) => [index('email_codes_address_index').on(table.address, table.sentAt)])

@@ -15,9 +15,20 @@ export function createUsersStore(database: Database) {
     create: (user: NewUser) => database.write(() => insertUnique('username', async () =>
       (await db.insert(usersTable).values({ createdTime: now(), ...user }).returning())[0]!)),
     get: async (id: number) => (await db.select().from(usersTable).where(eq(usersTable.id, id)))[0],
-    /** By username, or by email when one is set (sign-in accepts either). */
-    getByUsername: async (username: string) =>
-      (await db.select().from(usersTable).where(or(eq(usersTable.username, username), and(ne(usersTable.email, ''), eq(usersTable.email, username)))))[0],
+    /**
+     * By username, or else by e-mail (sign-in accepts either, as new-api does): an address held by more than one
+     * account names none of them.
+     */
+    async getByUsername(username: string) {
+      const rows = await db.select().from(usersTable)
+        .where(or(eq(usersTable.username, username), and(ne(usersTable.email, ''), eq(sql`lower(${usersTable.email})`, username.toLowerCase())))).limit(3)
+      const byName = rows.find((row) => row.username === username)
+      if (byName) return byName
+      return rows.length === 1 ? rows[0] : undefined
+    },
+    /** Accounts holding the e-mail address (compared without case), at most `limit`. */
+    byEmail: (email: string, limit = 2) =>
+      db.select().from(usersTable).where(and(ne(usersTable.email, ''), eq(sql`lower(${usersTable.email})`, email.toLowerCase()))).limit(limit),
     getByAccessTokenHash: async (hash: string) => (await db.select().from(usersTable).where(eq(usersTable.accessTokenHash, hash)))[0],
     list(page: Page, sort: UserSort = {}) {
       const column = { id: usersTable.id, username: usersTable.username, quota: usersTable.quota, used_quota: usersTable.usedQuota, request_count: usersTable.requestCount, role: usersTable.role }[sort.by ?? 'id']

@@ -6,6 +6,8 @@ import { errorMessage } from '../../lib/api.ts'
 import { t } from '../../lib/i18n.ts'
 import { changeOwnPassword, user } from '../../lib/session.ts'
 import { roles } from '../../lib/types.ts'
+import { BindEmailCard } from './bind-email-card.tsx'
+import { SessionsCard } from './sessions-card.tsx'
 
 export const passwordLength = { minimum: 8, maximum: 64 }
 
@@ -86,6 +88,7 @@ export function AccountPage(): JSX.Element {
           </button>
         </div>
       </form>
+      <Show when={!forced()}><BindEmailCard /><SessionsCard /></Show>
     </section>
   )
 }

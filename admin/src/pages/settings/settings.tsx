@@ -11,6 +11,7 @@ import { audioTokensPerMinute, mediaKindOf } from '../../lib/media.ts'
 import { formatQuota, ratioToPricePerMillion, formatUsdPrice } from '../../lib/quota.ts'
 import { loadStatus, quotaDisplay } from '../../lib/session.ts'
 import type { Option } from '../../lib/types.ts'
+import { SignUpSettings } from './sign-up-settings.tsx'
 import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../../lib/pricing-rows.ts'
 import { validateNumberMap, validateStatusRanges, type ValidationError } from '../../lib/validate.ts'
 
@@ -186,6 +187,7 @@ export function SettingsPage(): JSX.Element {
         <For each={sections}>
           {(section) => <button type="button" role="tab" class="tab" classList={{ selected: tab() === section.id }} onClick={() => setTab(section.id)}>{t(section.title)}</button>}
         </For>
+        <button type="button" role="tab" class="tab" classList={{ selected: tab() === 'sign-up' }} onClick={() => setTab('sign-up')}>{t('settings.section_sign_up')}</button>
         <button type="button" role="tab" class="tab" classList={{ selected: tab() === 'all' }} onClick={() => setTab('all')}>{t('settings.section_all')}</button>
       </div>
       <Show when={options()} fallback={<Show when={loaded().status === 'error'} fallback={<Spinner />}><ErrorBanner message={errorOf(loaded())} /></Show>}>
@@ -193,6 +195,7 @@ export function SettingsPage(): JSX.Element {
           <Match when={tab() === 'pricing'}>
             <PricingEditor options={options()!} commit={commit} />
           </Match>
+          <Match when={tab() === 'sign-up'}><SignUpSettings /></Match>
           <Match when={tab() === 'all'}>
             <AllOptions options={options()!} commit={commit} />
           </Match>

@@ -4,6 +4,8 @@ import { ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { t } from '../../lib/i18n.ts'
 import { signIn, systemName, user } from '../../lib/session.ts'
+import { createTurnstile, turnstileRequired } from '../../components/turnstile.tsx'
+import { SignInLinks } from './sign-in-links.tsx'
 
 /** Only same-site paths may be a `next`; anything else could send the user off-site after sign-in. */
 export function safeNext(next: string | undefined): string {
@@ -19,6 +21,7 @@ export function SignInPage(): JSX.Element {
   const [password, setPassword] = createSignal('')
   const [error, setError] = createSignal<string | null>(null)
   const [busy, setBusy] = createSignal(false)
+  const turnstile = createTurnstile()
 
   createEffect(() => {
     if (user()) navigate(safeNext(next()), { replace: true })
@@ -31,13 +34,15 @@ export function SignInPage(): JSX.Element {
       setError(t('sign_in.missing'))
       return
     }
+    if (turnstileRequired() && !turnstile.token()) return setError(t('turnstile.pending'))
     setBusy(true)
     try {
-      const result = await signIn(username().trim(), password())
+      const result = await signIn(username().trim(), password(), turnstile.token())
       if (result.requiresTwoFactor) setError(t('sign_in.two_factor'))
     } catch (problem) {
       setError(errorMessage(problem))
     } finally {
+      turnstile.reset()
       setBusy(false)
     }
   }
@@ -57,10 +62,12 @@ export function SignInPage(): JSX.Element {
         <Field label={t('sign_in.password')} for="sign-in-password">
           <input id="sign-in-password" name="password" type="password" autocomplete="current-password" value={password()} onInput={(event) => setPassword(event.currentTarget.value)} />
         </Field>
+        <turnstile.Widget />
         <button type="submit" class="button primary block" disabled={busy()}>
           <Show when={busy()}><Spinner /></Show>
           {t('sign_in.submit')}
         </button>
+        <SignInLinks />
       </form>
     </section>
   )

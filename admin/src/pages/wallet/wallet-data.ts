@@ -97,11 +97,13 @@ export async function payWithStripe(amount: number): Promise<void> {
   location.assign(answer.data.pay_link)
 }
 
-/** Own low-balance notice: threshold (quota units) and a signed webhook (PUT /api/user/setting). */
-export const saveLowBalanceNotice = action(async (notice: { threshold: number; webhookUrl: string; webhookSecret: string }) => {
-  await api.put('/api/user/setting', {
-    notify_type: notice.threshold > 0 ? 'webhook' : 'none', quota_warning_threshold: notice.threshold, webhook_url: notice.webhookUrl,
-    ...(notice.webhookSecret ? { webhook_secret: notice.webhookSecret } : {}),
-  })
+/** Own low-balance notice: threshold (quota units) and a signed webhook or an e-mail (PUT /api/user/setting). */
+export const saveLowBalanceNotice = action(async (notice: { threshold: number; by: 'webhook' | 'email'; webhookUrl: string; webhookSecret: string; email: string }) => {
+  await api.put('/api/user/setting', notice.by === 'email'
+    ? { notify_type: notice.threshold > 0 ? 'email' : 'none', quota_warning_threshold: notice.threshold, notification_email: notice.email }
+    : {
+      notify_type: notice.threshold > 0 ? 'webhook' : 'none', quota_warning_threshold: notice.threshold, webhook_url: notice.webhookUrl,
+      ...(notice.webhookSecret ? { webhook_secret: notice.webhookSecret } : {}),
+    })
   await loadSelf()
 }, 'low-balance-notice')

@@ -195,12 +195,14 @@ function Invitations(): JSX.Element {
   )
 }
 
-/** The user's low-balance notice: one signed webhook call when the balance drops to the threshold. */
+/** The user's low-balance notice: one signed webhook call, or one e-mail, when the balance drops to the threshold. */
 function LowBalanceNotice(): JSX.Element {
   const stored = (() => { try { return JSON.parse(user()?.setting ?? '') as Record<string, unknown> } catch { return {} } })()
   const [amount, setAmount] = createSignal(Number(stored.quota_warning_threshold) > 0 ? quotaToAmountText(Number(stored.quota_warning_threshold), quotaDisplay()) : '')
   const [url, setUrl] = createSignal(typeof stored.webhook_url === 'string' ? stored.webhook_url : '')
   const [secret, setSecret] = createSignal('')
+  const [by, setBy] = createSignal<'webhook' | 'email'>(stored.notify_type === 'email' ? 'email' : 'webhook')
+  const [email, setEmail] = createSignal(typeof stored.notification_email === 'string' ? stored.notification_email : '')
   const [error, setError] = createSignal<string | null>(null)
   const save = useAction(saveLowBalanceNotice)
   const submit = async () => {
@@ -208,7 +210,7 @@ function LowBalanceNotice(): JSX.Element {
     const threshold = amount() ? parseAmountToQuota(amount(), quotaDisplay()) : 0
     if (threshold === null || threshold < 0) return setError(t('tokens.amount_invalid'))
     try {
-      await save({ threshold, webhookUrl: url().trim(), webhookSecret: secret() })
+      await save({ threshold, by: by(), webhookUrl: url().trim(), webhookSecret: secret(), email: email().trim() })
       setSecret('')
       notify('success', t('common.saved'))
     } catch (problem) {
@@ -222,10 +224,22 @@ function LowBalanceNotice(): JSX.Element {
       <Field label={`${t('wallet.notice_threshold')} ${currencySymbol(quotaDisplay())}`} for="notice-threshold" hint={t('wallet.notice_threshold_hint')}>
         <input id="notice-threshold" inputmode="decimal" value={amount()} onInput={(event) => setAmount(event.currentTarget.value)} />
       </Field>
-      <Field label={t('wallet.notice_url')} for="notice-url"><input id="notice-url" type="url" value={url()} onInput={(event) => setUrl(event.currentTarget.value)} /></Field>
-      <Field label={t('wallet.notice_secret')} for="notice-secret" hint={t('wallet.notice_secret_hint')}>
-        <input id="notice-secret" type="password" autocomplete="off" value={secret()} onInput={(event) => setSecret(event.currentTarget.value)} />
+      <Field label={t('wallet.notice_by')} for="notice-by">
+        <select id="notice-by" value={by()} onChange={(event) => setBy(event.currentTarget.value as 'webhook' | 'email')}>
+          <option value="webhook">{t('wallet.notice_by_webhook')}</option>
+          <option value="email">{t('wallet.notice_by_email')}</option>
+        </select>
       </Field>
+      <Show when={by() === 'webhook'} fallback={
+        <Field label={t('wallet.notice_email')} for="notice-email" hint={t('wallet.notice_email_hint', { email: user()?.email || '—' })}>
+          <input id="notice-email" type="email" value={email()} onInput={(event) => setEmail(event.currentTarget.value)} />
+        </Field>
+      }>
+        <Field label={t('wallet.notice_url')} for="notice-url"><input id="notice-url" type="url" value={url()} onInput={(event) => setUrl(event.currentTarget.value)} /></Field>
+        <Field label={t('wallet.notice_secret')} for="notice-secret" hint={t('wallet.notice_secret_hint')}>
+          <input id="notice-secret" type="password" autocomplete="off" value={secret()} onInput={(event) => setSecret(event.currentTarget.value)} />
+        </Field>
+      </Show>
       <div class="form-actions"><button type="submit" class="button">{t('common.save')}</button></div>
     </form>
   )
