@@ -6,6 +6,7 @@ import type { ApiDependencies } from './context.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
+import { oauthRoutes } from './oauth.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { stripeRoutes } from './stripe.ts'
@@ -26,6 +27,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
   return [
     systemRoutes(dependencies),
     userRoutes(dependencies),
+    oauthRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
