@@ -4,6 +4,7 @@ import { ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { t } from '../../lib/i18n.ts'
 import { signIn, systemName, user } from '../../lib/session.ts'
+import { ProviderButtons } from '../oauth/provider-buttons.tsx'
 
 /** Only same-site paths may be a `next`; anything else could send the user off-site after sign-in. */
 export function safeNext(next: string | undefined): string {
@@ -61,6 +62,7 @@ export function SignInPage(): JSX.Element {
           <Show when={busy()}><Spinner /></Show>
           {t('sign_in.submit')}
         </button>
+        <ProviderButtons />
       </form>
     </section>
   )
