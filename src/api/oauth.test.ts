@@ -76,6 +76,14 @@ describe('OAuth sign-in against local GitHub, LinuxDO and Discord endpoints', ()
     expect((await (await roundTrip(again, 'github')).callback()).body.data.id).toBe(self.id)
   })
 
+  test('an account bound under its GitHub login (new-api before numeric ids, or imported) signs in and moves to the id', async () => {
+    const legacy = await server.store.users.create({ username: 'legacy-gh', passwordHash: 'x', githubId: 'old-login' })
+    mock.users.github = { id: 1100, login: 'old-login', name: 'Old', email: null }
+    const signedIn = await (await roundTrip(browserJar(server.url), 'github')).callback()
+    expect(signedIn.body.data.id).toBe(legacy.id)
+    expect((await server.store.users.get(legacy.id))?.githubId).toBe('1100')
+  })
+
   test('a taken username becomes new-api\'s github_<n>', async () => {
     mock.users.github = { id: 1002, login: 'root', name: null, email: null }
     const signedIn = await (await roundTrip(browserJar(server.url), 'github')).callback()

@@ -19,6 +19,6 @@ export const github: OAuthProvider = {
     })
     if (typeof user.id !== 'number') throw new OAuthRefusal('GitHub sent no user id')
     // The numeric id, as new-api binds today: a login can be renamed, the id cannot.
-    return { id: String(user.id), username: user.login, displayName: user.name ?? undefined, email: user.email ?? undefined }
+    return { id: String(user.id), username: user.login, displayName: user.name ?? undefined, email: user.email ?? undefined, legacyId: user.login }
   },
 }

@@ -8,6 +8,11 @@ export interface ProviderIdentity {
   username?: string
   displayName?: string
   email?: string
+  /**
+   * An older id the same account may be bound under (GitHub: the login, which new-api bound before it bound the
+   * numeric id, and which imported databases still hold). A sign-in moves such a binding to `id`.
+   */
+  legacyId?: string
 }
 
 /** Anything that vouches for an identity: the OAuth providers below, and the Telegram login widget. */

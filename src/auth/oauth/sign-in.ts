@@ -48,6 +48,18 @@ async function createIdentityAccount(dependencies: ApiDependencies, source: Iden
   }
 }
 
+/** The account bound to the identity, by its id or (moved to the id on the way) by its legacy id. */
+async function boundAccount(dependencies: ApiDependencies, source: IdentitySource, identity: ProviderIdentity): Promise<UserRow | undefined> {
+  const { users } = dependencies.store
+  const bound = await users.getByIdentity(source.column, identity.id)
+  if (bound || !identity.legacyId || identity.legacyId === identity.id) return bound
+  const legacy = await users.getByIdentity(source.column, identity.legacyId)
+  if (!legacy) return undefined
+  const moved = await users.update(legacy.id, { [source.column]: identity.id })
+  await dependencies.caches.invalidate({ kind: 'users', id: legacy.id })
+  return moved
+}
+
 /**
  * Sign in with a provider identity: the account bound to it, or a new one when registration is open (through
  * `createAccount`, so quota, group, default token and invitation are as for any sign-up). The provider authenticated
@@ -56,7 +68,7 @@ async function createIdentityAccount(dependencies: ApiDependencies, source: Iden
 export async function signInWithIdentity(
   dependencies: ApiDependencies, source: IdentitySource, identity: ProviderIdentity, context: Omit<SignInContext, 'method'> & { invitation: string },
 ): Promise<{ user: UserRow; setCookie: string }> {
-  let user = await dependencies.store.users.getByIdentity(source.column, identity.id)
+  let user = await boundAccount(dependencies, source, identity)
   if (!user) {
     if (!dependencies.caches.options.registerEnabled) throw forbidden(`No account is bound to this ${source.label} identity, and registration is disabled`, 'register_disabled')
     user = await createIdentityAccount(dependencies, source, identity, context.invitation)
@@ -69,7 +81,7 @@ export async function signInWithIdentity(
 /** Bind an identity to the signed-in account; one bound to another account is refused and nothing changes. */
 export async function bindIdentity(dependencies: ApiDependencies, user: UserRow, source: IdentitySource, identity: ProviderIdentity): Promise<void> {
   const alreadyBound = () => conflict(`This ${source.label} account is already bound to another user`)
-  const bound = await dependencies.store.users.getByIdentity(source.column, identity.id)
+  const bound = await boundAccount(dependencies, source, identity)
   if (bound && bound.id !== user.id) throw alreadyBound()
   if (bound) return
   // The unique index settles a race with another bind of the same identity.
