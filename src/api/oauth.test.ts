@@ -224,5 +224,10 @@ describe('Telegram login widget', () => {
     const bound = await login(jar, telegramWidgetData(BOT_TOKEN, { id: '556', username: 'roottg', auth_date: now() }), 'bind')
     expect(bound.body).toMatchObject({ success: true, data: { action: 'bind' } })
     expect((await jar.call('/api/user/self')).body.data.telegram_id).toBe('556')
+    // The widget's data-auth-url mode navigates the browser here: it goes back to the account page.
+    await jar.call('/api/oauth/telegram/unbind', { method: 'POST' })
+    const navigated = await jar.call(`/api/oauth/telegram/bind?${new URLSearchParams(telegramWidgetData(BOT_TOKEN, { id: '557', auth_date: now() }))}`, { headers: { 'sec-fetch-mode': 'navigate' } })
+    expect([navigated.status, navigated.headers.get('location')]).toEqual([302, '/account'])
+    expect((await jar.call('/api/user/self')).body.data.telegram_id).toBe('557')
   })
 })
