@@ -3,6 +3,7 @@ import { oauthProvider, oauthProviders } from '../auth/oauth/index.ts'
 import type { OAuthProvider } from '../auth/oauth/provider.ts'
 import { optionReader } from '../auth/oauth/settings.ts'
 import { bindIdentity, signInWithIdentity, unbindIdentity } from '../auth/oauth/sign-in.ts'
+import { createStartLimit } from '../auth/oauth/start-limit.ts'
 import { startState, takeState } from '../auth/oauth/state.ts'
 import { telegram, telegramSettings, verifyTelegramLogin } from '../auth/oauth/telegram.ts'
 import { authenticate } from '../auth/session.ts'
@@ -24,6 +25,7 @@ export function oauthRoutes(dependencies: ApiDependencies) {
   const options = () => optionReader(caches.options, secretBox)
   const context = () => ({ options: options(), config: dependencies.config })
   const identitySources = [...oauthProviders, telegram]
+  const startLimit = createStartLimit()
 
   const enabledProvider = (name: string): OAuthProvider => {
     const provider = oauthProvider(name)
@@ -37,7 +39,8 @@ export function oauthRoutes(dependencies: ApiDependencies) {
 
   return new Elysia({ name: 'tollgate.oauth', prefix: '/api/oauth' })
     .use(authPlugin(dependencies))
-    .get('/state', async ({ query, request, set }) => {
+    .get('/state', async ({ query, request, server, set }) => {
+      startLimit.check(dependencies.addressOf(request, server))
       const provider = enabledProvider(query.provider)
       const action = query.action ?? 'login'
       // Binding needs the account to bind to, known now: the callback checks the same session is still there.
@@ -52,6 +55,7 @@ export function oauthRoutes(dependencies: ApiDependencies) {
       detail: { tags: ['Sign-in'], summary: 'Start an OAuth sign-in or bind: a single-use state bound to this browser, and the provider URL to send it to' },
     })
     .get('/telegram/login', async ({ request, server, set }) => {
+      startLimit.check(dependencies.addressOf(request, server))
       const identity = verifiedTelegram(request)
       const { user, setCookie } = await signInWithIdentity(dependencies, telegram, identity, { ...signInContext(request, server), invitation: '' })
       set.headers['set-cookie'] = setCookie
