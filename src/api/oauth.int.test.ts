@@ -24,8 +24,10 @@ describe.skipIf(!postgresUrl || !redisUrl)('OAuth states across two nodes (Postg
       for (const [key, value] of Object.entries({ GitHubOAuthEnabled: 'true', GitHubClientId: clients.github.clientId, GitHubClientSecret: clients.github.clientSecret })) {
         await root.call('PUT', '/api/option/', { key, value })
       }
-      // The option change reaches the other node over the bus.
-      for (let attempt = 0; attempt < 50 && !(await browserJar(nodes[1].url).call('/api/status')).body.data.github_oauth; attempt++) await Bun.sleep(20)
+      // The option changes reach the other node over the bus (all three: the provider is on only with id and secret).
+      const enabledOnSecond = async () => (await browserJar(nodes[1].url).call('/api/status')).body.data.github_oauth === true
+      for (let attempt = 0; attempt < 200 && !(await enabledOnSecond()); attempt++) await Bun.sleep(50)
+      expect(await enabledOnSecond()).toBe(true)
       const onFirst = browserJar(nodes[0].url)
       const started = await onFirst.call('/api/oauth/state?provider=github')
       const back = new URL((await fetch(started.body.authorize_url, { redirect: 'manual' })).headers.get('location')!)
@@ -33,7 +35,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('OAuth states across two nodes (Postg
       const onSecond = browserJar(nodes[1].url)
       for (const [name, value] of onFirst.cookies) onSecond.cookies.set(name, value)
       const results = await Promise.all([onSecond.call(`/api/oauth/github${back.search}`), onFirst.call(`/api/oauth/github${back.search}`)])
-      expect(results.map((result) => result.status).sort()).toEqual([200, 403])
+      expect(results.map((result) => result.status).sort(), JSON.stringify(results.map((result) => result.body))).toEqual([200, 403])
       expect((await onSecond.call(`/api/oauth/github${back.search}`)).status).toBe(403)
     } finally {
       for (const node of nodes) await node.dispose()

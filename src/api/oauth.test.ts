@@ -224,10 +224,13 @@ describe('Telegram login widget', () => {
     const bound = await login(jar, telegramWidgetData(BOT_TOKEN, { id: '556', username: 'roottg', auth_date: now() }), 'bind')
     expect(bound.body).toMatchObject({ success: true, data: { action: 'bind' } })
     expect((await jar.call('/api/user/self')).body.data.telegram_id).toBe('556')
-    // The widget's data-auth-url mode navigates the browser here: it goes back to the account page.
+    // A page elsewhere sending this browser here with someone else's widget data: refused, nothing bound.
     await jar.call('/api/oauth/telegram/unbind', { method: 'POST' })
-    const navigated = await jar.call(`/api/oauth/telegram/bind?${new URLSearchParams(telegramWidgetData(BOT_TOKEN, { id: '557', auth_date: now() }))}`, { headers: { 'sec-fetch-mode': 'navigate' } })
-    expect([navigated.status, navigated.headers.get('location')]).toEqual([302, '/account'])
-    expect((await jar.call('/api/user/self')).body.data.telegram_id).toBe('557')
+    const attackerData = new URLSearchParams(telegramWidgetData(BOT_TOKEN, { id: '557', auth_date: now() }))
+    const crossSite = await jar.call(`/api/oauth/telegram/bind?${attackerData}`, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } })
+    expect(crossSite.status).toBe(403)
+    expect((await jar.call('/api/user/self')).body.data.telegram_id).toBe('')
+    expect((await browserJar(server.url).call(`/api/oauth/telegram/login?${attackerData}`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403)
+    expect((await jar.call(`/api/oauth/telegram/bind?${attackerData}`, { headers: { 'sec-fetch-site': 'same-origin' } })).body.success).toBe(true)
   })
 })

@@ -45,9 +45,10 @@ export function oauthRoutes(dependencies: ApiDependencies) {
       const action = query.action ?? 'login'
       // Binding needs the account to bind to, known now: the callback checks the same session is still there.
       const userId = action === 'bind' ? (await authenticate(dependencies, request)).id : 0
-      const started = await startState(dependencies, request, { provider: provider.name, action, userId, invitation: query.aff ?? '' })
+      const callback = redirectUri(request, provider.name)
+      const started = await startState(dependencies, request, { provider: provider.name, action, userId, invitation: query.aff ?? '', redirectUri: callback })
       if (started.setCookie) set.headers['set-cookie'] = started.setCookie
-      const authorizeUrl = await provider.authorizeUrl(context(), { ...started, redirectUri: redirectUri(request, provider.name) })
+      const authorizeUrl = await provider.authorizeUrl(context(), { ...started, redirectUri: callback })
       return { success: true, message: '', data: started.state, authorize_url: authorizeUrl }
     }, {
       query: t.Object({ provider: t.String({ minLength: 1, maxLength: 32 }), action: t.Optional(t.UnionEnum(['login', 'bind'])), aff: t.Optional(t.String({ maxLength: 64 })) }),
@@ -63,10 +64,8 @@ export function oauthRoutes(dependencies: ApiDependencies) {
     }, { response: envelope(SignedIn), detail: { tags: ['Sign-in'], summary: 'Sign in with the Telegram login widget\'s data (query: id, first_name, …, auth_date, hash)' } })
     .get('/telegram/bind', async ({ request, user }) => {
       await bindIdentity(dependencies, user, telegram, verifiedTelegram(request))
-      // The widget's `data-auth-url` mode navigates here: send that browser back to its account page.
-      if (request.headers.get('sec-fetch-mode') === 'navigate') return new Response(null, { status: 302, headers: { location: '/account' } })
       return bound()
-    }, { role: ROLE_USER, detail: { tags: ['Sign-in'], summary: 'Bind a Telegram account (the login widget\'s data) to the signed-in user' } })
+    }, { role: ROLE_USER, response: envelope(t.Object({ action: t.String() })), detail: { tags: ['Sign-in'], summary: 'Bind a Telegram account (the login widget\'s data) to the signed-in user' } })
     .post('/:provider/unbind', async ({ params, user }) => {
       const source = identitySources.find((candidate) => candidate.name === params.provider)
       if (!source) throw notFound(`There is no sign-in provider named ${params.provider}`)
@@ -78,7 +77,8 @@ export function oauthRoutes(dependencies: ApiDependencies) {
       const pending = await takeState(dependencies, request, provider.name, query.state)
       if (query.error) throw badRequest(`${provider.label} did not sign you in: ${query.error_description || query.error}`, 'oauth_denied')
       if (!query.code) throw badRequest('The provider sent no code', 'oauth_denied')
-      const identity = await provider.identify(context(), { code: query.code, codeVerifier: pending.codeVerifier, nonce: pending.nonce, redirectUri: redirectUri(request, provider.name) })
+      // The exchange repeats the redirect URI the provider was given, whichever node or address it is answered on.
+      const identity = await provider.identify(context(), { code: query.code, codeVerifier: pending.codeVerifier, nonce: pending.nonce, redirectUri: pending.redirectUri })
       if (pending.action === 'bind') {
         const user = await authenticate(dependencies, request)
         if (user.id !== pending.userId) throw forbidden('This bind was started by another account; start it again', 'oauth_state_invalid')
@@ -95,10 +95,18 @@ export function oauthRoutes(dependencies: ApiDependencies) {
       detail: { tags: ['Sign-in'], summary: 'OAuth callback (GitHub, OIDC, LinuxDO, Discord): signs in, signs up or binds, as the state says' },
     })
 
-  /** The widget's fields exactly as sent (the hash covers them as strings), verified with the bot token. */
+  /**
+   * The widget's fields exactly as sent (the hash covers them as strings), verified with the bot token. Widget data
+   * stays valid for a day and carries no state, so a page elsewhere that sends a signed-in browser here with the
+   * attacker's own data would bind the attacker's Telegram to that account (or sign the browser into the attacker's):
+   * a browser's cross-site request is refused. The console calls these routes from its own pages; clients that are
+   * not browsers send no Sec-Fetch-Site.
+   */
   function verifiedTelegram(request: Request) {
     const settings = telegramSettings(options())
     if (!settings.enabled) throw forbidden('Sign-in with Telegram is not enabled by the administrator', 'oauth_disabled')
+    const site = request.headers.get('sec-fetch-site')
+    if (site && site !== 'same-origin') throw forbidden('Telegram sign-in must be sent from this site\'s own pages', 'cross_site_refused')
     const fields = Object.fromEntries(new URL(request.url).searchParams)
     return verifyTelegramLogin(fields, options().secret('TelegramBotToken'))
   }

@@ -6,7 +6,7 @@ import { readCookie } from '../session.ts'
 
 /**
  * OAuth `state`: one random value per sign-in, recorded with a hash of a random value kept in the starting browser's
- * HttpOnly cookie, the PKCE verifier and the OIDC nonce. The callback takes it in one statement (src/db/store/
+ * HttpOnly cookie, the PKCE verifier, the OIDC nonce and the redirect URI the provider was given. The callback takes it in one statement (src/db/store/
  * oauth-states.ts), so it works once, in that browser, for that provider, for ten minutes.
  */
 export const OAUTH_BROWSER_COOKIE = 'oauth_browser'
@@ -28,7 +28,7 @@ const now = () => Math.floor(Date.now() / 1000)
 
 export async function startState(
   dependencies: StateDependencies, request: Request,
-  intent: { provider: string; action: 'login' | 'bind'; userId: number; invitation: string },
+  intent: { provider: string; action: 'login' | 'bind'; userId: number; invitation: string; redirectUri: string },
 ): Promise<StartedState> {
   let browser = readCookie(request.headers.get('cookie'), OAUTH_BROWSER_COOKIE)
   let setCookie: string | undefined
@@ -43,7 +43,7 @@ export async function startState(
   const codeVerifier = random()
   const row: OAuthStateRow = {
     stateHash: dependencies.secretBox.hash(`oauth-state:${state}`), provider: intent.provider, action: intent.action, userId: intent.userId,
-    browserHash: dependencies.secretBox.hash(`oauth-browser:${browser}`), codeVerifier, nonce, invitation: intent.invitation.slice(0, 64),
+    browserHash: dependencies.secretBox.hash(`oauth-browser:${browser}`), codeVerifier, nonce, invitation: intent.invitation.slice(0, 64), redirectUri: intent.redirectUri,
     expiresAt: now() + STATE_SECONDS,
   }
   await dependencies.store.oauthStates.create(row, now())

@@ -262,5 +262,7 @@ export const oauthStatesTable = pgTable('oauth_states', {
   codeVerifier: text('code_verifier').notNull().default(''),
   nonce: text('nonce').notNull().default(''),
   invitation: text('invitation').notNull().default(''),
+  /** The redirect URI sent to the provider; the code exchange must send the same one, on whichever node it runs. */
+  redirectUri: text('redirect_uri').notNull().default(''),
   expiresAt: int64('expires_at').notNull(),
 })

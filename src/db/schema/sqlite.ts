@@ -261,5 +261,7 @@ export const oauthStatesTable = sqliteTable('oauth_states', {
   codeVerifier: text('code_verifier').notNull().default(''),
   nonce: text('nonce').notNull().default(''),
   invitation: text('invitation').notNull().default(''),
+  /** The redirect URI sent to the provider; the code exchange must send the same one, on whichever node it runs. */
+  redirectUri: text('redirect_uri').notNull().default(''),
   expiresAt: integer('expires_at').notNull(),
 })

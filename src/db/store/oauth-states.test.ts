@@ -3,7 +3,7 @@ import { describeOnEachDialect } from './contract-suite.ts'
 import type { OAuthStateRow } from './oauth-states.ts'
 
 const row = (stateHash: string, expiresAt: number): OAuthStateRow => ({
-  stateHash, provider: 'github', action: 'login', userId: 0, browserHash: 'browser-1', codeVerifier: 'verifier', nonce: 'nonce', invitation: '', expiresAt,
+  stateHash, provider: 'github', action: 'login', userId: 0, browserHash: 'browser-1', codeVerifier: 'verifier', nonce: 'nonce', invitation: '', redirectUri: 'https://gateway.example/oauth/github', expiresAt,
 })
 
 describeOnEachDialect('oauth states store', ({ store }) => {
@@ -13,7 +13,7 @@ describeOnEachDialect('oauth states store', ({ store }) => {
     expect(await states.take('s1', 'browser-2', 'github', 1000)).toBeUndefined()
     expect(await states.take('s1', 'browser-1', 'oidc', 1000)).toBeUndefined()
     expect(await states.take('s1', 'browser-1', 'github', 2000)).toBeUndefined()
-    expect((await states.take('s1', 'browser-1', 'github', 1999))?.codeVerifier).toBe('verifier')
+    expect(await states.take('s1', 'browser-1', 'github', 1999)).toMatchObject({ codeVerifier: 'verifier', redirectUri: 'https://gateway.example/oauth/github' })
     expect(await states.take('s1', 'browser-1', 'github', 1999)).toBeUndefined()
   })
 

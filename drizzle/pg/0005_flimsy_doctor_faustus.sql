@@ -7,6 +7,7 @@ CREATE TABLE "oauth_states" (
 	"code_verifier" text DEFAULT '' NOT NULL,
 	"nonce" text DEFAULT '' NOT NULL,
 	"invitation" text DEFAULT '' NOT NULL,
+	"redirect_uri" text DEFAULT '' NOT NULL,
 	"expires_at" bigint NOT NULL
 );
 --> statement-breakpoint
