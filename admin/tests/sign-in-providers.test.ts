@@ -80,11 +80,12 @@ describe.skipIf(!hasChromium)('sign-in providers in Chromium', () => {
     await screenshot(page, 'sign-in-providers-02-oidc-signed-in')
   }, 30_000)
 
-  test('GitHub: the button goes through the mock and lands signed in', async () => {
+  test('GitHub: the button goes through the mock and lands signed in where the sign-in page was to go on to', async () => {
     const page = await freshPage()
-    await page.goto('/sign-in?next=/tokens')
+    await page.goto('/tokens')
+    await page.waitForURL(/\/sign-in\?next=/)
     await page.getByTestId('oauth-github').click()
-    await page.waitForURL(`${gateway.url}/`)
+    await page.waitForURL(`${gateway.url}/tokens`)
     expect((await self(page)).data).toMatchObject({ username: 'octocat', github_id: '1001' })
   }, 30_000)
 

@@ -4,6 +4,7 @@
  * the Telegram widget's data. Which account column each fills is the server's business.
  */
 import { api, requestEnvelope } from './api.ts'
+import { readStored, writeStored } from './storage.ts'
 import type { SelfUser, SystemStatus } from './types.ts'
 
 export type OAuthProviderName = 'github' | 'oidc' | 'linuxdo' | 'discord'
@@ -32,10 +33,20 @@ export const enabledProviders = (status: SystemStatus | null) => (status ? provi
 
 export const boundIdentity = (user: SelfUser | null, entry: ProviderEntry) => String((user as Record<string, unknown> | null)?.[entry.field] ?? '')
 
-/** Sends the browser to the provider; it comes back to `/oauth/{provider}`. */
-export async function startOAuth(provider: OAuthProviderName, action: 'login' | 'bind'): Promise<void> {
+const nextKey = 'tollgate.oauth-next'
+
+/** Sends the browser to the provider; it comes back to `/oauth/{provider}`, and then goes on to `next`. */
+export async function startOAuth(provider: OAuthProviderName, action: 'login' | 'bind', next?: string): Promise<void> {
   const envelope = await requestEnvelope<string>('GET', '/api/oauth/state', { query: { provider, action } })
+  writeStored(sessionStorage, nextKey, next ?? null)
   location.assign(String(envelope.authorize_url))
+}
+
+/** Where the sign-in page was asked to go on to (its `?next=`), taken once. */
+export function takeOAuthNext(): string | undefined {
+  const next = readStored(sessionStorage, nextKey) ?? undefined
+  writeStored(sessionStorage, nextKey, null)
+  return next
 }
 
 /** The callback page's query (code, state, or the provider's error) handed to the server; says what happened. */

@@ -4,8 +4,9 @@ import { notify } from '../../components/toasts.tsx'
 import { ErrorBanner, Spinner } from '../../components/ui.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { t } from '../../lib/i18n.ts'
-import { finishOAuth } from '../../lib/oauth.ts'
+import { finishOAuth, takeOAuthNext } from '../../lib/oauth.ts'
 import { loadSelf } from '../../lib/session.ts'
+import { safeNext } from '../sign-in/sign-in.tsx'
 
 /**
  * Where a provider sends the browser back (`/oauth/{provider}?code=&state=`, the callback URL to register with it):
@@ -18,9 +19,10 @@ export function OAuthCallbackPage(): JSX.Element {
   onMount(async () => {
     try {
       const outcome = await finishOAuth(params.provider ?? '', location.search)
+      const next = takeOAuthNext()
       await loadSelf()
       if (outcome === 'bind') notify('success', t('oauth.bound'))
-      navigate(outcome === 'bind' ? '/account' : '/', { replace: true })
+      navigate(outcome === 'bind' ? '/account' : safeNext(next), { replace: true })
     } catch (problem) {
       setError(errorMessage(problem))
     }

@@ -7,7 +7,7 @@ import { loadSelf, status } from '../../lib/session.ts'
 import { TelegramWidget } from './telegram-widget.tsx'
 
 /** The sign-in page's buttons, one per enabled provider, and the Telegram widget when Telegram sign-in is on. */
-export function ProviderButtons(): JSX.Element {
+export function ProviderButtons(props: { next?: string }): JSX.Element {
   const [error, setError] = createSignal<string | null>(null)
   const oauth = () => enabledProviders(status()).filter((entry) => entry.name !== 'telegram')
   const telegram = () => (status()?.telegram_oauth === true ? String(status()?.telegram_bot_name ?? '') : '')
@@ -19,7 +19,7 @@ export function ProviderButtons(): JSX.Element {
         <ErrorBanner message={error()} />
         <For each={oauth()}>
           {(entry) => (
-            <button type="button" class="button block" data-testid={`oauth-${entry.name}`} onClick={() => startOAuth(entry.name as OAuthProviderName, 'login').catch(failed)}>
+            <button type="button" class="button block" data-testid={`oauth-${entry.name}`} onClick={() => startOAuth(entry.name as OAuthProviderName, 'login', props.next).catch(failed)}>
               {t('oauth.continue_with', { provider: providerLabel(entry, status()) })}
             </button>
           )}

@@ -62,7 +62,7 @@ export function SignInPage(): JSX.Element {
           <Show when={busy()}><Spinner /></Show>
           {t('sign_in.submit')}
         </button>
-        <ProviderButtons />
+        <ProviderButtons next={next()} />
       </form>
     </section>
   )
