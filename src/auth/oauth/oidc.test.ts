@@ -42,6 +42,13 @@ async function toCallback(jar: BrowserJar, action: 'login' | 'bind' = 'login') {
 }
 
 describe('OIDC sign-in against a real OpenID Provider (oidc-provider)', () => {
+  test('/api/status shows the authorization endpoint once discovered, without waiting for a sign-in', async () => {
+    const read = async () => (await browserJar(server.url).call('/api/status')).body.data.oidc_authorization_endpoint
+    let endpoint = await read()
+    for (let attempt = 0; attempt < 50 && !endpoint; attempt++) endpoint = await Bun.sleep(20).then(read)
+    expect(endpoint).toBe(`${provider.issuer}/auth`)
+  })
+
   test('the authorize request carries PKCE (S256), state and nonce; /api/status shows the discovered endpoint', async () => {
     const { authorizeUrl } = await toCallback(browserJar(server.url))
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256')
@@ -102,6 +109,22 @@ describe('OIDC sign-in against a real OpenID Provider (oidc-provider)', () => {
       currentNonce = flow.authorizeUrl.searchParams.get('nonce')!
       answer = async (nonce) => ({ id_token: await provider.sign(claims(nonce, { sub: 'crafted-ok', preferred_username: 'crafted' })) })
       expect((await flow.callback()).body.data.username).toBe('crafted')
+    })
+    test('a userinfo answer about another subject is not used', async () => {
+      const userinfo = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json({ sub: 'someone-else', preferred_username: 'hijacked', email: 'victim@example.com' }) })
+      await setOption('oidc.user_info_endpoint', `http://127.0.0.1:${userinfo.port}/userinfo`)
+      try {
+        const jar = browserJar(server.url)
+        const flow = await toCallback(jar)
+        currentNonce = flow.authorizeUrl.searchParams.get('nonce')!
+        answer = async (nonce) => ({ access_token: 'opaque', id_token: await provider.sign(claims(nonce, { sub: 'crafted-userinfo', preferred_username: 'own-name' })) })
+        const signedIn = await flow.callback()
+        expect(signedIn.body.data.username).toBe('own-name')
+        expect((await jar.call('/api/user/self')).body.data).toMatchObject({ oidc_id: 'crafted-userinfo', email: '' })
+      } finally {
+        await setOption('oidc.user_info_endpoint', '')
+        userinfo.stop(true)
+      }
     })
     test('bad signature', async () => {
       const { privateKey } = await generateKeyPair('RS256')

@@ -31,9 +31,21 @@ async function discover(options: OptionReader): Promise<Discovery> {
   }
 }
 
-/** The authorization endpoint /api/status shows: the option, else the one discovered by an earlier sign-in. */
+const discoveryAttempts = new Map<string, number>()
+
+/**
+ * The authorization endpoint /api/status shows: the option, else the discovered one. Not discovered yet, a
+ * discovery starts in the background (at most once a minute per URL), so a later status has it.
+ */
 export function knownAuthorizationEndpoint(options: OptionReader): string {
-  return options.raw['oidc.authorization_endpoint'] || discoveries.get(options.raw['oidc.well_known'] ?? '')?.document.authorization_endpoint || ''
+  const url = options.raw['oidc.well_known'] ?? ''
+  const known = options.raw['oidc.authorization_endpoint'] || discoveries.get(url)?.document.authorization_endpoint
+  if (known) return known
+  if (url && (discoveryAttempts.get(url) ?? 0) < Date.now() - 60_000) {
+    discoveryAttempts.set(url, Date.now())
+    discover(options).catch(() => { /* the sign-in itself reports a provider that cannot be reached */ })
+  }
+  return ''
 }
 
 const keySetFor = (jwksUri: string) => {
