@@ -13,6 +13,8 @@ import { splitList } from './split-list.ts'
 const Bool = Type.Boolean()
 const Int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => Type.Integer({ minimum, maximum })
 
+const Origin = Type.String({ pattern: '^https?://[^/]+$' })
+
 export const ConfigSchema = Type.Object({
   port: Int(0, 65535),
   host: Type.String({ minLength: 1 }),
@@ -51,6 +53,11 @@ export const ConfigSchema = Type.Object({
   stripeApiBase: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
   turnstileVerifyUrl: Type.String({ pattern: '^https?://[^/]+(/.*)?$' }),
   notifyWebhookAllowHosts: Type.Array(Type.String()),
+  // Where the sign-in providers live (a local mock in tests, or a proxy): origins, no path.
+  githubOAuthBase: Origin,
+  githubApiBase: Origin,
+  discordBase: Origin,
+  linuxDoBase: Origin,
   usageWal: Bool,
 })
 
@@ -94,6 +101,7 @@ const parseBool = (raw: string) => {
 }
 const parseInteger = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw)
 const parseString = (raw: string) => raw
+const trimOrigin = (raw: string) => raw.trim().replace(/\/+$/, '')
 
 /** GEMINI_MODEL_MAP is new-api's `model:version,model:version` list. */
 const parseGeminiModelMap = (raw: string) => {
@@ -156,6 +164,10 @@ const variables: Variable[] = [
   { names: ['NOTIFY_WEBHOOK_ALLOW_HOSTS'], field: 'notifyWebhookAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
   { names: ['STRIPE_API_BASE'], field: 'stripeApiBase', expected: 'an http(s) origin such as https://api.stripe.com (unset = Stripe\'s)', parse: parseString },
   { names: ['TURNSTILE_VERIFY_URL'], field: 'turnstileVerifyUrl', expected: 'an http(s) URL (unset = Cloudflare\'s siteverify)', parse: parseString, fallback: () => 'https://challenges.cloudflare.com/turnstile/v0/siteverify' },
+  { names: ['GITHUB_OAUTH_BASE'], field: 'githubOAuthBase', expected: 'an http(s) origin such as https://github.com', parse: trimOrigin, fallback: () => 'https://github.com' },
+  { names: ['GITHUB_API_BASE'], field: 'githubApiBase', expected: 'an http(s) origin such as https://api.github.com', parse: trimOrigin, fallback: () => 'https://api.github.com' },
+  { names: ['DISCORD_BASE'], field: 'discordBase', expected: 'an http(s) origin such as https://discord.com', parse: trimOrigin, fallback: () => 'https://discord.com' },
+  { names: ['LINUXDO_BASE'], field: 'linuxDoBase', expected: 'an http(s) origin such as https://connect.linux.do', parse: trimOrigin, fallback: () => 'https://connect.linux.do' },
   { names: ['USAGE_WAL'], field: 'usageWal', expected: 'true or false', parse: parseBool, fallback: () => true },
 ]
 

@@ -35,6 +35,7 @@ const navItems: NavItem[] = [
   { href: '/pricing', label: 'nav.pricing', icon: 'pricing', visible: () => true },
   { href: '/settings', label: 'nav.settings', icon: 'settings', visible: isRoot },
   { href: '/payment-settings', label: 'nav.payment_settings', icon: 'settings', visible: isRoot },
+  { href: '/sign-in-settings', label: 'nav.sign_in_settings', icon: 'settings', visible: isRoot },
 ]
 
 export function App(props: RouteSectionProps): JSX.Element {

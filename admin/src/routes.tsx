@@ -44,6 +44,7 @@ const UserFormPage = page(() => import('./pages/users/user-form.tsx'), 'UserForm
 
 export const routes: RouteDefinition[] = [
   { path: '/sign-in', component: SignInPage },
+  { path: '/oauth/:provider', component: page(() => import('./pages/oauth/oauth-callback.tsx'), 'OAuthCallbackPage') },
   { path: '/pricing', component: page(() => import('./pages/pricing/pricing.tsx'), 'PricingPage') },
   { path: '/register', component: page(() => import('./pages/sign-in/register.tsx'), 'RegisterPage') },
   { path: '/forgot-password', component: page(() => import('./pages/sign-in/forgot-password.tsx'), 'ForgotPasswordPage') },
@@ -77,6 +78,7 @@ export const routes: RouteDefinition[] = [
         ],
       },
       { path: '', component: roleGuard(isRoot), children: [{ path: '/settings', component: page(() => import('./pages/settings/settings.tsx'), 'SettingsPage') }] },
+      { path: '', component: roleGuard(isRoot), children: [{ path: '/sign-in-settings', component: page(() => import('./pages/settings/sign-in-settings.tsx'), 'SignInSettingsPage') }] },
       { path: '', component: roleGuard(isRoot), children: [{ path: '/payment-settings', component: page(() => import('./pages/topups/payment-settings.tsx'), 'PaymentSettingsPage') }] },
     ],
   },

@@ -8,6 +8,7 @@ import { emailRoutes } from './email.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
+import { oauthRoutes } from './oauth.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { stripeRoutes } from './stripe.ts'
@@ -31,6 +32,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     userRoutes(dependencies),
     emailRoutes(dependencies),
     sessionRoutes(dependencies),
+    oauthRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),

@@ -5,9 +5,10 @@ import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_US
 import { defaultModelsByType } from '../providers/channel-types.ts'
 import { priceFor } from '../billing/pricing.ts'
 import { sealedOptionKeys as sealedPaymentKeys, validatePaymentOption } from '../payments/settings.ts'
+import { optionReader, sealedSignInOptionKeys, signInStatus } from '../auth/oauth/settings.ts'
 
-/** Secret options sealed at rest with CRYPTO_SECRET and never returned: payments', SMTP's and Turnstile's. */
-const sealedOptionKeys = new Set([...sealedPaymentKeys, 'SMTPToken', 'TurnstileSecretKey'])
+/** Secret options sealed at rest with CRYPTO_SECRET and never returned: payments', SMTP's, Turnstile's and the sign-in providers'. */
+const sealedOptionKeys = new Set([...sealedPaymentKeys, 'SMTPToken', 'TurnstileSecretKey', ...sealedSignInOptionKeys])
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'
@@ -26,8 +27,9 @@ export function systemRoutes(dependencies: ApiDependencies) {
         quota_display_type: options.quotaDisplayType, usd_exchange_rate: options.usdExchangeRate, price: Number(raw.Price ?? 7.3),
         register_enabled: options.registerEnabled, password_login_enabled: options.passwordLoginEnabled,
         password_register_enabled: options.passwordRegisterEnabled, self_use_mode_enabled: options.selfUseMode, demo_site_enabled: false,
-        email_verification: raw.EmailVerificationEnabled === 'true', github_oauth: false,
-        turnstile_check: raw.TurnstileCheckEnabled === 'true', turnstile_site_key: raw.TurnstileCheckEnabled === 'true' ? raw.TurnstileSiteKey ?? '' : '', setup: true, theme: 'default', enable_task: true,
+        email_verification: raw.EmailVerificationEnabled === 'true',
+        turnstile_check: raw.TurnstileCheckEnabled === 'true', turnstile_site_key: raw.TurnstileCheckEnabled === 'true' ? raw.TurnstileSiteKey ?? '' : '',
+        ...signInStatus(optionReader(options, dependencies.secretBox)), setup: true, theme: 'default', enable_task: true,
         enable_drawing: false, enable_data_export: true, docs_link: '/swagger', chats: [],
       })
     }, { response: envelope(t.Record(t.String(), t.Unknown())), detail: { tags: ['System'], summary: 'Public status: version, display settings, sign-up switches' } })
@@ -71,7 +73,7 @@ export function systemRoutes(dependencies: ApiDependencies) {
     .put('/option/', async ({ body }) => {
       let value: string
       try { value = validatePaymentOption(body.key, validateOption(body.key, body.value)) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
-      // Payment secrets are sealed at rest (src/payments/settings.ts reads them).
+      // Payment and sign-in secrets are sealed at rest (src/payments/settings.ts, src/auth/oauth/settings.ts read them).
       if (sealedOptionKeys.has(body.key) && value !== '') value = dependencies.secretBox.seal(value)
       await store.options.set(body.key, value)
       await caches.invalidate({ kind: 'options' })

@@ -25,7 +25,7 @@ export const userJson = (user: UserRow) => ({
   group: user.group, quota: Number(user.quota), used_quota: Number(user.usedQuota), request_count: user.requestCount,
   aff_code: user.affCode, aff_count: user.affCount, aff_quota: Number(user.affQuota), aff_history_quota: Number(user.affHistoryQuota), inviter_id: user.inviterId, setting: publicSetting(user.setting), must_change_password: user.mustChangePassword,
   created_time: Number(user.createdTime),
-  github_id: '', discord_id: '', oidc_id: '', wechat_id: '', telegram_id: '', linux_do_id: '',
+  github_id: user.githubId, discord_id: user.discordId, oidc_id: user.oidcId, wechat_id: '', telegram_id: user.telegramId, linux_do_id: user.linuxDoId,
 })
 
 const Username = t.String({ minLength: 1, maxLength: 20, pattern: '^[^\\s]+$', error: 'username must be 1-20 characters without spaces' })
@@ -151,7 +151,8 @@ export function userRoutes(dependencies: ApiDependencies) {
       const changes: Partial<NewUser> = {}
       if (body.display_name !== undefined) changes.displayName = body.display_name
       if (body.password !== undefined) {
-        if (!body.original_password || !(await Bun.password.verify(body.original_password, user.passwordHash))) {
+        // An account made by a provider has no password hash (src/auth/oauth/sign-in.ts): verify refuses it.
+        if (!body.original_password || !(await Bun.password.verify(body.original_password, user.passwordHash).catch(() => false))) {
           throw badRequest('The current password is incorrect', 'wrong_password')
         }
         if (body.password === body.original_password) throw badRequest('The new password must differ from the current one', 'same_password')

@@ -4,6 +4,7 @@ import { createEmailCodesStore } from './store/email-codes.ts'
 import { createFlush } from './store/flush.ts'
 import { createInvitationsStore } from './store/invitations.ts'
 import { createLogsStore } from './store/logs.ts'
+import { createOAuthStatesStore } from './store/oauth-states.ts'
 import { createOptionsStore } from './store/options.ts'
 import { createQuotaDataStore } from './store/quota-data.ts'
 import { createQuotaNoticesStore } from './store/quota-notices.ts'
@@ -28,6 +29,8 @@ export { DuplicateError, matchText } from './store/shared.ts'
 export type { LogFilter } from './store/logs.ts'
 export type { SessionRow } from './store/sessions.ts'
 export type { EmailCodeRow } from './store/email-codes.ts'
+export type { IdentityColumn } from './store/users.ts'
+export type { OAuthStateRow } from './store/oauth-states.ts'
 export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
 export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
 export type { GrantStep, NewPlan, PlanRow, SubscriptionRow } from './store/subscriptions.ts'
@@ -52,6 +55,7 @@ export function createStore(database: Database) {
     tasks: createTasksStore(database),
     sessions: createSessionsStore(database),
     emailCodes: createEmailCodesStore(database),
+    oauthStates: createOAuthStatesStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }

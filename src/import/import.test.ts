@@ -113,13 +113,15 @@ describe('import of a new-api SQLite database', () => {
     expect(report.flavour).toBe('new-api')
     expect(report.unknownOptions).toEqual(['GitHubClientSecret', 'console_setting.api_info'])
     expect(report.table('tokens').skipped).toEqual(new Map([['of users not imported', 1], ['deleted', 1]]))
-    expect(report.droppedFields.get('users.github_id')).toBe(1)
+    expect(report.droppedFields.get('users.github_id')).toBeUndefined()
     expect(report.droppedFields.get('tasks.private_data')).toBe(1)
 
     const database = openSqlite(dataDir)
     const store = createStore(database)
     const alice = (await store.users.getByUsername('alice'))!
     expect([alice.id, alice.group, alice.quota, alice.role]).toEqual([2, 'vip', 250000, 1])
+    // Sign-in identities come along: Alice's GitHub binding still signs her in.
+    expect((await store.users.getByIdentity('githubId', 'gh-alice'))?.id).toBe(2)
     expect((await store.users.getByAccessTokenHash(secretBox.hash('a5083b5cbd6dbe4f9dbbb38a9b08ba6f')))?.username).toBe('root')
     const aliceToken = (await store.tokens.getByHash(secretBox.hash('V4WRdQ08xiSFxdpwkDReabQyTHtPwUEVMvkChVumVwr37IAB')))!
     expect([aliceToken.remainQuota, aliceToken.modelLimitsEnabled, aliceToken.modelLimits, aliceToken.allowIps, aliceToken.group, aliceToken.keyMask])

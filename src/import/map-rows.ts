@@ -1,4 +1,5 @@
 import type { NewChannel, NewLog, NewRedemption, NewTask, NewToken, NewTopUp, NewUser, QuotaDataIncrement } from '../db/store.ts'
+import { NO_PASSWORD } from '../auth/oauth/sign-in.ts'
 import { maskKey, type SecretBox } from '../security/crypto.ts'
 import { mapOneApiChannelType } from './one-api-channel-types.ts'
 import type { ImportReport } from './report.ts'
@@ -28,8 +29,28 @@ export function noteDropped(table: string, row: SourceRow, report: ImportReport)
   }
 }
 
-/** An unusable hash for accounts without a password (OAuth-only): verification fails, no password matches it. */
-const NO_PASSWORD = '!no-password'
+/** new-api's identity columns and where Tollgate keeps them (one account per identity: a unique index). */
+const identityColumns = { github_id: 'githubId', discord_id: 'discordId', oidc_id: 'oidcId', telegram_id: 'telegramId', linux_do_id: 'linuxDoId' } as const
+// The identities given out so far in one import: new-api checks uniqueness in code only, so a database may repeat one.
+const identitiesSeen = new WeakMap<MapContext, Set<string>>()
+
+function mapIdentities(row: SourceRow, context: MapContext): Partial<NewUser> {
+  let seen = identitiesSeen.get(context)
+  if (!seen) identitiesSeen.set(context, seen = new Set())
+  // Every key on every row, '' when unbound: the bulk writer takes its columns from the first row.
+  const identities: Partial<NewUser> = Object.fromEntries(Object.values(identityColumns).map((field) => [field, '']))
+  for (const [column, field] of Object.entries(identityColumns)) {
+    const value = text(row[column]).trim()
+    if (!value) continue
+    if (seen.has(`${column}:${value}`)) {
+      context.report.note(`user ${int(row.id)} (${text(row.username)}) has the ${column} ${value} of an earlier user: imported without it`)
+      continue
+    }
+    seen.add(`${column}:${value}`)
+    identities[field] = value
+  }
+  return identities
+}
 
 export function mapUser(row: SourceRow, context: MapContext): Mapped<NewUser> {
   if (isSoftDeleted(row)) return { skip: 'deleted' }
@@ -45,6 +66,7 @@ export function mapUser(row: SourceRow, context: MapContext): Mapped<NewUser> {
       accessTokenHash: accessToken ? context.secretBox.hash(accessToken) : null,
       quota: int(row.quota), usedQuota: int(row.used_quota), requestCount: int(row.request_count), group: text(row.group) || 'default',
       affCode: text(row.aff_code), inviterId: int(row.inviter_id), setting: text(row.setting), createdTime: int(row.created_at),
+      ...mapIdentities(row, context),
     },
   }
 }

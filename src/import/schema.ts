@@ -13,8 +13,8 @@ export interface KnownTable { mapped: string[]; dropped: string[]; ignored?: str
 
 export const knownTables: Record<string, KnownTable> = {
   users: {
-    mapped: ['id', 'username', 'password', 'display_name', 'role', 'status', 'email', 'access_token', 'quota', 'used_quota', 'request_count', 'group', 'aff_code', 'inviter_id', 'setting', 'created_at', 'deleted_at'],
-    dropped: ['github_id', 'discord_id', 'oidc_id', 'wechat_id', 'telegram_id', 'lark_id', 'linux_do_id', 'aff_count', 'aff_quota', 'aff_history', 'invite_rebate_eligible', 'remark', 'stripe_customer', 'last_login_at'],
+    mapped: ['id', 'username', 'password', 'display_name', 'role', 'status', 'email', 'access_token', 'quota', 'used_quota', 'request_count', 'group', 'aff_code', 'inviter_id', 'setting', 'created_at', 'deleted_at', 'github_id', 'discord_id', 'oidc_id', 'telegram_id', 'linux_do_id'],
+    dropped: ['wechat_id', 'lark_id', 'aff_count', 'aff_quota', 'aff_history', 'invite_rebate_eligible', 'remark', 'stripe_customer', 'last_login_at'],
     ignored: ['auth_version'],
   },
   tokens: {

@@ -22,6 +22,12 @@ export interface SelfUser {
   aff_history_quota?: number
   /** JSON text of the user's settings (notice threshold, webhook URL; never the webhook secret). */
   setting?: string
+  /** Bound sign-in identities ('' when none). */
+  github_id?: string
+  oidc_id?: string
+  linux_do_id?: string
+  discord_id?: string
+  telegram_id?: string
 }
 
 export interface User extends SelfUser {

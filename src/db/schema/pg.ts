@@ -1,4 +1,5 @@
 import { pgTable, serial, integer, bigint, text, doublePrecision, boolean, index, uniqueIndex } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
 
 // Same tables, columns and JS keys as ./sqlite.ts; the data-access layer is written once against these keys.
 // Times are unix seconds, money is integer quota (500 000 = 1 USD), JSON lives in text columns as new-api stores it.
@@ -30,10 +31,19 @@ export const usersTable = pgTable('users', {
   setting: text('setting').notNull().default(''),
   mustChangePassword: bool('must_change_password').notNull().default(false),
   createdTime: int64('created_time').notNull().default(0),
+  // Sign-in identities (new-api's columns): the provider's user id, '' when none is bound (src/auth/oauth/).
+  githubId: text('github_id').notNull().default(''),
+  oidcId: text('oidc_id').notNull().default(''),
+  linuxDoId: text('linux_do_id').notNull().default(''),
+  discordId: text('discord_id').notNull().default(''),
+  telegramId: text('telegram_id').notNull().default(''),
 }, (table) => [
   uniqueIndex('users_username_unique').on(table.username),
   uniqueIndex('users_access_token_unique').on(table.accessTokenHash),
   index('users_aff_code_index').on(table.affCode),
+  // One account per provider identity; the many unbound accounts all hold ''.
+  ...(['githubId', 'oidcId', 'linuxDoId', 'discordId', 'telegramId'] as const).map((column) =>
+    uniqueIndex(`users_${table[column].name}_unique`).on(table[column]).where(sql`${table[column]} <> ''`)),
 ])
 
 export const tokensTable = pgTable('tokens', {
@@ -268,3 +278,23 @@ export const emailCodesTable = pgTable('email_codes', {
   sentAt: int64('sent_at').notNull().default(0),
   expiresAt: int64('expires_at').notNull().default(0),
 }, (table) => [index('email_codes_address_index').on(table.address, table.sentAt)])
+/**
+ * OAuth sign-ins under way: one row per `state` handed to a provider, bound to the browser that started it, taken
+ * (deleted) by the callback, so a state works once, only in that browser, and only until it expires.
+ */
+export const oauthStatesTable = pgTable('oauth_states', {
+  /** A hash of the state, so a database read does not hand out usable states. */
+  stateHash: text('state_hash').primaryKey(),
+  provider: text('provider').notNull(),
+  /** `login`, or `bind` to attach the identity to `userId`. */
+  action: text('action').notNull(),
+  userId: integer('user_id').notNull().default(0),
+  /** A hash of the random value in the starting browser's HttpOnly cookie. */
+  browserHash: text('browser_hash').notNull(),
+  codeVerifier: text('code_verifier').notNull().default(''),
+  nonce: text('nonce').notNull().default(''),
+  invitation: text('invitation').notNull().default(''),
+  /** The redirect URI sent to the provider; the code exchange must send the same one, on whichever node it runs. */
+  redirectUri: text('redirect_uri').notNull().default(''),
+  expiresAt: int64('expires_at').notNull(),
+})

@@ -22,6 +22,19 @@ describeOnEachDialect('users store', ({ store }) => {
     expect((await store().users.getByAccessTokenHash('access-bob'))?.id).toBe(bob.id)
   })
 
+  test('a provider identity binds to one account; the unbound accounts all share \'\'', async () => {
+    const first = await store().users.create({ username: 'ident-a', passwordHash: 'x', githubId: '4242' })
+    await store().users.create({ username: 'ident-b', passwordHash: 'x' })
+    await store().users.create({ username: 'ident-c', passwordHash: 'x' })
+    expect((await store().users.getByIdentity('githubId', '4242'))?.id).toBe(first.id)
+    expect(await store().users.getByIdentity('githubId', '')).toBeUndefined()
+    expect(await store().users.getByIdentity('oidcId', '4242')).toBeUndefined()
+    const other = await store().users.getByUsername('ident-b')
+    await expect(store().users.update(other!.id, { githubId: '4242' })).rejects.toBeInstanceOf(DuplicateError)
+    expect((await store().users.get(other!.id))?.githubId).toBe('')
+    expect(await store().users.maxId()).toBeGreaterThanOrEqual(first.id + 2)
+  })
+
   test('search by keyword, id, group and role; list sorted and paged', async () => {
     const erin = await store().users.create({ username: 'erin-search', passwordHash: 'x', displayName: 'Erin' })
     const carol = await store().users.create({ username: 'carol-search', passwordHash: 'x', group: 'vip', role: 10 })

@@ -1,6 +1,9 @@
-import { and, asc, count, desc, eq, like, ne, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, like, max, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database, NewUser, Page } from '../types.ts'
 import { insertUnique, nothingToSet, now, offset, paged } from './shared.ts'
+
+/** The user columns that hold a sign-in provider's identity. */
+export type IdentityColumn = 'githubId' | 'oidcId' | 'linuxDoId' | 'discordId' | 'telegramId'
 
 export type UserSort = { by?: 'id' | 'username' | 'quota' | 'used_quota' | 'request_count' | 'role'; order?: 'asc' | 'desc' }
 export interface UserSearch { keyword?: string; group?: string; role?: number; status?: number }
@@ -29,6 +32,10 @@ export function createUsersStore(database: Database) {
     /** Accounts holding the e-mail address (compared without case), at most `limit`. */
     byEmail: (email: string, limit = 2) =>
       db.select().from(usersTable).where(and(ne(usersTable.email, ''), eq(sql`lower(${usersTable.email})`, email.toLowerCase()))).limit(limit),
+    /** The account a provider identity is bound to; never matches the '' of unbound accounts. */
+    getByIdentity: async (column: IdentityColumn, value: string) =>
+      value === '' ? undefined : (await db.select().from(usersTable).where(eq(usersTable[column], value)))[0],
+    maxId: async () => Number((await db.select({ value: max(usersTable.id) }).from(usersTable))[0]?.value ?? 0),
     getByAccessTokenHash: async (hash: string) => (await db.select().from(usersTable).where(eq(usersTable.accessTokenHash, hash)))[0],
     list(page: Page, sort: UserSort = {}) {
       const column = { id: usersTable.id, username: usersTable.username, quota: usersTable.quota, used_quota: usersTable.usedQuota, request_count: usersTable.requestCount, role: usersTable.role }[sort.by ?? 'id']

@@ -8,6 +8,7 @@ import { changeOwnPassword, user } from '../../lib/session.ts'
 import { roles } from '../../lib/types.ts'
 import { BindEmailCard } from './bind-email-card.tsx'
 import { SessionsCard } from './sessions-card.tsx'
+import { Bindings } from './bindings.tsx'
 
 export const passwordLength = { minimum: 8, maximum: 64 }
 
@@ -66,6 +67,7 @@ export function AccountPage(): JSX.Element {
           <dt>{t('users.request_count')}</dt><dd>{user()!.request_count ?? 0}</dd>
           <dt>{t('wallet.invited')}</dt><dd data-testid="account-invited">{user()!.aff_count ?? 0}</dd>
         </dl>
+        <Bindings />
       </Show>
       <form class="card form" onSubmit={submit} novalidate>
         <Show when={forced()} fallback={<h2>{t('account.change_password_title')}</h2>}>

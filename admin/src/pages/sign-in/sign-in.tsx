@@ -6,6 +6,7 @@ import { t } from '../../lib/i18n.ts'
 import { signIn, systemName, user } from '../../lib/session.ts'
 import { createTurnstile, turnstileRequired } from '../../components/turnstile.tsx'
 import { SignInLinks } from './sign-in-links.tsx'
+import { ProviderButtons } from '../oauth/provider-buttons.tsx'
 
 /** Only same-site paths may be a `next`; anything else could send the user off-site after sign-in. */
 export function safeNext(next: string | undefined): string {
@@ -68,6 +69,7 @@ export function SignInPage(): JSX.Element {
           {t('sign_in.submit')}
         </button>
         <SignInLinks />
+        <ProviderButtons next={next()} />
       </form>
     </section>
   )

@@ -1,9 +1,7 @@
 import { useAction } from '@solidjs/router'
-import { createEffect, createSignal, For, Show, type JSX } from 'solid-js'
-import { notify } from '../../components/toasts.tsx'
+import { For, Show, type JSX } from 'solid-js'
+import { createSecretOptionsForm } from '../../components/secret-options-form.ts'
 import { ActionButton, ErrorBanner, Field } from '../../components/ui.tsx'
-import { errorMessage } from '../../lib/api.ts'
-import { createLoaded, errorOf, valueOf } from '../../lib/async-data.ts'
 import { t, type MessageKey } from '../../lib/i18n.ts'
 import { getPaymentOptions, savePaymentOptions } from './topup-data.ts'
 
@@ -34,52 +32,31 @@ const fields: PaymentField[] = [
 ]
 
 export function PaymentSettingsPage(): JSX.Element {
-  const options = createLoaded(() => getPaymentOptions())
-  const [values, setValues] = createSignal<Record<string, string>>({})
-  const [error, setError] = createSignal<string | null>(null)
-  const save = useAction(savePaymentOptions)
-  createEffect(() => {
-    const loaded = valueOf(options())
-    if (loaded) setValues(Object.fromEntries(fields.map((field) => [field.key, field.secret ? '' : loaded[field.key] ?? ''])))
-  })
+  const form = createSecretOptionsForm(fields, getPaymentOptions, useAction(savePaymentOptions))
+  const values = form.values
   const callbackBase = () => (values().CustomCallbackAddress || values().ServerAddress || location.origin).replace(/\/+$/, '')
-
-  const submit = async () => {
-    setError(null)
-    const stored = valueOf(options()) ?? {}
-    // A secret left empty keeps the stored one.
-    const changes = fields.filter((field) => (field.secret ? (values()[field.key] ?? '') !== '' : (values()[field.key] ?? '') !== (stored[field.key] ?? '')))
-      .map((field): [string, string] => [field.key, values()[field.key] ?? ''])
-    try {
-      await save(changes)
-      notify('success', t('common.saved'))
-      setValues((current) => ({ ...current, ...Object.fromEntries(fields.filter((field) => field.secret).map((field) => [field.key, ''])) }))
-    } catch (problem) {
-      setError(errorMessage(problem))
-    }
-  }
 
   return (
     <section class="page narrow">
       <h1>{t('nav.payment_settings')}</h1>
-      <ErrorBanner message={errorOf(options()) ?? error()} />
+      <ErrorBanner message={form.error()} />
       <div class="banner banner-info">
         <div>{t('payments.notify_url')}: <code data-testid="notify-url">{callbackBase()}/api/user/epay/notify</code></div>
         <div>{t('payments.stripe_webhook_url')}: <code data-testid="stripe-webhook-url">{callbackBase()}/api/stripe/webhook</code></div>
       </div>
-      <form class="card form" onSubmit={(event) => { event.preventDefault(); void submit() }}>
+      <form class="card form" onSubmit={(event) => { event.preventDefault(); void form.submit() }}>
         <For each={fields}>
           {(field) => (
             <Field label={field.label.startsWith('payments.') ? t(field.label) : field.key} for={`payment-${field.key}`} hint={field.hint ? t(field.hint) : field.secret ? t('payments.secret_hint') : undefined}>
               <Show when={field.multiline} fallback={
-                <input id={`payment-${field.key}`} type={field.secret ? 'password' : 'text'} autocomplete="off" value={values()[field.key] ?? ''} onInput={(event) => setValues((current) => ({ ...current, [field.key]: event.currentTarget.value }))} />
+                <input id={`payment-${field.key}`} type={field.secret ? 'password' : 'text'} autocomplete="off" value={values()[field.key] ?? ''} onInput={(event) => form.set(field.key, event.currentTarget.value)} />
               }>
-                <textarea id={`payment-${field.key}`} rows={4} value={values()[field.key] ?? ''} onInput={(event) => setValues((current) => ({ ...current, [field.key]: event.currentTarget.value }))} />
+                <textarea id={`payment-${field.key}`} rows={4} value={values()[field.key] ?? ''} onInput={(event) => form.set(field.key, event.currentTarget.value)} />
               </Show>
             </Field>
           )}
         </For>
-        <div class="form-actions"><ActionButton class="button primary" type="button" action={submit}>{t('common.save')}</ActionButton></div>
+        <div class="form-actions"><ActionButton class="button primary" type="button" action={form.submit}>{t('common.save')}</ActionButton></div>
       </form>
     </section>
   )
