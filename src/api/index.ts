@@ -6,6 +6,7 @@ import type { ApiDependencies } from './context.ts'
 import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
+import { passkeyRoutes } from './passkeys.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { stripeRoutes } from './stripe.ts'
@@ -13,6 +14,7 @@ import { systemRoutes } from './system.ts'
 import { taskRoutes } from './tasks.ts'
 import { tokenRoutes } from './tokens.ts'
 import { topUpRoutes } from './topup.ts'
+import { twoFactorRoutes } from './two-factor.ts'
 import { userRoutes } from './users.ts'
 
 /** What the management API groups need, all built once at start-up. */
@@ -26,6 +28,8 @@ export function managementRoutes(dependencies: ManagementDependencies) {
   return [
     systemRoutes(dependencies),
     userRoutes(dependencies),
+    twoFactorRoutes(dependencies),
+    passkeyRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),

@@ -5,6 +5,7 @@ import { authPlugin, envelope, emptyEnvelope, ok, ROLE_ADMIN, ROLE_ROOT, ROLE_US
 import { defaultModelsByType } from '../providers/channel-types.ts'
 import { priceFor } from '../billing/pricing.ts'
 import { sealedOptionKeys, validatePaymentOption } from '../payments/settings.ts'
+import { passkeyStatus, validateSecondFactorOption } from '../auth/second-factor-settings.ts'
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'
@@ -25,6 +26,7 @@ export function systemRoutes(dependencies: ApiDependencies) {
         password_register_enabled: options.passwordRegisterEnabled, self_use_mode_enabled: options.selfUseMode, demo_site_enabled: false,
         email_verification: false, github_oauth: false, turnstile_check: false, setup: true, theme: 'default', enable_task: true,
         enable_drawing: false, enable_data_export: true, docs_link: '/swagger', chats: [],
+        ...passkeyStatus(raw),
       })
     }, { response: envelope(t.Record(t.String(), t.Unknown())), detail: { tags: ['System'], summary: 'Public status: version, display settings, sign-up switches' } })
     .get('/pricing', () => {
@@ -63,7 +65,7 @@ export function systemRoutes(dependencies: ApiDependencies) {
     })
     .put('/option/', async ({ body }) => {
       let value: string
-      try { value = validatePaymentOption(body.key, validateOption(body.key, body.value)) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
+      try { value = validateSecondFactorOption(body.key, validatePaymentOption(body.key, validateOption(body.key, body.value))) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
       // Payment secrets are sealed at rest (src/payments/settings.ts reads them).
       if (sealedOptionKeys.has(body.key) && value !== '') value = dependencies.secretBox.seal(value)
       await store.options.set(body.key, value)

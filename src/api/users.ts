@@ -9,7 +9,10 @@ import {
 import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
 import { createAccount } from '../auth/accounts.ts'
-import { issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie, startSession } from '../auth/session.ts'
+import { issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
+import { hasTwoFactor } from '../auth/two-factor.ts'
+import { completeSignIn } from './sign-in.ts'
+import { beginTwoFactorSignIn } from './two-factor.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
@@ -98,8 +101,9 @@ export function userRoutes(dependencies: ApiDependencies) {
         signedIn = (await store.users.update(user.id, { passwordHash: await hashPassword(body.password) })) ?? user
         await changed(user.id)
       }
-      set.headers['set-cookie'] = await startSession(dependencies, signedIn, { method: 'password', address, userAgent: request.headers.get('user-agent') ?? '' })
-      return ok({ id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, group: user.group, must_change_password: user.mustChangePassword })
+      // With 2FA on, the password only opens the second step (src/api/two-factor.ts); no session yet.
+      if (await hasTwoFactor(dependencies, signedIn.id)) return beginTwoFactorSignIn(dependencies, signedIn, set)
+      return completeSignIn(dependencies, signedIn, 'password', request, address, set)
     }, {
       body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
       detail: { tags: ['Users'], summary: 'Sign in with username (or email) and password; sets the session cookie' },

@@ -10,6 +10,9 @@ import { createRedemptionsStore } from './store/redemptions.ts'
 import { createSubscriptionsStore } from './store/subscriptions.ts'
 import { createSessionsStore } from './store/sessions.ts'
 import { createTasksStore } from './store/tasks.ts'
+import { createTwoFactorStore } from './store/two-factor.ts'
+import { createPasskeysStore } from './store/passkeys.ts'
+import { createAuthFlowsStore } from './store/auth-flows.ts'
 import { createTokensStore } from './store/tokens.ts'
 import { createTopUpsStore } from './store/top-ups.ts'
 import { createUsersStore } from './store/users.ts'
@@ -25,6 +28,9 @@ export type {
 } from './types.ts'
 export { DuplicateError, matchText } from './store/shared.ts'
 export type { LogFilter } from './store/logs.ts'
+export type { TwoFactorRow } from './store/two-factor.ts'
+export type { NewPasskey, PasskeyRow } from './store/passkeys.ts'
+export type { AuthFlowRow } from './store/auth-flows.ts'
 export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
 export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
 export type { GrantStep, NewPlan, PlanRow, SubscriptionRow } from './store/subscriptions.ts'
@@ -48,6 +54,9 @@ export function createStore(database: Database) {
     quotaNotices: createQuotaNoticesStore(database),
     tasks: createTasksStore(database),
     sessions: createSessionsStore(database),
+    twoFactor: createTwoFactorStore(database),
+    passkeys: createPasskeysStore(database),
+    authFlows: createAuthFlowsStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }

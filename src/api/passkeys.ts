@@ -1,0 +1,74 @@
+import { Elysia, t } from 'elysia'
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
+import { notFound } from '../errors.ts'
+import { clearFlowCookie, flowCookie } from '../auth/auth-flows.ts'
+import { beginRegistration, beginSignIn, finishRegistration, finishSignIn, PASSKEY_CHALLENGE_SECONDS, passkeyJson, usableSettings } from '../auth/passkeys.ts'
+import { readPasskeySettings } from '../auth/second-factor-settings.ts'
+import { readCookie, secureCookies } from '../auth/session.ts'
+import { authPlugin, emptyEnvelope, envelope, ok, ROLE_USER, type ApiDependencies } from './context.ts'
+import { completeSignIn } from './sign-in.ts'
+
+/** The challenge's token rides in this cookie: a ceremony finishes only in the browser that began it. */
+const CHALLENGE_COOKIE = 'passkey_challenge'
+const CHALLENGE_COOKIE_PATH = '/api/user/passkey'
+
+/** A WebAuthn answer as @simplewebauthn/browser sends it; the library checks its inside. */
+const CredentialBody = t.Object({
+  id: t.String({ minLength: 1, maxLength: 1024 }), type: t.String(), response: t.Record(t.String(), t.Unknown()), name: t.Optional(t.String({ maxLength: 64 })),
+}, { additionalProperties: true })
+const PasskeySchema = t.Object({ id: t.Integer(), name: t.String(), created_at: t.Number(), last_used_at: t.Number(), transports: t.Array(t.String()) })
+
+/**
+ * new-api's passkey routes: register (begin/finish) and list/remove for the signed-in user, and discoverable
+ * sign-in (begin/finish) for anyone. Several passkeys per user; `DELETE /api/user/passkey` removes all of them
+ * (new-api has one per user), `DELETE /api/user/passkey/:id` one.
+ */
+export function passkeyRoutes(dependencies: ApiDependencies) {
+  const { store, caches } = dependencies
+  const settings = () => usableSettings(readPasskeySettings(caches.options.raw))
+  const challengeCookie = (token: string) => flowCookie(CHALLENGE_COOKIE, CHALLENGE_COOKIE_PATH, token, PASSKEY_CHALLENGE_SECONDS, secureCookies())
+  const challengeOf = (request: Request) => readCookie(request.headers.get('cookie'), CHALLENGE_COOKIE)
+  const cleared = clearFlowCookie(CHALLENGE_COOKIE, CHALLENGE_COOKIE_PATH)
+
+  return new Elysia({ name: 'tollgate.passkeys', prefix: '/api/user/passkey' })
+    .use(authPlugin(dependencies))
+    .post('/login/begin', async ({ set }) => {
+      const { options, flow } = await beginSignIn(dependencies, settings())
+      set.headers['set-cookie'] = challengeCookie(flow.token)
+      return ok({ options })
+    }, { detail: { tags: ['Passkeys'], summary: 'Start a passkey sign-in: WebAuthn request options (discoverable credentials)' } })
+    .post('/login/finish', async ({ body, request, server, set }) => {
+      const user = await finishSignIn(dependencies, settings(), challengeOf(request), body as unknown as AuthenticationResponseJSON)
+      return completeSignIn(dependencies, user, 'passkey', request, dependencies.addressOf(request, server), set, [cleared])
+    }, { body: CredentialBody, detail: { tags: ['Passkeys'], summary: 'Finish a passkey sign-in with the authenticator\'s answer; sets the session cookie' } })
+    .get('/', async ({ user }) => {
+      const passkeys = await store.passkeys.listForUser(user.id)
+      const lastUsed = Math.max(0, ...passkeys.map((passkey) => Number(passkey.lastUsedAt)))
+      return ok({ enabled: passkeys.length > 0, last_used_at: lastUsed || null, passkeys: passkeys.map(passkeyJson) })
+    }, {
+      role: ROLE_USER,
+      response: envelope(t.Object({ enabled: t.Boolean(), last_used_at: t.Union([t.Number(), t.Null()]), passkeys: t.Array(PasskeySchema) })),
+      detail: { tags: ['Passkeys'], summary: 'The signed-in user\'s passkeys' },
+    })
+    .post('/register/begin', async ({ user, set }) => {
+      const { options, flow } = await beginRegistration(dependencies, settings(), user)
+      set.headers['set-cookie'] = challengeCookie(flow.token)
+      return ok({ options })
+    }, { role: ROLE_USER, detail: { tags: ['Passkeys'], summary: 'Start registering a passkey: WebAuthn creation options' } })
+    .post('/register/finish', async ({ user, body, request, set }) => {
+      const passkey = await finishRegistration(dependencies, settings(), user, challengeOf(request), body as unknown as RegistrationResponseJSON, String(body.name ?? ''))
+      set.headers['set-cookie'] = cleared
+      return ok(passkeyJson(passkey), 'Passkey registered')
+    }, {
+      role: ROLE_USER, body: CredentialBody, response: envelope(PasskeySchema),
+      detail: { tags: ['Passkeys'], summary: 'Finish registering with the authenticator\'s answer (optional `name` beside it)' },
+    })
+    .delete('/', async ({ user }) => {
+      await store.passkeys.remove(user.id)
+      return ok(undefined, 'Passkeys removed')
+    }, { role: ROLE_USER, response: emptyEnvelope, detail: { tags: ['Passkeys'], summary: 'Remove all of the user\'s passkeys' } })
+    .delete('/:id', async ({ user, params }) => {
+      if ((await store.passkeys.remove(user.id, params.id)) === 0) throw notFound('No such passkey')
+      return ok(undefined, 'Passkey removed')
+    }, { role: ROLE_USER, params: t.Object({ id: t.Numeric() }), response: emptyEnvelope, detail: { tags: ['Passkeys'], summary: 'Remove one passkey' } })
+}
