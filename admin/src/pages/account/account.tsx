@@ -6,6 +6,7 @@ import { errorMessage } from '../../lib/api.ts'
 import { t } from '../../lib/i18n.ts'
 import { changeOwnPassword, user } from '../../lib/session.ts'
 import { roles } from '../../lib/types.ts'
+import { AccountSecurity } from './account-security.tsx'
 
 export const passwordLength = { minimum: 8, maximum: 64 }
 
@@ -86,6 +87,7 @@ export function AccountPage(): JSX.Element {
           </button>
         </div>
       </form>
+      <Show when={!forced()}><AccountSecurity /></Show>
     </section>
   )
 }

@@ -13,6 +13,7 @@ import { loadStatus, quotaDisplay } from '../../lib/session.ts'
 import type { Option } from '../../lib/types.ts'
 import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../../lib/pricing-rows.ts'
 import { validateNumberMap, validateStatusRanges, type ValidationError } from '../../lib/validate.ts'
+import { securitySection } from './security-section.ts'
 
 type OptionKind = 'text' | 'textarea' | 'integer' | 'number' | 'boolean' | 'ranges' | 'number-map' | 'json' | 'select'
 
@@ -111,6 +112,7 @@ export const sections: Section[] = [
       { key: 'UserUsableGroups', label: 'settings.user_usable_groups', kind: 'json', hint: 'settings.user_usable_groups_hint' },
     ],
   },
+  securitySection,
 ]
 
 
