@@ -9,6 +9,7 @@ import { noticeRoutes } from './notices.ts'
 import { passkeyRoutes } from './passkeys.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
+import { secondFactorAdminRoutes } from './second-factor-admin.ts'
 import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
 import { taskRoutes } from './tasks.ts'
@@ -30,6 +31,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     userRoutes(dependencies),
     twoFactorRoutes(dependencies),
     passkeyRoutes(dependencies),
+    secondFactorAdminRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
