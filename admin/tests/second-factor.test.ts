@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () 
     await page.getByRole('link', { name: 'carol' }).waitFor()
   }, 60_000)
 
-  test('register a passkey on the account page, sign out, sign in with it; a replayed answer is refused', async () => {
+  test('register a passkey on the account page, sign out, sign in with it; a replayed answer is refused; it verifies the session', async () => {
     const { context, page } = await newPage(browser, origin)
     const devtools = await context.newCDPSession(page)
     await devtools.send('WebAuthn.enable')
@@ -120,12 +120,27 @@ describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () 
       const replayed = await post('/api/user/passkey/login/finish', answer)
       await post('/api/user/passkey/login/begin')
       const staleChallenge = await post('/api/user/passkey/login/finish', answer)
-      return { first, replayed, staleChallenge }
+      // Secure verification with the passkey: check it, then confirm through /api/verify.
+      const unchecked = await post('/api/verify', { method: 'passkey' })
+      const verifyOptions = (await post('/api/user/passkey/verify/begin')).data.options
+      const check = await navigator.credentials.get({ publicKey: { challenge: toBytes(verifyOptions.challenge), rpId: verifyOptions.rpId, userVerification: verifyOptions.userVerification, allowCredentials: verifyOptions.allowCredentials.map((allowed: { id: string; type: 'public-key' }) => ({ type: allowed.type, id: toBytes(allowed.id) })) } }) as PublicKeyCredential
+      const checkResponse = check.response as AuthenticatorAssertionResponse
+      const checked = await post('/api/user/passkey/verify/finish', {
+        id: check.id, rawId: toText(check.rawId), type: check.type, clientExtensionResults: {},
+        response: { clientDataJSON: toText(checkResponse.clientDataJSON), authenticatorData: toText(checkResponse.authenticatorData), signature: toText(checkResponse.signature), userHandle: toText(checkResponse.userHandle) },
+      })
+      const verified = await post('/api/verify', { method: 'passkey' })
+      const status = await (await fetch('/api/verify/status')).json()
+      return { first, replayed, staleChallenge, unchecked, checked, verified, status }
     })
     expect(outcomes.first).toMatchObject({ success: true, data: { username: 'dave' } })
     expect(outcomes.replayed).toMatchObject({ success: false, message: 'The passkey request expired or was used already; start again' })
     expect(outcomes.staleChallenge.success).toBe(false)
     expect(outcomes.staleChallenge.message).toStartWith('Passkey verification failed')
+    expect(outcomes.unchecked.message).toBe('Check your passkey first (/api/user/passkey/verify/begin and /finish)')
+    expect(outcomes.checked.success).toBe(true)
+    expect(outcomes.verified).toMatchObject({ success: true, data: { verified: true } })
+    expect(outcomes.status.data.verified).toBe(true)
 
     await page.reload()
     await page.getByRole('button', { name: 'Remove' }).click()

@@ -10,6 +10,7 @@ import { passkeyRoutes } from './passkeys.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { secondFactorAdminRoutes } from './second-factor-admin.ts'
+import { secureVerificationRoutes } from './secure-verification.ts'
 import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
 import { taskRoutes } from './tasks.ts'
@@ -32,6 +33,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     twoFactorRoutes(dependencies),
     passkeyRoutes(dependencies),
     secondFactorAdminRoutes(dependencies),
+    secureVerificationRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),

@@ -2,7 +2,10 @@ import { Elysia, t } from 'elysia'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { notFound } from '../errors.ts'
 import { clearFlowCookie, flowCookie } from '../auth/auth-flows.ts'
-import { beginRegistration, beginSignIn, finishRegistration, finishSignIn, PASSKEY_CHALLENGE_SECONDS, passkeyJson, usableSettings } from '../auth/passkeys.ts'
+import {
+  beginRegistration, beginSignIn, beginVerification, finishRegistration, finishSignIn, finishVerification, PASSKEY_CHALLENGE_SECONDS, passkeyJson, usableSettings,
+} from '../auth/passkeys.ts'
+import { markPasskeyChecked, verifiableSession } from '../auth/secure-verification.ts'
 import { readPasskeySettings } from '../auth/second-factor-settings.ts'
 import { readCookie, secureCookies } from '../auth/session.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, ROLE_USER, type ApiDependencies } from './context.ts'
@@ -19,8 +22,8 @@ const CredentialBody = t.Object({
 const PasskeySchema = t.Object({ id: t.Integer(), name: t.String(), created_at: t.Number(), last_used_at: t.Number(), transports: t.Array(t.String()) })
 
 /**
- * new-api's passkey routes: register (begin/finish) and list/remove for the signed-in user, and discoverable
- * sign-in (begin/finish) for anyone. Several passkeys per user; `DELETE /api/user/passkey` removes all of them
+ * new-api's passkey routes: register (begin/finish), list/remove and verify (begin/finish, for secure
+ * verification) for the signed-in user, and discoverable sign-in (begin/finish) for anyone. Several passkeys per user; `DELETE /api/user/passkey` removes all of them
  * (new-api has one per user), `DELETE /api/user/passkey/:id` one.
  */
 export function passkeyRoutes(dependencies: ApiDependencies) {
@@ -63,6 +66,18 @@ export function passkeyRoutes(dependencies: ApiDependencies) {
       role: ROLE_USER, body: CredentialBody, response: envelope(PasskeySchema),
       detail: { tags: ['Passkeys'], summary: 'Finish registering with the authenticator\'s answer (optional `name` beside it)' },
     })
+    .post('/verify/begin', async ({ user, set }) => {
+      const { options, flow } = await beginVerification(dependencies, settings(), user)
+      set.headers['set-cookie'] = challengeCookie(flow.token)
+      return ok({ options })
+    }, { role: ROLE_USER, detail: { tags: ['Passkeys'], summary: 'Start a passkey check of the signed-in user (secure verification)' } })
+    .post('/verify/finish', async ({ user, body, request, set }) => {
+      const sessionId = verifiableSession(dependencies, request)
+      await finishVerification(dependencies, settings(), user, challengeOf(request), body as unknown as AuthenticationResponseJSON)
+      await markPasskeyChecked(dependencies, sessionId, user)
+      set.headers['set-cookie'] = cleared
+      return ok(undefined, 'Passkey verified; confirm with POST /api/verify {"method":"passkey"}')
+    }, { role: ROLE_USER, body: CredentialBody, response: emptyEnvelope, detail: { tags: ['Passkeys'], summary: 'Finish the passkey check; then POST /api/verify with method passkey' } })
     .delete('/', async ({ user }) => {
       await store.passkeys.remove(user.id)
       return ok(undefined, 'Passkeys removed')

@@ -89,16 +89,46 @@ export async function finishSignIn(
 ): Promise<UserRow> {
   const flow = await takeFlow(dependencies, 'passkey_login', flowToken)
   if (!flow) throw expired()
+  const passkey = await checkAssertion(dependencies, settings, flow.challenge, response)
+  const user = await dependencies.store.users.get(passkey.userId)
+  if (!user) throw badRequest('This passkey is not registered here', 'passkey_unknown')
+  if (user.status !== 1) throw badRequest('User has been banned', 'AUTH_USER_DISABLED')
+  return user
+}
+
+/** A passkey check of the signed-in user (secure verification): only their own credentials are offered. */
+export async function beginVerification(dependencies: PasskeyDependencies, settings: PasskeySettings, user: UserRow) {
+  const passkeys = await dependencies.store.passkeys.listForUser(user.id)
+  if (passkeys.length === 0) throw badRequest('No passkey is registered for this account', 'passkey_none')
+  const options = await generateAuthenticationOptions({
+    rpID: settings.rpId, userVerification: settings.userVerification, timeout: PASSKEY_CHALLENGE_SECONDS * 1000,
+    allowCredentials: passkeys.map((passkey) => ({ id: passkey.credentialId, transports: transportsOf(passkey) })),
+  })
+  const flow = await createFlow(dependencies, 'passkey_verify', user.id, PASSKEY_CHALLENGE_SECONDS, options.challenge)
+  return { options, flow }
+}
+
+export async function finishVerification(
+  dependencies: PasskeyDependencies, settings: PasskeySettings, user: UserRow, flowToken: string | undefined, response: AuthenticationResponseJSON,
+): Promise<void> {
+  const flow = await takeFlow(dependencies, 'passkey_verify', flowToken)
+  if (!flow || flow.userId !== user.id) throw expired()
+  const passkey = await checkAssertion(dependencies, settings, flow.challenge, response)
+  if (passkey.userId !== user.id) throw badRequest('This passkey belongs to another account', 'passkey_verification_failed')
+}
+
+/** Check an assertion against `challenge` and the stored credential it names; records the new signature counter. */
+async function checkAssertion(dependencies: PasskeyDependencies, settings: PasskeySettings, challenge: string, response: AuthenticationResponseJSON): Promise<PasskeyRow> {
   const passkey = typeof response?.id === 'string' ? await dependencies.store.passkeys.byCredentialId(response.id) : undefined
   if (!passkey) throw badRequest('This passkey is not registered here', 'passkey_unknown')
   const handle = response.response?.userHandle
-  if (handle && Buffer.from(handle, 'base64url').toString('utf8') !== String(passkey.userId)) {
+  if (typeof handle === 'string' && handle !== '' && Buffer.from(handle, 'base64url').toString('utf8') !== String(passkey.userId)) {
     throw badRequest('The passkey does not belong to the account it names', 'passkey_verification_failed')
   }
   let verification
   try {
     verification = await verifyAuthenticationResponse({
-      response, expectedChallenge: flow.challenge, expectedOrigin: settings.origins, expectedRPID: settings.rpId,
+      response, expectedChallenge: challenge, expectedOrigin: settings.origins, expectedRPID: settings.rpId,
       requireUserVerification: settings.userVerification === 'required',
       credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: Number(passkey.counter), transports: transportsOf(passkey) },
     })
@@ -108,10 +138,7 @@ export async function finishSignIn(
   if (!(await dependencies.store.passkeys.recordUse(passkey.id, Number(passkey.counter), verification.authenticationInfo.newCounter, now()))) {
     throw refused(new Error('the signature counter did not move forward'))
   }
-  const user = await dependencies.store.users.get(passkey.userId)
-  if (!user) throw badRequest('This passkey is not registered here', 'passkey_unknown')
-  if (user.status !== 1) throw badRequest('User has been banned', 'AUTH_USER_DISABLED')
-  return user
+  return passkey
 }
 
 const transportsOf = (passkey: PasskeyRow) => (passkey.transports ? passkey.transports.split(',') as AuthenticatorTransport[] : undefined)

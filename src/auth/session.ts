@@ -72,6 +72,9 @@ function readSession(dependencies: Pick<SessionDependencies, 'signer'>, request:
   return session.e > Date.now() / 1000 ? session : undefined
 }
 
+/** The id of the request's signed session, when it carries one (access tokens have none). */
+export const sessionIdOf = (dependencies: Pick<SessionDependencies, 'signer'>, request: Request) => readSession(dependencies, request)?.s
+
 /**
  * Sign-out: the session's id is recorded as revoked until its cookie would have expired, and every node is told, so
  * a copy of the cookie stops working everywhere at once, not only in the browser that dropped it.
