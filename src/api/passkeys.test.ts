@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { UNFINISHED_SIGN_IN_LIMIT } from './passkeys.ts'
 import { anonymous, ROOT_PASSWORD, sendJson, startTestServer, type ApiClient, type TestServer } from '../testing/server.ts'
 
 // The ceremonies themselves (real authenticator signatures) are tested in Chromium with a virtual authenticator
@@ -79,5 +80,25 @@ describe('passkey routes', () => {
     expect((await root.call('GET', '/api/user/2fa/stats')).body.data).toMatchObject({ enabled_users: 1, total_users: 2 })
     expect((await root.call('DELETE', `/api/user/${erin.userId}/2fa`)).body.success).toBe(true)
     expect(await server.store.twoFactor.get(erin.userId)).toBeUndefined()
+  })
+})
+
+describe('passkey sign-in flood', () => {
+  let server: TestServer
+  afterAll(() => server?.dispose())
+
+  test('an address that begins many sign-ins without finishing is refused for a while', async () => {
+    server = await startTestServer()
+    const root = await server.signIn()
+    await root.call('PUT', '/api/option/', { key: 'passkey.enabled', value: 'true' })
+    await root.call('PUT', '/api/option/', { key: 'ServerAddress', value: 'http://localhost:3000' })
+    for (let attempt = 0; attempt < UNFINISHED_SIGN_IN_LIMIT; attempt++) {
+      expect((await anonymous(server).call('POST', '/api/user/passkey/login/begin')).status).toBe(200)
+    }
+    const refused = await anonymous(server).call('POST', '/api/user/passkey/login/begin')
+    expect([refused.status, refused.body.message]).toEqual([429, 'Too many passkey sign-ins begun from this address; try again later'])
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(500)
+    const { db, tables } = server.store.database
+    expect((await db.select().from(tables.authFlowsTable)).length).toBe(UNFINISHED_SIGN_IN_LIMIT)
   })
 })

@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
-import { notFound } from '../errors.ts'
 import { clearFlowCookie, flowCookie } from '../auth/auth-flows.ts'
 import {
   beginRegistration, beginSignIn, beginVerification, finishRegistration, finishSignIn, finishVerification, PASSKEY_CHALLENGE_SECONDS, passkeyJson, usableSettings,
@@ -8,12 +7,15 @@ import {
 import { markPasskeyChecked, verifiableSession } from '../auth/secure-verification.ts'
 import { readPasskeySettings } from '../auth/second-factor-settings.ts'
 import { readCookie, secureCookies } from '../auth/session.ts'
+import { createLoginThrottle } from '../auth/throttle.ts'
+import { GatewayError, notFound } from '../errors.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, ROLE_USER, type ApiDependencies } from './context.ts'
 import { completeSignIn } from './sign-in.ts'
 
 /** The challenge's token rides in this cookie: a ceremony finishes only in the browser that began it. */
 const CHALLENGE_COOKIE = 'passkey_challenge'
 const CHALLENGE_COOKIE_PATH = '/api/user/passkey'
+export const UNFINISHED_SIGN_IN_LIMIT = 30
 
 /** A WebAuthn answer as @simplewebauthn/browser sends it; the library checks its inside. */
 const CredentialBody = t.Object({
@@ -32,17 +34,28 @@ export function passkeyRoutes(dependencies: ApiDependencies) {
   const challengeCookie = (token: string) => flowCookie(CHALLENGE_COOKIE, CHALLENGE_COOKIE_PATH, token, PASSKEY_CHALLENGE_SECONDS, secureCookies())
   const challengeOf = (request: Request) => readCookie(request.headers.get('cookie'), CHALLENGE_COOKIE)
   const cleared = clearFlowCookie(CHALLENGE_COOKIE, CHALLENGE_COOKIE_PATH)
+  // Anyone may begin a passkey sign-in, and each begin stores a challenge: an address that begins more than
+  // UNFINISHED_SIGN_IN_LIMIT without finishing one is refused for ten minutes, so a flood cannot fill the table.
+  const unfinished = createLoginThrottle({ freeAttempts: UNFINISHED_SIGN_IN_LIMIT, lockoutAfter: UNFINISHED_SIGN_IN_LIMIT, windowMs: 10 * 60_000 })
 
   return new Elysia({ name: 'tollgate.passkeys', prefix: '/api/user/passkey' })
     .use(authPlugin(dependencies))
-    .post('/login/begin', async ({ set }) => {
+    .post('/login/begin', async ({ request, server, set }) => {
+      const address = dependencies.addressOf(request, server)
+      if (unfinished.delayFor(address) < 0) {
+        set.headers['retry-after'] = String(unfinished.retryAfter(address))
+        throw new GatewayError(429, 'Too many passkey sign-ins begun from this address; try again later', 'too_many_attempts')
+      }
+      unfinished.failed(address)
       const { options, flow } = await beginSignIn(dependencies, settings())
       set.headers['set-cookie'] = challengeCookie(flow.token)
       return ok({ options })
     }, { detail: { tags: ['Passkeys'], summary: 'Start a passkey sign-in: WebAuthn request options (discoverable credentials)' } })
     .post('/login/finish', async ({ body, request, server, set }) => {
       const user = await finishSignIn(dependencies, settings(), challengeOf(request), body as unknown as AuthenticationResponseJSON)
-      return completeSignIn(dependencies, user, 'passkey', request, dependencies.addressOf(request, server), set, [cleared])
+      const address = dependencies.addressOf(request, server)
+      unfinished.succeeded(address)
+      return completeSignIn(dependencies, user, 'passkey', request, address, set, [cleared])
     }, { body: CredentialBody, detail: { tags: ['Passkeys'], summary: 'Finish a passkey sign-in with the authenticator\'s answer; sets the session cookie' } })
     .get('/', async ({ user }) => {
       const passkeys = await store.passkeys.listForUser(user.id)
