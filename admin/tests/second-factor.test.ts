@@ -147,6 +147,21 @@ describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () 
     await page.locator('[data-testid=passkeys-card]', { hasText: 'No passkeys yet' }).waitFor()
   }, 60_000)
 
+  test('an admin turns a locked-out user\'s 2FA off from the user form', async () => {
+    const { page } = await newPage(browser, origin)
+    await signInWithPassword(page, 'root', rootPassword)
+    await page.waitForURL(`${origin}/`)
+    const carol = (await apiCall<{ items: { id: number; username: string }[] }>(gateway.url, await signInCookie(gateway.url, 'root', rootPassword), 'GET', '/api/user/search?keyword=carol')).items[0]!
+    await page.goto(`/users/${carol.id}`)
+    page.once('dialog', (dialog) => void dialog.accept())
+    await page.getByRole('button', { name: 'Turn off two-factor authentication' }).click()
+    await page.getByText('Two-factor authentication of the user is off').waitFor()
+    await screenshot(page, 'second-factor-06-user-reset')
+    // Carol signs in with her password alone again.
+    const login = await fetch(`${gateway.url}/api/user/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', password: 'carol-password-1' }) })
+    expect(((await login.json()) as { data: { require_2fa?: boolean; id?: number } }).data.id).toBe(carol.id)
+  }, 60_000)
+
   test('the settings page has the passkey and 2FA options', async () => {
     const { page } = await newPage(browser, origin)
     await signInWithPassword(page, 'root', rootPassword)
@@ -155,6 +170,6 @@ describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () 
     await page.getByRole('tab', { name: 'Sign-in security' }).click()
     await page.getByText('Administrators must use two-factor authentication').waitFor()
     expect(await page.locator('#option-passkey\\.user_verification').inputValue()).toBe('required')
-    await screenshot(page, 'second-factor-06-settings')
+    await screenshot(page, 'second-factor-07-settings')
   }, 60_000)
 })
