@@ -4,6 +4,8 @@
  * Chrome's virtual authenticator (DevTools protocol `WebAuthn` domain).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
+import { join } from 'node:path'
 import { TOTP } from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { apiCall, ensureAdminBuilt, hasChromium, launchBrowser, newPage, screenshot, signInCookie, startGateway, type GatewayProcess } from './harness.ts'
@@ -21,6 +23,36 @@ async function signInWithPassword(page: Page, username: string, password: string
 async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click()
   await page.waitForURL(/\/sign-in/)
+}
+
+/** What installCeremonyHelpers leaves on `window`. */
+interface CeremonyWindow {
+  postJson(path: string, body?: unknown): Promise<any>
+  /** Ask the browser's authenticator for an assertion and encode it as @simplewebauthn/server reads it. */
+  assertion(options: { challenge: string; rpId: string; userVerification?: UserVerificationRequirement; allowCredentials?: { id: string; type: 'public-key' }[] }): Promise<unknown>
+}
+
+/** Runs in the page (serialised by page.evaluate): raw WebAuthn calls, so a test can replay or alter the answers. */
+function installCeremonyHelpers(): void {
+  const toBytes = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0))
+  const toText = (buffer: ArrayBuffer | null) => (buffer ? btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : undefined)
+  const helpers: CeremonyWindow = {
+    postJson: async (path, body) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) })).json(),
+    async assertion(options) {
+      const credential = await navigator.credentials.get({
+        publicKey: {
+          challenge: toBytes(options.challenge), rpId: options.rpId, userVerification: options.userVerification,
+          allowCredentials: options.allowCredentials?.map((allowed) => ({ type: allowed.type, id: toBytes(allowed.id) })),
+        },
+      }) as PublicKeyCredential
+      const response = credential.response as AuthenticatorAssertionResponse
+      return {
+        id: credential.id, rawId: toText(credential.rawId), type: credential.type, clientExtensionResults: {},
+        response: { clientDataJSON: toText(response.clientDataJSON), authenticatorData: toText(response.authenticatorData), signature: toText(response.signature), userHandle: toText(response.userHandle) },
+      }
+    },
+  }
+  Object.assign(window, helpers)
 }
 
 describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () => {
@@ -103,33 +135,20 @@ describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () 
     await page.goto('/account')
     await page.locator('[data-testid=passkey-list]', { hasText: 'last used' }).waitFor()
 
-    // The same ceremony by hand, to send its answer twice and once against a newer challenge.
+    // The same ceremonies by hand, to send an answer twice, against a newer challenge, or with a stale counter.
+    await page.evaluate(installCeremonyHelpers)
     const outcomes = await page.evaluate(async () => {
-      const toBytes = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0))
-      const toText = (buffer: ArrayBuffer | null) => (buffer ? btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : undefined)
-      const post = async (path: string, body?: unknown) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) })).json()
-      const begun = await post('/api/user/passkey/login/begin')
-      const options = begun.data.options
-      const credential = await navigator.credentials.get({ publicKey: { challenge: toBytes(options.challenge), rpId: options.rpId, userVerification: options.userVerification } }) as PublicKeyCredential
-      const response = credential.response as AuthenticatorAssertionResponse
-      const answer = {
-        id: credential.id, rawId: toText(credential.rawId), type: credential.type, clientExtensionResults: {},
-        response: { clientDataJSON: toText(response.clientDataJSON), authenticatorData: toText(response.authenticatorData), signature: toText(response.signature), userHandle: toText(response.userHandle) },
-      }
-      const first = await post('/api/user/passkey/login/finish', answer)
-      const replayed = await post('/api/user/passkey/login/finish', answer)
-      await post('/api/user/passkey/login/begin')
-      const staleChallenge = await post('/api/user/passkey/login/finish', answer)
+      const { postJson, assertion } = window as unknown as CeremonyWindow
+      const answer = await assertion((await postJson('/api/user/passkey/login/begin')).data.options)
+      const first = await postJson('/api/user/passkey/login/finish', answer)
+      const replayed = await postJson('/api/user/passkey/login/finish', answer)
+      await postJson('/api/user/passkey/login/begin')
+      const staleChallenge = await postJson('/api/user/passkey/login/finish', answer)
       // Secure verification with the passkey: check it, then confirm through /api/verify.
-      const unchecked = await post('/api/verify', { method: 'passkey' })
-      const verifyOptions = (await post('/api/user/passkey/verify/begin')).data.options
-      const check = await navigator.credentials.get({ publicKey: { challenge: toBytes(verifyOptions.challenge), rpId: verifyOptions.rpId, userVerification: verifyOptions.userVerification, allowCredentials: verifyOptions.allowCredentials.map((allowed: { id: string; type: 'public-key' }) => ({ type: allowed.type, id: toBytes(allowed.id) })) } }) as PublicKeyCredential
-      const checkResponse = check.response as AuthenticatorAssertionResponse
-      const checked = await post('/api/user/passkey/verify/finish', {
-        id: check.id, rawId: toText(check.rawId), type: check.type, clientExtensionResults: {},
-        response: { clientDataJSON: toText(checkResponse.clientDataJSON), authenticatorData: toText(checkResponse.authenticatorData), signature: toText(checkResponse.signature), userHandle: toText(checkResponse.userHandle) },
-      })
-      const verified = await post('/api/verify', { method: 'passkey' })
+      const unchecked = await postJson('/api/verify', { method: 'passkey' })
+      const check = await assertion((await postJson('/api/user/passkey/verify/begin')).data.options)
+      const checked = await postJson('/api/user/passkey/verify/finish', check)
+      const verified = await postJson('/api/verify', { method: 'passkey' })
       const status = await (await fetch('/api/verify/status')).json()
       return { first, replayed, staleChallenge, unchecked, checked, verified, status }
     })
@@ -141,6 +160,19 @@ describe.skipIf(!hasChromium)('two-factor sign-in and passkeys in Chromium', () 
     expect(outcomes.checked.success).toBe(true)
     expect(outcomes.verified).toMatchObject({ success: true, data: { verified: true } })
     expect(outcomes.status.data.verified).toBe(true)
+
+    // A stored signature counter ahead of the authenticator's (a cloned authenticator's mark) refuses the sign-in.
+    const database = new Database(join(gateway.dataDir, 'tollgate.db'))
+    database.exec('PRAGMA busy_timeout = 5000')
+    database.run('UPDATE passkey_credentials SET counter = 100000')
+    database.close()
+    const cloned = await page.evaluate(async () => {
+      const { postJson, assertion } = window as unknown as CeremonyWindow
+      return postJson('/api/user/passkey/login/finish', await assertion((await postJson('/api/user/passkey/login/begin')).data.options))
+    })
+    expect(cloned.success).toBe(false)
+    expect(cloned.message).toStartWith('Passkey verification failed')
+    expect(cloned.message).toContain('counter')
 
     await page.reload()
     await page.getByRole('button', { name: 'Remove' }).click()
