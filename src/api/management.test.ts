@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { TOTP } from 'otpauth'
 import { anonymous, startTestServer, ROOT_PASSWORD, type ApiClient, type TestServer } from '../testing/server.ts'
+import { verifySession } from '../testing/secure-verification.ts'
 
 let server: TestServer
 let root: ApiClient
@@ -194,15 +194,10 @@ describe('tokens', () => {
 describe('channels', () => {
   const channel = { type: 1, name: 'openai', key: 'sk-upstream-1', base_url: 'https://api.openai.com', models: 'gpt-4o,gpt-4o-mini', group: 'default', priority: 0, weight: 1 }
   // Reading a channel key needs a fresh verification of the session (src/api/secure-verification.test.ts):
-  // root turns 2FA on for these tests, verifies with a backup code, and turns it off afterwards.
+  // root turns 2FA on for these tests and off afterwards.
   let backupCodes: string[] = []
-  beforeAll(async () => {
-    const setup = await root.call('POST', '/api/user/2fa/setup')
-    await root.call('POST', '/api/user/2fa/enable', { code: new TOTP({ secret: setup.body.data.secret }).generate() })
-    backupCodes = setup.body.data.backup_codes
-    expect((await root.call('POST', '/api/verify', { method: '2fa', code: backupCodes[0] })).body.success).toBe(true)
-  })
-  afterAll(() => root.call('POST', '/api/user/2fa/disable', { code: backupCodes[1] }))
+  beforeAll(async () => { backupCodes = await verifySession(root) })
+  afterAll(() => root.call('POST', '/api/user/2fa/disable', { code: backupCodes[0] }))
 
   test('single mode creates one channel; the key is never returned', async () => {
     const created = await root.call('POST', '/api/channel/', { mode: 'single', channel })
