@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
+import { verifySession } from '../testing/secure-verification.ts'
 
 /** Tags, copies, multi-key keys and balances through the real server, as an operator's script would call them. */
 let harness: RelayHarness
@@ -60,6 +61,7 @@ describe('copy', () => {
     expect(copied.body.success).toBe(true)
     const copy = await channel(copied.body.data.id)
     expect(copy).toMatchObject({ name: 'original-b', models: 'gpt-4o', model_mapping: '{"a":"gpt-4o"}', priority: 4, balance: 0, used_quota: 0 })
+    await verifySession(harness.root)
     expect((await harness.root.call('POST', `/api/channel/${copy.id}/key`)).body.data.key).toBe('sk-copied')
     expect((await channel((await harness.root.call('POST', `/api/channel/copy/${id}`)).body.data.id)).name).toBe('original_copy')
     expect((await harness.root.call('POST', '/api/channel/copy/999999')).status).toBe(404)

@@ -10,6 +10,7 @@ import { compileParamOverride } from '../channels/param-override.ts'
 import { splitList } from '../split-list.ts'
 import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
 import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
+import { requireSecureVerification } from '../auth/secure-verification.ts'
 
 const ChannelInfoSchema = t.Object({
   is_multi_key: t.Boolean(), multi_key_size: t.Integer(), multi_key_status_list: t.Record(t.String(), t.Integer()),
@@ -220,8 +221,12 @@ export function channelRoutes(dependencies: ApiDependencies) {
     .get('/:id', async ({ params }) => ok(channelJson(await existing(params.id))), {
       role: ROLE_ADMIN, params: t.Object({ id: t.Numeric() }), response: envelope(ChannelSchema), detail: { tags: ['Channels'], summary: 'Get one channel (without key)' },
     })
-    .post('/:id/key', async ({ params }) => ok({ key: secretBox.open((await existing(params.id)).keyCiphertext) }), {
-      role: ROLE_ROOT, params: t.Object({ id: t.Numeric() }), response: envelope(t.Object({ key: t.String() })), detail: { tags: ['Channels'], summary: 'Read a channel key (root only)' },
+    .post('/:id/key', async ({ params, request, user }) => {
+      // new-api: revealing an upstream key needs a fresh 2FA code or passkey check (POST /api/verify).
+      await requireSecureVerification(dependencies, request, user)
+      return ok({ key: secretBox.open((await existing(params.id)).keyCiphertext) })
+    }, {
+      role: ROLE_ROOT, params: t.Object({ id: t.Numeric() }), response: envelope(t.Object({ key: t.String() })), detail: { tags: ['Channels'], summary: 'Read a channel key (root, after POST /api/verify)' },
     })
     .post('/', async ({ body }) => {
       // new-api since 2025-06 wraps the channel as {mode, channel}; older scripts send the bare channel (batch mode).

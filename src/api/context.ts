@@ -5,6 +5,7 @@ import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import { forbidden } from '../errors.ts'
 import { authenticate } from '../auth/session.ts'
+import { enforceAdminTwoFactor } from '../auth/admin-two-factor.ts'
 import type { SecretBox, createSigner } from '../security/crypto.ts'
 import type { LoginThrottle } from '../auth/throttle.ts'
 import type { Mailer } from '../auth/mail.ts'
@@ -41,6 +42,7 @@ export function authPlugin(dependencies: ApiDependencies) {
       async resolve({ request }) {
         const user = await authenticate(dependencies, request)
         if (user.role < minimum) throw forbidden('Insufficient privileges for this operation')
+        await enforceAdminTwoFactor(dependencies, user, request)
         return { user }
       },
     }),

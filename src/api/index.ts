@@ -9,14 +9,18 @@ import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
 import { oauthRoutes } from './oauth.ts'
+import { passkeyRoutes } from './passkeys.ts'
 import { planRoutes } from './plans.ts'
 import { redemptionRoutes } from './redemptions.ts'
+import { secondFactorAdminRoutes } from './second-factor-admin.ts'
+import { secureVerificationRoutes } from './secure-verification.ts'
 import { stripeRoutes } from './stripe.ts'
 import { systemRoutes } from './system.ts'
 import { taskRoutes } from './tasks.ts'
 import { tokenRoutes } from './tokens.ts'
 import { topUpRoutes } from './topup.ts'
 import { sessionRoutes } from './sessions.ts'
+import { twoFactorRoutes } from './two-factor.ts'
 import { userRoutes } from './users.ts'
 
 /** What the management API groups need, all built once at start-up. */
@@ -33,6 +37,10 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     emailRoutes(dependencies),
     sessionRoutes(dependencies),
     oauthRoutes(dependencies),
+    twoFactorRoutes(dependencies),
+    passkeyRoutes(dependencies),
+    secondFactorAdminRoutes(dependencies),
+    secureVerificationRoutes(dependencies),
     tokenRoutes(dependencies),
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { anonymous, startTestServer, ROOT_PASSWORD, type ApiClient, type TestServer } from '../testing/server.ts'
+import { verifySession } from '../testing/secure-verification.ts'
 
 let server: TestServer
 let root: ApiClient
@@ -192,6 +193,11 @@ describe('tokens', () => {
 
 describe('channels', () => {
   const channel = { type: 1, name: 'openai', key: 'sk-upstream-1', base_url: 'https://api.openai.com', models: 'gpt-4o,gpt-4o-mini', group: 'default', priority: 0, weight: 1 }
+  // Reading a channel key needs a fresh verification of the session (src/api/secure-verification.test.ts):
+  // root turns 2FA on for these tests and off afterwards.
+  let backupCodes: string[] = []
+  beforeAll(async () => { backupCodes = await verifySession(root) })
+  afterAll(() => root.call('POST', '/api/user/2fa/disable', { code: backupCodes[0] }))
 
   test('single mode creates one channel; the key is never returned', async () => {
     const created = await root.call('POST', '/api/channel/', { mode: 'single', channel })

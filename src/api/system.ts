@@ -9,6 +9,7 @@ import { optionReader, sealedSignInOptionKeys, signInStatus } from '../auth/oaut
 
 /** Secret options sealed at rest with CRYPTO_SECRET and never returned: payments', SMTP's, Turnstile's and the sign-in providers'. */
 const sealedOptionKeys = new Set([...sealedPaymentKeys, 'SMTPToken', 'TurnstileSecretKey', ...sealedSignInOptionKeys])
+import { passkeyStatus, validateSecondFactorOption } from '../auth/second-factor-settings.ts'
 
 const startTime = Math.floor(Date.now() / 1000)
 export const VERSION = '0.1.0'
@@ -31,6 +32,7 @@ export function systemRoutes(dependencies: ApiDependencies) {
         turnstile_check: raw.TurnstileCheckEnabled === 'true', turnstile_site_key: raw.TurnstileCheckEnabled === 'true' ? raw.TurnstileSiteKey ?? '' : '',
         ...signInStatus(optionReader(options, dependencies.secretBox)), setup: true, theme: 'default', enable_task: true,
         enable_drawing: false, enable_data_export: true, docs_link: '/swagger', chats: [],
+        ...passkeyStatus(raw),
       })
     }, { response: envelope(t.Record(t.String(), t.Unknown())), detail: { tags: ['System'], summary: 'Public status: version, display settings, sign-up switches' } })
     .get('/pricing', () => {
@@ -72,7 +74,7 @@ export function systemRoutes(dependencies: ApiDependencies) {
     })
     .put('/option/', async ({ body }) => {
       let value: string
-      try { value = validatePaymentOption(body.key, validateOption(body.key, body.value)) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
+      try { value = validateSecondFactorOption(body.key, validatePaymentOption(body.key, validateOption(body.key, body.value))) } catch (error) { throw badRequest((error as Error).message, 'invalid_option') }
       // Payment and sign-in secrets are sealed at rest (src/payments/settings.ts, src/auth/oauth/settings.ts read them).
       if (sealedOptionKeys.has(body.key) && value !== '') value = dependencies.secretBox.seal(value)
       await store.options.set(body.key, value)

@@ -13,6 +13,9 @@ import { currentSession, endOtherSessions, issueSessionCookie, revokeSession, se
 import { verifyTurnstile } from '../auth/turnstile.ts'
 import { assertEmailDomainAllowed, normalizeEmail } from '../auth/email-address.ts'
 import { checkEmailSecret, restoreEmailSecret, useEmailSecret } from '../auth/email-codes.ts'
+import { hasTwoFactor } from '../auth/two-factor.ts'
+import { completeSignIn } from './sign-in.ts'
+import { beginTwoFactorSignIn } from './two-factor.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
@@ -102,8 +105,9 @@ export function userRoutes(dependencies: ApiDependencies) {
         signedIn = (await store.users.update(user.id, { passwordHash: await hashPassword(body.password) })) ?? user
         await changed(user.id)
       }
-      set.headers['set-cookie'] = await startSession(dependencies, signedIn, { method: 'password', address, userAgent: request.headers.get('user-agent') ?? '' })
-      return ok({ id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, group: user.group, must_change_password: user.mustChangePassword })
+      // With 2FA on, the password only opens the second step (src/api/two-factor.ts); no session yet.
+      if (await hasTwoFactor(dependencies, signedIn.id)) return beginTwoFactorSignIn(dependencies, signedIn, set)
+      return completeSignIn(dependencies, signedIn, 'password', request, address, set)
     }, {
       body: t.Object({ username: t.String({ minLength: 1, maxLength: 100 }), password: t.String({ minLength: 1, maxLength: 128 }) }),
       query: t.Object({ turnstile: t.Optional(t.String({ maxLength: 4096 })) }, { additionalProperties: true }),

@@ -46,7 +46,7 @@ export interface SignInContext {
   userAgent: string
 }
 
-const secureCookies = () => process.env.SESSION_COOKIE_SECURE === 'true'
+export const secureCookies = () => process.env.SESSION_COOKIE_SECURE === 'true'
 
 /**
  * Every way of signing in ends here: a new session for the user, returned as the `Set-Cookie` header value.

@@ -12,6 +12,9 @@ import { createRedemptionsStore } from './store/redemptions.ts'
 import { createSubscriptionsStore } from './store/subscriptions.ts'
 import { createSessionsStore } from './store/sessions.ts'
 import { createTasksStore } from './store/tasks.ts'
+import { createTwoFactorStore } from './store/two-factor.ts'
+import { createPasskeysStore } from './store/passkeys.ts'
+import { createAuthFlowsStore } from './store/auth-flows.ts'
 import { createTokensStore } from './store/tokens.ts'
 import { createTopUpsStore } from './store/top-ups.ts'
 import { createUsersStore } from './store/users.ts'
@@ -31,6 +34,9 @@ export type { SessionRow } from './store/sessions.ts'
 export type { EmailCodeRow } from './store/email-codes.ts'
 export type { IdentityColumn } from './store/users.ts'
 export type { OAuthStateRow } from './store/oauth-states.ts'
+export type { TwoFactorRow } from './store/two-factor.ts'
+export type { NewPasskey, PasskeyRow } from './store/passkeys.ts'
+export type { AuthFlowRow } from './store/auth-flows.ts'
 export { RedemptionStatus, type RedeemFailure, type RedeemResult, type RedemptionFilter } from './store/redemptions.ts'
 export type { CompleteFailure, CompleteResult, CompleteTopUp, TopUpFilter, TopUpStatus } from './store/top-ups.ts'
 export type { GrantStep, NewPlan, PlanRow, SubscriptionRow } from './store/subscriptions.ts'
@@ -56,6 +62,9 @@ export function createStore(database: Database) {
     sessions: createSessionsStore(database),
     emailCodes: createEmailCodesStore(database),
     oauthStates: createOAuthStatesStore(database),
+    twoFactor: createTwoFactorStore(database),
+    passkeys: createPasskeysStore(database),
+    authFlows: createAuthFlowsStore(database),
     /** One usage flush (see ./store/flush.ts). */
     flush: createFlush(database),
   }

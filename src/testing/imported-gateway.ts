@@ -1,6 +1,7 @@
 import { expect } from 'bun:test'
 import OpenAI from 'openai'
 import type { MockUpstream } from '../../bench/mock-upstream.ts'
+import { verifySession } from './secure-verification.ts'
 import { anonymous, startTestServer } from './server.ts'
 
 /**
@@ -26,6 +27,8 @@ export async function expectImportedGatewayWorks(options: {
     expect((await server.store.users.get(root.userId))!.passwordHash.startsWith('$argon2id$')).toBe(true)
     await server.signIn('root', options.rootPassword) // and again, now against the argon2id hash
     expect((await root.call('GET', '/api/user/self')).body.data.username).toBe('root')
+    // Revealing a key needs a fresh verification of the session.
+    await verifySession(root)
     expect((await root.call('POST', '/api/channel/1/key')).body.data.key).toBe('sk-upstream-one')
     if (options.accessToken) {
       const self = await anonymous(server).call('GET', '/api/user/self', undefined, { authorization: options.accessToken })

@@ -4,8 +4,11 @@
  */
 import { accountEn, accountZh } from './account-messages.ts'
 
+import { securityEn, securityZh } from './messages-security.ts'
+
 export const en = {
   ...accountEn,
+  ...securityEn,
   'app.menu': 'Menu',
   'app.sign_out': 'Sign out',
   'app.switch_language': 'Switch language',
@@ -109,7 +112,6 @@ export const en = {
   'sign_in.password': 'Password',
   'sign_in.submit': 'Sign in',
   'sign_in.missing': 'Enter your username and password.',
-  'sign_in.two_factor': 'This account uses two-factor sign-in, which this console does not support yet.',
   'sign_in.continue_hint': 'Sign in to continue where you left off.',
 
   'account.change_password_title': 'Change password',
@@ -733,6 +735,7 @@ export type MessageKey = keyof typeof en
 
 export const zh: Record<MessageKey, string> = {
   ...accountZh,
+  ...securityZh,
   'app.menu': '菜单',
   'app.sign_out': '退出',
   'app.switch_language': '切换语言',
@@ -836,7 +839,6 @@ export const zh: Record<MessageKey, string> = {
   'sign_in.password': '密码',
   'sign_in.submit': '登录',
   'sign_in.missing': '请输入用户名和密码。',
-  'sign_in.two_factor': '此账户启用了两步验证，控制台暂不支持。',
   'sign_in.continue_hint': '登录后回到刚才的页面。',
 
   'account.change_password_title': '修改密码',

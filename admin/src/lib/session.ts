@@ -54,17 +54,31 @@ export async function initialiseSession(): Promise<void> {
 
 export interface SignInResult {
   requiresTwoFactor: boolean
+  /** With `requiresTwoFactor`: the token the second step (a 2FA code) must send back. */
+  flowToken?: string
+}
+
+/** What every sign-in route answers on success (new-api's classic `data`, or current's `data.user`). */
+export interface SignedInData { id?: number; user?: { id: number }; require_2fa_setup?: boolean }
+
+/** An administrator signed in while AdminTwoFactorRequired is on and has no 2FA yet: the console leads to the setup. */
+const [twoFactorSetupRequired, setTwoFactorSetupRequired] = createSignal(false)
+export { twoFactorSetupRequired, setTwoFactorSetupRequired }
+
+export async function completeSignIn(data: SignedInData | undefined): Promise<void> {
+  setTwoFactorSetupRequired(data?.require_2fa_setup === true)
+  const id = data?.id ?? data?.user?.id
+  if (typeof id === 'number') setApiUserId(id)
+  await loadSelf()
 }
 
 /** `turnstile`: the Turnstile widget's token, when the server asks for one (components/turnstile.tsx). */
 export async function signIn(username: string, password: string, turnstile?: string): Promise<SignInResult> {
-  const data = await requestData<{ id?: number; require_2fa?: boolean; user?: { id: number } }>('POST', '/api/user/login', {
+  const data = await requestData<SignedInData & { require_2fa?: boolean; flow_token?: string }>('POST', '/api/user/login', {
     body: { username, password }, query: { turnstile },
   })
-  if (data?.require_2fa) return { requiresTwoFactor: true }
-  const id = data?.id ?? data?.user?.id
-  if (typeof id === 'number') setApiUserId(id)
-  await loadSelf()
+  if (data?.require_2fa) return { requiresTwoFactor: true, flowToken: data.flow_token }
+  await completeSignIn(data)
   return { requiresTwoFactor: false }
 }
 

@@ -278,6 +278,7 @@ export const emailCodesTable = pgTable('email_codes', {
   sentAt: int64('sent_at').notNull().default(0),
   expiresAt: int64('expires_at').notNull().default(0),
 }, (table) => [index('email_codes_address_index').on(table.address, table.sentAt)])
+
 /**
  * OAuth sign-ins under way: one row per `state` handed to a provider, bound to the browser that started it, taken
  * (deleted) by the callback, so a state works once, only in that browser, and only until it expires.
@@ -296,5 +297,49 @@ export const oauthStatesTable = pgTable('oauth_states', {
   invitation: text('invitation').notNull().default(''),
   /** The redirect URI sent to the provider; the code exchange must send the same one, on whichever node it runs. */
   redirectUri: text('redirect_uri').notNull().default(''),
+  expiresAt: int64('expires_at').notNull(),
+})
+
+/** TOTP two-factor sign-in per user (src/auth/two-factor.ts): the seed sealed, backup codes as HMACs, replay guard. */
+export const twoFactorTable = pgTable('two_factor', {
+  userId: integer('user_id').primaryKey(),
+  sealedSecret: text('sealed_secret').notNull(),
+  enabled: bool('enabled').notNull().default(false),
+  /** JSON array of the unused backup codes' lookup hashes. */
+  backupCodes: text('backup_codes').notNull().default('[]'),
+  /** The last TOTP time step accepted: a code of that step or an earlier one is refused (no replay). */
+  lastUsedStep: int64('last_used_step').notNull().default(0),
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  lockedUntil: int64('locked_until').notNull().default(0),
+  createdAt: int64('created_at').notNull().default(0),
+})
+
+/** WebAuthn credentials (passkeys), several per user (src/auth/passkeys.ts). */
+export const passkeyCredentialsTable = pgTable('passkey_credentials', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull(),
+  /** base64url credential id, as the browser reports it. */
+  credentialId: text('credential_id').notNull(),
+  /** base64url COSE public key. */
+  publicKey: text('public_key').notNull(),
+  counter: int64('counter').notNull().default(0),
+  transports: text('transports').notNull().default(''),
+  name: text('name').notNull().default(''),
+  createdAt: int64('created_at').notNull().default(0),
+  lastUsedAt: int64('last_used_at').notNull().default(0),
+}, (table) => [
+  uniqueIndex('passkey_credentials_credential_id_unique').on(table.credentialId),
+  index('passkey_credentials_user_id_index').on(table.userId),
+])
+
+/**
+ * Pending sign-in steps (a 2FA flow token, a WebAuthn challenge): stored so each is used once on any node, and
+ * expiring. `id` is the lookup hash of the token the client holds.
+ */
+export const authFlowsTable = pgTable('auth_flows', {
+  id: text('id').primaryKey(),
+  kind: text('kind').notNull(),
+  userId: integer('user_id').notNull().default(0),
+  challenge: text('challenge').notNull().default(''),
   expiresAt: int64('expires_at').notNull(),
 })

@@ -12,7 +12,7 @@ export type UsersStore = ReturnType<typeof createUsersStore>
 
 export function createUsersStore(database: Database) {
   const { db, tables } = database
-  const { usersTable, tokensTable } = tables
+  const { usersTable, tokensTable, twoFactorTable, passkeyCredentialsTable } = tables
   return {
     count: async () => Number((await db.select({ value: count() }).from(usersTable))[0]?.value ?? 0),
     create: (user: NewUser) => database.write(() => insertUnique('username', async () =>
@@ -69,6 +69,9 @@ export function createUsersStore(database: Database) {
     /** Deletes the user and their tokens together, so no token outlives its owner. */
     delete: (id: number) => database.transaction(async (tx) => {
       await tx.delete(tokensTable).where(eq(tokensTable.userId, id))
+      // A deleted account's second factors go with it: a new account must never inherit them.
+      await tx.delete(twoFactorTable).where(eq(twoFactorTable.userId, id))
+      await tx.delete(passkeyCredentialsTable).where(eq(passkeyCredentialsTable.userId, id))
       return (await tx.delete(usersTable).where(eq(usersTable.id, id)).returning({ id: usersTable.id })).length > 0
     }),
     all: () => db.select().from(usersTable),

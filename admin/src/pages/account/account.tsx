@@ -9,6 +9,7 @@ import { roles } from '../../lib/types.ts'
 import { BindEmailCard } from './bind-email-card.tsx'
 import { SessionsCard } from './sessions-card.tsx'
 import { Bindings } from './bindings.tsx'
+import { AccountSecurity } from './account-security.tsx'
 
 export const passwordLength = { minimum: 8, maximum: 64 }
 
@@ -90,7 +91,7 @@ export function AccountPage(): JSX.Element {
           </button>
         </div>
       </form>
-      <Show when={!forced()}><BindEmailCard /><SessionsCard /></Show>
+      <Show when={!forced()}><BindEmailCard /><SessionsCard /><AccountSecurity /></Show>
     </section>
   )
 }

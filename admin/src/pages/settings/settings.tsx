@@ -14,6 +14,7 @@ import type { Option } from '../../lib/types.ts'
 import { SignUpSettings } from './sign-up-settings.tsx'
 import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../../lib/pricing-rows.ts'
 import { validateNumberMap, validateStatusRanges, type ValidationError } from '../../lib/validate.ts'
+import { securitySection } from './security-section.ts'
 
 type OptionKind = 'text' | 'textarea' | 'integer' | 'number' | 'boolean' | 'ranges' | 'number-map' | 'json' | 'select'
 
@@ -116,6 +117,7 @@ export const sections: Section[] = [
       { key: 'UserUsableGroups', label: 'settings.user_usable_groups', kind: 'json', hint: 'settings.user_usable_groups_hint' },
     ],
   },
+  securitySection,
 ]
 
 

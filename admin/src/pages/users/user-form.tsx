@@ -11,6 +11,7 @@ import { quotaDisplay, user as currentUser } from '../../lib/session.ts'
 import { roles, type User } from '../../lib/types.ts'
 import { passwordLength } from '../account/account.tsx'
 import { getGroupNames, getUser, saveUser } from './user-data.ts'
+import { UserSecondFactors } from './user-second-factors.tsx'
 
 interface UserFormValues {
   username: string
@@ -129,6 +130,7 @@ export function UserFormPage(): JSX.Element {
           <Field label={t('channels.remark')} for="user-remark">
             <input id="user-remark" value={form.remark} onInput={(event) => draft.set('remark', event.currentTarget.value)} />
           </Field>
+          <UserSecondFactors userId={id!} />
         </Show>
     </EditForm>
   )
