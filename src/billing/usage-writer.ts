@@ -166,8 +166,11 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   const runFlush = async () => {
     const batch = takeBatch()
     if (batch.logs.length + batch.users.length + batch.tokens.length + batch.channels.length + batch.quotaData.length === 0) return
-    const walMark = wal?.seal()
+    let walMark: number | undefined
     try {
+      // Inside the try: a write-ahead log that cannot roll over (its folder gone) fails this flush like the database
+      // would, keeping the rows for the retry, instead of throwing them away with an unhandled rejection.
+      walMark = wal?.seal()
       await options.store.flush(batch)
       epoch++
       flushes++
