@@ -24,6 +24,8 @@ import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
 import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
+import { createLimiter } from './traffic/index.ts'
+import { createRelayTraffic } from './traffic/relay-traffic.ts'
 import { relayRoutes } from './relay/routes.ts'
 import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
 import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
@@ -139,7 +141,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const counter = options.counter ?? pool!
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
   const metrics = config.metricsToken ? createMetrics() : undefined
-  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay })
+  const limiter = await createLimiter(config, log)
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay, traffic: createRelayTraffic(limiter, caches) })
   const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
@@ -221,6 +224,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await (options.counter ?? pool)?.close?.()
         await bus.close()
         await ledger.close?.()
+        await limiter.close?.()
         await database.close()
       })()
       return stopping

@@ -13,6 +13,7 @@ import type { SecretBox } from '../security/crypto.ts'
 import type { Endpoint, RelayContext, RouteInput } from './endpoint.ts'
 import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { estimateTokens } from './token-counter.ts'
+import type { RelayTraffic } from '../traffic/relay-traffic.ts'
 
 let requestCounter = 0
 const processTag = Math.random().toString(36).slice(2, 8)
@@ -52,8 +53,8 @@ export const logCallerOf = (holder: RelayCaller, ip: string): LogCaller => ({
  * the model, find the channels that may serve it, price it and reserve quota. Everything refused here is refused
  * before anything is reserved or sent.
  */
-export function createAdmission(dependencies: { config: Config; caches: Caches; secretBox: SecretBox; ledger: Ledger; health: ChannelHealth }) {
-  const { config, caches, secretBox, ledger, health } = dependencies
+export function createAdmission(dependencies: { config: Config; caches: Caches; secretBox: SecretBox; ledger: Ledger; health: ChannelHealth; traffic?: RelayTraffic }) {
+  const { config, caches, secretBox, ledger, health, traffic } = dependencies
   const lapsedWrites = new Set<number>()
   const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
 
@@ -91,6 +92,20 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     if (announced > config.maxRequestBodyMb * 1048576) throw bodyTooLarge(announced, config.maxRequestBodyMb)
     // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
     const holder = authenticate(request, route.path, route.clientAddress)
+    const requestId = nextRequestId()
+    // Rate limits next: a refused request reads no body and reserves nothing. Its slots are freed if a later
+    // step refuses it; otherwise the pipeline frees them when the request is over (relay.ts).
+    const admitted = traffic?.admit(holder, requestId)
+    const ticket = admitted instanceof Promise ? await admitted : admitted
+    try {
+      return await admitAdmitted(request, endpoint, route, holder, requestId, ticket)
+    } catch (error) {
+      traffic?.finish(ticket, 0, false)
+      throw error
+    }
+  }
+
+  async function admitAdmitted(request: Request, endpoint: Endpoint, route: RouteInput, holder: RelayCaller, requestId: string, ticket: RelayContext['traffic']): Promise<RelayContext> {
     const parsed = await endpoint.read(request, route)
     checkRequestNumbers(parsed.body)
     let model = parsed.model
@@ -127,9 +142,9 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     return {
       body: parsed.body, bodyText: parsed.bodyText, model, stream: parsed.stream, clientWantsUsage: parsed.clientWantsUsage,
       canonical: parsed.canonical && { ...parsed.canonical, model, stream: parsed.stream }, anthropicBeta: parsed.anthropicBeta,
-      form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId: nextRequestId(), path: route.path,
+      form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId, path: route.path,
       startedAt: performance.now(), reasoningEffort, price, reservation: reservation as Exclude<typeof reservation, string>,
-      tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false,
+      tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false, traffic: ticket,
     }
   }
 

@@ -28,6 +28,10 @@ export const usersTable = sqliteTable('users', {
   affHistoryQuota: integer('aff_history_quota').notNull().default(0),
   setting: text('setting').notNull().default(''),
   mustChangePassword: bool('must_change_password').notNull().default(false),
+  // Rate limits (src/traffic/): null = unlimited, 0 = none allowed.
+  rpmLimit: integer('rpm_limit'),
+  tpmLimit: integer('tpm_limit'),
+  concurrencyLimit: integer('concurrency_limit'),
   createdTime: integer('created_time').notNull().default(0),
 }, (table) => [
   uniqueIndex('users_username_unique').on(table.username),
@@ -54,6 +58,10 @@ export const tokensTable = sqliteTable('tokens', {
   allowIps: text('allow_ips').notNull().default(''),
   group: text('group').notNull().default(''),
   crossGroupRetry: bool('cross_group_retry').notNull().default(false),
+  // Rate limits (src/traffic/): null = unlimited, 0 = none allowed.
+  rpmLimit: integer('rpm_limit'),
+  tpmLimit: integer('tpm_limit'),
+  concurrencyLimit: integer('concurrency_limit'),
 }, (table) => [
   uniqueIndex('tokens_key_hash_unique').on(table.keyHash),
   index('tokens_user_id_index').on(table.userId),
