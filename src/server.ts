@@ -26,6 +26,7 @@ import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
 import { createLimiter } from './traffic/index.ts'
 import { createRelayTraffic } from './traffic/relay-traffic.ts'
+import { createAddressLimits } from './traffic/address-limits.ts'
 import { relayRoutes } from './relay/routes.ts'
 import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
 import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
@@ -154,7 +155,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log })
   const app = createApp({
     ...dependencies,
-    health, channelClient,
+    health, channelClient, addressLimits: createAddressLimits(limiter, config),
     plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf }), realtimeRoutes(realtime, clientSecrets, addressOf), tasks.routes, ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
   })
   app.listen({

@@ -13,6 +13,6 @@ describe('in-memory limiter', () => {
     now += 2000
     limiter.sweep()
     expect(limiter.size()).toBe(0)
-    await limiter.close()
+    await limiter.close?.()
   })
 })

@@ -19,7 +19,7 @@ describe('relay rate limits on one node', () => {
     harness = await startRelayHarness({
       upstream: {
         onRequest: async (request) => {
-          if (!request.path.endsWith('/chat/completions') || request.body.stream === true) return undefined
+          if (!request.path.endsWith('/chat/completions') || (request.body as { stream?: boolean }).stream === true) return undefined
           inFlight++
           peak = Math.max(peak, inFlight)
           try {
