@@ -1,19 +1,65 @@
+import { RedisClient } from 'bun'
+import { createHash } from 'node:crypto'
 import { SLOT_RETRY_MS } from './memory-limiter.ts'
 import { WINDOW_SLICES, type LimitCheck, type Limiter, type Refusal, type SettledWeight } from './limiter.ts'
 
 /**
- * Limits shared by every node through Redis. A window is a hash of slice number → total (at most WINDOW_SLICES
- * live fields, expiring with the window); slots are a sorted set of lease ids scored by their expiry, so a node that
+ * Limits shared by every node through Redis. A window is a hash: field `<slice number>` → weight added in that
+ * slice, `s` → the sum of the slices still inside the window, `o` → the oldest slice that may still hold weight.
+ * Each call drops the slices that have left the window since the last one (usually none or one), so a check costs
+ * a few hash commands whatever the limit. Slots are a sorted set of lease ids scored by their expiry, so a node that
  * dies holding slots frees them within LEASE_MS. Time is Redis's own (TIME), so nodes with skewed clocks agree.
- *
+ */
+const WINDOW_FUNCTIONS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local slices = ${WINDOW_SLICES}
+local function sliceOf(window) local sliceMs = math.max(1, math.ceil(window / slices)) return math.floor(now / sliceMs), sliceMs end
+local function liveSum(key, current)
+  local state = redis.call('HMGET', key, 's', 'o')
+  local sum, oldest = tonumber(state[1]) or 0, tonumber(state[2])
+  if not oldest then return 0 end
+  local first = current - slices + 1
+  if oldest < first then
+    local stale = {}
+    for slice = oldest, first - 1 do stale[#stale + 1] = slice end
+    for _, weight in ipairs(redis.call('HMGET', key, unpack(stale))) do if weight then sum = sum - tonumber(weight) end end
+    redis.call('HDEL', key, unpack(stale))
+    redis.call('HSET', key, 's', sum, 'o', first)
+  end
+  return sum
+end
+local function addWeight(key, current, weight, window)
+  redis.call('HINCRBY', key, current, weight)
+  redis.call('HINCRBY', key, 's', weight)
+  redis.call('HSETNX', key, 'o', current)
+  redis.call('PEXPIRE', key, window)
+end
+-- Refused: milliseconds until the oldest slices have left and the window holds less than limit.
+local function retryAfter(key, current, sliceMs, sum, limit, window)
+  if limit <= 0 then return window end
+  local fields = redis.call('HGETALL', key)
+  local live = {}
+  for j = 1, #fields, 2 do
+    local slice = tonumber(fields[j])
+    if slice and slice > current - slices then live[#live + 1] = {slice, tonumber(fields[j + 1])} end
+  end
+  table.sort(live, function(a, b) return a[1] < b[1] end)
+  for _, entry in ipairs(live) do
+    sum = sum - entry[2]
+    if sum < limit then return (entry[1] + slices) * sliceMs - now end
+  end
+  return window
+end
+`
+
+/**
  * ACQUIRE checks every limit of a request and, only when all pass, counts it and takes its slots: one script,
  * one round trip. ARGV: lease id, lease ms, then per key: kind (c count, s settled, l slot), limit, window ms.
  * Answers {0, 0} when admitted, or {index (1-based), retry after ms}.
  */
-const ACQUIRE = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local lease, leaseMs, slices = ARGV[1], tonumber(ARGV[2]), ${WINDOW_SLICES}
+const ACQUIRE = `${WINDOW_FUNCTIONS}
+local lease, leaseMs = ARGV[1], tonumber(ARGV[2])
 local currents = {}
 for i = 1, #KEYS do
   local kind, limit, window = ARGV[i * 3], tonumber(ARGV[i * 3 + 1]), tonumber(ARGV[i * 3 + 2])
@@ -21,32 +67,10 @@ for i = 1, #KEYS do
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
     if redis.call('ZCARD', KEYS[i]) >= limit then return {i, ${SLOT_RETRY_MS}} end
   else
-    local sliceMs = math.max(1, math.ceil(window / slices))
-    local current = math.floor(now / sliceMs)
+    local current, sliceMs = sliceOf(window)
     currents[i] = current
-    local fields = redis.call('HGETALL', KEYS[i])
-    local total, stale, live = 0, {}, {}
-    for j = 1, #fields, 2 do
-      local slice = tonumber(fields[j])
-      if slice <= current - slices then stale[#stale + 1] = fields[j]
-      else
-        local amount = tonumber(fields[j + 1])
-        total = total + amount
-        live[#live + 1] = {slice, amount}
-      end
-    end
-    if #stale > 0 then redis.call('HDEL', KEYS[i], unpack(stale)) end
-    if total >= limit then
-      local retry = window
-      if limit > 0 then
-        table.sort(live, function(a, b) return a[1] < b[1] end)
-        for _, entry in ipairs(live) do
-          total = total - entry[2]
-          if total < limit then retry = (entry[1] + slices) * sliceMs - now break end
-        end
-      end
-      return {i, retry}
-    end
+    local sum = liveSum(KEYS[i], current)
+    if sum >= limit then return {i, retryAfter(KEYS[i], current, sliceMs, sum, limit, window)} end
   end
 end
 for i = 1, #KEYS do
@@ -55,25 +79,19 @@ for i = 1, #KEYS do
     redis.call('ZADD', KEYS[i], now + leaseMs, lease)
     redis.call('PEXPIRE', KEYS[i], leaseMs)
   elseif kind == 'c' then
-    redis.call('HINCRBY', KEYS[i], currents[i], 1)
-    redis.call('PEXPIRE', KEYS[i], window)
+    addWeight(KEYS[i], currents[i], 1, window)
   end
 end
 return {0, 0}
 `
 
 /** SETTLE adds weights to windows and frees slots. ARGV: lease id, then per key: kind (w weight, l slot), weight, window ms. */
-const SETTLE = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+const SETTLE = `${WINDOW_FUNCTIONS}
 for i = 1, #KEYS do
-  local kind = ARGV[i * 3 - 1]
-  if kind == 'l' then redis.call('ZREM', KEYS[i], ARGV[1])
+  if ARGV[i * 3 - 1] == 'l' then redis.call('ZREM', KEYS[i], ARGV[1])
   else
     local window = tonumber(ARGV[i * 3 + 1])
-    local sliceMs = math.max(1, math.ceil(window / ${WINDOW_SLICES}))
-    redis.call('HINCRBY', KEYS[i], math.floor(now / sliceMs), tonumber(ARGV[i * 3]))
-    redis.call('PEXPIRE', KEYS[i], window)
+    addWeight(KEYS[i], sliceOf(window), tonumber(ARGV[i * 3]), window)
   end
 end
 return 0
@@ -94,14 +112,34 @@ return 0
 export const LEASE_MS = 60_000
 const kindCode = { count: 'c', settled: 's', slot: 'l' } as const
 
+/**
+ * One script on Bun's native Redis client: EVALSHA, and EVAL once when Redis does not know the script (first use,
+ * after a restart or SCRIPT FLUSH), which caches it again.
+ */
+function scriptOn(client: RedisClient, lua: string) {
+  const sha = createHash('sha1').update(lua).digest('hex')
+  return async (keys: readonly string[], parameters: readonly (string | number)[]) => {
+    const argv = [String(keys.length), ...keys, ...parameters.map(String)]
+    try {
+      return await client.send('EVALSHA', [sha, ...argv])
+    } catch (error) {
+      if (!String((error as Error).message).includes('NOSCRIPT')) throw error
+      return await client.send('EVAL', [lua, ...argv])
+    }
+  }
+}
+
+/**
+ * The limiter on Bun's own Redis client rather than ioredis: its native protocol code costs a fraction of the CPU
+ * per call (measured 11-18 µs against ioredis's 35-51 µs for the same EVALSHA at 32 in flight), and this call is
+ * on every limited request. Commands are not queued while Redis is away: they fail at once and the request passes.
+ */
 export async function createRedisLimiter(url: string, log: (line: string) => void = console.warn): Promise<Limiter> {
-  const { default: Redis } = await import('ioredis')
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
-  await redis.connect()
-  redis.defineCommand('tollgateLimitAcquire', { lua: ACQUIRE })
-  redis.defineCommand('tollgateLimitSettle', { lua: SETTLE })
-  redis.defineCommand('tollgateLimitRenew', { lua: RENEW })
-  const commands = redis as unknown as Record<'tollgateLimitAcquire' | 'tollgateLimitSettle' | 'tollgateLimitRenew', (keyCount: number, ...keysThenArguments: (string | number)[]) => Promise<[number, number]>>
+  const client = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, enableAutoPipelining: true })
+  await client.connect()
+  const acquireScript = scriptOn(client, ACQUIRE)
+  const settleScript = scriptOn(client, SETTLE)
+  const renewScript = scriptOn(client, RENEW)
 
   // Slots this node holds, renewed together (one call) while their requests run.
   const held = new Map<string, readonly string[]>()
@@ -110,7 +148,7 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
     const keys: string[] = []
     const leases: string[] = []
     for (const [lease, slotKeys] of held) for (const key of slotKeys) { keys.push(key); leases.push(lease) }
-    commands.tollgateLimitRenew(keys.length, ...keys, LEASE_MS, ...leases).catch(failed('renewing slots'))
+    renewScript(keys, [LEASE_MS, ...leases]).catch(failed('renewing slots'))
   }, LEASE_MS / 3)
   renewer.unref?.()
 
@@ -137,7 +175,7 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
       }
       let answer: [number, number]
       try {
-        answer = await commands.tollgateLimitAcquire(keys.length, ...keys, ...parameters)
+        answer = await acquireScript(keys, parameters) as [number, number]
       } catch (error) {
         complainAcquire(error as Error)
         return undefined
@@ -159,11 +197,11 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
         keys.push(key)
         parameters.push('l', 0, 0)
       }
-      if (keys.length) commands.tollgateLimitSettle(keys.length, ...keys, ...parameters).catch(failed('settling limits'))
+      if (keys.length) settleScript(keys, parameters).catch(failed('settling limits'))
     },
     async close() {
       clearInterval(renewer)
-      await redis.quit().catch(() => redis.disconnect())
+      client.close()
     },
   }
 }

@@ -44,7 +44,7 @@ describe('relay rate limits on one node', () => {
     expect(Number(refused[0]!.retry)).toBeLessThanOrEqual(60)
     expect(refused[0]!.body.error).toMatchObject({ type: 'new_api_error', code: 'rate_limit_exceeded' })
     expect(refused[0]!.body.error.message).toContain('at most 5 requests per minute (rpm_limit)')
-  })
+  }, 20_000)
 
   test('Anthropic and Gemini clients get the 429 in their own shapes', async () => {
     const { key } = await harness.addToken({ rpm_limit: 0 })
@@ -66,7 +66,7 @@ describe('relay rate limits on one node', () => {
     const geminiBody = await gemini.json()
     expect(geminiBody.error.code).toBe(429)
     expect(geminiBody.error.message).toContain('rpm_limit is 0')
-  })
+  }, 20_000)
 
   test('a limit of 0 refuses everything, reaches no upstream and reserves nothing', async () => {
     const user = await harness.root.call('POST', '/api/user/', { username: 'zero', password: 'password-123', quota: 50_000 })
@@ -80,7 +80,7 @@ describe('relay rate limits on one node', () => {
     await harness.server.flushUsage()
     expect((await client.call('GET', `/api/token/${id}`)).body.data).toMatchObject({ remain_quota: 20_000, used_quota: 0, concurrency_limit: 0 })
     expect((await harness.root.call('GET', '/api/log/?username=zero')).body.data.total).toBe(0)
-  })
+  }, 20_000)
 
   test('tpm_limit settles from the usage the upstream reports', async () => {
     usage = { prompt_tokens: 100, completion_tokens: 150, total_tokens: 250 }
@@ -91,7 +91,7 @@ describe('relay rate limits on one node', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
     const refused = await chat(harness, key)
     expect((await refused.json()).error.message).toContain('at most 1000 tokens per minute (tpm_limit)')
-  })
+  }, 20_000)
 
   test('concurrency_limit is never exceeded, and every slot comes back', async () => {
     holdMs = 150
@@ -107,7 +107,7 @@ describe('relay rate limits on one node', () => {
     expect(second).toEqual([200, 200, 200])
     expect(peak).toBe(3)
     holdMs = 0
-  })
+  }, 20_000)
 
   test('a stream the client aborts gives its slot back', async () => {
     harness.upstream.setOptions({ chunkCount: 50, chunkIntervalMs: 40 })
@@ -127,7 +127,7 @@ describe('relay rate limits on one node', () => {
     }
     expect(status).toBe(200)
     harness.upstream.setOptions({ chunkCount: 8, chunkIntervalMs: 0 })
-  })
+  }, 20_000)
 
   test('user limits and GroupRateLimits apply per user; the user\'s own limit wins over its group\'s', async () => {
     await harness.setOption('GroupRateLimits', { default: { rpm_limit: 2 } })
@@ -149,7 +149,7 @@ describe('relay rate limits on one node', () => {
     } finally {
       await harness.setOption('GroupRateLimits', '{}')
     }
-  })
+  }, 20_000)
 
   test('new-api\'s ModelRequestRateLimit* options: successful requests per user, with new-api\'s message', async () => {
     await harness.setOption('ModelRequestRateLimitSuccessCount', '2')
@@ -167,7 +167,7 @@ describe('relay rate limits on one node', () => {
     } finally {
       await harness.setOption('ModelRequestRateLimitEnabled', 'false')
     }
-  })
+  }, 20_000)
 
   test('malformed limits are refused when saved, naming the field, and change nothing', async () => {
     const { id } = await harness.addToken({ rpm_limit: 10 })
@@ -190,5 +190,5 @@ describe('relay rate limits on one node', () => {
     expect(unknown.body.message).toContain('unknown field "rpm"')
     const pair = await harness.root.call('PUT', '/api/option/', { key: 'ModelRequestRateLimitGroup', value: '{"vip":[5,0]}' })
     expect(pair.body.message).toContain('group "vip"')
-  })
+  }, 20_000)
 })
