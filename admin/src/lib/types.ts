@@ -22,6 +22,10 @@ export interface SelfUser {
   aff_history_quota?: number
   /** JSON text of the user's settings (notice threshold, webhook URL; never the webhook secret). */
   setting?: string
+  /** Tollgate's rate limits (null = none; 0 = nothing allowed). */
+  rpm_limit?: number | null
+  tpm_limit?: number | null
+  concurrency_limit?: number | null
 }
 
 export interface User extends SelfUser {
@@ -61,6 +65,9 @@ export interface Token {
   allow_ips: string | null
   group: string
   cross_group_retry?: boolean
+  rpm_limit?: number | null
+  tpm_limit?: number | null
+  concurrency_limit?: number | null
 }
 
 export interface ChannelInfo {
