@@ -20,11 +20,12 @@ export interface ModelRequestLimits {
   minutes: number
   count: number
   successCount: number
-  groups: Record<string, [number, number]>
+  groups: ReadonlyMap<string, [number, number]>
 }
 
+/** Maps, not objects: a group may be called anything, `constructor` included. */
 export interface TrafficOptions {
-  groups: Record<string, LimitSet>
+  groups: ReadonlyMap<string, LimitSet>
   modelRequests?: ModelRequestLimits
 }
 
@@ -101,14 +102,14 @@ export function limitSetOf(source: Record<string, unknown>): LimitSet {
 /** The parsed rate-limit options; a stored value that no longer parses counts as unset. */
 export function parseLimitOptions(raw: Record<string, string | undefined>): TrafficOptions {
   const json = (text: string | undefined) => { try { const value = JSON.parse(text ?? ''); return isObject(value) ? value : {} } catch { return {} } }
-  const groups: Record<string, LimitSet> = {}
-  for (const [group, limits] of Object.entries(json(raw.GroupRateLimits))) if (isObject(limits)) groups[group] = limitSetOf(limits)
+  const groups = new Map<string, LimitSet>()
+  for (const [group, limits] of Object.entries(json(raw.GroupRateLimits))) if (isObject(limits)) groups.set(group, limitSetOf(limits))
   if (raw.ModelRequestRateLimitEnabled !== 'true') return { groups }
   const whole = (text: string | undefined, fallback: number, minimum: number) => (isWhole(Number(text), minimum) ? Number(text) : fallback)
   const minutes = whole(raw.ModelRequestRateLimitDurationMinutes, 1, 1)
-  const modelGroups: Record<string, [number, number]> = {}
+  const modelGroups = new Map<string, [number, number]>()
   for (const [group, pair] of Object.entries(json(raw.ModelRequestRateLimitGroup))) {
-    if (Array.isArray(pair) && isWhole(pair[0], 0) && isWhole(pair[1], 1)) modelGroups[group] = [pair[0], pair[1]]
+    if (Array.isArray(pair) && isWhole(pair[0], 0) && isWhole(pair[1], 1)) modelGroups.set(group, [pair[0], pair[1]])
   }
   return {
     groups,

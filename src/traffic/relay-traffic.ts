@@ -33,7 +33,7 @@ export function createRelayTraffic(limiter: Limiter, caches: Caches) {
   function plan(holder: RelayCaller) {
     const { token, user } = holder
     const traffic = caches.options.traffic
-    const group: LimitSet | undefined = traffic.groups[holder.group]
+    const group: LimitSet | undefined = traffic.groups.get(holder.group)
     const models = traffic.modelRequests
     if (token.rpmLimit == null && token.tpmLimit == null && token.concurrencyLimit == null && user.rpmLimit == null
       && user.tpmLimit == null && user.concurrencyLimit == null && !group && !models) return undefined
@@ -62,7 +62,7 @@ export function createRelayTraffic(limiter: Limiter, caches: Caches) {
       rpm: user.rpmLimit ?? group?.rpm, tpm: user.tpmLimit ?? group?.tpm, concurrency: user.concurrencyLimit ?? group?.concurrency,
     })
     if (models) {
-      const [count, successCount] = models.groups[holder.group] ?? [models.count, models.successCount]
+      const [count, successCount] = models.groups.get(holder.group) ?? [models.count, models.successCount]
       // As in new-api: a total count of 0 means no limit on all requests; the success count is at least 1.
       if (count > 0) {
         checks.push({ key: `tg:rl:m:${user.id}:${models.minutes}`, kind: 'count', limit: count, windowMs: models.windowMs })
