@@ -13,7 +13,7 @@ import type { SecretBox } from '../security/crypto.ts'
 import type { Endpoint, RelayContext, RouteInput } from './endpoint.ts'
 import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { estimateTokens } from './token-counter.ts'
-import type { RelayTraffic } from '../traffic/relay-traffic.ts'
+import type { PlannedLimits, RelayTraffic, TrafficTicket } from '../traffic/relay-traffic.ts'
 
 let requestCounter = 0
 const processTag = Math.random().toString(36).slice(2, 8)
@@ -93,19 +93,22 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
     const holder = authenticate(request, route.path, route.clientAddress)
     const requestId = nextRequestId()
-    // Rate limits next: a refused request reads no body and reserves nothing. Its slots are freed if a later
-    // step refuses it; otherwise the pipeline frees them when the request is over (relay.ts).
-    const admitted = traffic?.admit(holder, requestId)
-    const ticket = admitted instanceof Promise ? await admitted : admitted
+    // Rate limits: with Redis they are checked in the reservation's own script (one round trip for both); in memory
+    // here, so a refused request reads no body. Either way a refused request reserves nothing. Limits taken here are
+    // given back if a later step refuses the request; otherwise the pipeline frees them when it is over (relay.ts).
+    const planned = traffic?.plan(holder, requestId)
+    const joined = planned && traffic!.joinsReservation && ledger.reserveWithin ? planned : undefined
+    const acquired = planned && !joined ? traffic!.acquire(planned) : undefined
+    const ticket = acquired instanceof Promise ? await acquired : acquired
     try {
-      return await admitAdmitted(request, endpoint, route, holder, requestId, ticket)
+      return await admitAdmitted(request, endpoint, route, holder, requestId, ticket, joined)
     } catch (error) {
       traffic?.finish(ticket, 0, false)
       throw error
     }
   }
 
-  async function admitAdmitted(request: Request, endpoint: Endpoint, route: RouteInput, holder: RelayCaller, requestId: string, ticket: RelayContext['traffic']): Promise<RelayContext> {
+  async function admitAdmitted(request: Request, endpoint: Endpoint, route: RouteInput, holder: RelayCaller, requestId: string, acquired: TrafficTicket | undefined, joined: PlannedLimits | undefined): Promise<RelayContext> {
     const parsed = await endpoint.read(request, route)
     checkRequestNumbers(parsed.body)
     let model = parsed.model
@@ -126,12 +129,22 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     const amount = reservationAmount(endpoint.reserve
       ? endpoint.reserve(parsed, price, options.quotaPerUnit)
       : reservationFor(price, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
-    const reserved = ledger.reserve({
+    const reserveRequest = {
       userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
       unlimitedToken: holder.token.unlimitedQuota, amount,
-    })
-    // The in-memory ledger answers synchronously; only the Redis one needs a round trip.
-    const reservation = reserved instanceof Promise ? await reserved : reserved
+    }
+    let reservation: Awaited<ReturnType<Ledger['reserve']>>
+    let ticket = acquired
+    if (joined) {
+      const outcome = await ledger.reserveWithin!(reserveRequest, { checks: joined.checks, leaseId: joined.ticket.leaseId })
+      if (typeof outcome === 'object' && 'index' in outcome) throw traffic!.refusal(joined, outcome)
+      reservation = outcome
+      if (typeof outcome === 'object') ticket = traffic!.adopt(joined)
+    } else {
+      // The in-memory ledger answers synchronously; only the Redis one needs a round trip.
+      const reserved = ledger.reserve(reserveRequest)
+      reservation = reserved instanceof Promise ? await reserved : reserved
+    }
     if (reservation === 'user') {
       const available = ledger.availableForUser(holder.user.id, Number(holder.user.quota))
       fail(403, available <= 0 ? `User quota is not enough, remaining quota: ${available}` : `Pre-consume failed: user remaining quota ${available} is less than the ${amount} this request may cost`, 'insufficient_user_quota')

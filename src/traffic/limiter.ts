@@ -47,6 +47,11 @@ export interface Limiter {
    * trip). Undefined when admitted. `leaseId` names the slots this request holds (unique per request).
    */
   acquire(checks: readonly LimitCheck[], leaseId: string): Refusal | undefined | Promise<Refusal | undefined>
+  /**
+   * Shared limiters only: the slots of `leaseId` were taken by another script (the quota ledger's reservation, which
+   * checks limits in the same round trip); hold and renew them as if `acquire` had.
+   */
+  adopt?(leaseId: string, slotKeys: readonly string[]): void
   /** Add settled weights and free the request's slots; fire and forget. */
   settle(weights: readonly SettledWeight[], slotKeys: readonly string[], leaseId: string): void
   close?(): Promise<void>

@@ -100,6 +100,27 @@ describe.skipIf(skip)('rate limits across two nodes sharing Redis', () => {
     holdMs = 0
   }, 60_000)
 
+  test('limits are checked in the reservation\'s own script: a refused request reserves nothing, a quota refusal counts no limit', async () => {
+    const zero = await tokenWith({ unlimited_quota: false, remain_quota: 50_000, rpm_limit: 0 })
+    const statuses = await load(nodes, zero, 10, 4)
+    expect(statuses).toEqual(Array(10).fill(429))
+    const { default: Redis } = await import('ioredis')
+    const redis = new Redis(redisUrl!)
+    try {
+      const tokens = (await root.call('GET', '/api/token/?p=1&page_size=100')).body.data.items as { id: number; name: string; rpm_limit: number | null }[]
+      const id = tokens.find((token) => token.rpm_limit === 0)!.id
+      // The shared quota counter of the token was never created or moved: nothing was reserved on either node.
+      expect(Number(await redis.hget(`tg:quota:t:${id}`, 'r') ?? 0)).toBe(0)
+      // A token out of quota: refused with 403, and its rpm window counts none of those refusals.
+      const broke = await tokenWith({ unlimited_quota: false, remain_quota: 1, rpm_limit: 5 })
+      const brokeId = ((await root.call('GET', '/api/token/?p=1&page_size=100')).body.data.items as { id: number; remain_quota: number }[]).find((token) => token.remain_quota === 1)!.id
+      expect(await load(nodes, broke, 8, 4)).toEqual(Array(8).fill(403))
+      expect(Number(await redis.hget(`tg:rl:t:${brokeId}:r`, 's') ?? 0)).toBe(0)
+    } finally {
+      await redis.quit()
+    }
+  }, 30_000)
+
   test('TPM settles from the usage the upstream reports, on whichever node served it', async () => {
     const key = await tokenWith({ tpm_limit: 1000 })
     const statuses: number[] = []

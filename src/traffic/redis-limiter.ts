@@ -10,6 +10,10 @@ import { WINDOW_SLICES, type LimitCheck, type Limiter, type Refusal, type Settle
  * a few hash commands whatever the limit. Slots are a sorted set of lease ids scored by their expiry, so a node that
  * dies holding slots frees them within LEASE_MS. Time is Redis's own (TIME), so nodes with skewed clocks agree.
  */
+/** A slot held by a node that stopped renewing (it died) is freed after this long. */
+export const LEASE_MS = 60_000
+const kindCode = { count: 'c', settled: 's', slot: 'l' } as const
+
 const WINDOW_FUNCTIONS = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -54,36 +58,63 @@ end
 `
 
 /**
- * ACQUIRE checks every limit of a request and, only when all pass, counts it and takes its slots: one script,
- * one round trip. ARGV: lease id, lease ms, then per key: kind (c count, s settled, l slot), limit, window ms.
- * Answers {0, 0} when admitted, or {index (1-based), retry after ms}.
+ * Checking and taking limits, as Lua functions other scripts embed (the quota ledger's reservation does, so quota
+ * and limits are one round trip). Checks are `count` keys from KEYS[firstKey] and triples (kind: c count, s settled,
+ * l slot; limit; window ms) from ARGV[firstArg]. `checkLimits` answers {index (1-based), retry after ms} for the first
+ * refusal, or nil; only then may `takeLimits` count the request and take its slots under `lease`.
  */
-const ACQUIRE = `${WINDOW_FUNCTIONS}
-local lease, leaseMs = ARGV[1], tonumber(ARGV[2])
+export const LIMIT_FUNCTIONS = `${WINDOW_FUNCTIONS}
 local currents = {}
-for i = 1, #KEYS do
-  local kind, limit, window = ARGV[i * 3], tonumber(ARGV[i * 3 + 1]), tonumber(ARGV[i * 3 + 2])
-  if kind == 'l' then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
-    if redis.call('ZCARD', KEYS[i]) >= limit then return {i, ${SLOT_RETRY_MS}} end
-  else
-    local current, sliceMs = sliceOf(window)
-    currents[i] = current
-    local sum = liveSum(KEYS[i], current)
-    if sum >= limit then return {i, retryAfter(KEYS[i], current, sliceMs, sum, limit, window)} end
+local function checkLimits(firstKey, firstArg, count)
+  for i = 1, count do
+    local key, at = KEYS[firstKey + i - 1], firstArg + (i - 1) * 3
+    local kind, limit, window = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    if kind == 'l' then
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+      if redis.call('ZCARD', key) >= limit then return {i, ${SLOT_RETRY_MS}} end
+    else
+      local current, sliceMs = sliceOf(window)
+      currents[i] = current
+      local sum = liveSum(key, current)
+      if sum >= limit then return {i, retryAfter(key, current, sliceMs, sum, limit, window)} end
+    end
+  end
+  return nil
+end
+local function takeLimits(firstKey, firstArg, count, lease, leaseMs)
+  for i = 1, count do
+    local key, at = KEYS[firstKey + i - 1], firstArg + (i - 1) * 3
+    local kind, window = ARGV[at], tonumber(ARGV[at + 2])
+    if kind == 'l' then
+      redis.call('ZADD', key, now + leaseMs, lease)
+      redis.call('PEXPIRE', key, leaseMs)
+    elseif kind == 'c' then
+      addWeight(key, currents[i], 1, window)
+    end
   end
 end
-for i = 1, #KEYS do
-  local kind, window = ARGV[i * 3], tonumber(ARGV[i * 3 + 2])
-  if kind == 'l' then
-    redis.call('ZADD', KEYS[i], now + leaseMs, lease)
-    redis.call('PEXPIRE', KEYS[i], leaseMs)
-  elseif kind == 'c' then
-    addWeight(KEYS[i], currents[i], 1, window)
-  end
-end
+`
+
+/** ACQUIRE: every limit of a request in one script. ARGV: lease id, lease ms, then the triples. {0, 0} when admitted. */
+const ACQUIRE = `${LIMIT_FUNCTIONS}
+local refused = checkLimits(1, 3, #KEYS)
+if refused then return refused end
+takeLimits(1, 3, #KEYS, ARGV[1], tonumber(ARGV[2]))
 return {0, 0}
 `
+
+/** The keys and ARGV triples of `checks`, as LIMIT_FUNCTIONS read them, and the slots among them. */
+export function limitArguments(checks: readonly LimitCheck[]) {
+  const keys: string[] = []
+  const triples: (string | number)[] = []
+  let slotKeys: string[] | undefined
+  for (const check of checks) {
+    keys.push(check.key)
+    triples.push(kindCode[check.kind], check.limit, check.windowMs)
+    if (check.kind === 'slot') (slotKeys ??= []).push(check.key)
+  }
+  return { keys, triples, slotKeys }
+}
 
 /** SETTLE adds weights to windows and frees slots. ARGV: lease id, then per key: kind (w weight, l slot), weight, window ms. */
 const SETTLE = `${WINDOW_FUNCTIONS}
@@ -108,9 +139,6 @@ end
 return 0
 `
 
-/** A slot held by a node that stopped renewing (it died) is freed after this long. */
-export const LEASE_MS = 60_000
-const kindCode = { count: 'c', settled: 's', slot: 'l' } as const
 
 /**
  * One script on Bun's native Redis client: EVALSHA, and EVAL once when Redis does not know the script (first use,
@@ -165,17 +193,10 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
 
   return {
     async acquire(checks: readonly LimitCheck[], leaseId: string): Promise<Refusal | undefined> {
-      const keys: string[] = []
-      const parameters: (string | number)[] = [leaseId, LEASE_MS]
-      let slotKeys: string[] | undefined
-      for (const check of checks) {
-        keys.push(check.key)
-        parameters.push(kindCode[check.kind], check.limit, check.windowMs)
-        if (check.kind === 'slot') (slotKeys ??= []).push(check.key)
-      }
+      const { keys, triples, slotKeys } = limitArguments(checks)
       let answer: [number, number]
       try {
-        answer = await acquireScript(keys, parameters) as [number, number]
+        answer = await acquireScript(keys, [leaseId, LEASE_MS, ...triples]) as [number, number]
       } catch (error) {
         complainAcquire(error as Error)
         return undefined
@@ -183,6 +204,9 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
       if (answer[0] !== 0) return { index: answer[0] - 1, retryAfterMs: answer[1] }
       if (slotKeys) held.set(leaseId, slotKeys)
       return undefined
+    },
+    adopt(leaseId: string, slotKeys: readonly string[]) {
+      if (slotKeys.length) held.set(leaseId, slotKeys)
     },
     settle(weights: readonly SettledWeight[], slotKeys: readonly string[], leaseId: string) {
       if (slotKeys.length) held.delete(leaseId)

@@ -11,6 +11,13 @@ type Label =
   | { what: 'rpm' | 'tpm' | 'concurrency'; subject: string; value: number }
   | { what: 'requests' | 'successes'; value: number; minutes: number }
 
+/** The checks that apply to one request, the words for each refusal, and the ticket it will hold. */
+export interface PlannedLimits {
+  checks: LimitCheck[]
+  labels: Label[]
+  ticket: TrafficTicket
+}
+
 /** The limits a request holds until it is over. Settled once (`finish`), whatever ended it. */
 export interface TrafficTicket {
   leaseId: string
@@ -30,7 +37,8 @@ export interface TrafficTicket {
  * Everything is read from cached rows and parsed options; a request under no limit costs two property reads.
  */
 export function createRelayTraffic(limiter: Limiter, caches: Caches) {
-  function plan(holder: RelayCaller) {
+  /** The limits that apply to this caller, or undefined when none does (the common case: no work at all). */
+  function plan(holder: RelayCaller, leaseId: string): PlannedLimits | undefined {
     const { token, user } = holder
     const traffic = caches.options.traffic
     const group: LimitSet | undefined = traffic.groups.get(holder.group)
@@ -39,7 +47,7 @@ export function createRelayTraffic(limiter: Limiter, caches: Caches) {
       && user.tpmLimit == null && user.concurrencyLimit == null && !group && !models) return undefined
     const checks: LimitCheck[] = []
     const labels: Label[] = []
-    const ticket: TrafficTicket = { leaseId: '', slotKeys: [], tokenWindows: [], released: false, finished: false }
+    const ticket: TrafficTicket = { leaseId, slotKeys: [], tokenWindows: [], released: false, finished: false }
     const add = (subject: string, prefix: string, limits: { rpm: number | null | undefined; tpm: number | null | undefined; concurrency: number | null | undefined }) => {
       if (limits.rpm != null) {
         checks.push({ key: `${prefix}:r`, kind: 'count', limit: limits.rpm, windowMs: MINUTE_MS })
@@ -94,20 +102,27 @@ export function createRelayTraffic(limiter: Limiter, caches: Caches) {
   }
 
   return {
+    plan,
     /**
-     * Check the caller's limits before anything is reserved. Undefined when none applies; a ticket to `finish` when
-     * admitted; throws a RateLimitedError (429) when refused. Synchronous on one node, one Redis call otherwise.
+     * Whether the limits can be checked inside the quota reservation's own script (both on Redis): one round trip
+     * for both. Otherwise `acquire` checks them on their own, before the body is read.
      */
-    admit(holder: RelayCaller, leaseId: string): TrafficTicket | undefined | Promise<TrafficTicket | undefined> {
-      const planned = plan(holder)
-      if (!planned) return undefined
-      planned.ticket.leaseId = leaseId
+    joinsReservation: limiter.adopt !== undefined,
+    /** Check planned limits on their own; the ticket to `finish` when admitted, a RateLimitedError (429) when not. */
+    acquire(planned: PlannedLimits): TrafficTicket | Promise<TrafficTicket> {
       const decide = (refused: Refusal | undefined) => {
         if (refused) throw refusal(planned.labels[refused.index]!, refused)
         return planned.ticket
       }
-      const verdict = limiter.acquire(planned.checks, leaseId)
+      const verdict = limiter.acquire(planned.checks, planned.ticket.leaseId)
       return verdict instanceof Promise ? verdict.then(decide) : decide(verdict)
+    },
+    /** The 429 for a refusal the reservation's script answered. */
+    refusal: (planned: PlannedLimits, refused: Refusal) => refusal(planned.labels[refused.index]!, refused),
+    /** The reservation's script took the planned limits: hold them (renew the slots) until `finish`. */
+    adopt(planned: PlannedLimits): TrafficTicket {
+      limiter.adopt?.(planned.ticket.leaseId, planned.ticket.slotKeys)
+      return planned.ticket
     },
     /** The request is over: count its tokens (and its success) and free its slots if still held. Idempotent. */
     finish(ticket: TrafficTicket | undefined, tokens: number, succeeded: boolean) {
