@@ -116,13 +116,16 @@ export function limitArguments(checks: readonly LimitCheck[]) {
   return { keys, triples, slotKeys }
 }
 
-/** SETTLE adds weights to windows and frees slots. ARGV: lease id, then per key: kind (w weight, l slot), weight, window ms. */
+/**
+ * SETTLE adds weights to windows and frees slots, for every request that ended in the same turn of the event loop.
+ * ARGV per key: `w`, weight, window ms (a window) or `l`, lease id, 0 (a slot).
+ */
 const SETTLE = `${WINDOW_FUNCTIONS}
 for i = 1, #KEYS do
-  if ARGV[i * 3 - 1] == 'l' then redis.call('ZREM', KEYS[i], ARGV[1])
+  if ARGV[i * 3 - 2] == 'l' then redis.call('ZREM', KEYS[i], ARGV[i * 3 - 1])
   else
-    local window = tonumber(ARGV[i * 3 + 1])
-    addWeight(KEYS[i], sliceOf(window), tonumber(ARGV[i * 3]), window)
+    local window = tonumber(ARGV[i * 3])
+    addWeight(KEYS[i], sliceOf(window), tonumber(ARGV[i * 3 - 1]), window)
   end
 end
 return 0
@@ -191,6 +194,22 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
   }
   const complainAcquire = failed('checking limits')
 
+  // Settles of requests that end in the same turn of the event loop leave together: one call, not one per request.
+  let queued: { keys: string[]; parameters: (string | number)[] } | undefined
+  function queueSettle(key: string, kind: 'w' | 'l', value: string | number, windowMs: number) {
+    if (!queued) {
+      queued = { keys: [], parameters: [] }
+      setImmediate(flushSettles)
+    }
+    queued.keys.push(key)
+    queued.parameters.push(kind, value, windowMs)
+  }
+  async function flushSettles() {
+    const batch = queued
+    queued = undefined
+    if (batch) await settleScript(batch.keys, batch.parameters).catch(failed('settling limits'))
+  }
+
   return {
     async acquire(checks: readonly LimitCheck[], leaseId: string): Promise<Refusal | undefined> {
       const { keys, triples, slotKeys } = limitArguments(checks)
@@ -210,21 +229,12 @@ export async function createRedisLimiter(url: string, log: (line: string) => voi
     },
     settle(weights: readonly SettledWeight[], slotKeys: readonly string[], leaseId: string) {
       if (slotKeys.length) held.delete(leaseId)
-      const keys: string[] = []
-      const parameters: (string | number)[] = [leaseId]
-      for (const { key, windowMs, weight } of weights) {
-        if (weight <= 0) continue
-        keys.push(key)
-        parameters.push('w', weight, windowMs)
-      }
-      for (const key of slotKeys) {
-        keys.push(key)
-        parameters.push('l', 0, 0)
-      }
-      if (keys.length) settleScript(keys, parameters).catch(failed('settling limits'))
+      for (const { key, windowMs, weight } of weights) if (weight > 0) queueSettle(key, 'w', weight, windowMs)
+      for (const key of slotKeys) queueSettle(key, 'l', leaseId, 0)
     },
     async close() {
       clearInterval(renewer)
+      await flushSettles()
       client.close()
     },
   }
