@@ -143,13 +143,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
   const metrics = config.metricsToken ? createMetrics() : undefined
   const limiter = await createLimiter(config, log)
-  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay, traffic: createRelayTraffic(limiter, caches) })
+  const traffic = createRelayTraffic(limiter, caches)
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay, traffic })
   const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
-  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })
+  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox, traffic })
   const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, openWebSockets: realtime.sessions, caches: () => caches!.sizes() })
   const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })
   const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log })

@@ -134,6 +134,11 @@ export function createRelayTraffic(limiter: Limiter, caches: Caches) {
       limiter.settle(weights, ticket.released ? [] : ticket.slotKeys, ticket.leaseId)
       ticket.released = true
     },
+    /** A long-lived request (a realtime session) used tokens: its TPM windows learn them now, not at the end. */
+    count(ticket: TrafficTicket | undefined, tokens: number) {
+      if (!ticket || ticket.finished || tokens <= 0 || ticket.tokenWindows.length === 0) return
+      limiter.settle(ticket.tokenWindows.map((key) => ({ key, windowMs: MINUTE_MS, weight: tokens })), [], ticket.leaseId)
+    },
     /** The request stopped using its upstream (a stream ended or its client left): free its slots now. */
     release(ticket: TrafficTicket | undefined) {
       if (!ticket || ticket.released || ticket.slotKeys.length === 0) return
