@@ -153,7 +153,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox, traffic })
   const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, openWebSockets: realtime.sessions, caches: () => caches!.sizes() })
   const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })
-  const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log })
+  const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log, traffic })
   const app = createApp({
     ...dependencies,
     health, channelClient, addressLimits: createAddressLimits(limiter, config),
