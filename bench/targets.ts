@@ -158,7 +158,14 @@ export interface TollgateTarget extends Target {
  */
 export async function startTollgate(settings: TollgateSettings): Promise<TollgateTarget | Error> {
   // TOLLGATE_ROOT runs another checkout (a worktree of an earlier commit) for before/after comparisons.
-  const { TOLLGATE_ROOT: otherRoot, ...env } = settings.env ?? {}
+  const { TOLLGATE_ROOT: otherRoot, ...settingsEnv } = settings.env ?? {}
+  // TOKEN_<field>=<number> sets a field of the bench token (TOKEN_rpm_limit=1000000000: one rate limit on).
+  const env: Record<string, string | undefined> = {}
+  const tokenFields: Record<string, number> = {}
+  for (const [name, value] of Object.entries(settingsEnv)) {
+    if (name.startsWith('TOKEN_')) tokenFields[name.slice('TOKEN_'.length)] = Number(value)
+    else env[name] = value
+  }
   const root = otherRoot ?? repositoryRoot
   if (!existsSync(join(root, 'src/index.ts'))) return new Error(`${root}/src/index.ts does not exist`)
   const dataDirectory = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
@@ -203,7 +210,7 @@ export async function startTollgate(settings: TollgateSettings): Promise<Tollgat
     await management.call('PUT', '/api/option/', { key: 'CompletionRatio', value: JSON.stringify({ [benchModel]: 1, [anthropicBenchModel]: 1 }) })
     const created = await management.call<{ id?: number } | null>('POST', '/api/token/', {
       name: 'bench', remain_quota: 0, unlimited_quota: true, expired_time: -1,
-      model_limits_enabled: false, model_limits: '', allow_ips: '', group: '',
+      model_limits_enabled: false, model_limits: '', allow_ips: '', group: '', ...tokenFields,
     })
     let tokenId = created?.id
     if (tokenId === undefined) {

@@ -7,6 +7,7 @@ import { managementRoutes, type ManagementDependencies } from './api/index.ts'
 import { consoleFolder } from './runtime-paths.ts'
 import { VERSION } from './api/system.ts'
 import { parseManagementBody } from './security/hostile-body.ts'
+import type { AddressLimits } from './traffic/address-limits.ts'
 
 export type AppDependencies = ManagementDependencies & {
   /** Feature plugins (the relay) mounted after the management API. */
@@ -15,6 +16,8 @@ export type AppDependencies = ManagementDependencies & {
   adminDir?: string
   /** Internal: the swagger plugin, mounted only on the documentation copy of the app (see createApp). */
   docsPlugin?: Elysia<any, any, any, any, any, any, any>
+  /** new-api's per-address limits on /api and console pages (GLOBAL_*_RATE_LIMIT, CRITICAL_RATE_LIMIT). */
+  addressLimits?: AddressLimits
 }
 
 const isRelayPath = (path: string) => path.startsWith('/v1') || path.startsWith('/dashboard/') || path.startsWith('/v1beta')
@@ -95,13 +98,17 @@ export function createApp(dependencies: AppDependencies) {
     })
   // Management bodies are held to kilobytes and a nesting depth before Elysia parses or validates them.
   let management: Elysia<any, any, any, any, any, any, any> = new Elysia({ name: 'tollgate.management' }).onParse(parseManagementBody)
+  // Per-address limits before anything else of a route runs (its session lookup, validation, handler).
+  const { addressLimits, addressOf } = dependencies
+  if (addressLimits) management = management.onTransform(function limitAddress({ request, server, path }) { return addressLimits.api(request.method, path, addressOf(request, server)) })
   for (const group of managementRoutes(dependencies)) management = management.use(group)
   app = app.use(management)
   for (const plugin of dependencies.plugins ?? []) app = app.use(plugin)
 
   // The admin app: static files, and index.html for client-side routes. /api, /v1 and /swagger are never shadowed.
-  return app.get('/*', ({ path, set }) => {
+  return app.get('/*', async ({ path, set, request, server }) => {
     if (path.startsWith('/api/') || isRelayPath(path) || path.startsWith('/swagger')) throw new GatewayError(404, `No route for ${path}`, 'not_found')
+    await addressLimits?.web(path, addressOf(request, server))
     if (path === '/metrics') throw new GatewayError(404, 'Metrics are off: set METRICS_TOKEN to serve them at /metrics', 'not_found')
     if (!existsSync(adminIndex)) {
       set.headers['content-type'] = 'text/plain; charset=utf-8'

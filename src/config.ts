@@ -1,5 +1,5 @@
 import { parseCidr } from './net/client-address.ts'
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { cpus } from 'node:os'
 import { DEFAULT_MAX_CONNECTIONS_PER_ORIGIN } from './net/http1-client.ts'
@@ -12,6 +12,8 @@ import { splitList } from './split-list.ts'
 
 const Bool = Type.Boolean()
 const Int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => Type.Integer({ minimum, maximum })
+/** new-api's per-address limits: on or off, requests, window in seconds (three variables each). */
+const AddressLimit = Type.Object({ enabled: Bool, limit: Int(1, 2_147_483_647), seconds: Int(1, 86_400) })
 
 const Origin = Type.String({ pattern: '^https?://[^/]+$' })
 
@@ -59,6 +61,9 @@ export const ConfigSchema = Type.Object({
   discordBase: Origin,
   linuxDoBase: Origin,
   usageWal: Bool,
+  globalApiRateLimit: AddressLimit,
+  globalWebRateLimit: AddressLimit,
+  criticalRateLimit: AddressLimit,
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -91,6 +96,8 @@ interface Variable {
   fallback?: () => unknown
   /** How much of a bad value an error may show: none of it, or a URL with its password masked. */
   secret?: 'whole' | 'url-password'
+  /** The variable is one property of an object field (the address limits' three variables). */
+  part?: string
 }
 
 const parseBool = (raw: string) => {
@@ -169,7 +176,23 @@ const variables: Variable[] = [
   { names: ['DISCORD_BASE'], field: 'discordBase', expected: 'an http(s) origin such as https://discord.com', parse: trimOrigin, fallback: () => 'https://discord.com' },
   { names: ['LINUXDO_BASE'], field: 'linuxDoBase', expected: 'an http(s) origin such as https://connect.linux.do', parse: trimOrigin, fallback: () => 'https://connect.linux.do' },
   { names: ['USAGE_WAL'], field: 'usageWal', expected: 'true or false', parse: parseBool, fallback: () => true },
+  // new-api's defaults: 360 API and 120 console requests per 180 s, and 20 critical requests per 1200 s, per address.
+  ...addressLimitVariables('GLOBAL_API_RATE_LIMIT', 'globalApiRateLimit', 360, 180),
+  ...addressLimitVariables('GLOBAL_WEB_RATE_LIMIT', 'globalWebRateLimit', 120, 180),
+  ...addressLimitVariables('CRITICAL_RATE_LIMIT', 'criticalRateLimit', 20, 1200),
 ]
+
+/**
+ * NAME_ENABLE, NAME and NAME_DURATION fill one object field; each variable is checked on its own (so a bad value
+ * names its variable) and the three are put together in loadConfig.
+ */
+function addressLimitVariables(name: string, field: 'globalApiRateLimit' | 'globalWebRateLimit' | 'criticalRateLimit', limit: number, seconds: number): Variable[] {
+  return [
+    { names: [`${name}_ENABLE`], field, part: 'enabled', expected: 'true or false', parse: parseBool, fallback: () => true },
+    { names: [name], field, part: 'limit', expected: 'a whole number of requests ≥ 1 (turn the limit off with the _ENABLE variable)', parse: parseInteger, fallback: () => limit },
+    { names: [`${name}_DURATION`], field, part: 'seconds', expected: 'seconds, 1-86400', parse: parseInteger, fallback: () => seconds },
+  ]
+}
 
 /** Documented variables, in README order; used by the README test so the table never drifts. */
 export const configVariables = variables.map(({ names, expected }) => ({ names, expected }))
@@ -182,8 +205,13 @@ export function loadConfig(env: Env = process.env): Config {
     const raw = name === undefined ? undefined : env[name]!
     const value = raw === undefined ? variable.fallback?.() : variable.parse(raw)
     if (value === undefined) continue
-    candidate[variable.field] = value
-    const fieldSchema = ConfigSchema.properties[variable.field]
+    let fieldSchema: TSchema = ConfigSchema.properties[variable.field]
+    if (variable.part) {
+      fieldSchema = (fieldSchema as TObject).properties[variable.part]!
+      candidate[variable.field] = { ...(candidate[variable.field] as object), [variable.part]: value }
+    } else {
+      candidate[variable.field] = value
+    }
     if (!Value.Check(fieldSchema, value)) {
       throw new ConfigError(name ?? variable.names[0]!, variable.expected, raw ?? String(value), variable.secret)
     }

@@ -25,6 +25,9 @@ import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
 import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
+import { createLimiter } from './traffic/index.ts'
+import { createRelayTraffic } from './traffic/relay-traffic.ts'
+import { createAddressLimits } from './traffic/address-limits.ts'
 import { relayRoutes } from './relay/routes.ts'
 import { createRealtimeRunner } from './relay/realtime/realtime-runner.ts'
 import { realtimeRoutes, REALTIME_WEBSOCKET } from './relay/realtime/realtime-routes.ts'
@@ -141,20 +144,22 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const counter = options.counter ?? pool!
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
   const metrics = config.metricsToken ? createMetrics() : undefined
-  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay })
+  const limiter = await createLimiter(config, log)
+  const traffic = createRelayTraffic(limiter, caches)
+  const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay, traffic })
   const addressOf = createClientAddress(config.trustedProxies)
   const dependencies = {
     config, store, caches, secretBox, signer: createSigner(sessionSecret.secret), throttle: createLoginThrottle(), addressOf,
     mailer,
     onQuotaChanged: (kind: 'user' | 'token', id: number, delta: number) => ledger.adjust(kind, id, delta),
   }
-  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox })
+  const realtime = createRealtimeRunner({ config, caches, ledger, writer, relay, requests: channelClient.requests, health, counter, secretBox, traffic })
   const renderMetrics = metrics?.attach({ writer: () => writer.stats(), pool: pool && (() => pool.stats()), openStreams: relay.openStreams, openWebSockets: realtime.sessions, caches: () => caches!.sizes() })
   const clientSecrets = createClientSecretIssuer({ relay, caches, channels: channelClient, health, secretBox })
-  const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log })
+  const tasks = await createTasks({ config, store, caches, secretBox, ledger, writer, channels: channelClient, health, authenticate: relay.authenticate, addressOf, log, traffic })
   const app = createApp({
     ...dependencies,
-    health, channelClient,
+    health, channelClient, addressLimits: createAddressLimits(limiter, config),
     plugins: [relayRoutes({ relay, caches, ledger, channels: channelClient, counter, addressOf }), realtimeRoutes(realtime, clientSecrets, addressOf), tasks.routes, ...(renderMetrics ? [metricsRoute(config.metricsToken!, renderMetrics)] : [])],
   })
   app.listen({
@@ -224,6 +229,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await (options.counter ?? pool)?.close?.()
         await bus.close()
         await ledger.close?.()
+        await limiter.close?.()
         await database.close()
       })()
       return stopping

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { addressLimitsOff } from '../../src/testing/address-limits-off.ts'
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const hasChromium = existsSync(chromiumPath)
@@ -45,7 +46,7 @@ export interface GatewayProcess {
 export async function startGateway(env: Record<string, string | undefined> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-admin-test-'))
   const childEnv: Record<string, string> = {}
-  for (const [name, value] of Object.entries({ ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env })) {
+  for (const [name, value] of Object.entries({ ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...addressLimitsOff, ...env })) {
     if (value !== undefined) childEnv[name] = value
   }
   const child = Bun.spawn(['bun', 'src/index.ts'], { cwd: repositoryRoot, env: childEnv, stdout: 'pipe', stderr: 'pipe' })

@@ -6,11 +6,13 @@ import { generateTokenKey, maskKey } from '../security/crypto.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, pageOf, PageQuery, readPage, ROLE_USER, type ApiDependencies } from './context.ts'
 import { usableGroups } from './groups.ts'
 import { splitList } from '../split-list.ts'
+import { LimitFields, limitChanges, limitJson, LimitSchema } from '../traffic/limit-fields.ts'
 
 export const TokenSchema = t.Object({
   id: t.Integer(), user_id: t.Integer(), key: t.String(), status: t.Integer(), name: t.String(), created_time: t.Number(),
   accessed_time: t.Number(), expired_time: t.Number(), remain_quota: t.Number(), unlimited_quota: t.Boolean(), used_quota: t.Number(),
   model_limits_enabled: t.Boolean(), model_limits: t.String(), allow_ips: t.String(), group: t.String(), cross_group_retry: t.Boolean(),
+  ...LimitSchema,
 })
 
 export const tokenJson = (token: TokenRow) => ({
@@ -18,6 +20,7 @@ export const tokenJson = (token: TokenRow) => ({
   accessed_time: Number(token.accessedTime), expired_time: Number(token.expiredTime), remain_quota: Number(token.remainQuota),
   unlimited_quota: token.unlimitedQuota, used_quota: Number(token.usedQuota), model_limits_enabled: token.modelLimitsEnabled,
   model_limits: token.modelLimits, allow_ips: token.allowIps, group: token.group, cross_group_retry: token.crossGroupRetry,
+  ...limitJson(token),
 })
 
 const TokenFields = {
@@ -30,15 +33,17 @@ const TokenFields = {
   allow_ips: t.Optional(t.Union([t.String({ maxLength: 10_000 }), t.Null()])),
   group: t.Optional(t.String({ maxLength: 64 })),
   cross_group_retry: t.Optional(t.Boolean()),
+  ...LimitFields,
 }
 type TokenInput = { [K in keyof typeof TokenFields]?: unknown } & {
   name?: string; remain_quota?: number; unlimited_quota?: boolean; expired_time?: number; model_limits_enabled?: boolean
   model_limits?: string; allow_ips?: string | null; group?: string; cross_group_retry?: boolean
+  rpm_limit?: number | null; tpm_limit?: number | null; concurrency_limit?: number | null
 }
 
 /** Validate and translate API fields to columns. Throws a 400 naming the field. */
 function tokenChanges(dependencies: Pick<ApiDependencies, 'caches'>, user: UserRow, input: TokenInput): Partial<NewToken> {
-  const changes: Partial<NewToken> = {}
+  const changes: Partial<NewToken> = limitChanges(input)
   const options = dependencies.caches.options
   if (input.name !== undefined) changes.name = input.name.trim()
   if (input.remain_quota !== undefined) {

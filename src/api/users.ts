@@ -16,18 +16,19 @@ import { checkEmailSecret, restoreEmailSecret, useEmailSecret } from '../auth/em
 import { hasTwoFactor } from '../auth/two-factor.ts'
 import { completeSignIn } from './sign-in.ts'
 import { beginTwoFactorSignIn } from './two-factor.ts'
+import { LimitFields, limitChanges, limitJson, LimitSchema } from '../traffic/limit-fields.ts'
 
 export const UserSchema = t.Object({
   id: t.Integer(), username: t.String(), display_name: t.String(), role: t.Integer(), status: t.Integer(), email: t.String(),
   group: t.String(), quota: t.Number(), used_quota: t.Number(), request_count: t.Number(), aff_code: t.String(),
-  inviter_id: t.Integer(), setting: t.String(), must_change_password: t.Boolean(), created_time: t.Number(),
+  inviter_id: t.Integer(), setting: t.String(), must_change_password: t.Boolean(), created_time: t.Number(), ...LimitSchema,
 }, { additionalProperties: true })
 
 export const userJson = (user: UserRow) => ({
   id: user.id, username: user.username, display_name: user.displayName, role: user.role, status: user.status, email: user.email,
   group: user.group, quota: Number(user.quota), used_quota: Number(user.usedQuota), request_count: user.requestCount,
   aff_code: user.affCode, aff_count: user.affCount, aff_quota: Number(user.affQuota), aff_history_quota: Number(user.affHistoryQuota), inviter_id: user.inviterId, setting: publicSetting(user.setting), must_change_password: user.mustChangePassword,
-  created_time: Number(user.createdTime),
+  created_time: Number(user.createdTime), ...limitJson(user),
   github_id: user.githubId, discord_id: user.discordId, oidc_id: user.oidcId, wechat_id: '', telegram_id: user.telegramId, linux_do_id: user.linuxDoId,
 })
 
@@ -221,7 +222,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       const role = body.role ?? ROLE_USER
       if (role >= actor.role) throw forbidden('You cannot create a user with a role equal to or higher than yours')
       const created = await store.users.create({
-        username: body.username, passwordHash: await hashPassword(body.password), displayName: body.display_name || body.username,
+        ...limitChanges(body), username: body.username, passwordHash: await hashPassword(body.password), displayName: body.display_name || body.username,
         role, group: body.group ?? 'default', quota: body.quota ?? caches.options.quotaForNewUser, email: body.email ?? '',
       }).catch(duplicateUsername)
       await changed(created.id)
@@ -230,14 +231,14 @@ export function userRoutes(dependencies: ApiDependencies) {
       role: ROLE_ADMIN,
       body: t.Object({
         username: Username, password: Password, display_name: t.Optional(t.String({ maxLength: 20 })), role: OptionalEnum([ROLE_USER, ROLE_ADMIN]),
-        group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })),
+        group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })), ...LimitFields,
       }),
       response: envelope(UserSchema),
       detail: { tags: ['Users (admin)'], summary: 'Create a user' },
     })
     .put('/', async ({ body, user: actor }) => {
       const before = await manageable(actor, body.id)
-      const changes: Partial<NewUser> = {}
+      const changes: Partial<NewUser> = limitChanges(body)
       if (body.username !== undefined) changes.username = body.username
       if (body.display_name !== undefined) changes.displayName = body.display_name
       if (body.group !== undefined) changes.group = body.group
@@ -253,7 +254,7 @@ export function userRoutes(dependencies: ApiDependencies) {
       role: ROLE_ADMIN,
       body: t.Object({
         id: t.Integer(), username: t.Optional(Username), display_name: t.Optional(t.String({ maxLength: 20 })), password: t.Optional(t.Union([Password, t.Literal('')])),
-        group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })),
+        group: t.Optional(t.String({ minLength: 1, maxLength: 64 })), quota: t.Optional(t.Integer({ minimum: 0 })), email: t.Optional(t.String({ maxLength: 100 })), ...LimitFields,
       }, { additionalProperties: true }),
       response: envelope(UserSchema),
       detail: { tags: ['Users (admin)'], summary: 'Update a user (fields present are changed)' },

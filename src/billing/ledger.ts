@@ -1,3 +1,5 @@
+import type { LimitCheck, Refusal } from '../traffic/limiter.ts'
+
 /**
  * Quota counters, authoritative in memory on a single node.
  *
@@ -35,6 +37,11 @@ export interface QuotaHolders { user(id: number): QuotaHolder | undefined; token
  */
 export interface Ledger {
   reserve(request: ReserveRequest): Reservation | ReserveFailure | Promise<Reservation | ReserveFailure>
+  /**
+   * Shared ledgers only: check the request's rate limits (src/traffic/) and reserve in one atomic step, one round
+   * trip. A refusal by a limit (a Refusal) counts and reserves nothing; one by quota counts no limit either.
+   */
+  reserveWithin?(request: ReserveRequest, limits: { checks: readonly LimitCheck[]; leaseId: string }): Promise<Reservation | ReserveFailure | Refusal>
   settle(reservation: Reservation, actual: number): void
   flushed(users: { id: number; spent: number }[], tokens: { id: number; spent: number }[], holders: QuotaHolders): void
   /** An administrator changed a persisted quota by `delta` (the caches reload the row itself). */

@@ -1,4 +1,6 @@
 import { QuotaLedger, type Ledger, type QuotaHolders, type Reservation, type ReserveFailure, type ReserveRequest } from './ledger.ts'
+import type { LimitCheck, Refusal } from '../traffic/limiter.ts'
+import { LEASE_MS, LIMIT_FUNCTIONS, limitArguments } from '../traffic/redis-limiter.ts'
 
 /**
  * Quota counters shared by every node through Redis. Per user and per token one hash holds `p` (the persisted
@@ -10,7 +12,7 @@ import { QuotaLedger, type Ledger, type QuotaHolders, type Reservation, type Res
  * This node also keeps its own in-memory view (the same books, local spending only) for display and the cheap
  * exhausted-token check at authentication; the script is the authority.
  */
-const RESERVE = `
+const QUOTA_CHECK_AND_RESERVE = `
 local amount = tonumber(ARGV[1])
 redis.call('HSETNX', KEYS[1], 'p', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'r', 0)
@@ -28,6 +30,21 @@ redis.call('HINCRBY', KEYS[1], 'r', amount)
 redis.call('HINCRBY', KEYS[2], 'r', amount)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
+`
+const RESERVE = `${QUOTA_CHECK_AND_RESERVE}
+return {0, userAvailable}
+`
+
+/**
+ * The reservation with the request's rate limits (src/traffic/) in the same script and round trip: limits first (a
+ * refusal answers {3, index, retry after ms} and nothing is counted or reserved), then quota, then both are taken.
+ * KEYS[3…] and ARGV[8…] are the limits as LIMIT_FUNCTIONS read them; ARGV[6], ARGV[7]: the lease id and its ms.
+ */
+const RESERVE_WITHIN_LIMITS = `${LIMIT_FUNCTIONS}
+local refused = checkLimits(3, 8, #KEYS - 2)
+if refused then return {3, refused[1], refused[2]} end
+${QUOTA_CHECK_AND_RESERVE}
+takeLimits(3, 8, #KEYS - 2, ARGV[6], tonumber(ARGV[7]))
 return {0, userAvailable}
 `
 
@@ -59,10 +76,12 @@ export async function createRedisLedger(url: string, log: (line: string) => void
   await redis.connect()
   redis.defineCommand('tollgateReserve', { numberOfKeys: 2, lua: RESERVE })
   redis.defineCommand('tollgateMove', { lua: MOVE })
+  redis.defineCommand('tollgateReserveWithinLimits', { lua: RESERVE_WITHIN_LIMITS })
   const local = new QuotaLedger()
   const commands = redis as unknown as {
     tollgateReserve(user: string, token: string, amount: number, userPersisted: number, tokenPersisted: number, checkToken: string, idleSeconds: number): Promise<[number, number]>
     tollgateMove(keyCount: number, ...keysThenAmounts: (string | number)[]): Promise<number>
+    tollgateReserveWithinLimits(keyCount: number, ...keysThenArguments: (string | number)[]): Promise<number[]>
   }
   const failed = (what: string) => (error: Error) => log(`[ledger] ${what} failed (${error.message}); counters catch up at the next flush`)
 
@@ -73,6 +92,17 @@ export async function createRedisLedger(url: string, log: (line: string) => void
       if (outcome === 1) return 'user'
       if (outcome === 2) return 'token'
       // Mirror locally (never refused: Redis already decided).
+      const mirrored = local.reserve({ ...request, userQuota: Number.MAX_SAFE_INTEGER, tokenQuota: Number.MAX_SAFE_INTEGER, unlimitedToken: true, amount })
+      return { ...(mirrored as Reservation), unlimitedToken: request.unlimitedToken }
+    },
+    async reserveWithin(request: ReserveRequest, limits: { checks: readonly LimitCheck[]; leaseId: string }): Promise<Reservation | ReserveFailure | Refusal> {
+      const amount = Math.max(0, Math.ceil(request.amount))
+      const { keys, triples } = limitArguments(limits.checks)
+      const [outcome, first, second] = await commands.tollgateReserveWithinLimits(2 + keys.length, userKey(request.userId), tokenKey(request.tokenId), ...keys,
+        amount, request.userQuota, request.tokenQuota, request.unlimitedToken ? '0' : '1', COUNTER_IDLE_SECONDS, limits.leaseId, LEASE_MS, ...triples)
+      if (outcome === 3) return { index: first! - 1, retryAfterMs: second! }
+      if (outcome === 1) return 'user'
+      if (outcome === 2) return 'token'
       const mirrored = local.reserve({ ...request, userQuota: Number.MAX_SAFE_INTEGER, tokenQuota: Number.MAX_SAFE_INTEGER, unlimitedToken: true, amount })
       return { ...(mirrored as Reservation), unlimitedToken: request.unlimitedToken }
     },

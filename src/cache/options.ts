@@ -1,5 +1,6 @@
 import { buildSensitiveMatcher, type SensitiveMatcher } from '../security/sensitive-words.ts'
 import { splitList } from '../split-list.ts'
+import { defaultLimitOptions, parseLimitOptions, validateLimitOption, type TrafficOptions } from '../traffic/limit-options.ts'
 
 /**
  * Options as stored (string key → string value, new-api encoding) and as used (parsed once, on change).
@@ -78,6 +79,7 @@ export const defaultOptions: Record<string, string> = {
   MjModeClearEnabled: 'false',
   MjForwardUrlEnabled: 'true',
   MjActionCheckSuccessEnabled: 'true',
+  ...defaultLimitOptions,
 }
 
 /** Keys whose values are never returned by GET /api/option (new-api: names ending in Token/Secret/Key). */
@@ -132,6 +134,8 @@ export interface RuntimeOptions {
   }
   /** Prompts are refused when they contain one of SensitiveWords (CheckSensitiveEnabled and …OnPromptEnabled). */
   promptFilter?: SensitiveMatcher
+  /** Rate limits set by options: per group, and new-api's per-user model request limits when enabled. */
+  traffic: TrafficOptions
   /**
    * Settings that are environment variables in new-api and that the admin console may also set as options;
    * an option, when stored, wins over the environment value.
@@ -195,6 +199,7 @@ export function validateOption(key: string, value: unknown): string {
   if (key === 'GroupGroupRatio' || key === 'UserUsableGroups') {
     try { JSON.parse(text) } catch { throw new Error(`${key} must be a JSON object`) }
   }
+  validateLimitOption(key, text)
   if (key === 'AutomaticDisableStatusCodes' || key === 'AutomaticRetryStatusCodes') parseStatusRanges(text)
   if (key === 'SensitiveWords' && text.split('\n').length > 100_000) throw new Error('SensitiveWords holds at most 100 000 words (one per line)')
   if (['QuotaPerUnit', 'USDExchangeRate', 'ChannelDisableThreshold'].includes(key) && !(Number(text) > 0)) throw new Error(`${key} must be a positive number`)
@@ -274,6 +279,7 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
       defaultCoolMs: (number('ChannelCooldownSeconds') || 30) * 1000,
     },
     promptFilter: flag('CheckSensitiveEnabled') && flag('CheckSensitiveOnPromptEnabled') ? sensitiveMatcherFor(raw.SensitiveWords ?? '') : undefined,
+    traffic: parseLimitOptions(raw),
     overrides: {
       streamingTimeoutSeconds: stored.StreamingTimeout ? Number(stored.StreamingTimeout) : undefined,
       forceStreamOption: stored.ForceStreamOption ? stored.ForceStreamOption === 'true' : undefined,

@@ -13,6 +13,7 @@ import type { SecretBox } from '../security/crypto.ts'
 import type { Endpoint, RelayContext, RouteInput } from './endpoint.ts'
 import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { estimateTokens } from './token-counter.ts'
+import type { PlannedLimits, RelayTraffic, TrafficTicket } from '../traffic/relay-traffic.ts'
 
 let requestCounter = 0
 const processTag = Math.random().toString(36).slice(2, 8)
@@ -52,8 +53,8 @@ export const logCallerOf = (holder: RelayCaller, ip: string): LogCaller => ({
  * the model, find the channels that may serve it, price it and reserve quota. Everything refused here is refused
  * before anything is reserved or sent.
  */
-export function createAdmission(dependencies: { config: Config; caches: Caches; secretBox: SecretBox; ledger: Ledger; health: ChannelHealth }) {
-  const { config, caches, secretBox, ledger, health } = dependencies
+export function createAdmission(dependencies: { config: Config; caches: Caches; secretBox: SecretBox; ledger: Ledger; health: ChannelHealth; traffic?: RelayTraffic }) {
+  const { config, caches, secretBox, ledger, health, traffic } = dependencies
   const lapsedWrites = new Set<number>()
   const tokenAvailable = (token: { id: number; remainQuota: number }) => ledger.availableForToken(token.id, Number(token.remainQuota))
 
@@ -91,6 +92,23 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     if (announced > config.maxRequestBodyMb * 1048576) throw bodyTooLarge(announced, config.maxRequestBodyMb)
     // The key first: an anonymous caller must not make the gateway read and parse a body of megabytes.
     const holder = authenticate(request, route.path, route.clientAddress)
+    const requestId = nextRequestId()
+    // Rate limits: with Redis they are checked in the reservation's own script (one round trip for both); in memory
+    // here, so a refused request reads no body. Either way a refused request reserves nothing. Limits taken here are
+    // given back if a later step refuses the request; otherwise the pipeline frees them when it is over (relay.ts).
+    const planned = traffic?.plan(holder, requestId)
+    const joined = planned && traffic!.joinsReservation && ledger.reserveWithin ? planned : undefined
+    const acquired = planned && !joined ? traffic!.acquire(planned) : undefined
+    const ticket = acquired instanceof Promise ? await acquired : acquired
+    try {
+      return await admitAdmitted(request, endpoint, route, holder, requestId, ticket, joined)
+    } catch (error) {
+      traffic?.finish(ticket, 0, false)
+      throw error
+    }
+  }
+
+  async function admitAdmitted(request: Request, endpoint: Endpoint, route: RouteInput, holder: RelayCaller, requestId: string, acquired: TrafficTicket | undefined, joined: PlannedLimits | undefined): Promise<RelayContext> {
     const parsed = await endpoint.read(request, route)
     checkRequestNumbers(parsed.body)
     let model = parsed.model
@@ -111,12 +129,22 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     const amount = reservationAmount(endpoint.reserve
       ? endpoint.reserve(parsed, price, options.quotaPerUnit)
       : reservationFor(price, estimateTokens(parsed.bodyText.length), endpoint.completionReserve(parsed.body, options.preConsumedQuota), options.quotaPerUnit))
-    const reserved = ledger.reserve({
+    const reserveRequest = {
       userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
       unlimitedToken: holder.token.unlimitedQuota, amount,
-    })
-    // The in-memory ledger answers synchronously; only the Redis one needs a round trip.
-    const reservation = reserved instanceof Promise ? await reserved : reserved
+    }
+    let reservation: Awaited<ReturnType<Ledger['reserve']>>
+    let ticket = acquired
+    if (joined) {
+      const outcome = await ledger.reserveWithin!(reserveRequest, { checks: joined.checks, leaseId: joined.ticket.leaseId })
+      if (typeof outcome === 'object' && 'index' in outcome) throw traffic!.refusal(joined, outcome)
+      reservation = outcome
+      if (typeof outcome === 'object') ticket = traffic!.adopt(joined)
+    } else {
+      // The in-memory ledger answers synchronously; only the Redis one needs a round trip.
+      const reserved = ledger.reserve(reserveRequest)
+      reservation = reserved instanceof Promise ? await reserved : reserved
+    }
     if (reservation === 'user') {
       const available = ledger.availableForUser(holder.user.id, Number(holder.user.quota))
       fail(403, available <= 0 ? `User quota is not enough, remaining quota: ${available}` : `Pre-consume failed: user remaining quota ${available} is less than the ${amount} this request may cost`, 'insufficient_user_quota')
@@ -127,9 +155,9 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     return {
       body: parsed.body, bodyText: parsed.bodyText, model, stream: parsed.stream, clientWantsUsage: parsed.clientWantsUsage,
       canonical: parsed.canonical && { ...parsed.canonical, model, stream: parsed.stream }, anthropicBeta: parsed.anthropicBeta,
-      form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId: nextRequestId(), path: route.path,
+      form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId, path: route.path,
       startedAt: performance.now(), reasoningEffort, price, reservation: reservation as Exclude<typeof reservation, string>,
-      tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false,
+      tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false, traffic: ticket,
     }
   }
 

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import type { Provider, ProviderAdaptor, UpstreamError, UpstreamTarget, Usage, WireFormat } from '../providers/types.ts'
 import type { StreamSource } from './stream-response.ts'
+import type { TrafficTicket } from '../traffic/relay-traffic.ts'
 import { nestsDeeperThan, RELAY_MAX_DEPTH, tooDeep } from '../security/hostile-body.ts'
 import type { ConversionRunner, TokenCounter } from './token-counter.ts'
 
@@ -98,6 +99,8 @@ export interface RelayContext extends ParsedRequest, LoggedRequest {
   clientGone?: boolean
   /** The channel slot of the answering attempt (channels/concurrency.ts), given back when the request settles. */
   releaseSlot?: () => void
+  /** The rate limits this request holds (slots, token windows), freed once when it is over. */
+  traffic?: TrafficTicket
 }
 
 /** One attempt's call: the request to send and what reading its answer needs. */

@@ -22,6 +22,7 @@ import { createStreamResponder } from './stream-response.ts'
 import { createChannelSlots } from '../channels/concurrency.ts'
 import type { RelayMetrics } from '../metrics/metrics.ts'
 import type { ConversionRunner, TokenCounter } from './token-counter.ts'
+import type { RelayTraffic } from '../traffic/relay-traffic.ts'
 
 export interface RelayDependencies {
   config: Config
@@ -36,6 +37,8 @@ export interface RelayDependencies {
   conversions?: ConversionRunner
   /** Set when METRICS_TOKEN is: every answered, failed and refused request is counted. */
   metrics?: RelayMetrics
+  /** Rate limits and concurrency caps (src/traffic/); none when absent. */
+  traffic?: RelayTraffic
 }
 
 type Attempt = { ok: true; exchange: Exchange } | { ok: false; error: GatewayError; channel?: CachedChannel; upstreamBody?: string }
@@ -64,12 +67,12 @@ const NON_STREAM_TIMEOUT_MS = 10 * 60_000
  * `Endpoint` descriptors (endpoints/) and `Provider` capabilities (providers/).
  */
 export function createRelay(dependencies: RelayDependencies) {
-  const { config, caches, secretBox, ledger, writer, counter, health, channels, conversions, metrics } = dependencies
+  const { config, caches, secretBox, ledger, writer, counter, health, channels, conversions, metrics, traffic } = dependencies
 
   // Console options win over the environment for these (see RuntimeOptions.overrides).
   const streamingTimeoutSeconds = () => caches.options.overrides.streamingTimeoutSeconds ?? config.streamingTimeoutSeconds
 
-  const { admit, authenticate, authenticateToken, tokenAvailable } = createAdmission({ config, caches, secretBox, ledger, health })
+  const { admit, authenticate, authenticateToken, tokenAvailable } = createAdmission({ config, caches, secretBox, ledger, health, traffic })
 
   /** Settlements that finish after the response (counting missing usage, stream ends); shutdown waits for them. */
   const pendingSettlements = new Set<Promise<void>>()
@@ -90,6 +93,7 @@ export function createRelay(dependencies: RelayDependencies) {
     releaseSlot(context)
     metrics?.request(context.endpoint.name, context.model, channel?.id ?? 0, error.status, (performance.now() - context.startedAt) / 1000, undefined, error.code)
     ledger.settle(context.reservation, 0)
+    traffic?.finish(context.traffic, 0, false)
     writer.record(failureRecord(context, error, { channelId: channel?.id ?? 0, refunded: context.reservation.amount }))
   }
 
@@ -111,13 +115,15 @@ export function createRelay(dependencies: RelayDependencies) {
       const options = caches.options
       const quota = outcome.quota ?? quotaFor(context.price, usage, options.quotaPerUnit)
       ledger.settle(context.reservation, quota)
+      traffic?.finish(context.traffic, usage.inputTokens + usage.outputTokens, true)
       metrics?.request(context.endpoint.name, context.model, channel.id, 200, (performance.now() - context.startedAt) / 1000, outcome.firstTokenMs === undefined ? undefined : outcome.firstTokenMs / 1000)
       writer.record(consumeRecord(context, context.price, quota, usage, { ...outcome, channelId: channel.id, keepRow: options.logConsumeEnabled }))
     },
     settleLater(context, channel, usage, outcome) {
-      // The upstream is done: its slot is free now, not once the usage is counted.
+      // The upstream is done: its channel slot is free now, not once the usage is counted. A usage count that fails
+      // still ends the request: its rate-limit slots are freed (finish is idempotent).
       releaseSlot(context)
-      track(usage.then((counted) => kit.settle(context, channel, counted, outcome())), context.requestId)
+      track(usage.then((counted) => kit.settle(context, channel, counted, outcome())).finally(() => traffic?.finish(context.traffic, 0, false)), context.requestId)
     },
     fail(context, channel, error) {
       recordFailure(context, channel, error)
@@ -131,7 +137,11 @@ export function createRelay(dependencies: RelayDependencies) {
     stream(context, source) {
       // A capped channel's slot is held while the stream flows and freed when it ends, before usage is counted.
       const settled = context.releaseSlot ? { ...source, finish: (completed: boolean) => { releaseSlot(context); return source.finish(completed) } } : source
-      return new Response(streams.open(settled, () => context.upstreamAbort?.abort(), context.requestId), { status: 200, headers: sseHeaders(context.requestId) })
+      // A stream that ends early (client gone, error, silence) frees its rate-limit slots at once; its tokens are counted later.
+      return new Response(streams.open(settled, () => {
+        context.upstreamAbort?.abort()
+        traffic?.release(context.traffic)
+      }, context.requestId), { status: 200, headers: sseHeaders(context.requestId) })
     },
     json: (context, body) => new Response(body, { status: 200, headers: jsonHeaders(context.requestId) }),
   }
@@ -238,6 +248,7 @@ export function createRelay(dependencies: RelayDependencies) {
           response = await endpoint.respond(context, current.exchange, kit)
         } catch (error) {
           releaseSlot(context)
+          traffic?.finish(context.traffic, 0, false)
           throw error
         }
         // A settled answer leaves only once its usage is in the write-ahead log (a kill then loses nothing billed).

@@ -17,6 +17,7 @@ import { createRedisLease, localLease } from './poller-lease.ts'
 import { createSunoAdaptor } from './suno/suno-adaptor.ts'
 import { sunoRoutes } from './suno/suno-routes.ts'
 import { createTaskRelay } from './task-relay.ts'
+import type { RelayTraffic } from '../traffic/relay-traffic.ts'
 import { createTaskUpdater } from './task-updates.ts'
 import { createVideoAdaptor } from './video/video-adaptor.ts'
 import { videoRoutes } from './video/video-routes.ts'
@@ -34,6 +35,8 @@ export interface TaskDependencies {
   /** The client's address (TRUSTED_PROXIES), for allow-lists and logs. */
   addressOf: ClientAddress
   log?: (line: string) => void
+  /** Rate limits for submissions (src/traffic/). */
+  traffic?: RelayTraffic
 }
 
 /**
@@ -43,7 +46,7 @@ export interface TaskDependencies {
 export async function createTasks(dependencies: TaskDependencies) {
   const { config, store, caches, secretBox, ledger, writer, channels, health } = dependencies
   const billing = createTaskBilling({ ledger, writer })
-  const relay = createTaskRelay({ caches, ledger, writer, billing, channels, health, tasks: store.tasks, authenticate: dependencies.authenticate })
+  const relay = createTaskRelay({ caches, ledger, writer, billing, channels, health, tasks: store.tasks, authenticate: dependencies.authenticate, traffic: dependencies.traffic })
   const midjourney = createMidjourneyAdaptor({ caches, secretBox })
   const suno = createSunoAdaptor()
   const video = createVideoAdaptor()

@@ -7,8 +7,10 @@ export function routeHelpers(adaptor: TaskAdaptor, badRequestCode: string | numb
     json: (value: unknown) => new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json' } }),
     /** A TaskError becomes the family's error; anything else is a bug and goes to the app's handler. */
     fail(error: unknown): Response {
-      if (error instanceof TaskError) return adaptor.errorResponse(error.status, error.message, error.code)
-      throw error
+      if (!(error instanceof TaskError)) throw error
+      const response = adaptor.errorResponse(error.status, error.message, error.code)
+      if (error.retryAfterSeconds !== undefined) response.headers.set('retry-after', String(error.retryAfterSeconds))
+      return response
     },
     async readBody(request: Request): Promise<Record<string, unknown>> {
       let parsed: unknown

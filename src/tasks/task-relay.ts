@@ -14,10 +14,12 @@ import type { Store, TaskRow } from '../db/store.ts'
 import { emptyUsage } from '../providers/types.ts'
 import type { ChannelRequest } from '../channels/channel-requests.ts'
 import type { RawBody, TaskAdaptor, TaskSubmission } from './types.ts'
+import { RateLimitedError } from '../traffic/rate-limited.ts'
+import type { RelayTraffic } from '../traffic/relay-traffic.ts'
 
 /** A refusal in the family's own shape: thrown by routes and the relay, answered by the family's `errorResponse`. */
 export class TaskError extends Error {
-  constructor(readonly status: number, message: string, readonly code: string | number) {
+  constructor(readonly status: number, message: string, readonly code: string | number, readonly retryAfterSeconds?: number) {
     super(message)
     this.name = 'TaskError'
   }
@@ -32,6 +34,8 @@ export interface TaskRelayDependencies {
   health: ChannelHealth
   tasks: Store['tasks']
   authenticate(request: Request, path: string, clientAddress: string): RelayCaller
+  /** Rate limits: a submission is one request and holds a concurrency slot while it is being submitted. */
+  traffic?: RelayTraffic
 }
 
 /** A submit waits this long for the proxy's answer (new-api: 60 s). */
@@ -130,12 +134,32 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
     if (submission.origin && submission.origin.userId !== caller.user.id) throw new TaskError(400, 'task_not_found', 'task_not_found')
     const tiers = tiersFor(adaptor, caller, submission)
     const { price, quota } = priceOf(caller, submission.modelName, submission.free === true, submission.units ?? 1)
-    const reservation = await reserve(caller, quota)
+    const ticket = await admitTraffic(caller)
+    let succeeded = false
     try {
-      return await attemptAll(adaptor, caller, route, submission, publicIdFor, { startedAt, price, quota, reservation, tiers })
+      const reservation = await reserve(caller, quota)
+      try {
+        const response = await attemptAll(adaptor, caller, route, submission, publicIdFor, { startedAt, price, quota, reservation, tiers })
+        succeeded = response.ok
+        return response
+      } finally {
+        // Whatever ended the attempts (a refusal, a failed insert, a bug), an unsettled reservation goes back.
+        billing.release(reservation)
+      }
     } finally {
-      // Whatever ended the attempts (a refusal, a failed insert, a bug), an unsettled reservation goes back.
-      billing.release(reservation)
+      dependencies.traffic?.finish(ticket, 0, succeeded)
+    }
+  }
+
+  /** The caller's rate limits, before anything is reserved; a refusal is a 429 in the family's shape. */
+  async function admitTraffic(caller: RelayCaller) {
+    const planned = dependencies.traffic?.plan(caller, nextRequestId())
+    if (!planned) return undefined
+    try {
+      return await dependencies.traffic!.acquire(planned)
+    } catch (error) {
+      if (error instanceof RateLimitedError) throw new TaskError(429, error.message, error.code, error.retryAfterSeconds)
+      throw error
     }
   }
 

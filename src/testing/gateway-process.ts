@@ -1,3 +1,4 @@
+import { addressLimitsOff } from './address-limits-off.ts'
 /**
  * The real entrypoint (`bun src/index.ts`, or the compiled binary as `command`) in a child process, for tests that need real signals or several
  * processes. It listens on a free port; the URL comes from its "listening on" line.
@@ -5,7 +6,7 @@
 export async function startGatewayProcess(env: Record<string, string>, options: { command?: string[]; cwd?: string } = {}): Promise<{ child: ReturnType<typeof Bun.spawn>; url: string }> {
   const child = Bun.spawn(options.command ?? [process.execPath, 'src/index.ts'], {
     cwd: options.cwd,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...addressLimitsOff, ...env },
     stdout: 'pipe', stderr: 'inherit',
   })
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader()

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../config.ts'
 import { startServer, type RunningServer } from '../server.ts'
 import { temporaryDirectory } from './databases.ts'
+import { addressLimitsOff } from './address-limits-off.ts'
 
 export const ROOT_PASSWORD = 'root-password-for-tests'
 
@@ -19,7 +20,7 @@ export interface ApiClient {
 /** A whole server on a real port with its own data directory (SQLite unless `env.DATABASE_URL` is given). */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const directory = temporaryDirectory()
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: directory.path, INITIAL_ROOT_PASSWORD: ROOT_PASSWORD, SYNC_FREQUENCY: '3600', ...env })
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: directory.path, INITIAL_ROOT_PASSWORD: ROOT_PASSWORD, SYNC_FREQUENCY: '3600', ...addressLimitsOff, ...env })
   const running = await startServer(config, { log: () => {} })
   const request = (method: string, path: string, body: unknown, headers: Record<string, string>) => sendJson(running.url, method, path, body, headers)
   return {

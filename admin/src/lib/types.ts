@@ -28,6 +28,10 @@ export interface SelfUser {
   linux_do_id?: string
   discord_id?: string
   telegram_id?: string
+  /** Tollgate's rate limits (null = none; 0 = nothing allowed). */
+  rpm_limit?: number | null
+  tpm_limit?: number | null
+  concurrency_limit?: number | null
 }
 
 export interface User extends SelfUser {
@@ -67,6 +71,9 @@ export interface Token {
   allow_ips: string | null
   group: string
   cross_group_retry?: boolean
+  rpm_limit?: number | null
+  tpm_limit?: number | null
+  concurrency_limit?: number | null
 }
 
 export interface ChannelInfo {

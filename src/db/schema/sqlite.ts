@@ -29,6 +29,10 @@ export const usersTable = sqliteTable('users', {
   affHistoryQuota: integer('aff_history_quota').notNull().default(0),
   setting: text('setting').notNull().default(''),
   mustChangePassword: bool('must_change_password').notNull().default(false),
+  // Rate limits (src/traffic/): null = unlimited, 0 = none allowed.
+  rpmLimit: integer('rpm_limit'),
+  tpmLimit: integer('tpm_limit'),
+  concurrencyLimit: integer('concurrency_limit'),
   createdTime: integer('created_time').notNull().default(0),
   // Sign-in identities (new-api's columns): the provider's user id, '' when none is bound (src/auth/oauth/).
   githubId: text('github_id').notNull().default(''),
@@ -64,6 +68,10 @@ export const tokensTable = sqliteTable('tokens', {
   allowIps: text('allow_ips').notNull().default(''),
   group: text('group').notNull().default(''),
   crossGroupRetry: bool('cross_group_retry').notNull().default(false),
+  // Rate limits (src/traffic/): null = unlimited, 0 = none allowed.
+  rpmLimit: integer('rpm_limit'),
+  tpmLimit: integer('tpm_limit'),
+  concurrencyLimit: integer('concurrency_limit'),
 }, (table) => [
   uniqueIndex('tokens_key_hash_unique').on(table.keyHash),
   index('tokens_user_id_index').on(table.userId),

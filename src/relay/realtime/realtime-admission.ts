@@ -10,6 +10,7 @@ import type { Relay } from '../relay.ts'
 import { channelTiers, logCallerOf, modelPrice, nextRequestId } from '../admission.ts'
 import type { SecretBox } from '../../security/crypto.ts'
 import { CLIENT_SECRET_PREFIX, openClientSecret, type ClientSecret } from './client-secrets.ts'
+import type { RelayTraffic, TrafficTicket } from '../../traffic/relay-traffic.ts'
 
 /** A realtime session as admitted at the upgrade: who, which model at which price, which channels, what is reserved. */
 export interface RealtimeAdmission {
@@ -25,6 +26,8 @@ export interface RealtimeAdmission {
   reservation: Reservation
   /** The client secret the browser presented (its session configuration goes upstream first). */
   clientSecret?: ClientSecret
+  /** The rate limits the session holds: it counts as one request, holds its slot until it closes. */
+  traffic?: TrafficTicket
 }
 
 /** Whether a channel's provider serves realtime sessions (routing skips the others). */
@@ -65,8 +68,8 @@ export function realtimeTiers(caches: Caches, holder: RelayCaller, model: string
  * its limits, its price and a channel that serves realtime; then a reservation. Every refusal is a GatewayError,
  * answered over HTTP before any WebSocket exists.
  */
-export async function admitRealtime(dependencies: { relay: Relay; caches: Caches; ledger: Ledger; secretBox: SecretBox }, request: Request, requestedModel: string, clientAddress: string): Promise<RealtimeAdmission> {
-  const { caches, ledger } = dependencies
+export async function admitRealtime(dependencies: { relay: Relay; caches: Caches; ledger: Ledger; secretBox: SecretBox; traffic?: RelayTraffic }, request: Request, requestedModel: string, clientAddress: string): Promise<RealtimeAdmission> {
+  const { caches, ledger, traffic } = dependencies
   const { holder, clientSecret } = callerOf(dependencies, request, clientAddress)
   // A client secret is good for the model it was issued for.
   const model = clientSecret?.model ?? requestedModel
@@ -76,16 +79,21 @@ export async function admitRealtime(dependencies: { relay: Relay; caches: Caches
   const price = modelPrice(caches, holder, model)
   const options = caches.options
   const reserveAmount = reservationFor(price, 0, options.preConsumedQuota, options.quotaPerUnit)
+  const requestId = nextRequestId()
+  // Limits before the reservation, in a call of their own (once per session, not per frame).
+  const planned = traffic?.plan(holder, requestId)
+  const ticket = planned && await traffic!.acquire(planned)
   const reserved = await ledger.reserve({
     userId: holder.user.id, userQuota: Number(holder.user.quota), tokenId: holder.token.id, tokenQuota: Number(holder.token.remainQuota),
     unlimitedToken: holder.token.unlimitedQuota, amount: reserveAmount,
   })
+  if (typeof reserved === 'string') traffic?.finish(ticket, 0, false)
   if (reserved === 'user') throw new GatewayError(403, `User quota is not enough, remaining quota: ${ledger.availableForUser(holder.user.id, Number(holder.user.quota))}`, 'insufficient_user_quota')
   if (reserved === 'token') throw new GatewayError(403, `Token quota is not enough for a realtime session (needs ${reserveAmount})`, 'pre_consume_token_quota_failed')
   return {
     holder, model, price, tiers, reserveAmount, reservation: reserved, clientSecret,
     audioRatios: audioRatiosFor(options, model),
     caller: logCallerOf(holder, clientAddress),
-    requestId: nextRequestId(),
+    requestId, traffic: ticket,
   }
 }

@@ -5,6 +5,7 @@ import type { UsageWriter } from '../../billing/usage-writer.ts'
 import type { Caches } from '../../cache/index.ts'
 import type { Usage } from '../../providers/types.ts'
 import type { RealtimeAdmission } from './realtime-admission.ts'
+import type { RelayTraffic } from '../../traffic/relay-traffic.ts'
 
 /** One response of a session, as its log row needs it. */
 export interface BilledResponse {
@@ -25,7 +26,7 @@ export interface BilledResponse {
  * `close` releases what is still reserved. A response billed while no reservation is held (a count that finished
  * after the close) is charged all the same: nothing the upstream reported is lost from the books.
  */
-export function createRealtimeBooks(dependencies: { ledger: Ledger; writer: UsageWriter; caches: Caches }, admission: RealtimeAdmission, session: { channelId: number; tried: readonly number[]; upstreamModel: string; sessionId(): string }) {
+export function createRealtimeBooks(dependencies: { ledger: Ledger; writer: UsageWriter; caches: Caches; traffic?: RelayTraffic }, admission: RealtimeAdmission, session: { channelId: number; tried: readonly number[]; upstreamModel: string; sessionId(): string }) {
   const { ledger, writer, caches } = dependencies
   const { holder } = admission
   let reservation: Reservation | undefined = admission.reservation
@@ -53,6 +54,7 @@ export function createRealtimeBooks(dependencies: { ledger: Ledger; writer: Usag
     const held = reservation
     reservation = undefined
     ledger.settle(held ?? unreserved(), quota)
+    dependencies.traffic?.count(admission.traffic, response.usage.inputTokens + response.usage.outputTokens)
     writer.record(consumeRecord(
       { caller: admission.caller, requestId: admission.requestId, model: admission.model, path: '/v1/realtime', stream: true, startedAt: response.startedAt, tried: session.tried },
       admission.price, quota, response.usage,
@@ -66,6 +68,7 @@ export function createRealtimeBooks(dependencies: { ledger: Ledger; writer: Usag
   }
 
   function close() {
+    if (!closed) dependencies.traffic?.finish(admission.traffic, 0, true)
     closed = true
     if (reservation) ledger.settle(reservation, 0)
     reservation = undefined

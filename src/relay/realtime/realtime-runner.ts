@@ -15,6 +15,7 @@ import { admitRealtime } from './realtime-admission.ts'
 import { createRealtimeBooks } from './realtime-books.ts'
 import { RealtimeSession } from './realtime-session.ts'
 import { connectUpstream } from './realtime-upstream.ts'
+import type { RelayTraffic } from '../../traffic/relay-traffic.ts'
 
 export interface RealtimeDependencies {
   config: Config
@@ -26,6 +27,8 @@ export interface RealtimeDependencies {
   health: ChannelHealth
   counter: TokenCounter
   secretBox: SecretBox
+  /** Rate limits: a session is one request, holds a concurrency slot while open, and adds its responses' tokens. */
+  traffic?: RelayTraffic
 }
 
 /** How often sessions are checked for silence (STREAMING_TIMEOUT's precision). */
@@ -101,6 +104,7 @@ export function createRealtimeRunner(dependencies: RealtimeDependencies) {
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError(502, (error as Error).message, 'do_request_failed')
       ledger.settle(admission.reservation, 0)
+      dependencies.traffic?.finish(admission.traffic, 0, false)
       writer.record(failureRecord({ caller: admission.caller, requestId: admission.requestId, model, path: '/v1/realtime', stream: true, startedAt: session.startedAt, tried }, failure, { channelId: tried.at(-1) ?? 0, refunded: admission.reservation.amount }))
       throw failure
     }

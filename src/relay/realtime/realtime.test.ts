@@ -293,6 +293,32 @@ describe('refusals happen before the upgrade', () => {
     expect((await upgrade(`?model=${MODEL}`, { authorization: `Bearer ${key}` })).status).toBe(403)
     expect((await fetch(`${harness.server.url}/v1/realtime?model=${MODEL}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(426)
   })
+
+  test('a session holds a concurrency slot while open: a second one is a 429 with Retry-After, and the slot comes back at close', async () => {
+    const { key } = await harness.addToken({ name: 'one-at-a-time', concurrency_limit: 1, tpm_limit: 200 })
+    const first = browserSession(key)
+    await first.opened
+    await first.next('session.created')
+    const before = upstream.connections.length
+    const second = await upgrade(`?model=${MODEL}`, { authorization: `Bearer ${key}` })
+    expect(second.status).toBe(429)
+    expect(second.headers.get('retry-after')).toBe('1')
+    expect((await second.json()).error.message).toContain('concurrency_limit')
+    expect(upstream.connections.length).toBe(before)
+    // One response: its 275 tokens fill the 200-token window, so the next session is refused for TPM.
+    for (const event of ask('Say hello')) first.send(event)
+    await first.next('response.done')
+    first.socket.close(1000)
+    await first.closed
+    let refused: Response | undefined
+    for (let attempt = 0; attempt < 50; attempt++) {
+      refused = await upgrade(`?model=${MODEL}`, { authorization: `Bearer ${key}` })
+      if (!(await refused.clone().text()).includes('concurrency_limit')) break
+      await Bun.sleep(20)
+    }
+    expect(refused!.status).toBe(429)
+    expect((await refused!.json()).error.message).toContain('tpm_limit')
+  })
 })
 
 describe('quota and disconnects', () => {

@@ -45,6 +45,19 @@ afterAll(async () => {
 })
 
 describe('Midjourney-Proxy relay', () => {
+  test('a token at its rpm_limit is refused with 429, Retry-After, in the proxy\'s shape, before anything is reserved or sent', async () => {
+    const limited = await harness.addToken({ unlimited_quota: false, remain_quota: QUOTA, rpm_limit: 0 })
+    const sent = proxy.requests.length
+    const response = await fetch(`${harness.server.url}/mj/submit/imagine`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${limited.key}` }, body: JSON.stringify({ prompt: 'a fox' }),
+    })
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('60')
+    expect(await response.json()).toMatchObject({ type: 'upstream_error', description: 'This token may send no requests (rpm_limit is 0)' })
+    expect(proxy.requests.length).toBe(sent)
+    expect(harness.server.ledger.pendingForToken(limited.id)).toBe(0)
+  })
+
   test('a submit without its required field is a 400 in the proxy\'s shape and reserves nothing', async () => {
     const before = await tokenRow()
     for (const [path, body, description] of [

@@ -118,6 +118,18 @@ export const sections: Section[] = [
     ],
   },
   securitySection,
+  {
+    id: 'limits',
+    title: 'settings.section_limits',
+    fields: [
+      { key: 'GroupRateLimits', label: 'settings.group_rate_limits', kind: 'json', hint: 'settings.group_rate_limits_hint' },
+      { key: 'ModelRequestRateLimitEnabled', label: 'settings.model_request_limit', kind: 'boolean' },
+      { key: 'ModelRequestRateLimitDurationMinutes', label: 'settings.model_request_minutes', kind: 'integer' },
+      { key: 'ModelRequestRateLimitSuccessCount', label: 'settings.model_request_success', kind: 'integer' },
+      { key: 'ModelRequestRateLimitCount', label: 'settings.model_request_total', kind: 'integer', hint: 'settings.model_request_total_hint' },
+      { key: 'ModelRequestRateLimitGroup', label: 'settings.model_request_groups', kind: 'json', hint: 'settings.model_request_groups_hint' },
+    ],
+  },
 ]
 
 

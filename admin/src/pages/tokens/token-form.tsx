@@ -12,6 +12,8 @@ import { quotaDisplay } from '../../lib/session.ts'
 import type { Token } from '../../lib/types.ts'
 import { normaliseList, validateIpList } from '../../lib/validate.ts'
 import { getOwnGroups, getOwnModels, getToken, saveToken } from './token-data.ts'
+import { RateLimitFields } from '../../components/rate-limit-fields.tsx'
+import { emptyRateLimits, invalidRateLimits, rateLimitBody, rateLimitTexts, type RateLimitTexts } from '../../lib/rate-limits.ts'
 
 interface TokenFormValues {
   name: string
@@ -24,6 +26,7 @@ interface TokenFormValues {
   allowIps: string
   group: string
   crossGroupRetry: boolean
+  limits: RateLimitTexts
 }
 
 const emptyToken: TokenFormValues = {
@@ -37,6 +40,7 @@ const emptyToken: TokenFormValues = {
   allowIps: '',
   group: '',
   crossGroupRetry: false,
+  limits: { ...emptyRateLimits },
 }
 
 function fromToken(token: Token): TokenFormValues {
@@ -51,10 +55,11 @@ function fromToken(token: Token): TokenFormValues {
     allowIps: token.allow_ips ?? '',
     group: token.group ?? '',
     crossGroupRetry: token.cross_group_retry ?? false,
+    limits: rateLimitTexts(token),
   }
 }
 
-type FieldName = keyof TokenFormValues
+type FieldName = keyof TokenFormValues | keyof RateLimitTexts
 
 export function TokenFormPage(): JSX.Element {
   const params = useParams()
@@ -87,6 +92,7 @@ export function TokenFormPage(): JSX.Element {
     if (form.modelLimitsEnabled && normaliseList(form.modelLimits) === '') found.modelLimits = t('tokens.models_required')
     const ipProblem = validateIpList(form.allowIps)
     if (ipProblem) found.allowIps = translateValidation(ipProblem)
+    for (const field of invalidRateLimits(form.limits)) found[field] = t('limits.invalid')
     return found
   }
 
@@ -101,6 +107,7 @@ export function TokenFormPage(): JSX.Element {
       allow_ips: form.allowIps.split('\n').map((line) => line.replace(/[\s,]/g, '')).filter(Boolean).join('\n'),
       group: form.group,
       cross_group_retry: form.crossGroupRetry,
+      ...rateLimitBody(form.limits),
     }
     await save({ id, body })
     draft.clear()
@@ -189,6 +196,7 @@ export function TokenFormPage(): JSX.Element {
         <Field label={t('tokens.allow_ips')} for="token-ips" error={editForm.errors().allowIps} hint={t('tokens.allow_ips_hint')} wide>
           <textarea id="token-ips" rows={3} class="code" value={form.allowIps} placeholder={'192.168.1.10\n10.0.0.0/8'} onInput={(event) => draft.set('allowIps', event.currentTarget.value)} />
         </Field>
+        <RateLimitFields prefix="token" values={form.limits} errors={editForm.errors()} onChange={(field, value) => draft.set('limits', { ...form.limits, [field]: value })} />
     </EditForm>
   )
 }

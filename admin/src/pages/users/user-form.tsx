@@ -12,6 +12,8 @@ import { roles, type User } from '../../lib/types.ts'
 import { passwordLength } from '../account/account.tsx'
 import { getGroupNames, getUser, saveUser } from './user-data.ts'
 import { UserSecondFactors } from './user-second-factors.tsx'
+import { RateLimitFields } from '../../components/rate-limit-fields.tsx'
+import { emptyRateLimits, invalidRateLimits, rateLimitBody, rateLimitTexts, type RateLimitTexts } from '../../lib/rate-limits.ts'
 
 interface UserFormValues {
   username: string
@@ -20,11 +22,12 @@ interface UserFormValues {
   group: string
   amount: string
   remark: string
+  limits: RateLimitTexts
 }
 
-const emptyUser: UserFormValues = { username: '', displayName: '', role: roles.user, group: 'default', amount: '0', remark: '' }
+const emptyUser: UserFormValues = { username: '', displayName: '', role: roles.user, group: 'default', amount: '0', remark: '', limits: { ...emptyRateLimits } }
 
-type FieldName = keyof UserFormValues | 'password'
+type FieldName = keyof UserFormValues | 'password' | keyof RateLimitTexts
 
 export function UserFormPage(): JSX.Element {
   const params = useParams()
@@ -50,12 +53,13 @@ export function UserFormPage(): JSX.Element {
     const quota = parseAmountToQuota(form.amount, quotaDisplay())
     if (id !== null && (quota === null || quota < 0)) found.amount = t('tokens.amount_invalid')
     if (id !== null && !form.group.trim()) found.group = t('error.required')
+    for (const field of invalidRateLimits(form.limits)) found[field] = t('limits.invalid')
     return found
   }
 
   const submit = async () => {
     if (id === null) {
-      await save({ id, body: { username: form.username.trim(), password: password(), display_name: form.displayName.trim() || form.username.trim(), role: form.role } })
+      await save({ id, body: { username: form.username.trim(), password: password(), display_name: form.displayName.trim() || form.username.trim(), role: form.role, ...rateLimitBody(form.limits) } })
     } else {
       const body: Record<string, unknown> = {
         username: form.username.trim(),
@@ -63,6 +67,7 @@ export function UserFormPage(): JSX.Element {
         group: form.group.trim(),
         quota: parseAmountToQuota(form.amount, quotaDisplay()),
         remark: form.remark,
+        ...rateLimitBody(form.limits),
       }
       if (password()) body.password = password()
       await save({ id, body })
@@ -85,6 +90,7 @@ export function UserFormPage(): JSX.Element {
       group: user.group || 'default',
       amount: quotaToAmountText(user.quota, quotaDisplay()),
       remark: user.remark ?? '',
+      limits: rateLimitTexts(user),
     })
   })
 
@@ -132,6 +138,7 @@ export function UserFormPage(): JSX.Element {
           </Field>
           <UserSecondFactors userId={id!} />
         </Show>
+        <RateLimitFields prefix="user" values={form.limits} errors={errors()} onChange={(field, value) => draft.set('limits', { ...form.limits, [field]: value })} />
     </EditForm>
   )
 }
