@@ -108,6 +108,8 @@ export interface RuntimeOptions {
   groupRatio: Record<string, number>
   groupGroupRatio: Record<string, Record<string, number>>
   userUsableGroups: Record<string, string>
+  /** The order `auto`-group tokens try groups in (AutoGroups, new-api's); empty: the user's group, then the usable ones. */
+  autoGroups: string[]
   preConsumedQuota: number
   quotaForNewUser: number
   selfUseMode: boolean
@@ -196,6 +198,11 @@ export function validateOption(key: string, value: unknown): string {
       if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio < 0) throw new Error(`${key}: value for "${name}" must be a non-negative number`)
     }
   }
+  if (key === 'AutoGroups') {
+    let parsed: unknown
+    try { parsed = JSON.parse(text) } catch { throw new Error('AutoGroups must be a JSON array of group names, e.g. ["default","vip"]') }
+    if (!Array.isArray(parsed) || parsed.some((name) => typeof name !== 'string' || name === '')) throw new Error('AutoGroups must be a JSON array of group names, e.g. ["default","vip"]')
+  }
   if (key === 'GroupGroupRatio' || key === 'UserUsableGroups') {
     try { JSON.parse(text) } catch { throw new Error(`${key} must be a JSON object`) }
   }
@@ -232,6 +239,16 @@ function jsonObject<T>(text: string | undefined, fallback: T): T {
   }
 }
 
+/** A JSON array of names; anything else (validated when saved) is none. */
+function stringList(text: string | undefined): string[] {
+  try {
+    const parsed = JSON.parse(text ?? '[]')
+    return Array.isArray(parsed) ? parsed.filter((name): name is string => typeof name === 'string' && name !== '') : []
+  } catch {
+    return []
+  }
+}
+
 function ranges(text: string | undefined, fallback: string) {
   try { return parseStatusRanges(text ?? fallback) } catch { return parseStatusRanges(fallback) }
 }
@@ -255,6 +272,7 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     groupRatio: jsonObject(raw.GroupRatio, { default: 1 }),
     groupGroupRatio: jsonObject(raw.GroupGroupRatio, {}),
     userUsableGroups: jsonObject(raw.UserUsableGroups, { default: 'Default group' }),
+    autoGroups: stringList(raw.AutoGroups),
     preConsumedQuota: number('PreConsumedQuota') || 0,
     quotaForNewUser: number('QuotaForNewUser') || 0,
     selfUseMode: flag('SelfUseModeEnabled'),

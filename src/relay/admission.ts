@@ -3,10 +3,11 @@ import type { Ledger } from '../billing/ledger.ts'
 import { groupRatioFor, priceFor, reservationFor, type Price } from '../billing/pricing.ts'
 import type { LogCaller } from '../billing/usage-log.ts'
 import type { Caches } from '../cache/index.ts'
+import type { RuntimeOptions } from '../cache/options.ts'
 import { filterTiers, findTiers, type CachedChannel, type Tier } from '../cache/routing.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
 import type { Config } from '../config.ts'
-import type { TokenRow } from '../db/store.ts'
+import type { TokenRow, UserRow } from '../db/store.ts'
 import { bodyTooLarge, GatewayError } from '../errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import type { SecretBox } from '../security/crypto.ts'
@@ -34,6 +35,30 @@ export function channelTiers(caches: Caches, caller: RelayCaller, model: string,
   }
   const tiers = findTiers(caches.routing, caller.group, model)
   return tiers && filterTiers(tiers, key, accept)
+}
+
+/**
+ * The groups an `auto`-group token tries, in order: AutoGroups (new-api's option) or else the user's own group and
+ * then the usable groups, keeping only groups this user may use.
+ */
+export function autoGroupsFor(options: RuntimeOptions, user: UserRow): string[] {
+  const usable = (group: string) => group === user.group || options.userUsableGroups[group] !== undefined
+  const order = options.autoGroups.length > 0 ? options.autoGroups : [user.group, ...Object.keys(options.userUsableGroups)]
+  return [...new Set(order)].filter(usable)
+}
+
+/**
+ * The channels for `model`, and the caller as it is priced and logged: a token of the `auto` group is served by the
+ * first of its groups with a channel for the model (that group's ratio applies); any other caller as it is.
+ */
+export function routeCaller(caches: Caches, caller: RelayCaller, model: string, key: object, accept: (channel: CachedChannel) => boolean): { caller: RelayCaller; tiers: Tier[] | undefined } {
+  if (caller.token.group !== 'auto' || caller.pinnedChannelId !== undefined) return { caller, tiers: channelTiers(caches, caller, model, key, accept) }
+  for (const group of autoGroupsFor(caches.options, caller.user)) {
+    const routed = group === caller.group ? caller : { ...caller, group }
+    const tiers = channelTiers(caches, routed, model, key, accept)
+    if (tiers) return { caller: routed, tiers }
+  }
+  return { caller, tiers: undefined }
 }
 
 /** The model's price for this caller (its user's and token's groups); a 400 when none is configured. */
@@ -70,7 +95,6 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
   /** The same checks for a token found otherwise than by its key (a realtime client secret names it). */
   const authenticateToken = (token: TokenRow, clientAddress: string) => admitToken(authDependencies, token, undefined, clientAddress)
 
-  const tiersFor = (caller: RelayCaller, model: string, endpoint: Endpoint) => channelTiers(caches, caller, model, endpoint, acceptFor(endpoint))
 
   /** Per endpoint, once: whether a channel's provider serves it. */
   const accepts = new Map<Endpoint, (channel: CachedChannel) => boolean>()
@@ -116,12 +140,13 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     const flagged = caches.options.promptFilter?.findInBody(parsed.body)
     if (flagged !== undefined) fail(400, `The prompt contains a word this gateway does not accept: ${flagged}`, 'sensitive_words_detected')
     let reasoningEffort: string | undefined
-    let tiers = tiersFor(holder, model, endpoint)
+    let { caller: routed, tiers } = routeCaller(caches, holder, model, endpoint, acceptFor(endpoint))
     const suffix = tiers ? null : REASONING_SUFFIX.exec(model)
     if (suffix) {
-      const baseTiers = tiersFor(holder, model.slice(0, suffix.index), endpoint)
-      if (baseTiers) [model, reasoningEffort, tiers] = [model.slice(0, suffix.index), suffix[1], baseTiers]
+      const base = routeCaller(caches, holder, model.slice(0, suffix.index), endpoint, acceptFor(endpoint))
+      if (base.tiers) [model, reasoningEffort, tiers, routed] = [model.slice(0, suffix.index), suffix[1], base.tiers, base.caller]
     }
+    holder = routed
     if (holder.modelLimits && !holder.modelLimits.has(model)) fail(403, `This token has no access to model ${model}`, '')
     if (!tiers) fail(503, `No available channel for model ${model} under group ${holder.group}${findTiers(caches.routing, holder.group, model) ? ` that serves ${route.path}` : ''}`, 'model_not_found')
     const options = caches.options
@@ -161,5 +186,26 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
     }
   }
 
-  return { admit, authenticate, authenticateToken, tokenAvailable }
+  /**
+   * Cross-group retry (`cross_group_retry` on an `auto`-group token): when the serving group has no channel left to
+   * try, move the request to the next of its groups that serves the model, priced and logged in that group. False
+   * when there is none.
+   */
+  function nextGroup(context: RelayContext, clientAddress: string): boolean {
+    const { holder } = context
+    if (holder.token.group !== 'auto' || !holder.token.crossGroupRetry || holder.pinnedChannelId !== undefined) return false
+    const groups = autoGroupsFor(caches.options, holder.user)
+    for (const group of groups.slice(groups.indexOf(holder.group) + 1)) {
+      const caller = { ...holder, group }
+      const tiers = channelTiers(caches, caller, context.model, context.endpoint, acceptFor(context.endpoint))
+      if (!tiers) continue
+      const price = priceFor(caches.options, context.model, groupRatioFor(caches.options, caller.user.group, group))
+      if (!price) continue
+      Object.assign(context, { holder: caller, tiers, price, caller: logCallerOf(caller, clientAddress) })
+      return true
+    }
+    return false
+  }
+
+  return { admit, authenticate, authenticateToken, tokenAvailable, nextGroup }
 }

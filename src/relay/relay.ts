@@ -16,7 +16,7 @@ import { providerForChannelType } from '../providers/index.ts'
 import { emptyUsage, type Usage } from '../providers/types.ts'
 import type { SecretBox } from '../security/crypto.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
-import { createAdmission } from './admission.ts'
+import { autoGroupsFor, createAdmission } from './admission.ts'
 import { REQUEST_ID_HEADER, type Endpoint, type Exchange, type RelayContext, type RelayKit, type RouteInput } from './endpoint.ts'
 import { createStreamResponder } from './stream-response.ts'
 import { createChannelSlots } from '../channels/concurrency.ts'
@@ -72,7 +72,7 @@ export function createRelay(dependencies: RelayDependencies) {
   // Console options win over the environment for these (see RuntimeOptions.overrides).
   const streamingTimeoutSeconds = () => caches.options.overrides.streamingTimeoutSeconds ?? config.streamingTimeoutSeconds
 
-  const { admit, authenticate, authenticateToken, tokenAvailable } = createAdmission({ config, caches, secretBox, ledger, health, traffic })
+  const { admit, authenticate, authenticateToken, tokenAvailable, nextGroup } = createAdmission({ config, caches, secretBox, ledger, health, traffic })
 
   /** Settlements that finish after the response (counting missing usage, stream ends); shutdown waits for them. */
   const pendingSettlements = new Set<Promise<void>>()
@@ -233,33 +233,39 @@ export function createRelay(dependencies: RelayDependencies) {
     }
     const attempts = context.holder.pinnedChannelId !== undefined ? 1 : caches.options.retryTimes + 1
     let last: Extract<Attempt, { ok: false }> | undefined
-    for (let index = 0; index < attempts; index++) {
-      let current: Attempt
-      try {
-        current = await attempt(context, index)
-      } catch (error) {
-        const gatewayError = error instanceof GatewayError ? error : new GatewayError(500, (error as Error).message, 'internal_error')
-        recordFailure(context, undefined, gatewayError)
-        throw gatewayError
-      }
-      if (current.ok) {
-        let response: Response
+    // Each group gets the attempts; a retryable failure of the last one moves an auto-group token with
+    // cross_group_retry on to its next group (priced and logged there), until one answers or none is left.
+    for (;;) {
+      for (let index = 0; index < attempts; index++) {
+        let current: Attempt
         try {
-          response = await endpoint.respond(context, current.exchange, kit)
+          current = await attempt(context, index)
         } catch (error) {
-          releaseSlot(context)
-          traffic?.finish(context.traffic, 0, false)
-          throw error
+          const gatewayError = error instanceof GatewayError ? error : new GatewayError(500, (error as Error).message, 'internal_error')
+          recordFailure(context, undefined, gatewayError)
+          throw gatewayError
         }
-        // A settled answer leaves only once its usage is in the write-ahead log (a kill then loses nothing billed).
-        const written = context.stream ? undefined : writer.durable()
-        if (written) await written
-        return response
+        if (current.ok) {
+          let response: Response
+          try {
+            response = await endpoint.respond(context, current.exchange, kit)
+          } catch (error) {
+            releaseSlot(context)
+            traffic?.finish(context.traffic, 0, false)
+            throw error
+          }
+          // A settled answer leaves only once its usage is in the write-ahead log (a kill then loses nothing billed).
+          const written = context.stream ? undefined : writer.durable()
+          if (written) await written
+          return response
+        }
+        // Out of channels to retry on: the client hears about the last real failure, not "no channel".
+        if (!current.channel && last) break
+        last = current
+        if (!current.error.retryable) break
       }
-      // Out of channels to retry on: the client hears about the last real failure, not "no channel".
-      if (!current.channel && last) break
-      last = current
-      if (!current.error.retryable) break
+      // `last` stays: a next group whose channels were all tried already reports this failure, not "no channel".
+      if (!last!.error.retryable || !nextGroup(context, route.clientAddress)) break
     }
     recordFailure(context, last!.channel, last!.error)
     return failureResponse(context, last!.error, last!.upstreamBody)
@@ -268,7 +274,10 @@ export function createRelay(dependencies: RelayDependencies) {
   /** Models this key may use (the group's, minus wildcards, within the token's limits). */
   function models(request: Request, path: string, clientAddress: string): string[] {
     const caller = authenticate(request, path, clientAddress)
-    const served = caches.routing.modelsByGroup.get(caller.group) ?? []
+    // An auto-group token may use the models of every group it tries.
+    const served = caller.token.group === 'auto' && caller.pinnedChannelId === undefined
+      ? [...new Set(autoGroupsFor(caches.options, caller.user).flatMap((group) => caches.routing.modelsByGroup.get(group) ?? []))]
+      : caches.routing.modelsByGroup.get(caller.group) ?? []
     return served.filter((model) => !model.endsWith('*') && (!caller.modelLimits || caller.modelLimits.has(model)))
   }
 

@@ -115,6 +115,7 @@ export const sections: Section[] = [
     fields: [
       { key: 'GroupRatio', label: 'settings.group_ratio', kind: 'number-map', hint: 'settings.group_ratio_hint' },
       { key: 'UserUsableGroups', label: 'settings.user_usable_groups', kind: 'json', hint: 'settings.user_usable_groups_hint' },
+      { key: 'AutoGroups', label: 'settings.auto_groups', kind: 'json', hint: 'settings.auto_groups_hint' },
     ],
   },
   securitySection,
