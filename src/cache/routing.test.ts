@@ -4,7 +4,7 @@ import { buildRoutingIndex, filterTiers, findTiers, pickChannel, type CachedChan
 const channel = (id: number, fields: Partial<CachedChannel> = {}): CachedChannel => ({
   id, type: 1, name: `c${id}`, status: 1, baseUrl: '', keys: ['k'], keyStatus: [1], multiKeyMode: 'random', models: ['gpt-4o'], groups: ['default'],
   priority: 0, weight: 1, modelMapping: {}, statusCodeMapping: {}, other: '', setting: {}, paramOverride: {}, headerOverride: {}, autoBan: true,
-  testModel: '', tag: '', maxConcurrency: 0, maxQueue: 0, ...fields,
+  testModel: '', tag: '', maxConcurrency: 0, maxQueue: 0, proxy: '', ...fields,
 })
 
 describe('routing index', () => {

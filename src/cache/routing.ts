@@ -36,6 +36,8 @@ export interface CachedChannel {
   maxConcurrency: number
   /** Requests that may wait for a slot (`setting.max_queue`; defaults to the cap). */
   maxQueue: number
+  /** `setting.proxy`: the HTTP(S) proxy this channel's requests go through ('' = none). */
+  proxy: string
 }
 
 export interface Tier {
@@ -96,6 +98,7 @@ export function toCachedChannel(row: ChannelRow, secretBox: SecretBox): CachedCh
     tag: row.tag,
     maxConcurrency,
     maxQueue: setting.max_queue === undefined ? maxConcurrency : wholeNumber(setting.max_queue),
+    proxy: typeof setting.proxy === 'string' ? setting.proxy.trim() : '',
   }
 }
 

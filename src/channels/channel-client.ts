@@ -1,7 +1,7 @@
 import type { CachedChannel } from '../cache/routing.ts'
 import { badRequest, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
-import type { UpstreamClient } from '../net/upstream-client.ts'
+import { createUpstreamClient, type UpstreamClient } from '../net/upstream-client.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import type { AuthPost, Provider } from '../providers/types.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
@@ -39,23 +39,29 @@ export type ChannelClient = ReturnType<typeof createChannelClient>
  */
 export function createChannelClient(dependencies: { requests: ChannelRequests; upstream: UpstreamClient }) {
   const { requests, upstream } = dependencies
+  /** Channels with their own HTTP(S) proxy (`setting.proxy`) go through Bun's fetch, which speaks to proxies. */
+  let proxied: UpstreamClient | undefined
+  const clientFor = (channel: Pick<CachedChannel, 'proxy'>) => (channel.proxy ? (proxied ??= createUpstreamClient({ kind: 'fetch' })) : upstream)
 
   /** Token exchanges (Vertex AI) go through the same client, so a proxy and the TLS rules apply to them too. */
   const authPost: AuthPost = (url, headers, body) => upstream.request(url, { method: 'POST', headers, body, timeoutMs: AUTH_TIMEOUT_MS })
 
-  function send(request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
+  /** Send a request built for `channel` (its proxy, if it has one, carries it). */
+  function send(channel: Pick<CachedChannel, 'proxy'>, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
+    const client = clientFor(channel)
+    const proxy = channel.proxy || undefined
     // Only requests that need an asynchronous auth step pay for the extra await.
     if (request.authorize) {
-      return request.authorize(authPost).then((auth) => upstream.request(request.url, { method: request.method, headers: { ...request.headers, ...auth }, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs }))
+      return request.authorize(authPost).then((auth) => client.request(request.url, { method: request.method, headers: { ...request.headers, ...auth }, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy }))
     }
-    return upstream.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs })
+    return client.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy })
   }
 
-  async function json(request: ChannelRequest, keys: readonly string[]): Promise<Record<string, unknown>> {
-    const scrub = scrubberFor(keys)
+  async function json(channel: CachedChannel, request: ChannelRequest): Promise<Record<string, unknown>> {
+    const scrub = scrubberFor(channel.keys)
     let response: UpstreamResponse
     try {
-      response = await send(request, { timeoutMs: MANAGEMENT_TIMEOUT_MS })
+      response = await send(channel, request, { timeoutMs: MANAGEMENT_TIMEOUT_MS })
     } catch (error) {
       throw new GatewayError(502, `Upstream request failed: ${scrub((error as Error).message)}`, 'do_request_failed')
     }
@@ -79,7 +85,7 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
     const { provider, keyIndex } = prepare(channel)
     if (!provider.listModels) throw badRequest(`Model discovery is not available for ${provider.id} channels`, 'not_implemented')
     const target = requests.target(channel, keyIndex, provider, '', false)
-    return provider.listModels.parse(await json(requests.capability(channel, provider.listModels.request(target), target.key), channel.keys))
+    return provider.listModels.parse(await json(channel, requests.capability(channel, provider.listModels.request(target), target.key)))
   }
 
   /** The channel's balance in USD, for the providers that report one. */
@@ -88,7 +94,7 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
     if (!provider.balance) throw badRequest(`Balance lookup is not available for ${provider.id} channels`, 'not_implemented')
     const target = requests.target(channel, keyIndex, provider, '', false)
     const bodies: Record<string, unknown>[] = []
-    for (const request of provider.balance.requests(target)) bodies.push(await json(requests.capability(channel, request, target.key), channel.keys))
+    for (const request of provider.balance.requests(target)) bodies.push(await json(channel, requests.capability(channel, request, target.key)))
     return provider.balance.parse(bodies)
   }
 
@@ -103,6 +109,6 @@ export function draftChannel(input: { type: number; key: string; baseUrl: string
   return {
     id: 0, type: input.type, name: 'draft', status: 1, baseUrl: input.baseUrl, keys: [input.key], keyStatus: [1], multiKeyMode: 'random',
     models: [], groups: [], priority: 0, weight: 1, modelMapping: {}, statusCodeMapping: {}, other: '', setting: {}, paramOverride: {},
-    headerOverride: {}, autoBan: false, testModel: '', tag: '', maxConcurrency: 0, maxQueue: 0,
+    headerOverride: {}, autoBan: false, testModel: '', tag: '', maxConcurrency: 0, maxQueue: 0, proxy: '',
   }
 }

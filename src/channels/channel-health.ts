@@ -214,7 +214,7 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     let result: ChannelTestResult
     let usage = emptyUsage()
     try {
-      const response = await client.send(probe.request, { timeoutMs: TEST_TIMEOUT_MS })
+      const response = await client.send(channel, probe.request, { timeoutMs: TEST_TIMEOUT_MS })
       const text = scrubberFor(channel.keys)(await response.text())
       const elapsed = (performance.now() - started) / 1000
       if (!response.ok) {

@@ -20,6 +20,8 @@ import type { Socket } from 'bun'
  */
 
 export interface Http1RequestInit {
+  /** An HTTP(S) proxy for this request: honoured by the fetch client only (the channel client routes such requests there). */
+  proxy?: string
   method?: string
   headers?: Record<string, string>
   body?: string | Uint8Array

@@ -61,7 +61,7 @@ function createFetchClient(): UpstreamClient {
       }
       // fetch's types take only bytes over an ArrayBuffer; callers pass text or ordinary Uint8Arrays.
       const body = init.body as string | Uint8Array<ArrayBuffer> | undefined
-      const fetchInit: BunFetchRequestInit = { method: init.method ?? 'GET', headers: init.headers, body, signal, redirect: 'manual', decompress: true }
+      const fetchInit: BunFetchRequestInit = { method: init.method ?? 'GET', headers: init.headers, body, signal, redirect: 'manual', decompress: true, ...(init.proxy ? { proxy: init.proxy } : {}) }
       try {
         return await fetch(url, fetchInit)
       } catch (error) {

@@ -195,7 +195,7 @@ export function createRelay(dependencies: RelayDependencies) {
     try {
       if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
       context.upstreamAbort = context.stream ? new AbortController() : undefined
-      response = await channels.send(call.request, { timeoutMs: limitMs, signal: context.upstreamAbort?.signal })
+      response = await channels.send(channel, call.request, { timeoutMs: limitMs, signal: context.upstreamAbort?.signal })
     } catch (error) {
       if (context.clientGone) throw new GatewayError(499, 'Client closed the request', 'client_gone')
       const timedOut = (error as Error).name === 'TimeoutError'

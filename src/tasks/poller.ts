@@ -73,7 +73,7 @@ export function createTaskPoller(options: TaskPollerOptions) {
       const fetch = adaptor.fetchRequest(batch, key)
       const request = channels.requests.capability(channel, { method: fetch.method, url: channel.baseUrl + fetch.path, headers: fetch.headers, body: fetch.body }, key)
       round.requests++
-      const response = await channels.send(request, { timeoutMs: FETCH_TIMEOUT_MS })
+      const response = await channels.send(channel, request, { timeoutMs: FETCH_TIMEOUT_MS })
       const text = await readBounded(response, MAX_FETCH_ANSWER)
       if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`)
       let states

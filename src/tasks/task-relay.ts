@@ -183,7 +183,7 @@ export function createTaskRelay(dependencies: TaskRelayDependencies) {
       let status: number
       let answer: string
       try {
-        const response = await channels.send(built, { timeoutMs: SUBMIT_TIMEOUT_MS })
+        const response = await channels.send(channel, built, { timeoutMs: SUBMIT_TIMEOUT_MS })
         status = response.status
         answer = await readBounded(response, MAX_SUBMIT_ANSWER)
       } catch (error) {

@@ -44,7 +44,7 @@ export function createCountTokens(dependencies: { relay: Relay; caches: Caches; 
     if (keyIndex < 0) return undefined
     const target = channels.requests.target(channel, keyIndex, provider, channel.modelMapping[model] ?? model, false)
     try {
-      const response = await channels.send(channels.requests.capability(channel, capability.request(body, target), target.key), { timeoutMs: UPSTREAM_COUNT_TIMEOUT_MS })
+      const response = await channels.send(channel, channels.requests.capability(channel, capability.request(body, target), target.key), { timeoutMs: UPSTREAM_COUNT_TIMEOUT_MS })
       const text = await response.text()
       return response.ok ? capability.parse(JSON.parse(text)) : undefined
     } catch {

@@ -68,7 +68,7 @@ export function createClientSecretIssuer(dependencies: { relay: Relay; caches: C
       }, target.key)
       let response
       try {
-        response = await channels.send(call, { timeoutMs: TIMEOUT_MS })
+        response = await channels.send(channel, call, { timeoutMs: TIMEOUT_MS })
       } catch (error) {
         last = new GatewayError(502, `Upstream request failed: ${(error as Error).message}`, 'do_request_failed')
         health.reportFailure(channel, keyIndex, 502, last.message)

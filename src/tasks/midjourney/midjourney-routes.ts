@@ -172,7 +172,7 @@ export function midjourneyRoutes(dependencies: MidjourneyRouteDependencies) {
       if (!channel || channel.status !== 1) throw new TaskError(400, 'the channel that produced this task is disabled or gone', 4)
       const key = channel.keys[Math.max(0, pickKey(channel))] ?? ''
       const upstreamId = taskProperties(task).upstream_task_id ?? task.taskId
-      const response = await channels.send(channels.requests.capability(channel, { method: 'GET', url: `${channel.baseUrl}/mj/task/${encodeURIComponent(upstreamId)}/image-seed`, headers: adaptor.submitHeaders(key) }, key), { timeoutMs: 30_000 })
+      const response = await channels.send(channel, channels.requests.capability(channel, { method: 'GET', url: `${channel.baseUrl}/mj/task/${encodeURIComponent(upstreamId)}/image-seed`, headers: adaptor.submitHeaders(key) }, key), { timeoutMs: 30_000 })
       return new Response(await response.text(), { status: response.status, headers: { 'content-type': 'application/json' } })
     } catch (error) {
       if (!(error instanceof TaskError)) return adaptor.errorResponse(502, `do_request_failed: ${(error as Error).message}`, 5)

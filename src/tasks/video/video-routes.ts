@@ -118,7 +118,7 @@ export function videoRoutes(dependencies: { config: Config; caches: Caches; stor
     const upstreamId = taskProperties(task).upstream_task_id ?? task.taskId
     const request_ = channels.requests.capability(channel, { method: 'GET', url: `${channel.baseUrl}/v1/videos/${encodeURIComponent(upstreamId)}/content${variant}`, headers: adaptor.submitHeaders(key) }, key)
     let upstream
-    try { upstream = await channels.send(request_, { timeoutMs: CONTENT_TIMEOUT_MS }) } catch (error) { throw new TaskError(502, `Upstream request failed: ${(error as Error).message}`, 'do_request_failed') }
+    try { upstream = await channels.send(channel, request_, { timeoutMs: CONTENT_TIMEOUT_MS }) } catch (error) { throw new TaskError(502, `Upstream request failed: ${(error as Error).message}`, 'do_request_failed') }
     if (!upstream.ok) throw new TaskError(upstream.status, `Upstream answered HTTP ${upstream.status} for the video content`, 'upstream_error')
     // Streamed through: the video is never held whole.
     const headers: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'video/mp4' }
