@@ -13,7 +13,7 @@ beforeAll(async () => {
   harness = await startRelayHarness()
   key = (await harness.addToken()).key
   await harness.setOption('RetryTimes', 1)
-  await harness.setOption('ModelRatio', { 'override-model': 1, 'guarded-model': 1, 'prompted-model': 1 })
+  await harness.setOption('ModelRatio', { 'override-model': 1, 'guarded-model': 1, 'prompted-model': 1, 'raw-model': 1 })
   harness.upstream.setOptions({ onRequest: (request) => { seen.push({ key: request.headers.authorization!.replace('Bearer ', ''), body: request.body as Record<string, unknown>, headers: request.headers }); return undefined } })
 })
 afterAll(() => harness.dispose())
@@ -79,4 +79,18 @@ test('the channel system prompt is added when the request has none, and put in f
   expect((seen[0]!.body.messages as { role: string; content: string }[])[0]).toEqual({ role: 'system', content: 'Answer in French.\n\nMine.' })
   const refused = await harness.root.call('PUT', '/api/channel/', { id, setting: '{"system_prompt": 5}' })
   expect(refused.body.message).toContain('setting.system_prompt must be text')
+})
+
+test('pass_through_body_enabled sends the client\'s body as it came: no mapping, overrides or system prompt', async () => {
+  await harness.addChannel({
+    name: 'raw', key: 'key-raw', models: 'raw-model', model_mapping: '{"raw-model":"gpt-4o-mini"}', param_override: '{"temperature": 0}',
+    setting: JSON.stringify({ pass_through_body_enabled: true, system_prompt: 'ignored' }),
+  })
+  seen.length = 0
+  const sent = { model: 'raw-model', messages: [{ role: 'user', content: 'hi' }], top_p: 0.5 }
+  const response = await fetch(`${harness.server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(sent) })
+  expect(response.status).toBe(200)
+  expect(seen[0]!.body).toEqual(sent)
+  const refused = await harness.root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'bad', key: 'k', base_url: harness.upstream.url, models: 'x', setting: '{"pass_through_body_enabled": "yes"}' } })
+  expect(refused.body.message).toContain('setting.pass_through_body_enabled must be true or false')
 })

@@ -53,7 +53,10 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   }
   // Anthropic beta features the client opted into travel with a native body.
   const extraHeaders = mode === 'native' && context.anthropicBeta ? { 'anthropic-beta': context.anthropicBeta } : undefined
-  return { request: kit.requests.native(channel, adaptor, body, target, extraHeaders), target, adaptor, mode }
+  const request = kit.requests.native(channel, adaptor, body, target, extraHeaders)
+  // pass_through_body_enabled on a same-format channel: the client's bytes exactly as sent (a conversion cannot).
+  if (mode === 'native' && channel.setting.pass_through_body_enabled === true && context.bodyText) request.body = context.bodyText
+  return { request, target, adaptor, mode }
 }
 
 /** OpenAI on both sides goes straight to the pass-through (no extra await on the hot path); the rest converts. */

@@ -20,6 +20,8 @@ import { withSystemPrompt } from '../system-prompt.ts'
  * otherwise is the body serialised again.
  */
 function openAiBody(context: RelayContext, channel: CachedChannel, provider: Provider, upstreamModel: string, path: OpenAiPath, kit: RelayKit): string {
+  // pass_through_body_enabled: the client's bytes exactly as sent (no mapping, overrides, prompt or usage option).
+  if (channel.setting.pass_through_body_enabled === true) return context.bodyText
   const askUsage = context.stream && kit.forceStreamOption() && !context.clientWantsUsage && provider.streamUsageOption
   const systemPrompt = path === '/v1/chat/completions' && channel.setting.system_prompt !== undefined
   const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && !channel.bodyOverride && !systemPrompt
