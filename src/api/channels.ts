@@ -98,6 +98,7 @@ function checkChannelSetting(setting: Record<string, unknown>) {
     }
   }
   if (setting.system_prompt !== undefined && typeof setting.system_prompt !== 'string') throw badRequest('setting.system_prompt must be text')
+  if (setting.thinking_to_content !== undefined && typeof setting.thinking_to_content !== 'boolean') throw badRequest('setting.thinking_to_content must be true or false')
   if (setting.pass_through_body_enabled !== undefined && typeof setting.pass_through_body_enabled !== 'boolean') throw badRequest('setting.pass_through_body_enabled must be true or false')
   if (setting.system_prompt_override !== undefined && typeof setting.system_prompt_override !== 'boolean') throw badRequest('setting.system_prompt_override must be true or false')
   if (setting.proxy !== undefined && setting.proxy !== '' && (typeof setting.proxy !== 'string' || !/^https?:\/\/[^\s/]+/i.test(setting.proxy.trim()))) {

@@ -7,6 +7,9 @@ import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiRequest, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
+import { createThinkingRewriter, thinkingToContent } from '../thinking-to-content.ts'
+
+const encoder = new TextEncoder()
 
 /**
  * OpenAI format on both sides (chat from an OpenAI client to an OpenAI-format channel, completions, embeddings,
@@ -78,18 +81,21 @@ export async function respondOpenAi(context: RelayContext, exchange: Exchange, k
   // No usage from the upstream: answer now, count in the workers, settle when the count is in.
   if (usage) kit.settle(context, channel, usage, outcome)
   else kit.settleLater(context, channel, kit.fallbackUsage(context, responseText(json)), () => outcome)
-  return kit.json(context, text)
+  return kit.json(context, channel.setting.thinking_to_content === true ? JSON.stringify(thinkingToContent(json)) : text)
 }
 
 function passThroughStream(context: RelayContext, exchange: Exchange, kit: RelayKit): Response {
   const { response, channel, call } = exchange
   const upstream = response.body!.getReader()
   const tap = createStreamTap({ withholdUsageChunk: kit.forceStreamOption() && !context.clientWantsUsage })
+  // thinking_to_content rewrites what the tap lets through; other channels' bytes pass untouched.
+  const thinking = channel.setting.thinking_to_content === true ? createThinkingRewriter() : undefined
+  const rewrite = (out: Uint8Array | string | null) => (out === null ? '' : thinking!.push(typeof out === 'string' ? encoder.encode(out) : out))
   return kit.stream(context, {
     async next() {
       const { value, done } = await upstream.read()
-      if (done) return { done: true, out: tap.finish() }
-      return { done: false, out: tap.push(value) }
+      if (done) return { done: true, out: thinking ? rewrite(tap.finish()) + thinking.finish() : tap.finish() }
+      return { done: false, out: thinking ? rewrite(tap.push(value)) : tap.push(value) }
     },
     cancel: () => upstream.cancel().catch(() => {}),
     async finish(completed) {
