@@ -419,6 +419,17 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     mock.setOptions({ onRequest: undefined })
   }, 30_000)
 
+  test('an administrator sees on the price list which served models have no price', async () => {
+    await page.goto('/pricing')
+    const unpriced = page.locator('[data-testid=unpriced-models]')
+    await unpriced.waitFor()
+    // The first channel serves alias-mini, which no ModelRatio or ModelPrice prices.
+    await expect(unpriced.textContent()).resolves.toContain('alias-mini')
+    // Its row says so instead of showing $0.00.
+    await expect(page.locator('[data-testid=pricing-table] tbody tr', { hasText: 'alias-mini' }).textContent()).resolves.toContain('Not priced')
+    await screenshot(page, '24-unpriced-models')
+  }, 30_000)
+
   test('channels filtered by a tag are disabled and edited together', async () => {
     const created = await apiCall<{ id: number }[]>(gateway.url, cookie, 'POST', '/api/channel/', { mode: 'batch', channel: { type: 1, name: 'pooled', key: 'sk-pool-1\nsk-pool-2', models: 'gpt-4o', base_url: mock.url, priority: -9, tag: 'pool' } })
     expect(created).toHaveLength(2)

@@ -141,3 +141,16 @@ describe('balances of all channels', () => {
     expect((await harness.root.call('GET', '/api/channel/ops')).body.data).toEqual({ retry_times: 0 })
   })
 })
+
+describe('models without a price', () => {
+  test('models enabled channels serve but no ModelRatio or ModelPrice prices are listed, wildcards left out', async () => {
+    await harness.setOption('ModelRatio', { 'priced-model': 1 })
+    await harness.addChannel({ name: 'mixed prices', models: 'priced-model,unpriced-model,prefix-*' })
+    const unpriced = (await harness.root.call('GET', '/api/channel/models_unpriced')).body.data as string[]
+    expect(unpriced).toContain('unpriced-model')
+    expect(unpriced).not.toContain('priced-model')
+    expect(unpriced.some((model) => model.endsWith('*'))).toBe(false)
+    await harness.setOption('ModelPrice', { 'unpriced-model': 0.01 })
+    expect((await harness.root.call('GET', '/api/channel/models_unpriced')).body.data).not.toContain('unpriced-model')
+  })
+})

@@ -7,6 +7,7 @@ import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
 import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
 import { compileParamOverride } from '../channels/param-override.ts'
+import { priceFor } from '../billing/pricing.ts'
 import { splitList } from '../split-list.ts'
 import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
 import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
@@ -216,6 +217,11 @@ export function channelRoutes(dependencies: ApiDependencies) {
     .use(authPlugin(dependencies))
     .get('/', ({ query }) => listing(query, 10), { role: ROLE_ADMIN, query: t.Object(filterQuery), response: ListSchema, detail: { tags: ['Channels'], summary: 'List channels with filters and sorting' } })
     .get('/search', ({ query }) => listing(query, 20), { role: ROLE_ADMIN, query: t.Object(filterQuery), response: ListSchema, detail: { tags: ['Channels'], summary: 'Search channels by id, name, base URL, group, model' } })
+    .get('/models_unpriced', () => ok([...new Set([...caches.routing.modelsByGroup.values()].flat())]
+      .filter((model) => !model.endsWith('*') && !priceFor(caches.options, model, 1)).sort()), {
+      role: ROLE_ADMIN, response: envelope(t.Array(t.String())),
+      detail: { tags: ['Channels'], summary: 'Models enabled channels serve that have no price (ModelRatio / ModelPrice): requests for them are refused' },
+    })
     .get('/models_enabled', () => ok([...new Set([...caches.routing.modelsByGroup.values()].flat())].sort()), {
       role: ROLE_ADMIN, response: envelope(t.Array(t.String())), detail: { tags: ['Channels'], summary: 'Model names served by enabled channels' },
     })

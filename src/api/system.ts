@@ -55,7 +55,7 @@ export function systemRoutes(dependencies: ApiDependencies) {
         }
       })
       const version = Bun.hash(JSON.stringify([options.raw.ModelRatio, options.raw.CompletionRatio, options.raw.ModelPrice, options.raw.GroupRatio, data.length])).toString(36)
-      return { success: true, data, group_ratio: options.groupRatio, usable_group: options.userUsableGroups, vendors: [], supported_endpoint: {}, auto_groups: [], pricing_version: version }
+      return { success: true, data, group_ratio: options.groupRatio, usable_group: options.userUsableGroups, vendors: [], supported_endpoint: {}, auto_groups: options.autoGroups, pricing_version: version }
     }, {
       response: t.Object({ success: t.Boolean(), data: t.Array(t.Record(t.String(), t.Unknown())), group_ratio: t.Record(t.String(), t.Number()), usable_group: t.Record(t.String(), t.Unknown()) }, { additionalProperties: true }),
       detail: { tags: ['System'], summary: 'Public price list: every served model with its ratios or per-call price and groups' },

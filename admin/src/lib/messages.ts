@@ -407,6 +407,9 @@ export const en = {
 
   'pricing.title': 'Model pricing',
   'pricing.subtitle': 'What each model costs through this gateway.',
+  'pricing.unpriced': '{count} models are served by channels but have no price, so requests for them are refused:',
+  'pricing.unpriced_fix': 'Set ModelRatio or ModelPrice in Settings',
+  'pricing.not_priced': 'Not priced',
   'pricing.search': 'Search models',
   'pricing.group': 'Group',
   'pricing.model': 'Model',
@@ -1153,6 +1156,9 @@ export const zh: Record<MessageKey, string> = {
 
   'pricing.title': '模型价格',
   'pricing.subtitle': '通过此网关调用各模型的价格。',
+  'pricing.unpriced': '{count} 个模型有渠道提供但未定价，请求会被拒绝：',
+  'pricing.unpriced_fix': '在设置中配置 ModelRatio 或 ModelPrice',
+  'pricing.not_priced': '未定价',
   'pricing.search': '搜索模型',
   'pricing.group': '分组',
   'pricing.model': '模型',

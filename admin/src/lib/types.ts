@@ -178,6 +178,8 @@ export interface PricingItem {
   enable_groups?: string[]
   supported_endpoint_types?: string[]
   description?: string
+  /** False when neither ModelRatio nor ModelPrice prices the model: requests for it are refused. */
+  priced?: boolean
 }
 
 export interface PricingAnswer {

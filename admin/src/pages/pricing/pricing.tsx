@@ -5,7 +5,8 @@ import { requestEnvelope } from '../../lib/api.ts'
 import { createLoaded, errorOf, valueOf } from '../../lib/async-data.ts'
 import { t } from '../../lib/i18n.ts'
 import { formatUsdPrice, ratioToPricePerMillion } from '../../lib/quota.ts'
-import { quotaDisplay } from '../../lib/session.ts'
+import { isAdmin, quotaDisplay } from '../../lib/session.ts'
+import { UnpricedModels } from './unpriced-models.tsx'
 import type { PricingItem } from '../../lib/types.ts'
 
 interface PricingData {
@@ -39,6 +40,7 @@ export function PricingPage(): JSX.Element {
         <h1>{t('pricing.title')}</h1>
       </header>
       <p class="muted">{t('pricing.subtitle')}</p>
+      <Show when={isAdmin()}><UnpricedModels /></Show>
       <div class="toolbar">
         <input type="search" placeholder={t('pricing.search')} value={filter()} onInput={(event) => setFilter(event.currentTarget.value)} aria-label={t('common.search')} />
         <Show when={groups().length > 1}>
@@ -72,9 +74,9 @@ export function PricingPage(): JSX.Element {
                       <strong>{item.model_name}</strong>
                       <Show when={item.owner_by}><span class="muted small"> · {item.owner_by}</span></Show>
                     </td>
-                    <td data-label={t('pricing.billing')}>{item.quota_type === 1 ? <Badge tone="amber">{t('pricing.per_call')}</Badge> : <Badge tone="blue">{t('pricing.per_token')}</Badge>}</td>
-                    <td data-label={t('pricing.input_price')} class="number">{item.quota_type === 1 ? '—' : ratioToPricePerMillion(item.model_ratio * ratio(), quotaDisplay())}</td>
-                    <td data-label={t('pricing.output_price')} class="number">{item.quota_type === 1 ? '—' : ratioToPricePerMillion(item.model_ratio * item.completion_ratio * ratio(), quotaDisplay())}</td>
+                    <td data-label={t('pricing.billing')}>{item.priced === false ? <Badge tone="red">{t('pricing.not_priced')}</Badge> : item.quota_type === 1 ? <Badge tone="amber">{t('pricing.per_call')}</Badge> : <Badge tone="blue">{t('pricing.per_token')}</Badge>}</td>
+                    <td data-label={t('pricing.input_price')} class="number">{item.quota_type === 1 || item.priced === false ? '—' : ratioToPricePerMillion(item.model_ratio * ratio(), quotaDisplay())}</td>
+                    <td data-label={t('pricing.output_price')} class="number">{item.quota_type === 1 || item.priced === false ? '—' : ratioToPricePerMillion(item.model_ratio * item.completion_ratio * ratio(), quotaDisplay())}</td>
                     <td data-label={t('pricing.cached_price')} class="number">{item.quota_type === 1 || item.cache_ratio === undefined ? '—' : ratioToPricePerMillion(item.model_ratio * item.cache_ratio * ratio(), quotaDisplay())}</td>
                     <td data-label={t('pricing.call_price')} class="number">{item.quota_type === 1 ? formatUsdPrice(item.model_price * ratio(), quotaDisplay()) : '—'}</td>
                   </tr>
