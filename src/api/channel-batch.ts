@@ -3,7 +3,7 @@ import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
 import { maskKey } from '../security/crypto.ts'
 import { splitList } from '../split-list.ts'
-import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
+import { readInfo, withKeyStatus, type ChannelInfo } from '../channels/channel-info.ts'
 import { channelChanges, splitKeys } from './channels.ts'
 import { authPlugin, envelope, ok, OptionalEnum, ROLE_ADMIN, type ApiDependencies } from './context.ts'
 
@@ -56,25 +56,9 @@ function retainKeys(set: KeySet, keep: (index: number) => boolean): KeySet {
   }
 }
 
-/** Set the status of some keys; enabling clears the disable reason. */
-function withKeyStatus(set: KeySet, indexes: number[], status: number): KeySet {
-  const statuses = { ...set.info.multi_key_status_list }
-  const reasons = { ...(set.info.multi_key_disabled_reason ?? {}) }
-  const times = { ...(set.info.multi_key_disabled_time ?? {}) }
-  const nowSeconds = Math.floor(Date.now() / 1000)
-  for (const index of indexes) {
-    if (status === KEY_ENABLED) {
-      delete statuses[String(index)]
-      delete reasons[String(index)]
-      delete times[String(index)]
-    } else {
-      statuses[String(index)] = status
-      reasons[String(index)] = 'disabled by an administrator'
-      times[String(index)] = nowSeconds
-    }
-  }
-  return { keys: set.keys, info: { ...set.info, multi_key_status_list: statuses, multi_key_disabled_reason: reasons, multi_key_disabled_time: times } }
-}
+/** Set the status of some keys by hand; enabling clears the disable reason. */
+const withStatus = (set: KeySet, indexes: number[], status: number): KeySet =>
+  ({ keys: set.keys, info: withKeyStatus(set.info, indexes, status, 'disabled by an administrator') })
 
 /**
  * The channel status that goes with its keys after `action`: enabling a key enables the channel; no enabled key
@@ -202,10 +186,10 @@ export function channelBatchRoutes(dependencies: ApiDependencies) {
 
       let next: KeySet
       switch (action) {
-        case 'disable_key': next = withKeyStatus(set, [needIndex()], KEY_MANUAL); break
-        case 'enable_key': next = withKeyStatus(set, [needIndex()], KEY_ENABLED); break
-        case 'enable_all_keys': next = withKeyStatus(set, set.keys.map((_, keyIndex) => keyIndex), KEY_ENABLED); break
-        case 'disable_all_keys': next = withKeyStatus(set, set.keys.map((_, keyIndex) => keyIndex), KEY_MANUAL); break
+        case 'disable_key': next = withStatus(set, [needIndex()], KEY_MANUAL); break
+        case 'enable_key': next = withStatus(set, [needIndex()], KEY_ENABLED); break
+        case 'enable_all_keys': next = withStatus(set, set.keys.map((_, keyIndex) => keyIndex), KEY_ENABLED); break
+        case 'disable_all_keys': next = withStatus(set, set.keys.map((_, keyIndex) => keyIndex), KEY_MANUAL); break
         case 'delete_key': {
           const doomed = needIndex()
           next = retainKeys(set, (keyIndex) => keyIndex !== doomed)

@@ -152,13 +152,11 @@ export interface RuntimeOptions {
   }
 }
 
-/** Option keys that override environment settings, with their valid ranges. */
-const overrideRanges: Record<string, { min: number; max: number }> = {
+/** Whole-number options with their valid ranges: those that override environment settings, then failover's. */
+const wholeNumberRanges: Record<string, { min: number; max: number }> = {
   StreamingTimeout: { min: 1, max: 3600 },
   MaxFileDownloadMB: { min: 1, max: 1024 },
   LogRetentionDays: { min: 0, max: 36500 },
-}
-const failoverRanges: Record<string, { min: number; max: number }> = {
   ChannelFailureThreshold: { min: 1, max: 1000 },
   ChannelFailureWindowSeconds: { min: 1, max: 86_400 },
   ChannelProbeDelaySeconds: { min: 0, max: 86_400 },
@@ -210,15 +208,13 @@ export function validateOption(key: string, value: unknown): string {
   if (key === 'AutomaticDisableStatusCodes' || key === 'AutomaticRetryStatusCodes') parseStatusRanges(text)
   if (key === 'SensitiveWords' && text.split('\n').length > 100_000) throw new Error('SensitiveWords holds at most 100 000 words (one per line)')
   if (['QuotaPerUnit', 'USDExchangeRate', 'ChannelDisableThreshold'].includes(key) && !(Number(text) > 0)) throw new Error(`${key} must be a positive number`)
-  const failoverRange = failoverRanges[key]
-  if (failoverRange && (!/^\d+$/.test(text.trim()) || Number(text) < failoverRange.min || Number(text) > failoverRange.max)) throw new Error(`${key} must be a whole number from ${failoverRange.min} to ${failoverRange.max}`)
   if (key === 'SMTPPort' && text.trim() !== '' && !(/^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 65535)) throw new Error('SMTPPort must be a port number from 1 to 65535')
   if (key === 'SMTPFrom' && text.trim() !== '' && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(text.trim())) throw new Error('SMTPFrom must be an address (user@example.com or "Name <user@example.com>")')
   if (['RetryTimes', 'PreConsumedQuota', 'QuotaForNewUser', 'token_setting.max_user_tokens', 'ChannelTestFrequency'].includes(key) && !/^\d+$/.test(text.trim())) {
     throw new Error(`${key} must be a whole number ≥ 0`)
   }
   if ((key.endsWith('Enabled') || overrideFlags.has(key)) && !['true', 'false'].includes(text)) throw new Error(`${key} must be true or false`)
-  const range = overrideRanges[key]
+  const range = wholeNumberRanges[key]
   if (range && (!/^\d+$/.test(text.trim()) || Number(text) < range.min || Number(text) > range.max)) throw new Error(`${key} must be a whole number from ${range.min} to ${range.max}`)
   return text
 }

@@ -9,7 +9,7 @@ import { groupRatioFor, priceFor, quotaFor } from '../billing/pricing.ts'
 import { channelEventRecord, channelTestRecord, type ChannelEvent } from '../billing/usage-log.ts'
 import type { UsageWriter } from '../billing/usage-writer.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
-import type { ChannelInfo } from './channel-info.ts'
+import { readInfo, withKeyStatus } from './channel-info.ts'
 import type { ChannelClient } from './channel-client.ts'
 import { createChannelCircuit, retryAfterMs } from './circuit.ts'
 import { hasBaseUrl, type ChannelRequest } from './channel-requests.ts'
@@ -94,13 +94,9 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
       const row = await store.channels.get(channel.id)
       if (!row || row.status !== 1) return
       if (channel.keys.length > 1) {
-        const info = JSON.parse(row.channelInfo || '{}') as ChannelInfo
-        const statuses = { ...(info.multi_key_status_list ?? {}), [String(keyIndex)]: STATUS_AUTO_DISABLED }
-        // Why and when, for the key list of the console (new-api's fields).
-        const reasons = { ...(info.multi_key_disabled_reason ?? {}), [String(keyIndex)]: reason.slice(0, 500) }
-        const times = { ...(info.multi_key_disabled_time ?? {}), [String(keyIndex)]: Math.floor(Date.now() / 1000) }
-        const allDisabled = channel.keys.every((_, index) => (statuses[String(index)] ?? 1) !== 1)
-        await store.channels.update(channel.id, { channelInfo: JSON.stringify({ ...info, multi_key_status_list: statuses, multi_key_disabled_reason: reasons, multi_key_disabled_time: times }), ...(allDisabled ? { status: STATUS_AUTO_DISABLED } : {}) })
+        const info = withKeyStatus(readInfo(row), [keyIndex], STATUS_AUTO_DISABLED, reason.slice(0, 500))
+        const allDisabled = channel.keys.every((_, index) => (info.multi_key_status_list[String(index)] ?? 1) !== 1)
+        await store.channels.update(channel.id, { channelInfo: JSON.stringify(info), ...(allDisabled ? { status: STATUS_AUTO_DISABLED } : {}) })
         if (allDisabled) reason += ' (no key left: channel disabled)'
       } else {
         await store.channels.update(channel.id, { status: STATUS_AUTO_DISABLED })
@@ -122,20 +118,15 @@ export function createChannelHealth(dependencies: { store: Store; caches: Caches
     if (!row) return false
     if (keyCount <= 1) return row.status === STATUS_AUTO_DISABLED
     if (row.status === 2) return false
-    const info = JSON.parse(row.channelInfo || '{}') as ChannelInfo
-    return info.multi_key_status_list?.[String(keyIndex)] === STATUS_AUTO_DISABLED
+    return readInfo(row).multi_key_status_list[String(keyIndex)] === STATUS_AUTO_DISABLED
   }
 
   /** Put an auto-disabled key (and its channel) back into service. */
   async function enable(channelId: number, keyIndex: number, keyCount: number) {
     const row = await store.channels.get(channelId)
     if (!row) return
-    const info = JSON.parse(row.channelInfo || '{}') as ChannelInfo
-    const statuses = { ...(info.multi_key_status_list ?? {}) }
-    const reasons = { ...(info.multi_key_disabled_reason ?? {}) }
-    const times = { ...(info.multi_key_disabled_time ?? {}) }
-    for (const map of [statuses, reasons, times]) delete map[String(keyIndex)]
-    await store.channels.update(channelId, { status: 1, channelInfo: JSON.stringify({ ...info, ...(keyCount > 1 ? { multi_key_status_list: statuses, multi_key_disabled_reason: reasons, multi_key_disabled_time: times } : { multi_key_status_list: {} }) }) })
+    const info = readInfo(row)
+    await store.channels.update(channelId, { status: 1, channelInfo: JSON.stringify(keyCount > 1 ? withKeyStatus(info, [keyIndex], 1) : { ...info, multi_key_status_list: {} }) })
     circuit.reset(channelId, keyIndex)
     await caches.invalidate({ kind: 'channels' })
   }
