@@ -9,7 +9,7 @@ import {
 import { publicSetting } from '../billing/low-balance.ts'
 import { usableGroups } from './groups.ts'
 import { createAccount } from '../auth/accounts.ts'
-import { currentSession, endOtherSessions, issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie, startSession } from '../auth/session.ts'
+import { currentSession, endOtherSessions, issueSessionCookie, revokeSession, sessionClearCookie, sessionSetCookie } from '../auth/session.ts'
 import { verifyTurnstile } from '../auth/turnstile.ts'
 import { assertEmailDomainAllowed, normalizeEmail } from '../auth/email-address.ts'
 import { checkEmailSecret, restoreEmailSecret, useEmailSecret } from '../auth/email-codes.ts'
