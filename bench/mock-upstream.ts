@@ -60,6 +60,12 @@ export interface MockUpstreamOptions {
   fixturesDir?: string
   /** Model ids listed by GET /v1/models. */
   models?: string[]
+  /**
+   * OpenAI Chat answers report prompt-cache hits as OpenAI's cache does, per key (the Authorization header): the
+   * longest run of leading messages this key was sent before counts as `prompt_tokens_details.cached_tokens`, from
+   * 1024 tokens in 128-token steps. For the cache-aware routing bench.
+   */
+  promptCache?: boolean
   /** Runs before everything else; a returned Response is sent as is, undefined falls through to the mock. */
   onRequest?: (request: MockRequest) => Response | undefined | Promise<Response | undefined>
 }
@@ -299,14 +305,45 @@ interface GenerateContext {
   options: ResolvedOptions
   body: Record<string, unknown>
   bodyText: string
+  /** The Authorization header: prompt caches are per key. */
+  key: string
+  cache: PromptCache
 }
 
-function openaiChat({ options, body, bodyText }: GenerateContext): Response {
+/** Message prefixes each key has been sent (hashes of the leading 1..n messages), bounded like a real cache. */
+type PromptCache = Map<string, Set<number>>
+const PROMPT_CACHE_ENTRIES = 100_000
+
+/** Cached prompt tokens of a chat request for its key, then remember its prefixes. */
+function promptCacheHit(cache: PromptCache, key: string, messages: unknown): number {
+  if (!Array.isArray(messages)) return 0
+  let seen = cache.get(key)
+  if (!seen) cache.set(key, seen = new Set())
+  if (seen.size > PROMPT_CACHE_ENTRIES) seen.clear()
+  let hash = 0
+  let characters = 0
+  let cachedCharacters = 0
+  for (const message of messages) {
+    const text = JSON.stringify(message)
+    hash = Bun.hash.xxHash32(text, hash)
+    characters += text.length
+    if (seen.has(hash)) cachedCharacters = characters
+    else seen.add(hash)
+  }
+  const tokens = Math.ceil(cachedCharacters / 4)
+  return tokens < 1024 ? 0 : 1024 + Math.floor((tokens - 1024) / 128) * 128
+}
+
+function openaiChat({ options, body, bodyText, key, cache }: GenerateContext): Response {
   const model = typeof body.model === 'string' ? body.model : 'gpt-4o-mini'
   const text = generatedText(options.responseBytes)
   const promptTokens = estimateTokens(bodyText)
   const completionTokens = estimateTokens(text)
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens }
+  const cached = options.promptCache ? Math.min(promptTokens, promptCacheHit(cache, key, body.messages)) : undefined
+  const usage = {
+    prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens,
+    ...(cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: cached } }),
+  }
   const id = nextId('chatcmpl-mock')
   const created = Math.floor(Date.now() / 1000)
   if (body.stream !== true) {
@@ -522,6 +559,7 @@ const geminiPath = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateC
 export async function startMockUpstream(initial: MockUpstreamOptions = {}): Promise<MockUpstream> {
   let options = resolveOptions(defaultOptions, initial)
   let requestCount = 0
+  const promptCache: PromptCache = new Map()
   let lastRaw: { path: string; method: string; headers: Headers; body: unknown } | undefined
 
   const setOptions = (partial: Partial<MockUpstreamOptions>) => {
@@ -572,6 +610,8 @@ export async function startMockUpstream(initial: MockUpstreamOptions = {}): Prom
       options: current,
       body: body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {},
       bodyText,
+      key: request.headers.get('authorization') ?? '',
+      cache: promptCache,
     }
     if (request.method === 'POST') {
       if (pathname === '/v1/chat/completions') return openaiChat(context)

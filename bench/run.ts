@@ -7,6 +7,7 @@
  *   bun run bench --scenario 9        10 MB transcription uploads (only when named)
  *   bun run bench --scenario 10       realtime sessions: memory per idle session, added latency per frame (only when named)
  *   bun run bench --scenario 11       the task poller: 10 000 unfinished Midjourney tasks on 5 channels
+ *   bun run bench --scenario 12       cache-aware routing: cached share of prompt tokens, routing off and on
  *   bun run bench --peer portkey      adds Portkey's gateway (installed under bench/peers/, run with Node)
  *   bun run bench --cluster           adds a Tollgate column started with CLUSTER=auto
  *   CLUSTER=auto bun run bench        the Tollgate column itself runs with CLUSTER=auto
@@ -34,6 +35,7 @@ import {
   scenarioSingleConnection, scenarioSlowStreams, scenarioStreaming, scenarioUsageRows,
 } from './scenarios.ts'
 import { scenarioRealtime } from './realtime-scenario.ts'
+import { scenarioCacheAffinity } from './cache-affinity-scenario.ts'
 import type { ScenarioContext } from './scenarios.ts'
 import { scenarioTaskPoller } from './task-poller.ts'
 import { bareProxyTarget, benchDirectory, directTarget, startMockProcess, startPortkey, startTollgate } from './targets.ts'
@@ -57,7 +59,7 @@ if (values.help) {
   process.exit(0)
 }
 
-const allScenarios = [1, 2, 3, 4, 5, 6, 7, 8, 11]
+const allScenarios = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12]
 /** Run only when asked for (`--scenario 9`, `--scenario 10`): 10 MB uploads and realtime sessions are different workloads from the chat figures. */
 const optionalScenarios = [9, 10]
 const selected = values.scenario
@@ -65,7 +67,7 @@ const selected = values.scenario
   : allScenarios
 const unknownScenario = selected.find((id) => !allScenarios.includes(id) && !optionalScenarios.includes(id))
 if (unknownScenario !== undefined) {
-  console.error(`unknown scenario ${unknownScenario}; scenarios are 1-11 (9 and 10 only when named)`)
+  console.error(`unknown scenario ${unknownScenario}; scenarios are 1-12 (9 and 10 only when named)`)
   process.exit(2)
 }
 const peers = values.peer ?? []
@@ -219,6 +221,7 @@ try {
     9: () => scenarioAudioUploads(context),
     10: () => scenarioRealtime(context),
     11: () => scenarioTaskPoller(context),
+    12: () => scenarioCacheAffinity(context),
   }
   const order = targets.map((target) => target.id)
   for (const id of selected) {

@@ -62,6 +62,10 @@ export const defaultOptions: Record<string, string> = {
   ChannelFailureWindowSeconds: '300',
   ChannelProbeDelaySeconds: '60',
   ChannelCooldownSeconds: '30',
+  // Cache-aware routing (src/channels/cache-affinity.ts): a conversation's turns stick to one channel and key once its
+  // request body is this long (about 1024 tokens, where providers start caching prompts).
+  CacheAwareRoutingEnabled: 'true',
+  CacheAwareRoutingMinChars: '4096',
   LogConsumeEnabled: 'true',
   CheckSensitiveEnabled: 'false',
   CheckSensitiveOnPromptEnabled: 'true',
@@ -127,6 +131,8 @@ export interface RuntimeOptions {
   usdExchangeRate: number
   maxUserTokens: number
   channelTestFrequencyMinutes: number
+  /** Cache-aware routing: the body size from which a conversation sticks to its channel; undefined when off. */
+  cacheAffinityMinChars: number | undefined
   failover: {
     threshold: number
     windowMs: number
@@ -161,6 +167,7 @@ const wholeNumberRanges: Record<string, { min: number; max: number }> = {
   ChannelFailureWindowSeconds: { min: 1, max: 86_400 },
   ChannelProbeDelaySeconds: { min: 0, max: 86_400 },
   ChannelCooldownSeconds: { min: 1, max: 3600 },
+  CacheAwareRoutingMinChars: { min: 0, max: 100_000_000 },
 }
 const overrideFlags = new Set(['ForceStreamOption', 'GetMediaToken', 'GetMediaTokenNotStream'])
 
@@ -286,6 +293,7 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
     usdExchangeRate: number('USDExchangeRate') || 7.3,
     maxUserTokens: number('token_setting.max_user_tokens') || 1000,
     channelTestFrequencyMinutes: number('ChannelTestFrequency') || 0,
+    cacheAffinityMinChars: flag('CacheAwareRoutingEnabled') ? Math.max(0, number('CacheAwareRoutingMinChars') || 0) : undefined,
     failover: {
       threshold: Math.max(1, number('ChannelFailureThreshold') || 3),
       windowMs: (number('ChannelFailureWindowSeconds') || 300) * 1000,

@@ -1,3 +1,4 @@
+import { rendezvousChannel } from '../channels/cache-affinity.ts'
 import { compileParamOverride, type BodyOverride } from '../channels/param-override.ts'
 import type { ChannelRow } from '../db/store.ts'
 import { GatewayError } from '../errors.ts'
@@ -180,11 +181,6 @@ export function findTiers(index: RoutingIndex, group: string, model: string): Ti
 }
 
 /**
- * Pick a channel for attempt `attempt` (0-based): attempt N uses tier N (the last tier once they run out),
- * weighted random inside the tier, skipping channels already tried. Falls through to later tiers when a tier
- * has nothing left. `random` is injectable for tests.
- */
-/**
  * The tiers with only the channels `accept` admits (e.g. those whose provider serves an endpoint), undefined when
  * none is left. Memoised per tiers array and key: the routing index replaces its arrays when channels change, so
  * the filter runs once per change, not per request; the common case (every channel admitted) returns `tiers`.
@@ -206,11 +202,17 @@ export function filterTiers(tiers: Tier[], key: object, accept: (channel: Cached
   return result ?? undefined
 }
 
-export function pickChannel(tiers: Tier[], attempt: number, exclude: ReadonlySet<number>, random = Math.random): CachedChannel | undefined {
+/**
+ * Pick a channel for attempt `attempt` (0-based): attempt N uses tier N (the last tier once they run out),
+ * weighted random inside the tier, skipping channels already tried. Falls through to later tiers when a tier
+ * has nothing left. With an `affinity` (cache-aware routing, channels/cache-affinity.ts) the pick inside a tier
+ * is the conversation's channel instead of a random one. `random` is injectable for tests.
+ */
+export function pickChannel(tiers: Tier[], attempt: number, exclude: ReadonlySet<number>, affinity?: number, random = Math.random): CachedChannel | undefined {
   const start = Math.min(attempt, tiers.length - 1)
   for (let offset = 0; offset < tiers.length; offset++) {
     const tier = tiers[(start + offset) % tiers.length]!
-    const picked = pickInTier(tier, exclude, random)
+    const picked = affinity === undefined ? pickInTier(tier, exclude, random) : rendezvousChannel(tier.channels, affinity, exclude)
     if (picked) return picked
   }
   return undefined

@@ -1,3 +1,4 @@
+import { rendezvousKey } from './cache-affinity.ts'
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import { chatAdaptorFor } from '../providers/index.ts'
@@ -35,8 +36,11 @@ export type OpenAiPath = '/v1/chat/completions' | OpenAiEndpointPath
 
 const pollingIndex = new Map<number, number>()
 
-/** Pick a key of a (multi-key) channel: random or round-robin among the enabled keys. Returns its index, -1 if none. */
-export function pickKey(channel: CachedChannel, cooling?: (channelId: number, keyIndex: number) => boolean): number {
+/**
+ * Pick a key of a (multi-key) channel: random or round-robin among the enabled keys, or the conversation's key when
+ * the request has an `affinity` (cache-aware routing). Returns its index, -1 if none.
+ */
+export function pickKey(channel: CachedChannel, cooling?: (channelId: number, keyIndex: number) => boolean, affinity?: number): number {
   if (channel.keys.length === 1) return 0
   let enabled: number[] = []
   for (let index = 0; index < channel.keys.length; index++) if (channel.keyStatus[index] === 1) enabled.push(index)
@@ -46,6 +50,7 @@ export function pickKey(channel: CachedChannel, cooling?: (channelId: number, ke
     const ready = enabled.filter((index) => !cooling(channel.id, index))
     if (ready.length > 0) enabled = ready
   }
+  if (affinity !== undefined) return rendezvousKey(enabled, affinity, channel.id)
   if (channel.multiKeyMode === 'polling') {
     const next = (pollingIndex.get(channel.id) ?? 0) % enabled.length
     pollingIndex.set(channel.id, next + 1)

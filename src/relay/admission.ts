@@ -5,13 +5,14 @@ import type { LogCaller } from '../billing/usage-log.ts'
 import type { Caches } from '../cache/index.ts'
 import type { RuntimeOptions } from '../cache/options.ts'
 import { filterTiers, findTiers, type CachedChannel, type Tier } from '../cache/routing.ts'
+import { affinityOf } from '../channels/cache-affinity.ts'
 import type { ChannelHealth } from '../channels/channel-health.ts'
 import type { Config } from '../config.ts'
 import type { TokenRow, UserRow } from '../db/store.ts'
 import { bodyTooLarge, GatewayError } from '../errors.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import type { SecretBox } from '../security/crypto.ts'
-import type { Endpoint, RelayContext, RouteInput } from './endpoint.ts'
+import type { Endpoint, ParsedRequest, RelayContext, RouteInput } from './endpoint.ts'
 import { checkRequestNumbers, reservationAmount } from './request-numbers.ts'
 import { estimateTokens } from './token-counter.ts'
 import type { PlannedLimits, RelayTraffic, TrafficTicket } from '../traffic/relay-traffic.ts'
@@ -23,6 +24,16 @@ export const nextRequestId = () => `${Date.now().toString(36)}${processTag}${(re
 
 const REASONING_SUFFIX = /-(high|medium|low|minimal)$/
 const fail = (status: number, message: string, code: string): never => { throw new GatewayError(status, message, code) }
+
+/**
+ * The conversation hash that routes the request (cache-aware routing), when it is on, the body is long enough for
+ * providers to cache and there is a choice to make: more than one channel or key.
+ */
+function affinityFor(endpoint: Endpoint, parsed: ParsedRequest, model: string, minChars: number | undefined, tiers: Tier[]): number | undefined {
+  if (minChars === undefined || !endpoint.conversationRoot || parsed.bodyText.length < minChars) return undefined
+  if (tiers.length === 1 && tiers[0]!.channels.length === 1 && tiers[0]!.channels[0]!.keys.length === 1) return undefined
+  return affinityOf(endpoint.conversationRoot(parsed.body), model)
+}
 
 /**
  * The channels that may serve `model` for this caller: the channel its key pins, or the group's priority tiers
@@ -183,6 +194,7 @@ export function createAdmission(dependencies: { config: Config; caches: Caches; 
       form: parsed.form, extension: parsed.extension, endpoint, holder, caller, requestId, path: route.path,
       startedAt: performance.now(), reasoningEffort, price, reservation: reservation as Exclude<typeof reservation, string>,
       tiers: tiers!, tried: [], upstreamAbort: undefined, clientGone: false, traffic: ticket,
+      affinity: affinityFor(endpoint, parsed, model, options.cacheAffinityMinChars, tiers!),
     }
   }
 

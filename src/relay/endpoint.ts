@@ -5,6 +5,7 @@ import type { RelayCaller } from '../auth/api-key.ts'
 import type { Reservation } from '../billing/ledger.ts'
 import type { Price } from '../billing/pricing.ts'
 import type { LoggedRequest } from '../billing/usage-log.ts'
+import type { ConversationRoot } from '../channels/cache-affinity.ts'
 import type { ChannelRequest, ChannelRequests } from '../channels/channel-requests.ts'
 import { GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
@@ -43,6 +44,11 @@ export interface Endpoint {
   prepare(context: RelayContext, channel: CachedChannel, provider: Provider, keyIndex: number, kit: RelayKit): PreparedCall
   respond(context: RelayContext, exchange: Exchange, kit: RelayKit): Promise<Response>
   countPrompt(context: RelayContext, counter: TokenCounter): Promise<number>
+  /**
+   * What every turn of the request's conversation repeats (system prompt, first message), for cache-aware routing
+   * (channels/cache-affinity.ts); absent for endpoints without conversations.
+   */
+  conversationRoot?(body: Record<string, unknown>): ConversationRoot
 }
 
 /** A POST route that serves an endpoint; `detail` is its OpenAPI description. */
@@ -101,6 +107,8 @@ export interface RelayContext extends ParsedRequest, LoggedRequest {
   releaseSlot?: () => void
   /** The rate limits this request holds (slots, token windows), freed once when it is over. */
   traffic?: TrafficTicket
+  /** The conversation's hash when cache-aware routing applies: it picks the channel and key (channels/cache-affinity.ts). */
+  affinity?: number
 }
 
 /** One attempt's call: the request to send and what reading its answer needs. */

@@ -53,10 +53,11 @@ const noChannels: ReadonlySet<number> = new Set()
  * candidate is cooling the request still goes to one of them: the upstream may be ready again, and if not the
  * client hears its 429 rather than a made-up "no channel".
  */
-function pickUsable(tiers: RelayContext['tiers'], attemptIndex: number, tried: number[], health: Pick<ChannelHealth, 'cooling'>) {
+function pickUsable(context: RelayContext, attemptIndex: number, health: Pick<ChannelHealth, 'cooling'>) {
+  const { tiers, tried, affinity } = context
   const cooling = health.cooling
-  if (cooling.size === 0) return pickChannel(tiers, attemptIndex, tried.length === 0 ? noChannels : new Set(tried))
-  return pickChannel(tiers, attemptIndex, new Set([...tried, ...cooling])) ?? pickChannel(tiers, attemptIndex, new Set(tried))
+  if (cooling.size === 0) return pickChannel(tiers, attemptIndex, tried.length === 0 ? noChannels : new Set(tried), affinity)
+  return pickChannel(tiers, attemptIndex, new Set([...tried, ...cooling]), affinity) ?? pickChannel(tiers, attemptIndex, new Set(tried), affinity)
 }
 /** Longest a non-stream upstream may take to answer (it sends nothing until done). */
 const NON_STREAM_TIMEOUT_MS = 10 * 60_000
@@ -151,7 +152,7 @@ export function createRelay(dependencies: RelayDependencies) {
    * The slot of an answering attempt is kept until the request settles; every other outcome gives it back here.
    */
   async function attempt(context: RelayContext, attemptIndex: number): Promise<Attempt> {
-    const channel = pickUsable(context.tiers, attemptIndex, context.tried, health)
+    const channel = pickUsable(context, attemptIndex, health)
     if (!channel) return { ok: false, error: new GatewayError(503, `No available channel for model ${context.model} under group ${context.holder.group}`, 'model_not_found') }
     context.tried.push(channel.id)
     if (!channel.maxConcurrency) return send(context, channel)
@@ -176,7 +177,7 @@ export function createRelay(dependencies: RelayDependencies) {
   }
 
   async function send(context: RelayContext, channel: CachedChannel): Promise<Attempt> {
-    const keyIndex = pickKey(channel, health.keyCooling)
+    const keyIndex = pickKey(channel, health.keyCooling, context.affinity)
     if (keyIndex < 0) return { ok: false, channel, error: new GatewayError(503, `Channel ${channel.id} has no enabled key`, 'channel:no_available_key', 'new_api_error', true) }
     const provider = providerForChannelType(channel.type)!
     if (!hasBaseUrl(channel, provider)) return { ok: false, channel, error: new GatewayError(500, `Channel ${channel.id} has no base URL`, 'channel:invalid_base_url', 'new_api_error', true) }

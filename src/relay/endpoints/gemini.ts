@@ -1,3 +1,4 @@
+import { conversationStart, withInstructions } from '../../channels/cache-affinity.ts'
 import { GatewayError } from '../../errors.ts'
 import { parseJsonObject, type RelayRoute, type RouteInput } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
@@ -26,6 +27,7 @@ export const geminiEndpoint = createChatEndpoint({
     body.stream = method === 'streamGenerateContent'
     return { body, bodyText, model, stream: body.stream === true, clientWantsUsage: false, canonical: readCanonical('gemini', body) }
   },
+  conversationRoot: (body) => withInstructions(body.systemInstruction, conversationStart(body.contents)),
 })
 
 /** The text of a Gemini `content` (its text parts joined); embeddings take text only. */

@@ -1,3 +1,4 @@
+import { conversationStart, withInstructions } from '../../channels/cache-affinity.ts'
 import { openAiRequest, parseJsonObject, type RelayRoute } from '../endpoint.ts'
 import { createChatEndpoint, readCanonical } from '../exchanges/chat-exchange.ts'
 import { AnthropicMessage, AnthropicMessagesRequest, relayDoc } from '../schemas.ts'
@@ -12,6 +13,7 @@ export const messagesEndpoint = createChatEndpoint({
     const canonical = readCanonical('anthropic', body)
     return { ...openAiRequest(body, bodyText), canonical, anthropicBeta: request.headers.get('anthropic-beta') ?? undefined }
   },
+  conversationRoot: (body) => withInstructions(body.system, conversationStart(body.messages)),
 })
 
 export const messagesRoutes: RelayRoute[] = [

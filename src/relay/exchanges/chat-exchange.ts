@@ -182,7 +182,7 @@ export function readCanonical(format: WireFormat, body: Record<string, unknown>)
 }
 
 /** A chat-family endpoint of one client format, served by every provider with chat (all but Jina). */
-export function createChatEndpoint(definition: { name: string; format: WireFormat; read(request: Request, route: RouteInput): Promise<ParsedRequest> }): Endpoint {
+export function createChatEndpoint(definition: Pick<Endpoint, 'name' | 'format' | 'read' | 'conversationRoot'>): Endpoint {
   return {
     name: definition.name,
     format: definition.format,
@@ -192,5 +192,6 @@ export function createChatEndpoint(definition: { name: string; format: WireForma
     prepare: prepareChat,
     respond: respondChat,
     countPrompt: async (context, counter) => (await counter.countChatPromptTokens(context.model, canonicalBody(context), { stream: context.stream })).tokens,
+    conversationRoot: definition.conversationRoot,
   }
 }

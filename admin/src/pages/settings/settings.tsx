@@ -67,6 +67,8 @@ export const sections: Section[] = [
       { key: 'ChannelFailureWindowSeconds', label: 'settings.failure_window', kind: 'integer', hint: 'settings.seconds_hint' },
       { key: 'ChannelProbeDelaySeconds', label: 'settings.probe_delay', kind: 'integer', hint: 'settings.probe_delay_hint' },
       { key: 'ChannelCooldownSeconds', label: 'settings.cooldown', kind: 'integer', hint: 'settings.cooldown_hint' },
+      { key: 'CacheAwareRoutingEnabled', label: 'settings.cache_aware_routing', kind: 'boolean', hint: 'settings.cache_aware_routing_hint' },
+      { key: 'CacheAwareRoutingMinChars', label: 'settings.cache_aware_min_chars', kind: 'integer', hint: 'settings.cache_aware_min_chars_hint' },
     ],
   },
   {
