@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
-import { createThinkingRewriter, thinkingToContent } from './thinking-to-content.ts'
+import { createChunkRewriter } from './chunk-rewriter.ts'
+import { thinkingChunkRewrite, thinkingToContent } from './thinking-to-content.ts'
+
+const createThinkingRewriter = () => createChunkRewriter([thinkingChunkRewrite()])
 
 const encoder = new TextEncoder()
 const event = (delta: Record<string, unknown>, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'r1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`

@@ -1,4 +1,4 @@
-import { createSseDecoder, encodeSse } from '../providers/sse.ts'
+import type { ChunkRewrite } from './chunk-rewriter.ts'
 
 /**
  * A channel's `setting.thinking_to_content` (new-api's): an OpenAI-format answer's reasoning (`reasoning_content`,
@@ -28,42 +28,27 @@ export function thinkingToContent(body: Record<string, unknown>): Record<string,
 }
 
 /**
- * The same for a stream, event by event: the first reasoning delta of a choice opens the tag, the first delta after
- * it that carries anything else (content, tool calls, the finish) closes it. Returns what to send for each chunk.
+ * The same for a stream, chunk by chunk (stateful: one per stream): the first reasoning delta of a choice opens the
+ * tag, the first delta after it that carries anything else (content, tool calls, the finish) closes it.
  */
-export function createThinkingRewriter(): { push(chunk: Uint8Array): string; finish(): string } {
-  const decoder = createSseDecoder()
+export function thinkingChunkRewrite(): ChunkRewrite {
   const open = new Set<number>()
-  const rewrite = (events: { event?: string; data: string }[]) => {
-    let out = ''
-    for (const event of events) {
-      let chunk: { choices?: { index?: number; delta?: Record<string, unknown>; finish_reason?: unknown }[] } | undefined
-      if (event.data.startsWith('{')) {
-        try { chunk = JSON.parse(event.data) } catch { /* passed on as it came */ }
+  return (chunk) => {
+    const choices = chunk.choices as { index?: number; delta?: Record<string, unknown>; finish_reason?: unknown }[] | undefined
+    if (!Array.isArray(choices)) return chunk
+    for (const choice of choices) {
+      const index = choice.index ?? 0
+      const delta = choice.delta ?? {}
+      const reasoning = reasoningOf(delta)
+      if (reasoning) {
+        const { reasoning_content: _content, reasoning: _reasoning, ...rest } = delta
+        choice.delta = { ...rest, content: `${open.has(index) ? '' : OPEN}${reasoning}${typeof rest.content === 'string' ? rest.content : ''}` }
+        open.add(index)
+      } else if (open.has(index) && (typeof delta.content === 'string' && delta.content !== '' || delta.tool_calls || choice.finish_reason)) {
+        choice.delta = { ...delta, content: `${CLOSE}${typeof delta.content === 'string' ? delta.content : ''}` }
+        open.delete(index)
       }
-      if (!chunk?.choices?.length) {
-        out += encodeSse(event)
-        continue
-      }
-      for (const choice of chunk.choices) {
-        const index = choice.index ?? 0
-        const delta = choice.delta ?? {}
-        const reasoning = reasoningOf(delta)
-        if (reasoning) {
-          const { reasoning_content: _content, reasoning: _reasoning, ...rest } = delta
-          choice.delta = { ...rest, content: `${open.has(index) ? '' : OPEN}${reasoning}${typeof rest.content === 'string' ? rest.content : ''}` }
-          open.add(index)
-        } else if (open.has(index) && (typeof delta.content === 'string' && delta.content !== '' || delta.tool_calls || choice.finish_reason)) {
-          choice.delta = { ...delta, content: `${CLOSE}${typeof delta.content === 'string' ? delta.content : ''}` }
-          open.delete(index)
-        }
-      }
-      out += encodeSse({ ...event, data: JSON.stringify(chunk) })
     }
-    return out
-  }
-  return {
-    push: (bytes) => rewrite(decoder.push(bytes)),
-    finish: () => rewrite(decoder.flush()),
+    return chunk
   }
 }

@@ -7,7 +7,9 @@ import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiRequest, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
-import { createThinkingRewriter, thinkingToContent } from '../thinking-to-content.ts'
+import { createChunkRewriter, type ChunkRewrite } from '../chunk-rewriter.ts'
+import { forceFormatChunks, forceFormatResponse, type FormatDefaults } from '../force-format.ts'
+import { thinkingChunkRewrite, thinkingToContent } from '../thinking-to-content.ts'
 
 const encoder = new TextEncoder()
 
@@ -81,21 +83,39 @@ export async function respondOpenAi(context: RelayContext, exchange: Exchange, k
   // No usage from the upstream: answer now, count in the workers, settle when the count is in.
   if (usage) kit.settle(context, channel, usage, outcome)
   else kit.settleLater(context, channel, kit.fallbackUsage(context, responseText(json)), () => outcome)
-  return kit.json(context, channel.setting.thinking_to_content === true ? JSON.stringify(thinkingToContent(json)) : text)
+  const forced = forceFormatFor(context, channel)
+  if (!forced && channel.setting.thinking_to_content !== true) return kit.json(context, text)
+  const formatted = forced ? forceFormatResponse(json, forced) : json
+  return kit.json(context, JSON.stringify(channel.setting.thinking_to_content === true ? thinkingToContent(formatted) : formatted))
+}
+
+/** What `force_format` falls back to, when the channel asks for it on a chat answer; undefined otherwise. */
+function forceFormatFor(context: RelayContext, channel: Exchange['channel']): FormatDefaults | undefined {
+  if (channel.setting.force_format !== true || context.endpoint.format !== 'openai-chat') return undefined
+  return { id: `chatcmpl-${context.requestId}`, model: context.model, created: Math.floor(Date.now() / 1000) }
+}
+
+/** The channel's chunk rewrites (force_format, then thinking_to_content), or undefined when its bytes pass untouched. */
+function chunkRewriterFor(context: RelayContext, channel: Exchange['channel']) {
+  const rewrites: ChunkRewrite[] = []
+  const forced = forceFormatFor(context, channel)
+  if (forced) rewrites.push(forceFormatChunks(forced))
+  if (channel.setting.thinking_to_content === true) rewrites.push(thinkingChunkRewrite())
+  return rewrites.length === 0 ? undefined : createChunkRewriter(rewrites)
 }
 
 function passThroughStream(context: RelayContext, exchange: Exchange, kit: RelayKit): Response {
   const { response, channel, call } = exchange
   const upstream = response.body!.getReader()
   const tap = createStreamTap({ withholdUsageChunk: kit.forceStreamOption() && !context.clientWantsUsage })
-  // thinking_to_content rewrites what the tap lets through; other channels' bytes pass untouched.
-  const thinking = channel.setting.thinking_to_content === true ? createThinkingRewriter() : undefined
-  const rewrite = (out: Uint8Array | string | null) => (out === null ? '' : thinking!.push(typeof out === 'string' ? encoder.encode(out) : out))
+  // force_format and thinking_to_content rewrite what the tap lets through; other channels' bytes pass untouched.
+  const rewriter = chunkRewriterFor(context, channel)
+  const rewrite = (out: Uint8Array | string | null) => (out === null ? '' : rewriter!.push(typeof out === 'string' ? encoder.encode(out) : out))
   return kit.stream(context, {
     async next() {
       const { value, done } = await upstream.read()
-      if (done) return { done: true, out: thinking ? rewrite(tap.finish()) + thinking.finish() : tap.finish() }
-      return { done: false, out: thinking ? rewrite(tap.push(value)) : tap.push(value) }
+      if (done) return { done: true, out: rewriter ? rewrite(tap.finish()) + rewriter.finish() : tap.finish() }
+      return { done: false, out: rewriter ? rewrite(tap.push(value)) : tap.push(value) }
     },
     cancel: () => upstream.cancel().catch(() => {}),
     async finish(completed) {
