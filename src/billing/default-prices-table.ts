@@ -184,7 +184,7 @@ export const defaultPriceTable: readonly VendorPrices[] = [
     vendor: 'Alibaba Qwen (Model Studio, China)', currency: 'CNY', source: 'https://help.aliyun.com/zh/model-studio/models', asOf: '2025-11',
     // The default Ali channel goes to dashscope.aliyuncs.com (China), priced in yuan; the lowest input tier, non-thinking output.
     models: {
-      'qwen3-max': { input: 6, output: 24, note: 'input up to 32K' },
+      'qwen3-max': { input: 2.5, output: 10, cachedInput: 0.5, asOf: '2026-12-02', note: 'input up to 32K (launched at ¥6 / ¥24)' },
       'qwen-max': { input: 2.4, output: 9.6 },
       'qwen-plus': { input: 0.8, output: 2, note: 'non-thinking; thinking output is ¥8' },
       'qwen-turbo': { input: 0.3, output: 0.6, note: 'non-thinking; thinking output is ¥3' },
