@@ -1,3 +1,4 @@
+import { defaultPriceOptions } from '../billing/default-prices.ts'
 import { buildSensitiveMatcher, type SensitiveMatcher } from '../security/sensitive-words.ts'
 import { splitList } from '../split-list.ts'
 import { defaultLimitOptions, parseLimitOptions, validateLimitOption, type TrafficOptions } from '../traffic/limit-options.ts'
@@ -10,32 +11,19 @@ import { defaultLimitOptions, parseLimitOptions, validateLimitOption, type Traff
 export const defaultOptions: Record<string, string> = {
   QuotaPerUnit: '500000',
   RetryTimes: '0',
-  ModelRatio: JSON.stringify({
-    'gpt-4o': 1.25, 'gpt-4o-mini': 0.075, 'gpt-4.1': 1, 'gpt-4.1-mini': 0.2, 'gpt-4.1-nano': 0.05, 'gpt-5': 0.625, 'gpt-5-mini': 0.125,
-    'gpt-5-nano': 0.025, 'o3': 1, 'o4-mini': 0.55, 'gpt-3.5-turbo': 0.25, 'gpt-3.5-turbo-instruct': 0.75, 'gpt-4': 15, 'text-embedding-3-small': 0.01,
-    'text-embedding-3-large': 0.065, 'text-embedding-ada-002': 0.05, 'claude-sonnet-4-5': 1.5, 'claude-sonnet-4-6': 1.5,
-    'claude-opus-4-1': 7.5, 'claude-haiku-4-5': 0.5, 'gemini-2.5-pro': 0.625, 'gemini-2.5-flash': 0.15, 'gemini-3-pro-preview': 1,
-    'deepseek-chat': 0.135, 'deepseek-reasoner': 0.275, 'omni-moderation-latest': 0, 'text-moderation-latest': 0,
-    'gpt-image-1': 2.5, 'gpt-image-1-mini': 1,
-  }),
-  CompletionRatio: JSON.stringify({
-    'gpt-4o': 4, 'gpt-4o-mini': 4, 'gpt-4.1': 4, 'gpt-4.1-mini': 4, 'gpt-4.1-nano': 4, 'gpt-5': 8, 'gpt-5-mini': 8, 'gpt-5-nano': 8,
-    'o3': 4, 'o4-mini': 4, 'gpt-3.5-turbo': 3, 'gpt-3.5-turbo-instruct': 1.33, 'gpt-4': 2, 'claude-sonnet-4-5': 5, 'claude-sonnet-4-6': 5, 'claude-opus-4-1': 5,
-    'claude-haiku-4-5': 5, 'gemini-2.5-pro': 8, 'gemini-2.5-flash': 8.33, 'gemini-3-pro-preview': 6, 'deepseek-chat': 4, 'deepseek-reasoner': 4,
-    'gpt-image-1': 8, 'gpt-image-1-mini': 4,
-  }),
-  CacheRatio: JSON.stringify({ 'gpt-4o': 0.5, 'gpt-4o-mini': 0.5, 'gpt-4.1': 0.25, 'gpt-5': 0.1, 'claude-sonnet-4-5': 0.1, 'claude-sonnet-4-6': 0.1, 'deepseek-chat': 0.1 }),
-  CreateCacheRatio: JSON.stringify({ 'claude-sonnet-4-5': 1.25, 'claude-sonnet-4-6': 1.25, 'claude-opus-4-1': 1.25, 'claude-haiku-4-5': 1.25 }),
-  // Per call, USD. Midjourney and Suno defaults are new-api's (INPAINT and CUSTOM_ZOOM are free).
-  ModelPrice: JSON.stringify({
-    mj_imagine: 0.1, mj_variation: 0.1, mj_reroll: 0.1, mj_blend: 0.1, mj_modal: 0.1, mj_zoom: 0.1, mj_shorten: 0.1, mj_high_variation: 0.1,
-    mj_low_variation: 0.1, mj_pan: 0.1, mj_edits: 0.1, mj_describe: 0.05, mj_upscale: 0.05, mj_upload: 0.05, swap_face: 0.05, mj_video: 0.8,
-    mj_inpaint: 0, mj_custom_zoom: 0, suno_music: 0.1, suno_lyrics: 0.01, 'dall-e-2': 0.02, 'dall-e-3': 0.04,
-    // Video is priced per second of video (OpenAI's published 720p prices).
-    'sora-2': 0.1, 'sora-2-pro': 0.3,
-  }),
+  // The price options come from the maintained table (src/billing/default-prices-table.ts), derived once; an
+  // operator's saved option replaces the default of that name whole, as in new-api.
+  ModelRatio: JSON.stringify(defaultPriceOptions.ModelRatio),
+  CompletionRatio: JSON.stringify(defaultPriceOptions.CompletionRatio),
+  CacheRatio: JSON.stringify(defaultPriceOptions.CacheRatio),
+  CreateCacheRatio: JSON.stringify(defaultPriceOptions.CreateCacheRatio),
+  // Per call, USD (per image for image models, per second of video for video models).
+  ModelPrice: JSON.stringify(defaultPriceOptions.ModelPrice),
   // Image input tokens of gpt-image models cost this many times their text input tokens (new-api's ImageRatio).
-  ImageRatio: JSON.stringify({ 'gpt-image-1': 2, 'gpt-image-1-mini': 1.25 }),
+  ImageRatio: JSON.stringify(defaultPriceOptions.ImageRatio),
+  // Audio tokens of realtime and audio models relative to text input, and audio output relative to audio input.
+  AudioRatio: JSON.stringify(defaultPriceOptions.AudioRatio),
+  AudioCompletionRatio: JSON.stringify(defaultPriceOptions.AudioCompletionRatio),
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   GroupGroupRatio: '{}',
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
