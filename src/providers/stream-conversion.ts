@@ -7,11 +7,23 @@ import { convertOpenAiResponsesUsage } from './openai/convert-openai-responses-u
 import { convertOpenAiUsage } from './openai/convert-openai-usage.ts'
 import { responsesStreamError } from './openai/openai-responses-stream-parser.ts'
 import type {
-  ClientError, InboundFormat, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, UpstreamError, Usage, WireFormat,
+  ChatChunk, ClientError, InboundFormat, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, StreamParser, UpstreamError, Usage, WireFormat,
 } from './types.ts'
+import { thinkingChunkRewrite } from './thinking-to-content.ts'
 
 function clientErrorOf(error: UpstreamError): ClientError {
   return { status: error.status, message: error.message, type: error.type, code: error.code }
+}
+
+/**
+ * A channel's `thinking_to_content` on a converted stream to an OpenAI client: the canonical chunks' reasoning (Claude's
+ * thinking, Gemini's thoughts) is moved into the content as the same-format pass-through does. Other streams keep the parser.
+ */
+function withThinkingToContent(parser: StreamParser, inbound: InboundFormat, spec: StreamConversionSpec): StreamParser {
+  if (inbound.id !== 'openai-chat' || spec.target.setting.thinking_to_content !== true) return parser
+  const rewrite = thinkingChunkRewrite()
+  const rewriteAll = (chunks: ChatChunk[]) => chunks.map((chunk) => rewrite(chunk) as ChatChunk)
+  return { push: (event) => rewriteAll(parser.push(event)), flush: () => rewriteAll(parser.flush()), usage: () => parser.usage(), finishReason: () => parser.finishReason() }
 }
 
 /**
@@ -20,7 +32,7 @@ function clientErrorOf(error: UpstreamError): ClientError {
  * with the inbound format's error event; usage stays readable for billing what was delivered.
  */
 export function createConvertingStream(adaptor: ProviderAdaptor, inbound: InboundFormat, spec: StreamConversionSpec): StreamConversion {
-  const parser = adaptor.createStreamParser({ ...spec.target, key: '' })
+  const parser = withThinkingToContent(adaptor.createStreamParser({ ...spec.target, key: '' }), inbound, spec)
   const writer = inbound.createStreamWriter({ model: spec.model, id: spec.id, includeUsage: spec.includeUsage, created: spec.created })
   let upstreamError: UpstreamError | null = null
   let ended = false

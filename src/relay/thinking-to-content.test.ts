@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
 import { createChunkRewriter } from './chunk-rewriter.ts'
-import { thinkingChunkRewrite, thinkingToContent } from './thinking-to-content.ts'
+import { thinkingChunkRewrite, thinkingToContent } from '../providers/thinking-to-content.ts'
 
 const createThinkingRewriter = () => createChunkRewriter([thinkingChunkRewrite()])
 
@@ -56,5 +56,36 @@ describe('thinking_to_content through the relay', () => {
     let streamed = ''
     for await (const chunk of await client.chat.completions.create({ model: 'deep-think', stream: true, messages: [{ role: 'user', content: 'Is it?' }] })) streamed += chunk.choices[0]?.delta?.content ?? ''
     expect(streamed).toBe('<think>\nHmm.\n</think>\nYes.')
+  })
+})
+
+describe('thinking_to_content on a converted channel (Claude thinking to an OpenAI client)', () => {
+  let harness: RelayHarness
+  let key: string
+  beforeAll(async () => {
+    harness = await startRelayHarness()
+    key = (await harness.addToken()).key
+    await harness.setOption('ModelRatio', { 'claude-thinker': 1 })
+    await harness.addChannel({ type: 14, name: 'claude', models: 'claude-thinker', setting: JSON.stringify({ thinking_to_content: true }) })
+  })
+  afterAll(() => harness.dispose())
+
+  test('the recorded thinking answer reaches the content in <think> tags, whole and streamed', async () => {
+    const client = harness.client(key)
+    harness.upstream.setOptions({ replay: 'anthropic/anthropic-clear-thinking.1.json' })
+    const whole = await client.chat.completions.create({ model: 'claude-thinker', messages: [{ role: 'user', content: 'What is 925 / 5?' }] })
+    const content = whole.choices[0]!.message.content!
+    expect(content).toStartWith('<think>\n925 divided by 5 = 185\n</think>\n')
+    expect('reasoning_content' in whole.choices[0]!.message).toBe(false)
+    harness.upstream.setOptions({ replay: 'anthropic/anthropic-clear-thinking.1.chunks.txt' })
+    let streamed = ''
+    let reasoningSeen = false
+    for await (const chunk of await client.chat.completions.create({ model: 'claude-thinker', stream: true, messages: [{ role: 'user', content: 'What is 925 / 5?' }] })) {
+      streamed += chunk.choices[0]?.delta?.content ?? ''
+      if (chunk.choices[0]?.delta && 'reasoning_content' in chunk.choices[0].delta) reasoningSeen = true
+    }
+    expect(streamed).toStartWith('<think>\n')
+    expect(streamed).toContain('\n</think>\n')
+    expect(reasoningSeen).toBe(false)
   })
 })

@@ -5,6 +5,7 @@ import { chatAdaptorFor, createStreamConversion, createUpstreamDecoder, getInbou
 import { encodeSse } from '../../providers/sse.ts'
 import type { ChatRequest, Provider, SseEvent, StreamConversion, Usage, WireFormat } from '../../providers/types.ts'
 import { maxOutputTokens, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit, type RouteInput } from '../endpoint.ts'
+import { thinkingToContent } from '../../providers/thinking-to-content.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
 import { parseUpstreamJson, prepareOpenAi, respondOpenAi } from './openai-exchange.ts'
 
@@ -75,7 +76,9 @@ async function respondConverted(context: RelayContext, exchange: Exchange, kit: 
     const converted = call.adaptor.fromUpstream(json, call.target)
     usage = converted.usage
     converted.response.model = context.model
-    out = context.endpoint.format === 'openai-chat' ? JSON.stringify(converted.response) : JSON.stringify(getInbound(context.endpoint.format).fromCanonical(converted.response, usage))
+    // thinking_to_content: the reasoning a converted answer carries (Claude's thinking, Gemini's thoughts) goes into an OpenAI client's content too.
+    out = context.endpoint.format !== 'openai-chat' ? JSON.stringify(getInbound(context.endpoint.format).fromCanonical(converted.response, usage))
+      : JSON.stringify(channel.setting.thinking_to_content === true ? thinkingToContent(converted.response) : converted.response)
   } else {
     usage = call.adaptor.readUsage(json)
     out = text

@@ -9,7 +9,7 @@ import { createStreamTap } from '../stream-tap.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
 import { createChunkRewriter, type ChunkRewrite } from '../chunk-rewriter.ts'
 import { forceFormatChunks, forceFormatResponse, type FormatDefaults } from '../force-format.ts'
-import { thinkingChunkRewrite, thinkingToContent } from '../thinking-to-content.ts'
+import { thinkingChunkRewrite, thinkingToContent } from '../../providers/thinking-to-content.ts'
 
 const encoder = new TextEncoder()
 

@@ -1,5 +1,3 @@
-import type { ChunkRewrite } from './chunk-rewriter.ts'
-
 /**
  * A channel's `setting.thinking_to_content` (new-api's): an OpenAI-format answer's reasoning (`reasoning_content`,
  * or `reasoning`) is moved into the content between `<think>` and `</think>`, for clients that show only content.
@@ -31,7 +29,7 @@ export function thinkingToContent(body: Record<string, unknown>): Record<string,
  * The same for a stream, chunk by chunk (stateful: one per stream): the first reasoning delta of a choice opens the
  * tag, the first delta after it that carries anything else (content, tool calls, the finish) closes it.
  */
-export function thinkingChunkRewrite(): ChunkRewrite {
+export function thinkingChunkRewrite(): (chunk: Record<string, unknown>) => Record<string, unknown> {
   const open = new Set<number>()
   return (chunk) => {
     const choices = chunk.choices as { index?: number; delta?: Record<string, unknown>; finish_reason?: unknown }[] | undefined
