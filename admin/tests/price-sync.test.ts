@@ -29,14 +29,14 @@ describe.skipIf(!hasChromium)('upstream price sync in the console', () => {
       startGateway({ INITIAL_ROOT_PASSWORD: rootPassword, RATIO_SYNC_ALLOW_HOSTS: '127.0.0.1' }),
       startGateway({ INITIAL_ROOT_PASSWORD: rootPassword }),
     ])
+    // Explicit maps on both sides, so the comparison does not depend on the built-in default table.
     const peerCookie = await signInCookie(peer.url, 'root', rootPassword)
-    const peerOptions = await apiCall<{ key: string; value: string }[]>(peer.url, peerCookie, 'GET', '/api/option/')
-    const peerRatios = { ...JSON.parse(peerOptions.find((option) => option.key === 'ModelRatio')!.value), 'gpt-4o': 2, 'gpt-4o-mini': 0.1 }
-    await apiCall(peer.url, peerCookie, 'PUT', '/api/option/', { key: 'ModelRatio', value: JSON.stringify(peerRatios) })
+    await apiCall(peer.url, peerCookie, 'PUT', '/api/option/', { key: 'ModelRatio', value: JSON.stringify({ 'gpt-4o': 2, 'gpt-4o-mini': 0.1 }) })
     await apiCall(peer.url, peerCookie, 'PUT', '/api/option/', { key: 'ExposeRatioEnabled', value: 'true' })
 
     browser = await launchBrowser()
     cookie = await signInCookie(gateway.url, 'root', rootPassword)
+    await apiCall(gateway.url, cookie, 'PUT', '/api/option/', { key: 'ModelRatio', value: JSON.stringify({ 'gpt-4o': 1.25, 'gpt-4o-mini': 0.075 }) })
     await apiCall(gateway.url, cookie, 'POST', '/api/channel/', { mode: 'single', channel: { type: 60, name: 'peer', key: 'sk-peer', models: 'gpt-4o', group: 'default', base_url: peer.url } })
     page = await signedInPage(browser, gateway.url, cookie)
   }, 60_000)

@@ -12,6 +12,20 @@ let peer: TestServer
 let newApi: ReturnType<typeof Bun.serve>
 let newApiChannelId: number
 
+/** The local prices every comparison below is against. */
+const localPrices = {
+  ModelRatio: JSON.stringify({ 'gpt-4o': 1.25, 'gpt-4o-mini': 0.075, 'claude-sonnet-4-5': 1.5, o3: 1 }),
+  CompletionRatio: JSON.stringify({ 'gpt-4o': 4, 'gpt-4o-mini': 4, 'claude-sonnet-4-5': 5, o3: 4 }),
+  CacheRatio: JSON.stringify({ 'claude-sonnet-4-5': 0.1 }),
+  CreateCacheRatio: JSON.stringify({ 'claude-sonnet-4-5': 1.25 }),
+  ModelPrice: JSON.stringify({ 'dall-e-3': 0.04 }),
+  ImageRatio: '{}', AudioRatio: '{}', AudioCompletionRatio: '{}',
+}
+
+async function setOptions(client: ApiClient, options: Record<string, string>) {
+  for (const [key, value] of Object.entries(options)) expect((await client.call('PUT', '/api/option/', { key, value })).body.success).toBe(true)
+}
+
 const optionValue = async (key: string) => ((await root.call('GET', '/api/option/')).body.data as { key: string; value: string }[]).find((option) => option.key === key)?.value
 const modelRatio = async () => JSON.parse((await optionValue('ModelRatio'))!) as Record<string, number>
 
@@ -26,14 +40,12 @@ beforeAll(async () => {
       return new Response('not found', { status: 404 })
     },
   })
+  // Both gateways get explicit price maps: the tests must not depend on the built-in default table.
   peer = await startTestServer()
-  const peerRoot = await peer.signIn()
-  const peerRatios = { ...JSON.parse((await peerRoot.call('GET', '/api/option/')).body.data.find((option: { key: string }) => option.key === 'ModelRatio').value), 'gpt-4o': 2 }
-  for (const [key, value] of [['ExposeRatioEnabled', 'true'], ['ModelRatio', JSON.stringify(peerRatios)]] as const) {
-    expect((await peerRoot.call('PUT', '/api/option/', { key, value })).body.success).toBe(true)
-  }
+  await setOptions(await peer.signIn(), { ...localPrices, ModelRatio: JSON.stringify({ ...JSON.parse(localPrices.ModelRatio), 'gpt-4o': 2 }), ExposeRatioEnabled: 'true' })
   gateway = await startTestServer({ RATIO_SYNC_ALLOW_HOSTS: '127.0.0.1' })
   root = await gateway.signIn()
+  await setOptions(root, localPrices)
   const created = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 60, name: 'newapi', key: 'sk-upstream', models: 'gpt-4o', group: 'default', base_url: `http://127.0.0.1:${newApi.port}` } })
   expect(created.body.success).toBe(true)
   await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'openai', key: 'sk-openai', models: 'gpt-4o', group: 'default' } })
