@@ -55,6 +55,7 @@ export const ConfigSchema = Type.Object({
   stripeApiBase: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
   turnstileVerifyUrl: Type.String({ pattern: '^https?://[^/]+(/.*)?$' }),
   notifyWebhookAllowHosts: Type.Array(Type.String()),
+  ratioSyncAllowHosts: Type.Array(Type.String()),
   // Where the sign-in providers live (a local mock in tests, or a proxy): origins, no path.
   githubOAuthBase: Origin,
   githubApiBase: Origin,
@@ -169,6 +170,7 @@ const variables: Variable[] = [
   { names: ['UPSTREAM_CLIENT'], field: 'upstreamClient', expected: 'http1 or fetch', parse: (raw) => raw.trim().toLowerCase(), fallback: () => 'http1' },
   { names: ['UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN'], field: 'upstreamMaxConnectionsPerOrigin', expected: 'an integer of at least 1', parse: parseInteger, fallback: () => DEFAULT_MAX_CONNECTIONS_PER_ORIGIN },
   { names: ['NOTIFY_WEBHOOK_ALLOW_HOSTS'], field: 'notifyWebhookAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
+  { names: ['RATIO_SYNC_ALLOW_HOSTS'], field: 'ratioSyncAllowHosts', expected: 'host names separated by commas', parse: (raw) => splitList(raw), fallback: () => [] },
   { names: ['STRIPE_API_BASE'], field: 'stripeApiBase', expected: 'an http(s) origin such as https://api.stripe.com (unset = Stripe\'s)', parse: parseString },
   { names: ['TURNSTILE_VERIFY_URL'], field: 'turnstileVerifyUrl', expected: 'an http(s) URL (unset = Cloudflare\'s siteverify)', parse: parseString, fallback: () => 'https://challenges.cloudflare.com/turnstile/v0/siteverify' },
   { names: ['GITHUB_OAUTH_BASE'], field: 'githubOAuthBase', expected: 'an http(s) origin such as https://github.com', parse: trimOrigin, fallback: () => 'https://github.com' },

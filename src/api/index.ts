@@ -11,6 +11,7 @@ import { noticeRoutes } from './notices.ts'
 import { oauthRoutes } from './oauth.ts'
 import { passkeyRoutes } from './passkeys.ts'
 import { planRoutes } from './plans.ts'
+import { ratioSyncRoutes } from './ratio-sync.ts'
 import { redemptionRoutes } from './redemptions.ts'
 import { secondFactorAdminRoutes } from './second-factor-admin.ts'
 import { secureVerificationRoutes } from './secure-verification.ts'
@@ -33,6 +34,7 @@ export type ManagementDependencies = ApiDependencies & { health: ChannelHealth; 
 export function managementRoutes(dependencies: ManagementDependencies) {
   return [
     systemRoutes(dependencies),
+    ratioSyncRoutes(dependencies),
     userRoutes(dependencies),
     emailRoutes(dependencies),
     sessionRoutes(dependencies),

@@ -4,11 +4,13 @@
  */
 import { accountEn, accountZh } from './account-messages.ts'
 
+import { priceSyncEn, priceSyncZh } from './messages-price-sync.ts'
 import { securityEn, securityZh } from './messages-security.ts'
 
 export const en = {
   ...accountEn,
   ...securityEn,
+  ...priceSyncEn,
   'app.menu': 'Menu',
   'app.sign_out': 'Sign out',
   'app.switch_language': 'Switch language',
@@ -762,6 +764,7 @@ export type MessageKey = keyof typeof en
 export const zh: Record<MessageKey, string> = {
   ...accountZh,
   ...securityZh,
+  ...priceSyncZh,
   'app.menu': '菜单',
   'app.sign_out': '退出',
   'app.switch_language': '切换语言',

@@ -1,5 +1,5 @@
 import { action, query, revalidate, useAction } from '@solidjs/router'
-import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js'
+import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch, type JSX } from 'solid-js'
 import { JsonEditor } from '../../components/json-editor.tsx'
 import { notify } from '../../components/toasts.tsx'
 import { ActionButton, ErrorBanner, Field, Spinner } from '../../components/ui.tsx'
@@ -15,6 +15,7 @@ import { SignUpSettings } from './sign-up-settings.tsx'
 import { optionsFromRows, parseMap, pricingKeys, rowsFromOptions, type PriceRow } from '../../lib/pricing-rows.ts'
 import { validateNumberMap, validateStatusRanges, type ValidationError } from '../../lib/validate.ts'
 import { securitySection } from './security-section.ts'
+import { UpstreamSync } from './upstream-sync.tsx'
 
 type OptionKind = 'text' | 'textarea' | 'integer' | 'number' | 'boolean' | 'ranges' | 'number-map' | 'json' | 'select'
 
@@ -174,6 +175,14 @@ export function SettingsPage(): JSX.Element {
   const loaded = createLoaded(() => getOptions())
   const options = () => valueOf(loaded())
   const save = useAction(saveOptions)
+  // After an upstream sync the price table is rebuilt from the options the server now holds, once they arrive.
+  const [pricingEpoch, setPricingEpoch] = createSignal(1)
+  const [reloadPricing, setReloadPricing] = createSignal(false)
+  createEffect(on(options, () => {
+    if (!reloadPricing()) return
+    setReloadPricing(false)
+    setPricingEpoch(pricingEpoch() + 1)
+  }, { defer: true }))
 
   const commit = async (changes: [string, string][]) => {
     if (changes.length === 0) {
@@ -210,7 +219,8 @@ export function SettingsPage(): JSX.Element {
       <Show when={options()} fallback={<Show when={loaded().status === 'error'} fallback={<Spinner />}><ErrorBanner message={errorOf(loaded())} /></Show>}>
         <Switch>
           <Match when={tab() === 'pricing'}>
-            <PricingEditor options={options()!} commit={commit} />
+            <Show when={pricingEpoch()} keyed>{(_epoch) => <PricingEditor options={options()!} commit={commit} />}</Show>
+            <UpstreamSync onApplied={async () => { setReloadPricing(true); await revalidate(getOptions.key) }} />
           </Match>
           <Match when={tab() === 'sign-up'}><SignUpSettings /></Match>
           <Match when={tab() === 'all'}>
