@@ -70,7 +70,8 @@ beforeAll(async () => {
   mock = Bun.serve({ port: 0, fetch: dify })
   const difyUrl = `http://127.0.0.1:${mock.port}`
   harness = await startRelayHarness()
-  quiet = await startRelayHarness({ env: { DIFY_DEBUG: 'false' } })
+  // The quiet gateway also converts streams in worker threads: DIFY_DEBUG must travel with the conversion.
+  quiet = await startRelayHarness({ env: { DIFY_DEBUG: 'false', STREAM_CONVERSION: 'worker' } })
   for (const gateway of [harness, quiet]) {
     await gateway.addChannel({ type: 37, name: 'dify', key: APP_KEY, base_url: difyUrl, models: 'dify-app' })
     await gateway.addChannel({ type: 37, name: 'dify-bad-key', key: 'app-wrong', base_url: difyUrl, models: 'dify-wrong', auto_ban: 0 })
@@ -111,7 +112,7 @@ describe('Dify channels through the gateway', () => {
     expect(usage).toMatchObject({ prompt_tokens: 1033, completion_tokens: 135 })
   })
 
-  test('DIFY_DEBUG=false: answer text only', async () => {
+  test('DIFY_DEBUG=false (stream converted in a worker thread): answer text only', async () => {
     const stream = await quiet.client(quietKey).chat.completions.create({ model: 'dify-app', messages: [{ role: 'user', content: 'Capital of France?' }], stream: true })
     let content = ''
     let reasoning = ''

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { parseDataUrl } from '../canonical.ts'
+import { parseDataUrl, parseJsonObject } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import type { PrepareIo, PreparedBody, RequestPreparer, UpstreamAnswer, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
@@ -37,11 +37,10 @@ async function upload(io: PrepareIo, target: UpstreamTarget, user: string, file:
   const headers = { authorization: `Bearer ${target.key}`, 'content-type': encoded.headers.get('content-type')! }
   const response = await io.post(joinUrl(target.baseUrl, '/v1/files/upload'), headers, new Uint8Array(await encoded.arrayBuffer()))
   const text = await response.text()
-  if (response.status >= 200 && response.status < 300) {
-    const id = (JSON.parse(text) as { id?: unknown }).id
-    if (typeof id === 'string') return { type: 'image', transfer_mode: 'local_file', upload_file_id: id }
-  }
-  return new Response(text, { status: response.status >= 200 && response.status < 300 ? 502 : response.status, headers: { 'content-type': 'application/json' } })
+  if (response.status < 200 || response.status >= 300) return new Response(text, { status: response.status, headers: { 'content-type': 'application/json' } })
+  const id = parseJsonObject(text)?.id
+  if (typeof id === 'string') return { type: 'image', transfer_mode: 'local_file', upload_file_id: id }
+  return Response.json({ code: 'bad_upload_answer', message: `Dify's file upload answered without a file id: ${text.slice(0, 200)}`, status: 502 }, { status: 502 })
 }
 
 /** The answer with its bytes passing through a scan for the conversation id (stopped once found). */
