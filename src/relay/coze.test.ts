@@ -69,6 +69,10 @@ describe('Coze channels through the gateway', () => {
     expect(lastChat().body.stream).toBe(true)
     expect(completion.choices[0]!.message.content).toBe('The capital of France is Paris.')
     expect(completion.usage).toMatchObject({ prompt_tokens: 614, completion_tokens: 19 })
+    await harness.server.flushUsage()
+    const rows = (await harness.root.call('GET', '/api/log/?model_name=coze-bot&type=2&page_size=10')).body.data.items as Record<string, any>[]
+    // Both answers so far billed from Coze's usage: (614 + 19) × ModelRatio 1.
+    expect(rows.map((row) => [row.prompt_tokens, row.completion_tokens, row.quota])).toEqual([[614, 19, 633], [614, 19, 633]])
   })
 
   test('refusals at HTTP 200 reach the client as errors: a bad token is a 401, an unknown bot a 404, with Coze\'s message', async () => {

@@ -112,6 +112,15 @@ describe('Dify channels through the gateway', () => {
     expect(usage).toMatchObject({ prompt_tokens: 1033, completion_tokens: 135 })
   })
 
+  test('billed through the normal path: the log row holds Dify\'s usage and the price from it', async () => {
+    await harness.server.flushUsage()
+    const rows = (await harness.root.call('GET', '/api/log/?model_name=dify-app&type=2&page_size=10')).body.data.items as Record<string, any>[]
+    const streamed = rows.at(-1)!
+    expect(streamed).toMatchObject({ prompt_tokens: 1033, completion_tokens: 135, is_stream: true })
+    // ModelRatio 1 and CompletionRatio 1: (1033 + 135) × 1 × group ratio 1.
+    expect(streamed.quota).toBe(1168)
+  })
+
   test('DIFY_DEBUG=false (stream converted in a worker thread): answer text only', async () => {
     const stream = await quiet.client(quietKey).chat.completions.create({ model: 'dify-app', messages: [{ role: 'user', content: 'Capital of France?' }], stream: true })
     let content = ''
