@@ -76,7 +76,7 @@ export function createDifyPreparer(body: JsonObject, continuation: DifyContinuat
     let sent: JsonObject = conversationId && continuation
       ? { ...body, query: continuation.query, files: continuation.files, conversation_id: conversationId }
       : body
-    const files = sent.files as DifyFile[]
+    const files = Array.isArray(sent.files) ? sent.files as DifyFile[] : []
     if (files.some((file) => file.url?.startsWith('data:'))) {
       const uploaded = await Promise.all(files.map((file) => (file.url?.startsWith('data:') ? upload(io, target, user, file) : file)))
       const failed = uploaded.find((file): file is UpstreamAnswer => 'status' in file)
@@ -88,8 +88,9 @@ export function createDifyPreparer(body: JsonObject, continuation: DifyContinuat
       body: JSON.stringify(sent),
       async read(answer) {
         if (!answer.ok) {
-          // Dify no longer has the conversation (deleted, expired): forget it, so the client's retry goes folded.
-          if (previousKey && conversationId) await io.state.set(previousKey, '', 1).catch(() => {})
+          // A 404 on a continued turn: Dify no longer has the conversation (deleted, expired). Forget it, so the
+          // client's retry goes folded; other failures leave a good conversation alone.
+          if (answer.status === 404 && previousKey && conversationId) await io.state.set(previousKey, '', 1).catch(() => {})
           return answer
         }
         if (!nextKey) return answer
