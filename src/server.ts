@@ -23,6 +23,7 @@ import { createMailer } from './auth/mail.ts'
 import { createChannelClient } from './channels/channel-client.ts'
 import { createChannelHealth } from './channels/channel-health.ts'
 import { createChannelRequests } from './channels/channel-requests.ts'
+import { createMemoryStateStore, createRedisStateStore } from './channels/state-store.ts'
 import { createUpstreamClient } from './net/upstream-client.ts'
 import { createRelay } from './relay/relay.ts'
 import { createLimiter } from './traffic/index.ts'
@@ -126,7 +127,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
   // One upstream client for every call to a channel (relay, channel tests, model discovery, balances), chosen once.
   const upstream = createUpstreamClient({ kind: config.upstreamClient, maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin })
-  const channelClient = createChannelClient({ requests: createChannelRequests(config), upstream })
+  // Preparers' shared state (Dify conversations): every node's through Redis when the gateway has it.
+  const redisState = config.redisUrl ? await createRedisStateStore(config.redisUrl) : undefined
+  const state = redisState ?? createMemoryStateStore()
+  const channelClient = createChannelClient({ requests: createChannelRequests(config), upstream, state })
   const health = createChannelHealth({ store, caches, client: channelClient, writer, log })
   health.start()
   const media = (): MediaOptions => {
@@ -230,6 +234,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await bus.close()
         await ledger.close?.()
         await limiter.close?.()
+        redisState?.close()
         await database.close()
       })()
       return stopping

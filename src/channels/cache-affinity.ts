@@ -1,5 +1,3 @@
-import type { CachedChannel } from '../cache/routing.ts'
-
 /**
  * Cache-aware routing: every turn of a conversation goes to the same channel and key, so the upstream's prompt
  * cache (OpenAI's, Anthropic's, Gemini's implicit one: all kept per account or key) holds its history.
@@ -54,8 +52,8 @@ function mix(affinity: number, member: number): number {
 const score = (affinity: number, member: number, weight: number) => weight / -Math.log((mix(affinity, member) + 0.5) / 4294967296)
 
 /** The channel the conversation belongs to among `channels` (not in `exclude`); undefined when none is left. */
-export function rendezvousChannel(channels: readonly CachedChannel[], affinity: number, exclude: ReadonlySet<number>): CachedChannel | undefined {
-  let best: CachedChannel | undefined
+export function rendezvousChannel<Channel extends { id: number; weight: number }>(channels: readonly Channel[], affinity: number, exclude: ReadonlySet<number>): Channel | undefined {
+  let best: Channel | undefined
   let bestScore = -1
   for (const channel of channels) {
     if (exclude.has(channel.id)) continue

@@ -3,9 +3,10 @@ import { badRequest, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import { createUpstreamClient, type UpstreamClient } from '../net/upstream-client.ts'
 import { providerForChannelType } from '../providers/index.ts'
-import type { AuthPost, Provider } from '../providers/types.ts'
+import type { AuthPost, PrepareIo, Provider, StateStore } from '../providers/types.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
 import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
+import { createMemoryStateStore } from './state-store.ts'
 
 /** How much of a failed answer is read: enough for any provider's error message, never an unbounded body. */
 const MAX_ERROR_BODY = 64 * 1024
@@ -37,7 +38,7 @@ export type ChannelClient = ReturnType<typeof createChannelClient>
  * Sending to a channel: every caller (relay, channel test, model discovery, balance) goes through the one upstream
  * client chosen at start-up, so a proxy setting, the connection cap and the TLS rules apply alike.
  */
-export function createChannelClient(dependencies: { requests: ChannelRequests; upstream: UpstreamClient }) {
+export function createChannelClient(dependencies: { requests: ChannelRequests; upstream: UpstreamClient; state?: StateStore }) {
   const { requests, upstream } = dependencies
   /** Channels with their own HTTP(S) proxy (`setting.proxy`) go through Bun's fetch, which speaks to proxies. */
   let proxied: UpstreamClient | undefined
@@ -45,16 +46,28 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
 
   /** Token exchanges (Vertex AI) go through the same client, so a proxy and the TLS rules apply to them too. */
   const authPost: AuthPost = (url, headers, body) => upstream.request(url, { method: 'POST', headers, body, timeoutMs: AUTH_TIMEOUT_MS })
+  /** What request preparers (Dify, Coze) use: side calls through the same client, the shared state (Redis or memory). */
+  const prepareIo: PrepareIo = { post: authPost, state: dependencies.state ?? createMemoryStateStore() }
 
   /** Send a request built for `channel` (its proxy, if it has one, carries it). */
   function send(channel: Pick<CachedChannel, 'proxy'>, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
     const client = clientFor(channel)
     const proxy = channel.proxy || undefined
+    if (request.prepare) return sendPrepared(client, proxy, request, init)
     // Only requests that need an asynchronous auth step pay for the extra await.
     if (request.authorize) {
       return request.authorize(authPost).then((auth) => client.request(request.url, { method: request.method, headers: { ...request.headers, ...auth }, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy }))
     }
     return client.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy })
+  }
+
+  /** A request whose body is finished asynchronously (uploads, a conversation lookup), its answer read through the preparer. */
+  async function sendPrepared(client: UpstreamClient, proxy: string | undefined, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number }): Promise<UpstreamResponse> {
+    const prepared = await request.prepare!(prepareIo)
+    if (prepared.answer) return prepared.answer
+    const auth = request.authorize ? await request.authorize(authPost) : undefined
+    const response = await client.request(request.url, { method: request.method, headers: auth ? { ...request.headers, ...auth } : request.headers as Record<string, string>, body: prepared.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy })
+    return prepared.read ? prepared.read(response) : response
   }
 
   async function json(channel: CachedChannel, request: ChannelRequest): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@ import { draftChannel } from './channel-client.ts'
 import { createChannelRequests } from './channel-requests.ts'
 import { compileParamOverride } from './param-override.ts'
 
-const requests = createChannelRequests({ azureDefaultApiVersion: '2025-04-01-preview', geminiModelMap: {} })
+const requests = createChannelRequests({ azureDefaultApiVersion: '2025-04-01-preview', geminiModelMap: {}, difyDebug: true })
 const channel = (fields: Partial<CachedChannel>): CachedChannel => ({ ...draftChannel({ type: 1, key: 'k', baseUrl: 'https://example.com' }), ...fields })
 const embeddingsUrl = (fields: Partial<CachedChannel>) => {
   const routed = channel(fields)

@@ -95,7 +95,11 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 34, name: 'Cohere', label: 'Cohere', defaultModels: ['command-a-03-2025', 'command-r-plus', 'embed-v4.0', 'rerank-v3.5'] },
   { type: 35, name: 'MiniMax', label: 'MiniMax', defaultModels: ['MiniMax-M2', 'MiniMax-M1', 'MiniMax-Text-01', 'abab6.5s-chat'] },
   { type: 36, name: 'SunoAPI', label: 'Suno API', baseUrlRequired: true, testable: false, defaultModels: ['suno_music', 'suno_lyrics'] },
-  { type: 37, name: 'Dify', label: 'Dify', keyHint: { en: 'app-…', zh: 'app-…' } },
+  {
+    type: 37, name: 'Dify', label: 'Dify',
+    keyHint: { en: 'The app\'s API key (app-…), one app per key', zh: '应用的 API 密钥（app-…），每个密钥对应一个应用' },
+    baseUrlHint: { en: 'https://api.dify.ai by default; a self-hosted Dify: its address without /v1', zh: '默认 https://api.dify.ai；自建 Dify 填其地址（不含 /v1）' },
+  },
   { type: 38, name: 'Jina', label: 'Jina', defaultModels: ['jina-embeddings-v3', 'jina-reranker-v2-base-multilingual'] },
   {
     type: 39, name: 'Cloudflare', label: 'Cloudflare Workers AI', keyHint: { en: 'Cloudflare API token', zh: 'Cloudflare API 令牌' },
@@ -124,7 +128,14 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 46, name: 'BaiduV2', label: 'Baidu V2 (Qianfan)', defaultModels: ['ernie-4.5-turbo-128k', 'ernie-4.5-turbo-32k', 'ernie-x1-turbo-32k', 'ernie-speed-128k', 'ernie-lite-8k'] },
   { type: 47, name: 'Xinference', label: 'Xinference', baseUrlRequired: true },
   { type: 48, name: 'xAI', label: 'xAI', defaultModels: ['grok-4', 'grok-4-fast-reasoning', 'grok-4-fast-non-reasoning', 'grok-code-fast-1', 'grok-3', 'grok-3-mini'] },
-  { type: 49, name: 'Coze', label: 'Coze' },
+  {
+    type: 49, name: 'Coze', label: 'Coze',
+    keyHint: { en: 'Personal access token (pat_…) with chat permission', zh: '具有对话权限的个人访问令牌（pat_…）' },
+    baseUrlHint: { en: 'https://api.coze.com by default; https://api.coze.cn for Coze China', zh: '默认 https://api.coze.com；扣子国内版用 https://api.coze.cn' },
+    otherLabel: { en: 'Bot ID', zh: 'Bot ID' },
+    otherHint: { en: 'The bot\'s id, published to the API (the number in its URL)', zh: '已发布为 API 的 Bot ID（其链接中的数字）' },
+    otherRequired: true,
+  },
   { type: 50, name: 'Kling', label: 'Kling', keyHint: pipeKey('AccessKey|SecretKey'), testable: false },
   { type: 51, name: 'Jimeng', label: 'Jimeng', keyHint: pipeKey('AccessKey|SecretKey'), testable: false },
   { type: 52, name: 'Vidu', label: 'Vidu', testable: false },

@@ -4,6 +4,8 @@ import { bedrockAdaptor } from './bedrock/bedrock-adaptor.ts'
 import { bedrockEmbeddings } from './bedrock/bedrock-embeddings.ts'
 import { bedrockRerank } from './bedrock/bedrock-rerank.ts'
 import { cohereAdaptor } from './cohere/cohere-adaptor.ts'
+import { cozeAdaptor } from './coze/coze-adaptor.ts'
+import { difyAdaptor } from './dify/dify-adaptor.ts'
 import { geminiAdaptor } from './gemini/gemini-adaptor.ts'
 import { anthropicInbound } from './inbound/anthropic/anthropic-inbound.ts'
 import { geminiInbound } from './inbound/gemini/gemini-inbound.ts'
@@ -68,6 +70,9 @@ const providers: Provider[] = [
     id: 'vertex', channelTypes: [41], defaultBaseUrl: '', baseUrlOptional: true, chat: vertexGeminiAdaptor,
     chatByModel: { adaptors: [vertexGeminiAdaptor, vertexAnthropicAdaptor, vertexOpenAiAdaptor], pick: vertexAdaptorFor }, streamUsageOption: false,
   },
+  // Dify apps and Coze bots: one app or bot per channel, chat only (dify/, coze/).
+  { id: 'dify', channelTypes: [37], defaultBaseUrl: 'https://api.dify.ai', chat: difyAdaptor, streamUsageOption: false },
+  { id: 'coze', channelTypes: [49], defaultBaseUrl: 'https://api.coze.com', chat: cozeAdaptor, streamUsageOption: false },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
   { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },

@@ -101,3 +101,15 @@ export function assembleChunks(chunks: ChatChunk[]): {
   }
   return { content, reasoning, toolCalls, finishReasons }
 }
+
+/** A `*.events.txt` recording (Coze): one `{event, data}` per line, for providers that name events in `event:` lines only. */
+export function readFixtureEvents(relativePath: string): { event: string; data: unknown }[] {
+  return readFixtureChunks(relativePath).map((line) => JSON.parse(line) as { event: string; data: unknown })
+}
+
+/** Frames `{event, data}` records as such a server sends them: `event:<type>` then `data:<JSON>`, no space after the colon. */
+export function frameEvents(events: { event: string; data: unknown }[]): Uint8Array {
+  let text = ''
+  for (const { event, data } of events) text += `event:${event}\ndata:${JSON.stringify(data)}\n\n`
+  return new TextEncoder().encode(text)
+}

@@ -17,8 +17,8 @@
  * When inbound format === adaptor.format, steps 1/2/4 are identity and the body passes through natively.
  */
 
-/** Wire formats Tollgate understands, inbound and outbound ('cohere' and 'bedrock-converse' are outbound only). */
-export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse'
+/** Wire formats Tollgate understands, inbound and outbound ('cohere', 'bedrock-converse', 'dify' and 'coze' are outbound only). */
+export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse' | 'dify' | 'coze'
 
 /** The one usage record. All counts are tokens; absent details are 0. */
 export interface Usage {
@@ -73,6 +73,11 @@ export interface UpstreamTarget {
   setting: Record<string, unknown>
   /** Channel type number (new-api enum) for vendor quirks. */
   channelType: number
+  /**
+   * A stable id of who is asking (the Tollgate user and token), set only for adaptors with `needsEndUser`: providers
+   * that keep state per end user (Dify conversations, Coze's user_id) need one; the OpenAI `user` field refines it.
+   */
+  endUser?: string
 }
 
 export interface UpstreamRequest {
@@ -81,10 +86,56 @@ export interface UpstreamRequest {
   body: string
   /** Auth headers that need an asynchronous step first (Vertex AI's OAuth2 access token); see RequestAuthorizer. */
   authorize?: RequestAuthorizer
+  /** A body that needs an asynchronous step first (Dify: image uploads, the conversation to continue); see RequestPreparer. */
+  prepare?: RequestPreparer
 }
 
-/** A bare POST to an auth endpoint (a token exchange), made through the gateway's one upstream client. */
-export type AuthPost = (url: string, headers: Record<string, string>, body: string) => Promise<{ status: number; text(): Promise<string> }>
+/** A bare POST (a token exchange, a file upload) made through the gateway's one upstream client. */
+export type AuthPost = (url: string, headers: Record<string, string>, body: string | Uint8Array) => Promise<{ status: number; text(): Promise<string> }>
+
+/**
+ * Small shared state an adaptor keeps between requests (Dify's conversation ids): in this process, or in Redis when
+ * the gateway has one so every node sees it. Values are short strings; entries expire.
+ */
+export interface StateStore {
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string, ttlSeconds: number): Promise<void>
+}
+
+/** What a RequestPreparer may use: the upstream client for side calls and the shared state. */
+export interface PrepareIo {
+  post: AuthPost
+  state: StateStore
+}
+
+/** An upstream answer as a preparer may see or replace it (the channel client's response satisfies it). */
+export interface UpstreamAnswer {
+  readonly status: number
+  readonly statusText: string
+  readonly ok: boolean
+  readonly headers: Headers
+  readonly body: ReadableStream<Uint8Array> | null
+  text(): Promise<string>
+  json(): Promise<unknown>
+}
+
+/** A prepared body: what to send, and how its answer is to be read. */
+export interface PreparedBody {
+  body: string
+  /** An answer to use instead of sending (a side call failed: its error is the request's error). */
+  answer?: UpstreamAnswer
+  /**
+   * Sees the answer before the relay reads it and may stand in for it: Dify remembers the conversation id, Coze
+   * turns its HTTP 200 `{code, msg}` refusals into failures and a stream into a non-stream body.
+   */
+  read?(answer: UpstreamAnswer): Promise<UpstreamAnswer>
+}
+
+/**
+ * The body's asynchronous step, run by the channel client just before sending. Building a request stays synchronous;
+ * only requests that carry one (Dify, Coze channels) pay the extra await.
+ */
+export type RequestPreparer = (io: PrepareIo) => Promise<PreparedBody>
 
 /**
  * Headers to add just before sending, obtained asynchronously (usually from a cache). Building a request stays
@@ -124,6 +175,8 @@ export interface ProviderAdaptor {
    * index.ts gives the matching bytes → SseEvent decoder.
    */
   streamFraming?: 'sse' | 'aws-eventstream'
+  /** The relay fills `target.endUser` (providers keeping per-user state: Dify, Coze). */
+  needsEndUser?: boolean
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
   buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest
   fromUpstream(body: Record<string, unknown>, target: UpstreamTarget): { response: ChatResponse; usage: Usage | null }

@@ -45,6 +45,9 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   const mode = adaptor.format === format ? 'native' : 'convert'
   const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, context.stream)
   target.requestedModel = context.model
+  // Per-user upstream state (Dify conversations, Coze's user_id) is scoped to the Tollgate user and token, so two
+  // callers never share it whatever `user` they send.
+  if (adaptor.needsEndUser) target.endUser = `tollgate-${context.holder.user.id}-${context.holder.token.id}`
   let body: Record<string, unknown>
   if (mode === 'native') body = withSystemPrompt(format, nativeBody(context, upstreamModel), channel)
   else {
