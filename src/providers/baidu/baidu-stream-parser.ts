@@ -1,0 +1,45 @@
+import { isRecord, parseJsonObject, unixSeconds } from '../canonical.ts'
+import type { JsonObject } from '../canonical.ts'
+import { UpstreamStreamError } from '../errors.ts'
+import type { ChatChunk, SseEvent, StreamParser, Usage } from '../types.ts'
+import { convertBaiduUsage, mapBaiduFinishReason } from './convert-baidu-usage.ts'
+import { mapBaiduError } from './baidu-error.ts'
+
+/**
+ * ERNIE stream → canonical chunks. Each event is `data: {id, sentence_id, is_end, result, finish_reason, usage}`:
+ * `result` is the next piece of text; the event with `is_end: true` ends the answer and carries the whole usage.
+ * An event with `error_code` ends the stream with that error.
+ */
+export function createBaiduStreamParser(): StreamParser {
+  let id = ''
+  const created = unixSeconds()
+  let usage: Usage | null = null
+  let finishReason: string | null = null
+  let started = false
+
+  const chunk = (delta: JsonObject, reason: string | null = null): ChatChunk => ({ id, object: 'chat.completion.chunk', created, model: '', choices: [{ index: 0, delta, finish_reason: reason }] })
+
+  return {
+    push(event: SseEvent): ChatChunk[] {
+      const payload = parseJsonObject(event.data)
+      if (!payload) return []
+      if (typeof payload.error_code === 'number' && payload.error_code !== 0) throw new UpstreamStreamError(mapBaiduError(200, event.data))
+      if (typeof payload.id === 'string') id = payload.id
+      const out: ChatChunk[] = []
+      if (!started) {
+        started = true
+        out.push(chunk({ role: 'assistant', content: '' }))
+      }
+      if (typeof payload.result === 'string' && payload.result.length > 0) out.push(chunk({ content: payload.result }))
+      if (isRecord(payload.usage)) usage = convertBaiduUsage(payload.usage)
+      if (payload.is_end === true && finishReason === null) {
+        finishReason = mapBaiduFinishReason(payload.finish_reason)
+        out.push(chunk({}, finishReason))
+      }
+      return out
+    },
+    flush: () => [],
+    usage: () => usage,
+    finishReason: () => finishReason,
+  }
+}
