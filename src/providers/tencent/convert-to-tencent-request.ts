@@ -4,7 +4,7 @@ import { ConversionError } from '../errors.ts'
 import type { ChatRequest, UpstreamTarget } from '../types.ts'
 
 /**
- * Canonical request → Hunyuan ChatCompletions (https://www.tencentcloud.com/document/api/1729/105701): PascalCase
+ * Canonical request → Hunyuan ChatCompletions (https://cloud.tencent.com/document/product/1729/105701): PascalCase
  * fields, `Messages[{Role, Content, ToolCalls, ToolCallId}]`, tools with their JSON-schema `Parameters` as text.
  * Hunyuan's chat takes text; a message with other parts is refused rather than sent without them.
  */

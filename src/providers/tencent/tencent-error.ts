@@ -4,7 +4,7 @@ import type { OkBodyFailure, UpstreamError } from '../types.ts'
 
 /**
  * Tencent Cloud API errors: HTTP 200 with `{Response: {Error: {Code, Message}, RequestId}}`, the code a dotted
- * `Class.Detail` name (https://www.tencentcloud.com/document/api/1729/101838 for Hunyuan's). The class decides the
+ * `Class.Detail` name (listed with Hunyuan's ChatCompletions, https://cloud.tencent.com/document/product/1729/105701). The class decides the
  * OpenAI-shaped error and whether another channel may help.
  */
 

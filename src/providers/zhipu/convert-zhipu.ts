@@ -4,7 +4,7 @@ import { ConversionError } from '../errors.ts'
 import type { ChatRequest, Usage } from '../types.ts'
 
 /**
- * Canonical request ↔ Zhipu's v3 model API (https://open.bigmodel.cn/dev/api#chatglm_std, "invoke"/"sse-invoke"):
+ * Canonical request ↔ Zhipu's v3 model API (https://open.bigmodel.cn/dev/api, ChatGLM v3 "invoke"/"sse-invoke"):
  * `prompt` is a list of user and assistant turns; v3 has no system role, so a system prompt goes in front of the
  * first user turn (a blank line between). Text only; tools belong to the v4 API (channel type 26).
  */

@@ -2,7 +2,7 @@ import { createUpstreamError, fallbackErrorMessage, parseErrorBody, typeForStatu
 import type { OkBodyFailure, UpstreamError } from '../types.ts'
 
 /**
- * Zhipu v3 errors: `{code, msg, success: false}`, mostly with HTTP 200 (https://open.bigmodel.cn/dev/api#error-code-v3):
+ * Zhipu v3 errors: `{code, msg, success: false}`, mostly with HTTP 200 (Zhipu's v3 error codes, https://open.bigmodel.cn/dev/api):
  * 1000-1004 authentication, 1110-1121 the account, 1200-1261 the call, 1300-1305 policy and rate limits.
  */
 
