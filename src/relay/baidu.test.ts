@@ -15,6 +15,7 @@ let mock: ReturnType<typeof Bun.serve>
 let key: string
 const issued = new Set<string>()
 let exchanges = 0
+let ernieChannel: number
 const chats: { endpoint: string; token: string | null; body: Record<string, unknown> }[] = []
 
 const json = (text: string, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } })
@@ -39,13 +40,14 @@ beforeAll(async () => {
       if (!token || !issued.has(token)) return json(readFixtureText('baidu/ernie-error-110.json'))
       if (match[1] === 'ernie-busy') return json(readFixtureText('baidu/ernie-error-18.json'))
       if (match[1] === 'ernie-invalid') return json(readFixtureText('baidu/ernie-error-336003.json'))
-      if (body.stream) return new Response(new TextDecoder().decode(frameAsSse(readFixtureChunks('baidu/ernie-text.chunks.txt'))), { headers: { 'content-type': 'text/event-stream' } })
-      return json(readFixtureText('baidu/ernie-text.json'))
+      const functions = Array.isArray(body.functions) && body.functions.length > 0
+      if (body.stream) return new Response(new TextDecoder().decode(frameAsSse(readFixtureChunks(functions ? 'baidu/ernie-function-call.chunks.txt' : 'baidu/ernie-text.chunks.txt'))), { headers: { 'content-type': 'text/event-stream' } })
+      return json(readFixtureText(functions ? 'baidu/ernie-function-call.json' : 'baidu/ernie-text.json'))
     },
   })
   harness = await startRelayHarness()
   const base = `http://127.0.0.1:${mock.port}`
-  await harness.addChannel({ type: 15, name: 'ernie', key: `${apiKey}|${secretKey}`, base_url: base, models: 'ERNIE-4.0-8K,ERNIE-Busy,ERNIE-Invalid', auto_ban: 0 })
+  ernieChannel = await harness.addChannel({ type: 15, name: 'ernie', key: `${apiKey}|${secretKey}`, base_url: base, models: 'ERNIE-4.0-8K,ERNIE-Busy,ERNIE-Invalid', auto_ban: 0 })
   await harness.addChannel({ type: 15, name: 'ernie-stranger', key: 'unknown-client|wrong-secret', base_url: base, models: 'ERNIE-Stranger', auto_ban: 0, model_mapping: JSON.stringify({ 'ERNIE-Stranger': 'ERNIE-3.5-8K' }) })
   const models = ['ERNIE-4.0-8K', 'ERNIE-Busy', 'ERNIE-Invalid', 'ERNIE-Stranger']
   await harness.setOption('ModelRatio', Object.fromEntries(models.map((model) => [model, 1])))
@@ -82,6 +84,27 @@ describe('Baidu ERNIE through the gateway (OpenAI SDK)', () => {
     expect(usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 32 })
   })
 
+  test('tool call, non-stream and stream: tools go as functions, the call comes back as a tool call', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_current_weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }]
+    const messages = [{ role: 'user' as const, content: '北京天气' }]
+    const completion = await harness.client(key).chat.completions.create({ model: 'ERNIE-4.0-8K', tools, messages })
+    expect(lastChat().body.functions).toEqual([{ name: 'get_current_weather', parameters: tools[0]!.function.parameters }])
+    expect(completion.choices[0]!.finish_reason).toBe('tool_calls')
+    expect(completion.choices[0]!.message.tool_calls?.[0]).toMatchObject({ id: 'call_as-cx7x6dbpb3', function: { name: 'get_current_weather', arguments: '{"location":"北京","unit":"摄氏度"}' } })
+    const stream = await harness.client(key).chat.completions.create({ model: 'ERNIE-4.0-8K', tools, messages, stream: true })
+    let name = ''
+    let args = ''
+    let finish: string | null = null
+    for await (const chunk of stream) {
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) {
+        name += call.function?.name ?? ''
+        args += call.function?.arguments ?? ''
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish
+    }
+    expect([name, args, finish]).toEqual(['get_current_weather', '{"location":"北京","unit":"摄氏度"}', 'tool_calls'])
+  })
+
   test('a revoked token (error 110) is renewed once and the request sent again', async () => {
     issued.clear()
     const completion = await harness.client(key).chat.completions.create({ model: 'ERNIE-4.0-8K', messages: [{ role: 'user', content: '你好' }] })
@@ -101,6 +124,12 @@ describe('Baidu ERNIE through the gateway (OpenAI SDK)', () => {
     expect(stranger.status).toBe(502)
     expect(stranger.message).toContain('invalid_client: unknown client id')
     expect(stranger.message).not.toContain('wrong-secret')
+  })
+
+  test('the channel test goes through the same token flow', async () => {
+    const tested = await harness.root.call('GET', `/api/channel/test/${ernieChannel}?model=ERNIE-4.0-8K`)
+    expect(tested.body.success).toBe(true)
+    expect(lastChat().endpoint).toBe('completions_pro')
   })
 
   test('saving a channel refuses a key without its SecretKey', async () => {

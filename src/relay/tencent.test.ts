@@ -14,6 +14,7 @@ const secretKey = 'testSecretKey0000000000000000000'
 let harness: RelayHarness
 let mock: ReturnType<typeof Bun.serve>
 let key: string
+let hunyuanChannel: number
 const calls: { headers: Headers; body: Record<string, unknown> }[] = []
 
 const json = (text: string) => new Response(text, { headers: { 'content-type': 'application/json' } })
@@ -50,7 +51,7 @@ beforeAll(async () => {
   })
   harness = await startRelayHarness()
   const base = `http://127.0.0.1:${mock.port}`
-  await harness.addChannel({ type: 23, name: 'hunyuan', key: `1300000000|${secretId}|${secretKey}`, base_url: base, models: 'hunyuan-turbo,hunyuan-busy', other: 'ap-guangzhou' })
+  hunyuanChannel = await harness.addChannel({ type: 23, name: 'hunyuan', key: `1300000000|${secretId}|${secretKey}`, base_url: base, models: 'hunyuan-turbo,hunyuan-busy', other: 'ap-guangzhou' })
   await harness.addChannel({ type: 23, name: 'hunyuan-wrong', key: `1300000000|${secretId}|not-the-secret`, base_url: base, models: 'hunyuan-wrong', auto_ban: 0, model_mapping: JSON.stringify({ 'hunyuan-wrong': 'hunyuan-turbo' }) })
   const models = ['hunyuan-turbo', 'hunyuan-busy', 'hunyuan-wrong']
   await harness.setOption('ModelRatio', Object.fromEntries(models.map((model) => [model, 1])))
@@ -115,6 +116,12 @@ describe('Tencent Hunyuan through the gateway (OpenAI SDK)', () => {
     const busy = await client.chat.completions.create({ model: 'hunyuan-busy', messages: [{ role: 'user', content: 'hi' }] }).catch((error) => error)
     expect(busy.status).toBe(429)
     expect(busy.message).toContain('RequestLimitExceeded')
+  })
+
+  test('the channel test is signed like relayed traffic', async () => {
+    const tested = await harness.root.call('GET', `/api/channel/test/${hunyuanChannel}?model=hunyuan-turbo`)
+    expect(tested.body.success).toBe(true)
+    expect(lastCall().body.Model).toBe('hunyuan-turbo')
   })
 
   test('saving a channel refuses a key without its three parts, naming what is missing', async () => {

@@ -14,6 +14,7 @@ const keySecret = 'zhipu-key-secret-0001'
 let harness: RelayHarness
 let mock: ReturnType<typeof Bun.serve>
 let key: string
+let zhipuChannel: number
 const calls: { path: string; authorization: string; body: Record<string, unknown> }[] = []
 
 const json = (text: string) => new Response(text, { headers: { 'content-type': 'application/json' } })
@@ -49,7 +50,7 @@ beforeAll(async () => {
   })
   harness = await startRelayHarness()
   const base = `http://127.0.0.1:${mock.port}`
-  await harness.addChannel({ type: 16, name: 'zhipu', key: `${keyId}.${keySecret}`, base_url: base, models: 'chatglm_turbo,chatglm_long' })
+  zhipuChannel = await harness.addChannel({ type: 16, name: 'zhipu', key: `${keyId}.${keySecret}`, base_url: base, models: 'chatglm_turbo,chatglm_long' })
   await harness.addChannel({ type: 16, name: 'zhipu-wrong', key: `${keyId}.not-the-secret`, base_url: base, models: 'chatglm_wrong', auto_ban: 0, model_mapping: JSON.stringify({ chatglm_wrong: 'chatglm_turbo' }) })
   const models = ['chatglm_turbo', 'chatglm_long', 'chatglm_wrong']
   await harness.setOption('ModelRatio', Object.fromEntries(models.map((model) => [model, 1])))
@@ -97,6 +98,12 @@ describe('Zhipu v3 through the gateway (OpenAI SDK)', () => {
     const long = await client.chat.completions.create({ model: 'chatglm_long', messages: [{ role: 'user', content: 'hi' }] }).catch((error) => error)
     expect(long.status).toBe(400)
     expect(long.message).toContain('Prompt 超长 (code 1261)')
+  })
+
+  test('the channel test carries the same JWT', async () => {
+    const tested = await harness.root.call('GET', `/api/channel/test/${zhipuChannel}?model=chatglm_turbo`)
+    expect(tested.body.success).toBe(true)
+    expect(lastCall().path).toBe('/api/paas/v3/model-api/chatglm_turbo/invoke')
   })
 
   test('saving a channel refuses a key that is not id.secret', async () => {

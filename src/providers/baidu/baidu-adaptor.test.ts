@@ -29,9 +29,32 @@ describe('Baidu ERNIE adaptor replaying fixtures built from the API reference', 
     expect(native).toEqual({ system: 'be brief', messages: [{ role: 'user', content: 'a\n\nb' }, { role: 'assistant', content: 'c' }, { role: 'user', content: 'd' }], stream: true, temperature: 0.3, max_output_tokens: 100, stop: ['END'] })
   })
 
-  test('request: tools, images and a conversation starting with the assistant are refused naming the field', () => {
+  test('request: tools become functions, a call and its result become function_call and a function turn', () => {
+    const tools = [{ type: 'function', function: { name: 'get_current_weather', description: 'weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }]
+    const native = baiduAdaptor.toUpstream({
+      model: 'x', tools, tool_choice: { type: 'function', function: { name: 'get_current_weather' } },
+      messages: [
+        { role: 'user', content: '北京天气' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_as-1', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"北京"}' } }] },
+        { role: 'tool', tool_call_id: 'call_as-1', content: '{"temperature":25}' },
+      ],
+    }, target)
+    expect(native).toMatchObject({
+      functions: [{ name: 'get_current_weather', description: 'weather', parameters: tools[0]!.function.parameters }],
+      tool_choice: { type: 'function', function: { name: 'get_current_weather' } },
+      messages: [
+        { role: 'user', content: '北京天气' },
+        { role: 'assistant', content: '', function_call: { name: 'get_current_weather', arguments: '{"location":"北京"}' } },
+        { role: 'function', name: 'get_current_weather', content: '{"temperature":25}' },
+      ],
+    })
+    expect(baiduAdaptor.toUpstream({ model: 'x', tools, tool_choice: 'none', messages: [{ role: 'user', content: 'hi' }] }, target).functions).toBeUndefined()
+  })
+
+  test('request: images, "required", unknown tool results and a conversation starting with the assistant are refused naming the field', () => {
     const param = (request: Record<string, unknown>) => { try { baiduAdaptor.toUpstream({ model: 'x', ...request } as any, target); return null } catch (error) { return (error as ConversionError).param } }
-    expect(param({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }] })).toBe('tools')
+    expect(param({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'required' })).toBe('tool_choice')
+    expect(param({ messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: 'nope', content: 'x' }] })).toBe('messages[1].tool_call_id')
     expect(param({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] })).toBe('messages[0].content')
     expect(param({ messages: [{ role: 'assistant', content: 'hi' }] })).toBe('messages')
   })
@@ -44,6 +67,16 @@ describe('Baidu ERNIE adaptor replaying fixtures built from the API reference', 
       expect(result.usage).toMatchObject({ inputTokens: 5, outputTokens: 32 })
     })
   }
+
+  test('function call, stream and non-stream: a tool call with an id made from the answer id, its thoughts as reasoning, tool_calls', () => {
+    const streamed = runParser(baiduAdaptor.createStreamParser(target), decodeInPieces(frameAsSse(readFixtureChunks('baidu/ernie-function-call.chunks.txt')), 7))
+    const assembled = assembleChunks(streamed.chunks)
+    expect(assembled.toolCalls).toEqual([{ id: 'call_as-p2n6xr3kma', name: 'get_current_weather', arguments: '{"location":"北京","unit":"摄氏度"}' }])
+    expect(assembled.reasoning).toStartWith('用户想要知道')
+    expect([streamed.finishReason, streamed.usage?.outputTokens]).toEqual(['tool_calls', 42])
+    const { response } = baiduAdaptor.fromUpstream(readFixtureJson('baidu/ernie-function-call.json'), target)
+    expect(response.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ id: 'call_as-cx7x6dbpb3', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"北京","unit":"摄氏度"}' } }] } })
+  })
 
   test('stream: an error_code event ends the stream with the mapped error', () => {
     expect(() => baiduAdaptor.createStreamParser(target).push({ data: readFixtureText('baidu/ernie-error-18.json') })).toThrow(UpstreamStreamError)

@@ -6,13 +6,14 @@ import { baiduOkBodyFailure, mapBaiduError } from './baidu-error.ts'
 import { parseBaiduKey, type BaiduKey } from './baidu-key.ts'
 import { createBaiduStreamParser } from './baidu-stream-parser.ts'
 import { baiduAccessToken } from './baidu-token.ts'
+import { ernieToolCall } from './convert-baidu-function-call.ts'
 import { convertBaiduUsage, mapBaiduFinishReason } from './convert-baidu-usage.ts'
 import { convertToBaiduRequest } from './convert-to-baidu-request.ts'
 
 /**
  * Baidu ERNIE (channel type 15, Qianfan's v1 "wenxinworkshop" API): each model is served at its own endpoint name
  * under `/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/`, called with `?access_token=` from the key's token exchange
- * (baidu-token.ts). Failures come back as HTTP 200 with `error_code`; an expired token is renewed once and the
+ * (baidu-token.ts); tools go as ERNIE `functions`. Failures come back as HTTP 200 with `error_code`; an expired token is renewed once and the
  * request sent again.
  */
 
@@ -47,15 +48,24 @@ function accessTokenQuery(key: BaiduKey, tokenUrl: string): RequestAuthorizer {
   return authorize
 }
 
-/** ERNIE's answer → canonical chat completion. */
+/** ERNIE's answer → canonical chat completion (a function call's `thoughts` become reasoning_content). */
 export function convertBaiduResponse(body: JsonObject): ChatResponse {
   const usage = convertBaiduUsage(body.usage)
+  const id = String(body.id ?? '')
+  const message: JsonObject = { role: 'assistant', content: typeof body.result === 'string' ? body.result : '' }
+  const call = ernieToolCall(body.function_call, id)
+  if (call) {
+    message.tool_calls = [call]
+    if (message.content === '') message.content = null
+    const thoughts = (body.function_call as JsonObject).thoughts
+    if (typeof thoughts === 'string' && thoughts.length > 0) message.reasoning_content = thoughts
+  }
   const response: ChatResponse = {
-    id: String(body.id ?? ''),
+    id,
     object: 'chat.completion',
     created: typeof body.created === 'number' ? body.created : unixSeconds(),
     model: '',
-    choices: [{ index: 0, message: { role: 'assistant', content: typeof body.result === 'string' ? body.result : '' }, finish_reason: mapBaiduFinishReason(body.finish_reason) }],
+    choices: [{ index: 0, message, finish_reason: call ? 'tool_calls' : mapBaiduFinishReason(body.finish_reason) }],
   }
   if (usage !== null) response.usage = toOpenAiUsage(usage)
   return response

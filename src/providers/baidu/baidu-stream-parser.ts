@@ -3,12 +3,14 @@ import type { JsonObject } from '../canonical.ts'
 import { UpstreamStreamError } from '../errors.ts'
 import type { ChatChunk, SseEvent, StreamParser, Usage } from '../types.ts'
 import { convertBaiduUsage, mapBaiduFinishReason } from './convert-baidu-usage.ts'
+import { ernieToolCall } from './convert-baidu-function-call.ts'
 import { mapBaiduError } from './baidu-error.ts'
 
 /**
  * ERNIE stream → canonical chunks. Each event is `data: {id, sentence_id, is_end, result, finish_reason, usage}`:
  * `result` is the next piece of text; the event with `is_end: true` ends the answer and carries the whole usage.
- * An event with `error_code` ends the stream with that error.
+ * A function call arrives whole in one event's `function_call`. An event with `error_code` ends the stream with
+ * that error.
  */
 export function createBaiduStreamParser(): StreamParser {
   let id = ''
@@ -16,6 +18,7 @@ export function createBaiduStreamParser(): StreamParser {
   let usage: Usage | null = null
   let finishReason: string | null = null
   let started = false
+  let called = false
 
   const chunk = (delta: JsonObject, reason: string | null = null): ChatChunk => ({ id, object: 'chat.completion.chunk', created, model: '', choices: [{ index: 0, delta, finish_reason: reason }] })
 
@@ -31,9 +34,16 @@ export function createBaiduStreamParser(): StreamParser {
         out.push(chunk({ role: 'assistant', content: '' }))
       }
       if (typeof payload.result === 'string' && payload.result.length > 0) out.push(chunk({ content: payload.result }))
+      const call = ernieToolCall(payload.function_call, id)
+      if (call) {
+        called = true
+        const thoughts = (payload.function_call as JsonObject).thoughts
+        if (typeof thoughts === 'string' && thoughts.length > 0) out.push(chunk({ reasoning_content: thoughts }))
+        out.push(chunk({ tool_calls: [{ index: 0, ...call }] }))
+      }
       if (isRecord(payload.usage)) usage = convertBaiduUsage(payload.usage)
       if (payload.is_end === true && finishReason === null) {
-        finishReason = mapBaiduFinishReason(payload.finish_reason)
+        finishReason = called ? 'tool_calls' : mapBaiduFinishReason(payload.finish_reason)
         out.push(chunk({}, finishReason))
       }
       return out
