@@ -165,9 +165,9 @@ export function createStreamConversion(spec: StreamConversionSpec): StreamConver
 }
 
 /**
- * Bytes → events decoder for an upstream's stream: SSE for everyone except Bedrock (AWS eventstream), keeping
- * Zhipu v3's `meta:` lines for it. Both throw
- * a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
+ * Bytes → events decoder for an upstream's stream: SSE for everyone (keeping the `meta:` lines for Zhipu v3) except
+ * Bedrock (AWS eventstream). Both throw a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond
+ * their bounds or a corrupt frame.
  */
 export function createUpstreamDecoder(providerId: string): { push(chunk: Uint8Array): SseEvent[]; flush(): SseEvent[] } {
   const framing = getAdaptor(providerId).streamFraming

@@ -77,6 +77,8 @@ describe('Zhipu v3 adaptor replaying fixtures built from the API reference', () 
       expect(zhipuAdaptor.mapError(status, readFixtureText(file))).toMatchObject({ status, retryable, code })
     }
     expect(zhipuAdaptor.mapError(429, '{"code":1302,"msg":"您当前使用该API的并发数过高","success":false}')).toMatchObject({ status: 429, retryable: true })
+    // The platform in front of the API answers some failures in the `{error: {code, message}}` shape with a real status.
+    expect(zhipuAdaptor.mapError(401, '{"error":{"code":"1002","message":"Authorization Token非法"}}')).toMatchObject({ status: 401, code: 'invalid_api_key', message: 'Authorization Token非法 (code 1002)' })
     expect(zhipuOkBodyFailure(readFixtureText('zhipu/chatglm-text.json'))).toBeNull()
   })
 
