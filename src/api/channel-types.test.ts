@@ -49,7 +49,7 @@ describe('GET /api/channel/types', () => {
 
   test('types without a relay adaptor are flagged unsupported and cannot be tested', async () => {
     const entries = (await root.call('GET', '/api/channel/types')).body.data as Entry[]
-    expect(entries.find((entry) => entry.type === 15)).toMatchObject({ supported: false, testable: false })
+    expect(entries.find((entry) => entry.type === 11)).toMatchObject({ supported: false, testable: false })
     // Task families (Midjourney, Suno) are relayed but have no test request.
     for (const type of [2, 5, 36]) {
       expect(entries.find((entry) => entry.type === type), `type ${type}`).toMatchObject({ supported: true, testable: false })
@@ -82,17 +82,17 @@ describe('GET /api/channel/types', () => {
 
 describe('channels of types the gateway does not relay', () => {
   test('cannot be created or switched to, and an imported one stays editable', async () => {
-    const created = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 15, name: 'baidu', key: 'k', models: 'ernie', group: 'default' } })
+    const created = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 11, name: 'palm', key: 'k', models: 'palm-2', group: 'default' } })
     expect(created.status).toBe(400)
-    expect(created.body.message).toContain('type 15 (Baidu) is not relayed')
+    expect(created.body.message).toContain('type 11 (PaLM) is not relayed')
     const openai = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'openai', key: 'k', models: 'gpt-4o', group: 'default' } })
     const id = openai.body.data[0].id as number
-    const switched = await root.call('PUT', '/api/channel/', { id, type: 15 })
+    const switched = await root.call('PUT', '/api/channel/', { id, type: 11 })
     expect(switched.status).toBe(400)
     // A channel imported from new-api with an unrelayed type keeps its type through an edit of other fields.
-    await server.store.channels.update(id, { type: 15 })
-    const renamed = await root.call('PUT', '/api/channel/', { id, type: 15, name: 'imported baidu' })
+    await server.store.channels.update(id, { type: 11 })
+    const renamed = await root.call('PUT', '/api/channel/', { id, type: 11, name: 'imported palm' })
     expect(renamed.body.success).toBe(true)
-    expect(renamed.body.data.name).toBe('imported baidu')
+    expect(renamed.body.data.name).toBe('imported palm')
   })
 })

@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
-import { isChannelTypeSupported } from '../providers/index.ts'
+import { isChannelTypeSupported, providerForChannelType } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog } from '../providers/channel-types.ts'
 import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
@@ -79,8 +79,18 @@ function refuseUnrelayed(type: number) {
   }
 }
 
-/** Type-specific checks of the key and `other` (Vertex AI: service-account JSON and regions), so a channel that cannot work is not saved. */
+/**
+ * Type-specific checks of the key and `other` (a provider's key format, e.g. Baidu's `APIKey|SecretKey`; Vertex AI:
+ * service-account JSON and regions), so a channel that cannot work is not saved.
+ */
 function refuseBadCredentials(type: number, keys: string[] | undefined, other: string | undefined) {
+  const provider = providerForChannelType(type)
+  if (provider?.keyProblem) {
+    for (const [index, key] of (keys ?? []).entries()) {
+      const problem = provider.keyProblem(key)
+      if (problem !== null) throw badRequest(`key${keys!.length > 1 ? ` ${index + 1}` : ''} (${channelTypeNames[type]}): ${problem}`)
+    }
+  }
   if (type !== 41) return
   for (const [index, key] of (keys ?? []).entries()) {
     const problem = vertexKeyProblem(key)

@@ -3,7 +3,7 @@ import { badRequest, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
 import { createUpstreamClient, type UpstreamClient } from '../net/upstream-client.ts'
 import { providerForChannelType } from '../providers/index.ts'
-import type { AuthPost, PrepareIo, Provider, StateStore } from '../providers/types.ts'
+import type { AuthPost, PrepareIo, Provider, RequestAuth, StateStore } from '../providers/types.ts'
 import { scrubberFor } from '../security/scrub-secrets.ts'
 import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
 import { createMemoryStateStore } from './state-store.ts'
@@ -24,6 +24,13 @@ export async function readErrorBody(response: UpstreamResponse): Promise<string>
   }
   reader.cancel().catch(() => {})
   return text.slice(0, MAX_ERROR_BODY)
+}
+
+/** `url` with auth query parameters added (Baidu's access_token). */
+function withQuery(url: string, query: Record<string, string>): string {
+  let out = url
+  for (const name in query) out += `${out.includes('?') ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(query[name]!)}`
+  return out
 }
 
 /** A token exchange before a request gives up after this long. */
@@ -53,21 +60,43 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
   function send(channel: Pick<CachedChannel, 'proxy'>, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
     const client = clientFor(channel)
     const proxy = channel.proxy || undefined
-    if (request.prepare) return sendPrepared(client, proxy, request, init)
+    const sendWith = (auth?: RequestAuth, body: ChannelRequest['body'] = request.body) => client.request(auth?.query ? withQuery(request.url, auth.query) : request.url, {
+      method: request.method, headers: auth?.headers ? { ...request.headers, ...auth.headers } : request.headers as Record<string, string>,
+      body, signal: init.signal, timeoutMs: init.timeoutMs, proxy,
+    })
+    if (request.prepare) return sendPrepared(request, sendWith)
+    if (request.okBodyFailure) return sendReadingOkBody(request, request.okBodyFailure, sendWith)
     // Only requests that need an asynchronous auth step pay for the extra await.
-    if (request.authorize) {
-      return request.authorize(authPost).then((auth) => client.request(request.url, { method: request.method, headers: { ...request.headers, ...auth }, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy }))
+    if (request.authorize) return request.authorize(authPost).then(sendWith)
+    return sendWith()
+  }
+
+  /**
+   * A provider that answers failures with HTTP 200 (Baidu, Tencent, Zhipu v3): a 2xx answer that is not an event
+   * stream is read whole and, when its body is a failure, handed on with the status it stands for. A refused
+   * credential (Baidu's expired access token) is renewed and the request sent once more.
+   */
+  async function sendReadingOkBody(request: ChannelRequest, okBodyFailure: NonNullable<ChannelRequest['okBodyFailure']>, sendWith: (auth?: RequestAuth) => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+    for (let renew = false; ; renew = true) {
+      const response = request.authorize ? await sendWith(await request.authorize(authPost, { renew })) : await sendWith()
+      if (!response.ok || response.headers.get('content-type')?.includes('text/event-stream')) return response
+      const text = await response.text()
+      const failure = okBodyFailure(text)
+      if (failure?.renewAuth && request.authorize && !renew) continue
+      // The body is decoded text now: its length and encoding headers no longer describe it.
+      const headers = new Headers(response.headers)
+      headers.delete('content-encoding')
+      headers.delete('content-length')
+      return new Response(text, { status: failure?.status ?? response.status, headers })
     }
-    return client.request(request.url, { method: request.method, headers: request.headers as Record<string, string>, body: request.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy })
   }
 
   /** A request whose body is finished asynchronously (uploads, a conversation lookup), its answer read through the preparer. */
-  async function sendPrepared(client: UpstreamClient, proxy: string | undefined, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number }): Promise<UpstreamResponse> {
+  async function sendPrepared(request: ChannelRequest, sendWith: (auth?: RequestAuth, body?: ChannelRequest['body']) => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const prepared = await request.prepare!(prepareIo)
-    if (prepared.answer) return prepared.answer
-    const auth = request.authorize ? await request.authorize(authPost) : undefined
-    const response = await client.request(request.url, { method: request.method, headers: auth ? { ...request.headers, ...auth } : request.headers as Record<string, string>, body: prepared.body, signal: init.signal, timeoutMs: init.timeoutMs, proxy })
-    return prepared.read ? prepared.read(response) : response
+    if (prepared.answer) return prepared.answer as UpstreamResponse
+    const response = await sendWith(request.authorize ? await request.authorize(authPost) : undefined, prepared.body)
+    return prepared.read ? prepared.read(response) as Promise<UpstreamResponse> : response
   }
 
   async function json(channel: CachedChannel, request: ChannelRequest): Promise<Record<string, unknown>> {

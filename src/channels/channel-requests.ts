@@ -2,7 +2,7 @@ import { rendezvousKey } from './cache-affinity.ts'
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import { chatAdaptorFor } from '../providers/index.ts'
-import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, RequestPreparer, UpstreamTarget } from '../providers/types.ts'
+import type { CapabilityRequest, OkBodyFailure, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, RequestPreparer, UpstreamTarget } from '../providers/types.ts'
 
 /**
  * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
@@ -18,10 +18,12 @@ export interface ChannelRequest {
   headers: Readonly<Record<string, string>>
   /** Text (JSON) or bytes (a multipart form). */
   body?: string | Uint8Array
-  /** Auth headers obtained just before sending (an OAuth2 access token); the channel client awaits it. */
+  /** Auth obtained just before sending (an OAuth2 access token); the channel client awaits it. */
   authorize?: RequestAuthorizer
   /** The body's asynchronous step (Dify uploads, conversations); the channel client awaits it. */
   prepare?: RequestPreparer
+  /** A provider that reports failures in HTTP 200 bodies: how to tell (see UpstreamRequest.okBodyFailure). */
+  okBodyFailure?: (bodyText: string) => OkBodyFailure | null
 }
 
 /** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
@@ -114,7 +116,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     const built = adaptor.buildRequest(channel.bodyOverride ? channel.bodyOverride(body) : body, planned)
     const headers = withHeaderOverrides(built.headers, channel, planned.key, planned.model)
     if (extraHeaders) Object.assign(headers, extraHeaders)
-    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize, prepare: built.prepare }
+    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize, prepare: built.prepare, okBodyFailure: built.okBodyFailure }
   }
 
   /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */

@@ -65,8 +65,16 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     type: 14, name: 'Anthropic', label: 'Anthropic', keyHint: { en: 'sk-ant-…', zh: 'sk-ant-…' },
     defaultModels: ['claude-opus-4-5', 'claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-sonnet-4-20250514', 'claude-3-7-sonnet-20250219', 'claude-3-5-haiku-20241022'],
   },
-  { type: 15, name: 'Baidu', label: 'Baidu', keyHint: pipeKey('APIKey|SecretKey') },
-  { type: 16, name: 'Zhipu', label: 'Zhipu', keyHint: pipeKey('APIKey.Secret') },
+  {
+    type: 15, name: 'Baidu', label: 'Baidu ERNIE (legacy)',
+    keyHint: { en: 'APIKey|SecretKey of the Qianfan application (exchanged for an access token)', zh: '千帆应用的 APIKey|SecretKey（用于换取 access token）' },
+    baseUrlHint: { en: 'Leave empty for https://aip.baidubce.com (chat and token exchange); set only to go through a proxy', zh: '留空即 https://aip.baidubce.com（对话与换取令牌）；仅在经代理访问时填写' },
+  },
+  {
+    type: 16, name: 'Zhipu', label: 'Zhipu GLM (legacy v3)',
+    keyHint: { en: 'API key as Zhipu shows it: id.secret (signed into a JWT per request)', zh: '智谱控制台的 API Key：id.secret（用于签发 JWT）' },
+    baseUrlHint: { en: 'Leave empty for https://open.bigmodel.cn (/api/paas/v3/model-api/…); set only to go through a proxy', zh: '留空即 https://open.bigmodel.cn（/api/paas/v3/model-api/…）；仅在经代理访问时填写' },
+  },
   {
     type: 17, name: 'Ali', label: 'Ali (DashScope)',
     otherLabel: { en: 'Plugin parameter', zh: '插件参数' },
@@ -81,7 +89,12 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 20, name: 'OpenRouter', label: 'OpenRouter', keyHint: { en: 'sk-or-…', zh: 'sk-or-…' }, defaultModels: ['openai/gpt-5', 'openai/gpt-4o-mini', 'anthropic/claude-sonnet-4.5', 'google/gemini-2.5-pro', 'google/gemini-2.5-flash'] },
   { type: 21, name: 'AIProxyLibrary', label: 'AIProxy Library', otherLabel: { en: 'Library ID', zh: '知识库 ID' } },
   { type: 22, name: 'FastGPT', label: 'FastGPT' },
-  { type: 23, name: 'Tencent', label: 'Tencent Hunyuan', keyHint: pipeKey('AppId|SecretId|SecretKey') },
+  {
+    type: 23, name: 'Tencent', label: 'Tencent Hunyuan',
+    keyHint: { en: 'AppId|SecretId|SecretKey of a Tencent Cloud API key (requests are TC3-signed)', zh: '腾讯云 API 密钥的 AppId|SecretId|SecretKey（请求使用 TC3 签名）' },
+    baseUrlHint: { en: 'Leave empty for https://hunyuan.tencentcloudapi.com; set only to go through a proxy', zh: '留空即 https://hunyuan.tencentcloudapi.com；仅在经代理访问时填写' },
+    otherLabel: { en: 'Region (optional)', zh: '地域（可选）' }, otherHint: { en: 'X-TC-Region, e.g. ap-guangzhou', zh: 'X-TC-Region，例如 ap-guangzhou' },
+  },
   {
     type: 24, name: 'Gemini', label: 'Google Gemini', keyHint: { en: 'AIza…', zh: 'AIza…' },
     otherLabel: { en: 'API version', zh: 'API 版本' }, otherHint: { en: 'v1beta by default', zh: '默认 v1beta' },

@@ -28,6 +28,12 @@ import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
 import { createSseDecoder } from './sse.ts'
+import { baiduAdaptor } from './baidu/baidu-adaptor.ts'
+import { baiduKeyProblem } from './baidu/baidu-key.ts'
+import { zhipuAdaptor } from './zhipu/zhipu-adaptor.ts'
+import { zhipuKeyProblem } from './zhipu/zhipu-token.ts'
+import { tencentAdaptor } from './tencent/tencent-adaptor.ts'
+import { tencentKeyProblem } from './tencent/tencent-key.ts'
 import { vertexAdaptorFor, vertexAnthropicAdaptor, vertexGeminiAdaptor, vertexOpenAiAdaptor } from './vertex/vertex-adaptor.ts'
 import { createConvertingStream, createPassThroughStream } from './stream-conversion.ts'
 import type { InboundFormat, Provider, ProviderAdaptor, SseEvent, StreamConversion, StreamConversionSpec, WireFormat } from './types.ts'
@@ -73,6 +79,12 @@ const providers: Provider[] = [
   // Dify apps and Coze bots: one app or bot per channel, chat only (dify/, coze/).
   { id: 'dify', channelTypes: [37], defaultBaseUrl: 'https://api.dify.ai', chat: difyAdaptor, streamUsageOption: false },
   { id: 'coze', channelTypes: [49], defaultBaseUrl: 'https://api.coze.com', chat: cozeAdaptor, streamUsageOption: false },
+  // Zhipu GLM legacy (v3 model API): a JWT signed locally with the key's secret; v4 (type 26) is OpenAI-compatible configuration.
+  { id: 'zhipu', channelTypes: [16], defaultBaseUrl: 'https://open.bigmodel.cn', chat: zhipuAdaptor, streamUsageOption: false, keyProblem: zhipuKeyProblem },
+  // Baidu ERNIE (Qianfan v1): an access token from the key's client-credentials exchange, an endpoint per model.
+  { id: 'baidu', channelTypes: [15], defaultBaseUrl: 'https://aip.baidubce.com', chat: baiduAdaptor, streamUsageOption: false, keyProblem: baiduKeyProblem },
+  // Tencent Hunyuan: the Cloud API 3.0 action ChatCompletions, each request TC3-signed with the key's SecretId/SecretKey.
+  { id: 'tencent', channelTypes: [23], defaultBaseUrl: 'https://hunyuan.tencentcloudapi.com', chat: tencentAdaptor, streamUsageOption: false, keyProblem: tencentKeyProblem },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
   { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },
@@ -158,9 +170,12 @@ export function createStreamConversion(spec: StreamConversionSpec): StreamConver
 }
 
 /**
- * Bytes → events decoder for an upstream's stream: SSE for everyone except Bedrock (AWS eventstream). Both throw
- * a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
+ * Bytes → events decoder for an upstream's stream: SSE for everyone (keeping the `meta:` lines for Zhipu v3) except
+ * Bedrock (AWS eventstream). Both throw a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond
+ * their bounds or a corrupt frame.
  */
 export function createUpstreamDecoder(providerId: string): { push(chunk: Uint8Array): SseEvent[]; flush(): SseEvent[] } {
-  return getAdaptor(providerId).streamFraming === 'aws-eventstream' ? createEventStreamDecoder() : createSseDecoder()
+  const framing = getAdaptor(providerId).streamFraming
+  if (framing === 'aws-eventstream') return createEventStreamDecoder()
+  return createSseDecoder(framing === 'sse-meta' ? { keepMeta: true } : {})
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { createSseDecoder } from './sse.ts'
+import { createSseDecoder, type SseDecoderOptions } from './sse.ts'
 import type { ChatChunk, SseEvent, StreamParser } from './types.ts'
 
 /**
@@ -47,8 +47,8 @@ export function frameAsSse(payloads: string[], framing: SseFraming = {}): Uint8A
 }
 
 /** Decodes bytes delivered in pieces of `pieceSize` bytes (1 = byte by byte, splitting every UTF-8 sequence). */
-export function decodeInPieces(bytes: Uint8Array, pieceSize: number): SseEvent[] {
-  const decoder = createSseDecoder()
+export function decodeInPieces(bytes: Uint8Array, pieceSize: number, options: SseDecoderOptions = {}): SseEvent[] {
+  const decoder = createSseDecoder(options)
   const events: SseEvent[] = []
   for (let offset = 0; offset < bytes.length; offset += pieceSize) {
     events.push(...decoder.push(bytes.subarray(offset, Math.min(bytes.length, offset + pieceSize))))

@@ -24,6 +24,8 @@ export interface SseDecoder {
 export interface SseDecoderOptions {
   /** Longest line and longest event data accepted, in UTF-16 code units. Default 32 MiB (inline images are large). */
   maxLineLength?: number
+  /** Keep a `meta:` line as the event's `meta` (Zhipu v3 sends its usage there); other decoders ignore it, as the spec says. */
+  keepMeta?: boolean
 }
 
 const defaultMaxLineLength = 32 * 1024 * 1024
@@ -41,6 +43,7 @@ const lineFeed = 10
 
 export function createSseDecoder(options: SseDecoderOptions = {}): SseDecoder {
   const maxLineLength = options.maxLineLength ?? defaultMaxLineLength
+  const keepMeta = options.keepMeta === true
   const textDecoder = new TextDecoder('utf-8')
   // Pieces of the line not yet terminated, and their total length.
   let pendingPieces: string[] = []
@@ -52,6 +55,7 @@ export function createSseDecoder(options: SseDecoderOptions = {}): SseDecoder {
   let dataLines: string[] = []
   let dataLength = 0
   let hasData = false
+  let meta: string | undefined
 
   function tooLong(what: string, length: number): never {
     throw new SseDecodeError(`upstream SSE ${what} exceeds ${maxLineLength} characters (got ${length}); stream aborted`)
@@ -62,9 +66,11 @@ export function createSseDecoder(options: SseDecoderOptions = {}): SseDecoder {
       if (hasData) {
         const event: SseEvent = { data: dataLines.length === 1 ? dataLines[0] : dataLines.join('\n') }
         if (eventType !== undefined) event.event = eventType
+        if (meta !== undefined) event.meta = meta
         events.push(event)
       }
       eventType = undefined
+      meta = undefined
       dataLines = []
       dataLength = 0
       hasData = false
@@ -90,6 +96,9 @@ export function createSseDecoder(options: SseDecoderOptions = {}): SseDecoder {
       hasData = true
     } else if (field === 'event') {
       eventType = value
+    } else if (keepMeta && field === 'meta') {
+      if (value.length > maxLineLength) tooLong('meta line', value.length)
+      meta = value
     }
     // `id` and `retry` are meaningless for a relayed one-shot upstream stream; other fields are ignored per spec.
   }

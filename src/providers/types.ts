@@ -17,8 +17,12 @@
  * When inbound format === adaptor.format, steps 1/2/4 are identity and the body passes through natively.
  */
 
-/** Wire formats Tollgate understands, inbound and outbound ('cohere', 'bedrock-converse', 'dify' and 'coze' are outbound only). */
-export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse' | 'dify' | 'coze'
+/**
+ * Wire formats Tollgate understands, inbound and outbound ('cohere', 'bedrock-converse', 'dify', 'coze', 'baidu-ernie',
+ * 'zhipu-v3' and 'tencent-hunyuan' are outbound only).
+ */
+export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse'
+  | 'dify' | 'coze' | 'baidu-ernie' | 'zhipu-v3' | 'tencent-hunyuan'
 
 /** The one usage record. All counts are tokens; absent details are 0. */
 export interface Usage {
@@ -48,6 +52,8 @@ export const emptyUsage = (): Usage => ({
 export interface SseEvent {
   event?: string
   data: string
+  /** Zhipu v3's non-standard `meta:` line (JSON with the usage), kept only by the 'sse-meta' decoder. */
+  meta?: string
 }
 
 /** Canonical request/response types: OpenAI Chat Completions objects. Unknown fields pass through. */
@@ -84,10 +90,23 @@ export interface UpstreamRequest {
   url: string
   headers: Record<string, string>
   body: string
-  /** Auth headers that need an asynchronous step first (Vertex AI's OAuth2 access token); see RequestAuthorizer. */
+  /** Auth that needs an asynchronous step first (Vertex AI's OAuth2 access token, Baidu's access_token); see RequestAuthorizer. */
   authorize?: RequestAuthorizer
   /** A body that needs an asynchronous step first (Dify: image uploads, the conversation to continue); see RequestPreparer. */
   prepare?: RequestPreparer
+  /**
+   * Providers that answer failures with HTTP 200 and the error in a JSON body (Baidu ERNIE, Tencent Cloud, Zhipu
+   * v3): the failure such a body stands for, or null when it is an answer. The channel client reads a 2xx answer
+   * that is not an event stream whole, asks this, and hands a failure on with its status, so the relay classifies,
+   * retries and maps it (with the adaptor's mapError, from the same body) like any other failed answer.
+   */
+  okBodyFailure?: (bodyText: string) => OkBodyFailure | null
+}
+
+/** A failure found in an HTTP 200 body: the status it stands for; `renewAuth`: the credential expired, get a fresh one and send once more. */
+export interface OkBodyFailure {
+  status: number
+  renewAuth?: boolean
 }
 
 /** A bare POST (a token exchange, a file upload) made through the gateway's one upstream client. */
@@ -137,11 +156,18 @@ export interface PreparedBody {
  */
 export type RequestPreparer = (io: PrepareIo) => Promise<PreparedBody>
 
+/** What an authorizer adds to a request: headers (a bearer token) and URL query parameters (Baidu's `access_token`). */
+export interface RequestAuth {
+  headers?: Record<string, string>
+  query?: Record<string, string>
+}
+
 /**
- * Headers to add just before sending, obtained asynchronously (usually from a cache). Building a request stays
- * synchronous; the channel client awaits this only for requests that carry one.
+ * Auth to add just before sending, obtained asynchronously (usually from a cache). Building a request stays
+ * synchronous; the channel client awaits this only for requests that carry one. `renew`: the upstream refused the
+ * cached credential (see OkBodyFailure.renewAuth), so fetch a new one instead of answering from the cache.
  */
-export type RequestAuthorizer = (post: AuthPost) => Promise<Record<string, string>>
+export type RequestAuthorizer = (post: AuthPost, options?: { renew?: boolean }) => Promise<RequestAuth>
 
 /** Error classes an upstream failure maps to; the relay's retry policy reads `retryable`. */
 export interface UpstreamError {
@@ -171,10 +197,11 @@ export interface ProviderAdaptor {
   /** Native wire format of this provider's chat endpoint. */
   format: WireFormat
   /**
-   * How the upstream frames its stream: SSE (default) or AWS eventstream (Bedrock). `createUpstreamDecoder(id)` in
-   * index.ts gives the matching bytes → SseEvent decoder.
+   * How the upstream frames its stream: SSE (default), SSE whose events also carry a `meta:` line (Zhipu v3: the
+   * usage of the finish event) or AWS eventstream (Bedrock). `createUpstreamDecoder(id)` in index.ts gives the
+   * matching bytes → SseEvent decoder.
    */
-  streamFraming?: 'sse' | 'aws-eventstream'
+  streamFraming?: 'sse' | 'sse-meta' | 'aws-eventstream'
   /** The relay fills `target.endUser` (providers keeping per-user state: Dify, Coze). */
   needsEndUser?: boolean
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
@@ -435,6 +462,11 @@ export interface Provider {
   defaultBaseUrl: string
   /** The adaptor builds its URL without a base URL (Bedrock: from the key's region). */
   baseUrlOptional?: boolean
+  /**
+   * What is wrong with one key of a channel of this provider (a composite key missing a part), or null when it is
+   * usable: saving a channel refuses such a key with a 400 that says so.
+   */
+  keyProblem?(key: string): string | null
   /** Chat in the provider's own wire format, converted through the canonical shape; absent for rerank/embedding-only providers (Jina). */
   chat?: ProviderAdaptor
   /**

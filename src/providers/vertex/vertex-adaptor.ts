@@ -43,7 +43,7 @@ function vertexHost(target: UpstreamTarget, region: string): string {
 const authorizers = new WeakMap<VertexServiceAccount, RequestAuthorizer>()
 function bearer(account: VertexServiceAccount): RequestAuthorizer {
   let authorize = authorizers.get(account)
-  if (!authorize) authorizers.set(account, authorize = async (post) => ({ authorization: `Bearer ${await vertexAccessToken(account, post)}` }))
+  if (!authorize) authorizers.set(account, authorize = async (post) => ({ headers: { authorization: `Bearer ${await vertexAccessToken(account, post)}` } }))
   return authorize
 }
 
