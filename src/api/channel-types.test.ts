@@ -94,5 +94,24 @@ describe('channels of types the gateway does not relay', () => {
     const renamed = await root.call('PUT', '/api/channel/', { id, type: 11, name: 'imported palm' })
     expect(renamed.body.success).toBe(true)
     expect(renamed.body.data.name).toBe('imported palm')
+    // …but it cannot be enabled: every request would fail.
+    const enabled = await root.call('PUT', '/api/channel/', { id, status: 1 })
+    expect(enabled.status).toBe(400)
+    expect(enabled.body.message).toContain('type 11 (PaLM) is not relayed')
+  })
+})
+
+describe('fields a channel type cannot work without', () => {
+  test('a Coze channel needs its bot id and a Cloudflare channel its account id, when created and ever after', async () => {
+    const coze = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 49, name: 'coze', key: 'pat_x', models: 'bot', group: 'default' } })
+    expect(coze.status).toBe(400)
+    expect(coze.body.message).toBe('other (Bot ID) is required for Coze channels')
+    const cloudflare = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 39, name: 'cf', key: 'token', models: '@cf/meta/llama-3.1-8b-instruct', group: 'default', other: ' ' } })
+    expect(cloudflare.body.message).toBe('other (Account ID) is required for Cloudflare Workers AI channels')
+    const saved = await root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 49, name: 'coze', key: 'pat_x', models: 'bot', group: 'default', other: '7351' } })
+    const id = saved.body.data[0].id as number
+    expect((await root.call('PUT', '/api/channel/', { id, name: 'coze bot' })).body.success).toBe(true)
+    const cleared = await root.call('PUT', '/api/channel/', { id, other: '' })
+    expect(cleared.body.message).toBe('other (Bot ID) is required for Coze channels')
   })
 })

@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../errors.ts'
 import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, PageQuery, readPage, ROLE_ADMIN, ROLE_ROOT, type ApiDependencies } from './context.ts'
 import { isChannelTypeSupported, providerForChannelType } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
-import { channelTypeCatalog } from '../providers/channel-types.ts'
+import { channelTypeCatalog, channelTypeDefinition } from '../providers/channel-types.ts'
 import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
 import { compileParamOverride } from '../channels/param-override.ts'
 import { priceFor } from '../billing/pricing.ts'
@@ -83,7 +83,12 @@ function refuseUnrelayed(type: number) {
  * Type-specific checks of the key and `other` (a provider's key format, e.g. Baidu's `APIKey|SecretKey`; Vertex AI:
  * service-account JSON and regions), so a channel that cannot work is not saved.
  */
-function refuseBadCredentials(type: number, keys: string[] | undefined, other: string | undefined) {
+function refuseBadCredentials(type: number, keys: string[] | undefined, other: string | undefined, creating = false) {
+  const definition = channelTypeDefinition(type)
+  // A field the type cannot work without (Coze's bot id, Cloudflare's account id): required when created, never cleared.
+  if (definition?.otherRequired && (creating ? !other?.trim() : other !== undefined && !other.trim())) {
+    throw badRequest(`other (${definition.otherLabel?.en ?? 'other'}) is required for ${definition.label} channels`)
+  }
   const provider = providerForChannelType(type)
   if (provider?.keyProblem) {
     for (const [index, key] of (keys ?? []).entries()) {
@@ -262,7 +267,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
       if (!channel.models?.trim()) throw badRequest('models is required: list the model names this channel serves, comma-separated')
       const base = channelChanges(channel)
       const keys = splitKeys(channel.key)
-      refuseBadCredentials(channel.type, mode === 'single' ? [channel.key] : keys, channel.other)
+      refuseBadCredentials(channel.type, mode === 'single' ? [channel.key] : keys, channel.other, true)
       let rows: NewChannel[]
       if (mode === 'multi_to_single' && keys.length > 1) {
         const info: ChannelInfo = { is_multi_key: true, multi_key_size: keys.length, multi_key_status_list: {}, multi_key_polling_index: 0, multi_key_mode: body.multi_key_mode === 'polling' ? 'polling' : 'random' }
@@ -286,8 +291,9 @@ export function channelRoutes(dependencies: ApiDependencies) {
     })
     .put('/', async ({ body }) => {
       const row = await existing(body.id)
-      // An imported channel of a type not relayed yet stays editable; changing a channel to such a type is refused.
-      if (body.type !== undefined && body.type !== row.type) refuseUnrelayed(body.type)
+      // An imported channel of a type not relayed yet stays editable (and disabled); changing a channel to such a type,
+      // or enabling one, is refused.
+      if ((body.type !== undefined && body.type !== row.type) || body.status === 1) refuseUnrelayed(body.type ?? row.type)
       const changes = channelChanges(body as ChannelInput)
       refuseBadCredentials(body.type ?? row.type, body.key?.trim() ? (readInfo(row).is_multi_key ? splitKeys(body.key) : [body.key]) : undefined, body.other)
       if (body.status !== undefined) changes.status = body.status

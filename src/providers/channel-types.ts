@@ -131,7 +131,6 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     },
     otherLabel: { en: 'Regions (JSON)', zh: '区域（JSON）' },
     otherHint: { en: '{"default": "us-central1", "claude-sonnet-4-5-20250929": "us-east5"}', zh: '{"default": "us-central1", "claude-sonnet-4-5-20250929": "us-east5"}' },
-    otherRequired: true,
     defaultModels: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-3-pro-preview'],
   },
   { type: 42, name: 'Mistral', label: 'Mistral', defaultModels: ['mistral-large-latest', 'mistral-medium-latest', 'mistral-small-latest', 'magistral-medium-latest', 'codestral-latest', 'mistral-embed'] },
