@@ -19,10 +19,10 @@ describe('channel types in the console', () => {
     expect(offered).toContain(1)
     expect(offered).toContain(14)
     expect(offered).toContain(2) // Midjourney is a task family now
-    expect(offered).not.toContain(15)
-    const editing = offeredChannelTypes(catalogue, 15)
-    expect(editing[0]).toMatchObject({ type: 15, label: 'Baidu', supported: false })
-    expect(editing.filter((entry) => !entry.supported).map((entry) => entry.type)).toEqual([15])
+    expect(offered).not.toContain(11)
+    const editing = offeredChannelTypes(catalogue, 11)
+    expect(editing[0]).toMatchObject({ type: 11, label: 'PaLM', supported: false })
+    expect(editing.filter((entry) => !entry.supported).map((entry) => entry.type)).toEqual([11])
     expect(offeredChannelTypes(catalogue, 1).filter((entry) => entry.type === 1)).toHaveLength(1)
   })
 
