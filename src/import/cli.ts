@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config.ts'
-import { openDatabase } from '../db/index.ts'
+import { openDatabase, type Database } from '../db/index.ts'
 import { createSecretBox, loadOrCreateSecret } from '../security/crypto.ts'
 import { importCommand } from '../runtime-paths.ts'
 import { runImport } from './run-import.ts'
 import { SchemaError } from './schema.ts'
-import { SourceError } from './source.ts'
+import { redact, SourceError } from './source.ts'
 import { TargetError } from './target.ts'
 
 const usage = `Usage: ${importCommand} <source> [--dry-run] [--batch-size N] [--logs-from <source>]
@@ -49,9 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) { console.error(`[import] ${error.message}`); return 1 }
     throw error
   }
-  // A dry run opens nothing of Tollgate's (opening would create and migrate the database); keys are sealed with a
-  // throwaway secret and forgotten.
-  const database = parsed.dryRun ? undefined : await openDatabase(config)
+  // A dry run creates nothing of Tollgate's: it looks at Tollgate's database only when one exists already, so it
+  // refuses what the real run would (a database that is not empty); keys are sealed with a throwaway secret.
+  const database = parsed.dryRun ? await existingDatabase(config) : await openDatabase(config)
+  if (parsed.dryRun) console.log(database ? `[import] Tollgate's database (${config.databaseUrl ? redact(config.databaseUrl) : join(config.dataDir, 'tollgate.db')}) exists: checking it can take the import` : '[import] Tollgate\'s database does not exist yet: the import will create it')
   const secret = parsed.dryRun ? randomBytes(32).toString('base64url') : loadOrCreateSecret(config.dataDir, '.crypto-secret', config.cryptoSecret).secret
   const progress = createProgressLine()
   try {
@@ -101,3 +104,19 @@ function createProgressLine() {
 }
 
 if (import.meta.main) process.exit(await main(process.argv.slice(2)))
+
+/**
+ * Tollgate's database when it exists already (its SQLite file in DATA_DIR, or its tables in DATABASE_URL's
+ * database), opened as the gateway opens it; undefined when there is none, so a dry run creates nothing.
+ */
+async function existingDatabase(config: { databaseUrl?: string; dataDir: string }): Promise<Database | undefined> {
+  if (!config.databaseUrl) return existsSync(join(config.dataDir, 'tollgate.db')) ? openDatabase(config) : undefined
+  const { default: postgres } = await import('postgres')
+  const client = postgres(config.databaseUrl, { max: 1, onnotice: () => {} })
+  try {
+    const [row] = await client`select to_regclass('public.users') is not null as present`
+    return row?.present ? openDatabase(config) : undefined
+  } finally {
+    await client.end({ timeout: 5 })
+  }
+}

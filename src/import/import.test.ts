@@ -77,6 +77,7 @@ describe('bun run import (the command), one-api SQLite file', () => {
     expect(dryOut).toContain('TopUpLink')
     expect(dryOut).toContain('one-api type 38 has no Tollgate equivalent')
     expect(existsSync(join(dataDir, 'tollgate.db'))).toBe(false)
+    expect(dryOut).toContain("Tollgate's database does not exist yet: the import will create it")
 
     const real = run()
     expect(real.exitCode).toBe(0)
@@ -99,10 +100,14 @@ describe('bun run import (the command), one-api SQLite file', () => {
     })
     expect(withDsn.exitCode).toBe(1)
     expect(withDsn.stderr.toString()).toContain('SQL_DSN is set to a non-Postgres database')
-    // A second run refuses: the database already holds this import.
+    // A second run refuses: the database already holds this import; a dry run says so too, and writes nothing.
     const again = run()
     expect(again.exitCode).toBe(1)
     expect(again.stderr.toString()).toContain('already holds the import')
+    const dryAgain = run('--dry-run')
+    expect(dryAgain.exitCode).toBe(1)
+    expect(dryAgain.stdout.toString()).toContain('exists: checking it can take the import')
+    expect(dryAgain.stderr.toString()).toContain('already holds the import')
   }, 60_000)
 })
 

@@ -55,7 +55,8 @@ export function parseSourceUrl(source: string): { kind: SourceKind; url: string 
   return { kind: 'sqlite', url: text }
 }
 
-const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')
+/** A database URL without its password, for messages. */
+export const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')
 
 export async function openSource(source: string): Promise<SourceDatabase> {
   const { kind, url } = parseSourceUrl(source)
