@@ -73,6 +73,8 @@ export interface UpstreamTarget {
   setting: Record<string, unknown>
   /** Channel type number (new-api enum) for vendor quirks. */
   channelType: number
+  /** A Claude client's `anthropic-beta` header, for adaptors that carry it in the body (Bedrock InvokeModel). */
+  anthropicBeta?: string
 }
 
 export interface UpstreamRequest {
@@ -120,10 +122,12 @@ export interface ProviderAdaptor {
   /** Native wire format of this provider's chat endpoint. */
   format: WireFormat
   /**
-   * How the upstream frames its stream: SSE (default) or AWS eventstream (Bedrock). `createUpstreamDecoder(id)` in
-   * index.ts gives the matching bytes → SseEvent decoder.
+   * How the upstream frames its stream: SSE (default), AWS eventstream (Bedrock Converse), or eventstream `chunk`s
+   * wrapping the provider's own SSE events (Bedrock InvokeModel for Claude: decoded into Anthropic events).
+   * `createUpstreamDecoder(id)` in index.ts gives the matching bytes → SseEvent decoder. Only SSE bytes can be
+   * forwarded to a client of the same format untouched.
    */
-  streamFraming?: 'sse' | 'aws-eventstream'
+  streamFraming?: 'sse' | 'aws-eventstream' | 'bedrock-invoke'
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
   buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest
   fromUpstream(body: Record<string, unknown>, target: UpstreamTarget): { response: ChatResponse; usage: Usage | null }

@@ -44,6 +44,7 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   const mode = adaptor.format === format ? 'native' : 'convert'
   const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, context.stream)
   target.requestedModel = context.model
+  if (context.anthropicBeta) target.anthropicBeta = context.anthropicBeta
   let body: Record<string, unknown>
   if (mode === 'native') body = withSystemPrompt(format, nativeBody(context, upstreamModel), channel)
   else {
@@ -125,7 +126,8 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
   }
   const decoder = createUpstreamDecoder(adaptor.id)
   const upstream = response.body!.getReader()
-  const forwardBytes = mode === 'native'
+  // Native bytes reach the client untouched only when they are already SSE (Bedrock's eventstream is re-encoded).
+  const forwardBytes = mode === 'native' && (adaptor.streamFraming ?? 'sse') === 'sse'
   let firstToken: number | undefined
   const encodeAll = (events: SseEvent[]) => {
     if (events.length === 0) return null
