@@ -26,7 +26,7 @@ export function hasValidSignature(request: Request, body: string, secret: string
 }
 
 /** Anthropic stream event payloads (recorded `data:` lines) framed as Bedrock's InvokeModelWithResponseStream sends them. */
-export function frameInvokeStream(payloads: string[]): Uint8Array {
+export function frameInvokeStream(payloads: string[]): Uint8Array<ArrayBuffer> {
   const messages = payloads.map((payload) => encodeEventStreamMessage(
     { ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' },
     JSON.stringify({ bytes: Buffer.from(payload, 'utf8').toString('base64') }),
