@@ -116,11 +116,23 @@ export interface StreamParser extends StreamStep<SseEvent, ChatChunk> {
   finishReason(): string | null
 }
 
+/**
+ * A vendor's own spelling of OpenAI Chat request fields (OpenRouter's `reasoning` object for `reasoning_effort`).
+ * `applies` is asked first so an OpenAI client's body that needs nothing passes as the bytes it sent.
+ */
+export interface ChatRequestAdapter {
+  applies(body: Record<string, unknown>): boolean
+  /** Rewrites the body in place (a copy the caller owns). */
+  adapt(body: Record<string, unknown>): void
+}
+
 /** One upstream provider. */
 export interface ProviderAdaptor {
   id: string
   /** Native wire format of this provider's chat endpoint. */
   format: WireFormat
+  /** OpenAI-format vendors whose chat requests spell some fields their own way; applied to OpenAI clients' bodies too. */
+  chatRequest?: ChatRequestAdapter
   /**
    * How the upstream frames its stream: SSE (default), AWS eventstream (Bedrock Converse), or eventstream `chunk`s
    * wrapping the provider's own SSE events (Bedrock InvokeModel for Claude: decoded into Anthropic events).
