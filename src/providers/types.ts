@@ -134,6 +134,12 @@ export interface ProviderAdaptor {
   /** OpenAI-format vendors whose chat requests spell some fields their own way; applied to OpenAI clients' bodies too. */
   chatRequest?: ChatRequestAdapter
   /**
+   * buildRequest reshapes even a body in this adaptor's own format (Bedrock's Claude: the model into the URL, the
+   * version into the body, a signature over the result), so a client's bytes can never be sent as they came and
+   * `pass_through_body_enabled` does not apply.
+   */
+  reshapesNativeBody?: boolean
+  /**
    * How the upstream frames its stream: SSE (default), AWS eventstream (Bedrock Converse), or eventstream `chunk`s
    * wrapping the provider's own SSE events (Bedrock InvokeModel for Claude: decoded into Anthropic events).
    * `createUpstreamDecoder(id)` in index.ts gives the matching bytes → SseEvent decoder. Only SSE bytes can be

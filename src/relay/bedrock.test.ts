@@ -47,8 +47,10 @@ beforeAll(async () => {
   // A channel whose secret is wrong is tried first; its 403 moves the request on.
   await harness.addChannel({ type: 33, name: 'wrong-secret', key: 'AKIDEXAMPLE|not-the-secret|us-east-1', base_url: base, models: 'claude-sonnet-4-5-20250929', priority: 10, auto_ban: 0 })
   await harness.addChannel({ type: 33, name: 'bedrock', key: `AKIDEXAMPLE|${secret}|us-east-1`, base_url: base, models: 'claude-sonnet-4-5-20250929,claude-mapped', model_mapping: JSON.stringify({ 'claude-mapped': 'anthropic.claude-sonnet-4-5-20250929-v1:0' }) })
-  await harness.setOption('ModelRatio', { 'claude-sonnet-4-5-20250929': 1, 'claude-mapped': 1 })
-  await harness.setOption('CompletionRatio', { 'claude-sonnet-4-5-20250929': 1, 'claude-mapped': 1 })
+  await harness.addChannel({ type: 33, name: 'bedrock-pass', key: `AKIDEXAMPLE|${secret}|eu-west-1`, base_url: base, models: 'claude-3-7-sonnet-20250219', setting: JSON.stringify({ pass_through_body_enabled: true }) })
+  const models = ['claude-sonnet-4-5-20250929', 'claude-mapped', 'claude-3-7-sonnet-20250219']
+  await harness.setOption('ModelRatio', Object.fromEntries(models.map((model) => [model, 1])))
+  await harness.setOption('CompletionRatio', Object.fromEntries(models.map((model) => [model, 1])))
   await harness.setOption('RetryTimes', 1)
   key = (await harness.addToken()).key
 })
@@ -110,5 +112,12 @@ describe('Bedrock Claude through InvokeModel', () => {
     expect(lastCall().path).toEndWith('/invoke')
     expect(message.id).toBe('msg_01VdEjxAP5ahtHKrrRdNBteQ')
     expect(message.usage).toMatchObject({ input_tokens: 12, output_tokens: 29 })
+  })
+
+  test('pass_through_body_enabled cannot send a Claude client\'s bytes to InvokeModel (model in the path, a signed body): the body is still built', async () => {
+    const message = await anthropic().messages.create({ model: 'claude-3-7-sonnet-20250219', max_tokens: 100, messages: [{ role: 'user', content: 'Hello' }] })
+    expect(lastCall().path).toBe('/model/eu.anthropic.claude-3-7-sonnet-20250219-v1%3A0/invoke')
+    expect(lastCall().body.anthropic_version).toBe('bedrock-2023-05-31')
+    expect(message.content[0]).toMatchObject({ type: 'text' })
   })
 })

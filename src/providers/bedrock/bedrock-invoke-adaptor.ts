@@ -43,6 +43,7 @@ export const bedrockInvokeAdaptor: ProviderAdaptor = {
   ...anthropicAdaptor,
   id: 'bedrock-anthropic',
   streamFraming: 'bedrock-invoke',
+  reshapesNativeBody: true,
   buildRequest: buildBedrockInvokeRequest,
   mapError: mapBedrockError,
 }

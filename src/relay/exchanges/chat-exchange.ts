@@ -56,7 +56,7 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   const extraHeaders = mode === 'native' && context.anthropicBeta ? { 'anthropic-beta': context.anthropicBeta } : undefined
   const request = kit.requests.native(channel, adaptor, body, target, extraHeaders)
   // pass_through_body_enabled on a same-format channel: the client's bytes exactly as sent (a conversion cannot).
-  if (mode === 'native' && channel.setting.pass_through_body_enabled === true && context.bodyText) request.body = context.bodyText
+  if (mode === 'native' && channel.setting.pass_through_body_enabled === true && context.bodyText && !adaptor.reshapesNativeBody) request.body = context.bodyText
   return { request, target, adaptor, mode }
 }
 
