@@ -91,6 +91,15 @@ describe('OpenRouter', () => {
     expect(lastCall().body.reasoning).toEqual({ max_tokens: 4000 })
     expect(message.content[0]).toMatchObject({ type: 'thinking', thinking: 'The user asks for 17 × 23.17 × 20 = 340 and 17 × 3 = 51, so 391.', signature: 'EqQBCkYIBxgCKkBsig-test-signature' })
     expect(message.content[1]).toMatchObject({ type: 'text', text: '17 × 23 = **391**.' })
+    // The next turn sends that signed thinking back; OpenRouter gets it as the turn's reasoning_details.
+    await anthropic.messages.create({
+      model: 'anthropic/claude-sonnet-4.5', max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 4000 },
+      messages: [{ role: 'user', content: '17 × 23?' }, { role: 'assistant', content: message.content as Anthropic.ContentBlockParam[] }, { role: 'user', content: 'And × 2?' }],
+    })
+    expect((lastCall().body.messages as Record<string, unknown>[])[1]).toMatchObject({
+      role: 'assistant', content: '17 × 23 = **391**.',
+      reasoning_details: [{ type: 'reasoning.text', text: 'The user asks for 17 × 23.17 × 20 = 340 and 17 × 3 = 51, so 391.', signature: 'EqQBCkYIBxgCKkBsig-test-signature', format: 'anthropic-claude-v1' }],
+    })
   })
 })
 

@@ -67,13 +67,28 @@ describe('DeepSeek (43)', () => {
 describe('OpenRouter (20)', () => {
   const request = (fields: Record<string, unknown>): ChatRequest => ({ model: 'anthropic/claude-sonnet-4.5', messages: [{ role: 'user', content: 'hi' }], ...fields })
 
-  test('reasoning_effort becomes reasoning.effort, an exact thinking budget reasoning.max_tokens; a client\'s own reasoning object wins', () => {
+  test('reasoning_effort becomes reasoning.effort, an exact thinking budget reasoning.max_tokens, signed thinking reasoning_details; a client\'s own reasoning object wins', () => {
     expect(chat(20).toUpstream(request({ reasoning_effort: 'high' }), target(20, 'anthropic/claude-sonnet-4.5'))).toMatchObject({ reasoning: { effort: 'high' } })
     const fromClaude = chat(20).toUpstream(request({ reasoning_effort: 'medium', thinking_budget: 6000 }), target(20, 'anthropic/claude-sonnet-4.5'))
     expect(fromClaude.reasoning).toEqual({ max_tokens: 6000 })
     expect(fromClaude.reasoning_effort).toBeUndefined()
     expect(fromClaude.thinking_budget).toBeUndefined()
     expect(chat(20).toUpstream(request({ reasoning_effort: 'low', reasoning: { max_tokens: 100, exclude: true } }), target(20, 'm')).reasoning).toEqual({ max_tokens: 100, exclude: true })
+    const replay = chat(20).toUpstream(request({
+      thinking_budget: 2000,
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: '', thinking_blocks: [{ type: 'thinking', thinking: 'Use the tool.', signature: 'sig-1' }, { type: 'redacted_thinking', data: 'enc' }], tool_calls: [{ id: 't1', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 't1', content: 'sunny' },
+      ],
+    }), target(20, 'anthropic/claude-sonnet-4.5'))
+    expect((replay.messages as any[])[1]).toEqual({
+      role: 'assistant', content: '', tool_calls: [{ id: 't1', type: 'function', function: { name: 'weather', arguments: '{}' } }],
+      reasoning_details: [
+        { type: 'reasoning.text', text: 'Use the tool.', signature: 'sig-1', format: 'anthropic-claude-v1', index: 0 },
+        { type: 'reasoning.encrypted', data: 'enc', format: 'anthropic-claude-v1', index: 1 },
+      ],
+    })
     const routing = { provider: { order: ['anthropic', 'amazon-bedrock'], allow_fallbacks: false }, models: ['openai/gpt-5'], transforms: ['middle-out'] }
     expect(chat(20).toUpstream(request(routing), target(20, 'm'))).toMatchObject(routing)
   })
