@@ -10,7 +10,7 @@ const hasThinkingBlocks = (messages: unknown): boolean =>
 /** A Claude client's signed thinking of an earlier turn, as the `reasoning_details` OpenRouter wants back on that turn. */
 function withReasoningDetails(message: ChatMessage): ChatMessage {
   if (message.role !== 'assistant' || !Array.isArray(message.thinking_blocks)) return message
-  const details = message.thinking_blocks.filter(isRecord).flatMap((block, index) => {
+  const details = message.thinking_blocks.filter(isRecord).flatMap((block, index): Record<string, unknown>[] => {
     if (block.type === 'redacted_thinking' && typeof block.data === 'string') return [{ type: 'reasoning.encrypted', data: block.data, format: anthropicFormat, index }]
     if (block.type === 'thinking' && typeof block.signature === 'string' && block.signature.length > 0) {
       return [{ type: 'reasoning.text', text: typeof block.thinking === 'string' ? block.thinking : '', signature: block.signature, format: anthropicFormat, index }]
