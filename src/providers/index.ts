@@ -1,6 +1,9 @@
 import { anthropicAdaptor } from './anthropic/anthropic-adaptor.ts'
 import { createEventStreamDecoder } from './bedrock/aws-eventstream.ts'
 import { bedrockAdaptor } from './bedrock/bedrock-adaptor.ts'
+import { bedrockInvokeAdaptor } from './bedrock/bedrock-invoke-adaptor.ts'
+import { createBedrockInvokeStreamDecoder } from './bedrock/bedrock-invoke-stream.ts'
+import { isBedrockClaude } from './bedrock/bedrock-model-id.ts'
 import { bedrockEmbeddings } from './bedrock/bedrock-embeddings.ts'
 import { bedrockRerank } from './bedrock/bedrock-rerank.ts'
 import { cohereAdaptor } from './cohere/cohere-adaptor.ts'
@@ -68,8 +71,12 @@ const providers: Provider[] = [
     id: 'jina', channelTypes: [38], defaultBaseUrl: 'https://api.jina.ai', streamUsageOption: false, rerank: jinaRerank,
     openAiEndpoints: { ...openAiEndpoints, paths: new Set(['/v1/embeddings']) },
   },
-  // Bedrock's URL comes from the region in the key when the channel gives no base URL.
-  { id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings, rerank: bedrockRerank },
+  // Bedrock's URL comes from the region in the key when the channel gives no base URL. Claude models go through
+  // InvokeModel in Anthropic's own format, every other model through Converse.
+  {
+    id: 'bedrock', channelTypes: [33], defaultBaseUrl: '', baseUrlOptional: true, chat: bedrockAdaptor, streamUsageOption: false, embeddings: bedrockEmbeddings, rerank: bedrockRerank,
+    chatByModel: { adaptors: [bedrockAdaptor, bedrockInvokeAdaptor], pick: (model) => (isBedrockClaude(model) ? bedrockInvokeAdaptor : bedrockAdaptor) },
+  },
   // Vertex AI: Gemini and Claude models in their own wire formats, open models in OpenAI's; the URL comes from the key's project and the
   // model's region when the channel gives no base URL.
   {
@@ -171,11 +178,14 @@ export function createStreamConversion(spec: StreamConversionSpec): StreamConver
 
 /**
  * Bytes → events decoder for an upstream's stream: SSE for everyone (keeping the `meta:` lines for Zhipu v3) except
- * Bedrock (AWS eventstream). Both throw a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond
- * their bounds or a corrupt frame.
+ * Bedrock (AWS eventstream; Claude's InvokeModel chunks unwrapped into Anthropic events). All throw a typed error
+ * (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
  */
 export function createUpstreamDecoder(providerId: string): { push(chunk: Uint8Array): SseEvent[]; flush(): SseEvent[] } {
-  const framing = getAdaptor(providerId).streamFraming
-  if (framing === 'aws-eventstream') return createEventStreamDecoder()
-  return createSseDecoder(framing === 'sse-meta' ? { keepMeta: true } : {})
+  switch (getAdaptor(providerId).streamFraming) {
+    case 'aws-eventstream': return createEventStreamDecoder()
+    case 'bedrock-invoke': return createBedrockInvokeStreamDecoder()
+    case 'sse-meta': return createSseDecoder({ keepMeta: true })
+    default: return createSseDecoder()
+  }
 }

@@ -84,6 +84,8 @@ export interface UpstreamTarget {
    * that keep state per end user (Dify conversations, Coze's user_id) need one; the OpenAI `user` field refines it.
    */
   endUser?: string
+  /** A Claude client's `anthropic-beta` header, for adaptors that carry it in the body (Bedrock InvokeModel). */
+  anthropicBeta?: string
 }
 
 export interface UpstreamRequest {
@@ -191,17 +193,37 @@ export interface StreamParser extends StreamStep<SseEvent, ChatChunk> {
   finishReason(): string | null
 }
 
+/**
+ * A vendor's own spelling of OpenAI Chat request fields (OpenRouter's `reasoning` object for `reasoning_effort`).
+ * `applies` is asked first so an OpenAI client's body that needs nothing passes as the bytes it sent.
+ */
+export interface ChatRequestAdapter {
+  applies(body: Record<string, unknown>): boolean
+  /** Rewrites the body in place (a copy the caller owns). */
+  adapt(body: Record<string, unknown>): void
+}
+
 /** One upstream provider. */
 export interface ProviderAdaptor {
   id: string
   /** Native wire format of this provider's chat endpoint. */
   format: WireFormat
+  /** OpenAI-format vendors whose chat requests spell some fields their own way; applied to OpenAI clients' bodies too. */
+  chatRequest?: ChatRequestAdapter
+  /**
+   * buildRequest reshapes even a body in this adaptor's own format (Bedrock's Claude: the model into the URL, the
+   * version into the body, a signature over the result), so a client's bytes can never be sent as they came and
+   * `pass_through_body_enabled` does not apply.
+   */
+  reshapesNativeBody?: boolean
   /**
    * How the upstream frames its stream: SSE (default), SSE whose events also carry a `meta:` line (Zhipu v3: the
-   * usage of the finish event) or AWS eventstream (Bedrock). `createUpstreamDecoder(id)` in index.ts gives the
-   * matching bytes → SseEvent decoder.
+   * usage of the finish event), AWS eventstream (Bedrock Converse), or eventstream `chunk`s wrapping the provider's
+   * own SSE events (Bedrock InvokeModel for Claude: decoded into Anthropic events). `createUpstreamDecoder(id)` in
+   * index.ts gives the matching bytes → SseEvent decoder. Only SSE bytes can be forwarded to a client of the same
+   * format untouched.
    */
-  streamFraming?: 'sse' | 'sse-meta' | 'aws-eventstream'
+  streamFraming?: 'sse' | 'sse-meta' | 'aws-eventstream' | 'bedrock-invoke'
   /** The relay fills `target.endUser` (providers keeping per-user state: Dify, Coze). */
   needsEndUser?: boolean
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>

@@ -5,7 +5,8 @@ import { mapBedrockError } from './bedrock-error.ts'
 import { signedBedrockPost } from './bedrock-request.ts'
 import { createBedrockStreamParser } from './bedrock-stream-parser.ts'
 import { convertBedrockUsage } from './convert-bedrock-usage.ts'
-import { convertToBedrockRequest } from './convert-to-bedrock-messages.ts'
+import { convertToBedrockRequest, parseBedrockKey } from './convert-to-bedrock-messages.ts'
+import { bedrockModelId } from './bedrock-model-id.ts'
 import { mapBedrockFinishReason } from './map-bedrock-finish-reason.ts'
 
 /** Bedrock Converse response → canonical chat completion. */
@@ -47,12 +48,13 @@ export function convertBedrockResponse(body: JsonObject): ChatResponse {
 }
 
 /**
- * Converse URL and auth. The model id (after model_mapping: a Bedrock model or inference-profile id such as
- * `us.anthropic.claude-sonnet-4-5-20250929-v1:0`) is one path segment, so its ':' is percent-encoded, and the
- * request is SigV4-signed for service "bedrock" (or carries a Bedrock API key as a bearer token).
+ * Converse URL and auth. The model id (after model_mapping, then bedrockModelId's cross-Region inference profile:
+ * `us.amazon.nova-pro-v1:0`) is one path segment, so its ':' is percent-encoded, and the request is SigV4-signed
+ * for service "bedrock" (or carries a Bedrock API key as a bearer token).
  */
 export function buildBedrockRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest {
-  const path = `/model/${encodeURIComponent(target.model)}/${target.stream ? 'converse-stream' : 'converse'}`
+  const modelId = bedrockModelId(target.model, parseBedrockKey(target.key).region, target.setting)
+  const path = `/model/${encodeURIComponent(modelId)}/${target.stream ? 'converse-stream' : 'converse'}`
   return signedBedrockPost(target, 'bedrock-runtime', path, JSON.stringify(native), target.stream ? 'application/vnd.amazon.eventstream' : 'application/json')
 }
 

@@ -2,8 +2,9 @@ import { createOpenAiChatAdaptor } from '../openai/openai-chat-adaptor.ts'
 import { imageGenerationPath, mediaPaths, openAiAudioPaths, openAiDashboardBalance, openAiEndpoints, openAiImagePaths, openAiModelList } from '../openai/openai-capabilities.ts'
 import { jinaRerank } from '../jina/jina-rerank.ts'
 import { openAiRealtime } from '../openai/openai-realtime.ts'
-import type { BalanceCapability, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, ProviderAdaptor, RerankCapability, UpstreamTarget } from '../types.ts'
+import type { BalanceCapability, ChatRequestAdapter, ImagesCapability, OpenAiEndpointsCapability, OpenAiMediaPath, Provider, ProviderAdaptor, RerankCapability, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
+import { openRouterRequest } from './openrouter-request.ts'
 import { siliconFlowImages } from './siliconflow-images.ts'
 
 /**
@@ -33,6 +34,8 @@ export interface OpenAiCompatibleVendor {
   rerank?: RerankCapability
   /** Serves OpenAI's Realtime API (`/v1/realtime` over WebSocket) under the base URL. */
   realtime?: boolean
+  /** The vendor's own spelling of some chat request fields. */
+  chatRequest?: ChatRequestAdapter
 }
 
 /** A custom channel's base URL is the whole endpoint; `{model}` in it is replaced by the upstream model. */
@@ -84,7 +87,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: 'groq', channelTypes: [], defaultBaseUrl: 'https://api.groq.com/openai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: openAiAudioPaths },
   // xAI's image API (grok-2-image…) is OpenAI's generations route; it has no edits or variations.
   { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: imageGenerationPath },
-  { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance },
+  { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance, chatRequest: openRouterRequest },
   { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, rerank: jinaRerank, mediaPaths: speechAndTranscriptionPaths, images: siliconFlowImages },
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
@@ -120,6 +123,7 @@ export function createOpenAiCompatibleProvider(vendor: OpenAiCompatibleVendor): 
     streamUsageOption: vendor.streamUsageOption,
     officialOpenAi: false,
     buildUrl: vendor.buildUrl,
+    chatRequest: vendor.chatRequest,
   })
   return {
     id: vendor.id, channelTypes: vendor.channelTypes, defaultBaseUrl: vendor.defaultBaseUrl, chat,

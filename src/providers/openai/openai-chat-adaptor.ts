@@ -1,11 +1,12 @@
 import { isRecord } from '../canonical.ts'
-import type { ChatRequest, ChatResponse, ProviderAdaptor, UpstreamRequest, UpstreamTarget } from '../types.ts'
+import type { ChatRequest, ChatRequestAdapter, ChatResponse, ProviderAdaptor, UpstreamRequest, UpstreamTarget } from '../types.ts'
 import { joinUrl } from '../url.ts'
 import { convertOpenAiUsage } from './convert-openai-usage.ts'
 import { convertToOpenAiChatRequest } from './convert-to-openai-messages.ts'
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts'
 import { createOpenAiChatStreamParser } from './openai-chat-stream-parser.ts'
 import { mapOpenAiError } from './openai-error.ts'
+import { normaliseReasoningDetails } from './reasoning-details.ts'
 
 export interface OpenAiChatAdaptorConfig {
   id: string
@@ -19,6 +20,8 @@ export interface OpenAiChatAdaptorConfig {
   buildUrl?: (target: UpstreamTarget) => string
   /** Overrides the auth header (Azure `api-key`). */
   authHeaders?: (target: UpstreamTarget) => Record<string, string>
+  /** The vendor's spelling of some request fields (see ChatRequestAdapter). */
+  chatRequest?: ChatRequestAdapter
 }
 
 /** One OpenAI Chat speaking upstream; OpenAI itself and every compatible vendor are instances of this. */
@@ -27,8 +30,13 @@ export function createOpenAiChatAdaptor(config: OpenAiChatAdaptorConfig): Provid
   return {
     id: config.id,
     format: 'openai-chat',
+    chatRequest: config.chatRequest,
     toUpstream(request: ChatRequest, target: UpstreamTarget) {
-      return convertToOpenAiChatRequest(request, target, requestOptions)
+      const adapter = config.chatRequest
+      if (adapter === undefined || !adapter.applies(request)) return convertToOpenAiChatRequest(request, target, requestOptions)
+      const adapted = { ...request }
+      adapter.adapt(adapted)
+      return convertToOpenAiChatRequest(adapted, target, requestOptions)
     },
     buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest {
       const url = config.buildUrl ? config.buildUrl(target) : joinUrl(target.baseUrl, config.chatPath)
@@ -45,6 +53,7 @@ export function createOpenAiChatAdaptor(config: OpenAiChatAdaptorConfig): Provid
           message.reasoning_content = message.reasoning
           delete message.reasoning
         }
+        if (isRecord(message) && message.reasoning_details !== undefined) normaliseReasoningDetails(message)
       }
       if (body.object === undefined) body.object = 'chat.completion'
       return { response: body as ChatResponse, usage: convertOpenAiUsage(body.usage) }

@@ -4,6 +4,7 @@ import { createUpstreamError, typeForStatus, UpstreamStreamError } from '../erro
 import type { ChatChunk, SseEvent, StreamParser, Usage } from '../types.ts'
 import { convertOpenAiUsage } from './convert-openai-usage.ts'
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts'
+import { normaliseReasoningDetails } from './reasoning-details.ts'
 
 /**
  * OpenAI Chat stream (and compatible vendors) → normalised canonical chunks, for conversions to another inbound
@@ -14,7 +15,8 @@ import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts'
  * - usage is taken from `usage` on the last chunk (OpenAI with include_usage), on the finish chunk (Mistral,
  *   DeepSeek, Groq) or from `x_groq.usage`, and removed from the chunks: writers emit it at finish;
  * - tool-call fragments without `index` (Mistral) get one; empty continuation ids (DashScope) are removed;
- * - `delta.reasoning` (OpenRouter, vLLM) becomes `delta.reasoning_content`;
+ * - `delta.reasoning` (OpenRouter, vLLM) becomes `delta.reasoning_content`; OpenRouter's `reasoning_details` give
+ *   signatures and encrypted reasoning as `thinking_blocks` (reasoning-details.ts);
  * - a repeated finish_reason for the same choice (DashScope sends it twice) is emitted once;
  * - chunks left with nothing to say (usage-only, Azure's prompt-filter preamble) are dropped.
  * An `error` object inside the stream throws UpstreamStreamError.
@@ -93,6 +95,7 @@ export function createOpenAiChatStreamParser(): StreamParser {
           delta.reasoning_content = delta.reasoning
           delete delta.reasoning
         }
+        if (delta.reasoning_details !== undefined) normaliseReasoningDetails(delta)
         if (Array.isArray(delta.tool_calls)) normaliseToolCalls(choiceIndex, delta.tool_calls)
         let reason = mapOpenAiFinishReason(choice.finish_reason)
         if (reason !== null) {

@@ -48,6 +48,7 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   // Per-user upstream state (Dify conversations, Coze's user_id) is scoped to the Tollgate user and token, so two
   // callers never share it whatever `user` they send.
   if (adaptor.needsEndUser) target.endUser = `tollgate-${context.holder.user.id}-${context.holder.token.id}`
+  if (context.anthropicBeta) target.anthropicBeta = context.anthropicBeta
   let body: Record<string, unknown>
   if (mode === 'native') body = withSystemPrompt(format, nativeBody(context, upstreamModel), channel)
   else {
@@ -59,7 +60,7 @@ function prepareChat(context: RelayContext, channel: CachedChannel, provider: Pr
   const extraHeaders = mode === 'native' && context.anthropicBeta ? { 'anthropic-beta': context.anthropicBeta } : undefined
   const request = kit.requests.native(channel, adaptor, body, target, extraHeaders)
   // pass_through_body_enabled on a same-format channel: the client's bytes exactly as sent (a conversion cannot).
-  if (mode === 'native' && channel.setting.pass_through_body_enabled === true && context.bodyText) request.body = context.bodyText
+  if (mode === 'native' && channel.setting.pass_through_body_enabled === true && context.bodyText && !adaptor.reshapesNativeBody) request.body = context.bodyText
   return { request, target, adaptor, mode }
 }
 
@@ -131,7 +132,8 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
   }
   const decoder = createUpstreamDecoder(adaptor.id)
   const upstream = response.body!.getReader()
-  const forwardBytes = mode === 'native'
+  // Native bytes reach the client untouched only when they are already SSE (Bedrock's eventstream is re-encoded).
+  const forwardBytes = mode === 'native' && (adaptor.streamFraming ?? 'sse') === 'sse'
   let firstToken: number | undefined
   const encodeAll = (events: SseEvent[]) => {
     if (events.length === 0) return null

@@ -29,7 +29,8 @@ function openAiBody(context: RelayContext, channel: CachedChannel, provider: Pro
   if (channel.setting.pass_through_body_enabled === true) return context.bodyText
   const askUsage = context.stream && kit.forceStreamOption() && !context.clientWantsUsage && provider.streamUsageOption
   const systemPrompt = path === '/v1/chat/completions' && channel.setting.system_prompt !== undefined
-  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && !channel.bodyOverride && !systemPrompt
+  const vendor = path === '/v1/chat/completions' ? provider.chat?.chatRequest : undefined
+  const unchanged = upstreamModel === context.body.model && !context.reasoningEffort && !channel.bodyOverride && !systemPrompt && !vendor?.applies(context.body)
   if (unchanged && !askUsage) return context.bodyText
   if (unchanged && context.body.stream_options === undefined) {
     const open = context.bodyText.indexOf('{')
@@ -37,6 +38,7 @@ function openAiBody(context: RelayContext, channel: CachedChannel, provider: Pro
   }
   let body: Record<string, unknown> = { ...context.body, model: upstreamModel }
   if (context.reasoningEffort && body.reasoning_effort === undefined) body.reasoning_effort = context.reasoningEffort
+  if (vendor?.applies(body)) vendor.adapt(body)
   if (systemPrompt) body = withSystemPrompt('openai-chat', body, channel)
   if (channel.bodyOverride) body = channel.bodyOverride(body)
   if (askUsage) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }

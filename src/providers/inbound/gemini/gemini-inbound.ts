@@ -6,6 +6,7 @@ import type {
   ChatChunk, ChatResponse, ClientError, InboundFormat, InboundStreamWriter, SseEvent, StreamWriterContext, Usage,
 } from '../../types.ts'
 import { convertGeminiRequestToCanonical } from './convert-gemini-request.ts'
+import { groundingFromCitations } from './grounding-from-citations.ts'
 
 function functionCallPart(call: JsonObject): JsonObject {
   const fn = isRecord(call.function) ? call.function : {}
@@ -17,6 +18,7 @@ function functionCallPart(call: JsonObject): JsonObject {
 
 /** Canonical chat completion → Gemini GenerateContentResponse, one candidate per choice. */
 export function convertCanonicalToGeminiResponse(response: ChatResponse, usage: Usage | null): JsonObject {
+  const grounding = groundingFromCitations(response)
   const candidates = response.choices.filter(isRecord).map((choice, position) => {
     const message = isRecord(choice.message) ? choice.message : {}
     const parts: JsonObject[] = []
@@ -26,11 +28,13 @@ export function convertCanonicalToGeminiResponse(response: ChatResponse, usage: 
     if (typeof message.refusal === 'string' && message.refusal.length > 0) parts.push({ text: message.refusal })
     for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) if (isRecord(call)) parts.push(functionCallPart(call))
     if (parts.length === 0) parts.push({ text: '' })
-    return {
+    const candidate: JsonObject = {
       content: { role: 'model', parts },
       finishReason: mapFinishReasonToGemini(typeof choice.finish_reason === 'string' ? choice.finish_reason : null),
       index: typeof choice.index === 'number' ? choice.index : position,
     }
+    if (grounding !== undefined) candidate.groundingMetadata = grounding
+    return candidate
   })
   const body: JsonObject = { candidates, modelVersion: response.model, responseId: response.id }
   const usageMetadata = toGeminiUsage(usage)
@@ -41,11 +45,13 @@ export function convertCanonicalToGeminiResponse(response: ChatResponse, usage: 
 /**
  * Canonical chunks → Gemini `alt=sse` stream: one GenerateContentResponse per chunk with text (thought parts
  * for reasoning). Function calls are sent whole, as Gemini does: their argument fragments are assembled and
- * sent in the final event together with finishReason and usageMetadata.
+ * sent in the final event together with finishReason and usageMetadata, and so are the answer's web sources
+ * (Perplexity's and xAI's citations, which they repeat or complete on later chunks) as groundingMetadata.
  */
 export function createGeminiStreamWriter(context: StreamWriterContext): InboundStreamWriter {
   const calls = new Map<number, Map<number, JsonObject>>()
   const finishReasons = new Map<number, string>()
+  let grounding: JsonObject | undefined
   let ended = false
 
   function event(candidates: JsonObject[], usageMetadata?: JsonObject): SseEvent {
@@ -58,6 +64,7 @@ export function createGeminiStreamWriter(context: StreamWriterContext): InboundS
     push(chunk: ChatChunk): SseEvent[] {
       if (ended) return []
       const out: SseEvent[] = []
+      if (chunk.citations !== undefined || chunk.search_results !== undefined) grounding = groundingFromCitations(chunk) ?? grounding
       for (const choice of chunk.choices) {
         if (!isRecord(choice)) continue
         const candidateIndex = typeof choice.index === 'number' ? choice.index : 0
@@ -93,11 +100,13 @@ export function createGeminiStreamWriter(context: StreamWriterContext): InboundS
       const indexes = new Set<number>([0, ...calls.keys(), ...finishReasons.keys()])
       const candidates = [...indexes].sort((left, right) => left - right).map((candidateIndex) => {
         const parts = [...(calls.get(candidateIndex)?.values() ?? [])].map(functionCallPart)
-        return {
+        const candidate: JsonObject = {
           content: { role: 'model', parts: parts.length > 0 ? parts : [{ text: '' }] },
           finishReason: mapFinishReasonToGemini(finishReasons.get(candidateIndex) ?? null),
           index: candidateIndex,
         }
+        if (grounding !== undefined) candidate.groundingMetadata = grounding
+        return candidate
       })
       return [event(candidates, toGeminiUsage(usage))]
     },
