@@ -22,6 +22,9 @@ import { cohereRerank } from './cohere/cohere-rerank.ts'
 import { geminiCountTokens } from './gemini/gemini-count-tokens.ts'
 import { geminiEmbeddings } from './gemini/gemini-embeddings.ts'
 import { jinaRerank } from './jina/jina-rerank.ts'
+import { ollamaAdaptor } from './ollama/ollama-adaptor.ts'
+import { ollamaCompletions, ollamaEmbeddings, ollamaModelList } from './ollama/ollama-capabilities.ts'
+import { createNdjsonDecoder } from './ollama/ndjson-decoder.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
@@ -67,6 +70,12 @@ const providers: Provider[] = [
   {
     id: 'vertex', channelTypes: [41], defaultBaseUrl: '', baseUrlOptional: true, chat: vertexGeminiAdaptor,
     chatByModel: { adaptors: [vertexGeminiAdaptor, vertexAnthropicAdaptor, vertexOpenAiAdaptor], pick: vertexAdaptorFor }, streamUsageOption: false,
+  },
+  // Ollama's native API: chat on /api/chat (NDJSON streams), embeddings on /api/embed, models from /api/tags; legacy
+  // completions through its OpenAI-compatible /v1/completions.
+  {
+    id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chat: ollamaAdaptor, streamUsageOption: false,
+    listModels: ollamaModelList, embeddings: ollamaEmbeddings, openAiEndpoints: ollamaCompletions,
   },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
@@ -153,9 +162,12 @@ export function createStreamConversion(spec: StreamConversionSpec): StreamConver
 }
 
 /**
- * Bytes → events decoder for an upstream's stream: SSE for everyone except Bedrock (AWS eventstream). Both throw
- * a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
+ * Bytes → events decoder for an upstream's stream: SSE for everyone except Bedrock (AWS eventstream) and Ollama
+ * (NDJSON). They throw a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a
+ * corrupt frame.
  */
 export function createUpstreamDecoder(providerId: string): { push(chunk: Uint8Array): SseEvent[]; flush(): SseEvent[] } {
-  return getAdaptor(providerId).streamFraming === 'aws-eventstream' ? createEventStreamDecoder() : createSseDecoder()
+  const framing = getAdaptor(providerId).streamFraming
+  if (framing === 'aws-eventstream') return createEventStreamDecoder()
+  return framing === 'ndjson' ? createNdjsonDecoder() : createSseDecoder()
 }

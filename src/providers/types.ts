@@ -17,8 +17,8 @@
  * When inbound format === adaptor.format, steps 1/2/4 are identity and the body passes through natively.
  */
 
-/** Wire formats Tollgate understands, inbound and outbound ('cohere' and 'bedrock-converse' are outbound only). */
-export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse'
+/** Wire formats Tollgate understands, inbound and outbound ('cohere', 'bedrock-converse', 'ollama' and 'xunfei' are outbound only). */
+export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse' | 'ollama' | 'xunfei'
 
 /** The one usage record. All counts are tokens; absent details are 0. */
 export interface Usage {
@@ -120,10 +120,10 @@ export interface ProviderAdaptor {
   /** Native wire format of this provider's chat endpoint. */
   format: WireFormat
   /**
-   * How the upstream frames its stream: SSE (default) or AWS eventstream (Bedrock). `createUpstreamDecoder(id)` in
-   * index.ts gives the matching bytes → SseEvent decoder.
+   * How the upstream frames its stream: SSE (default), AWS eventstream (Bedrock) or newline-delimited JSON (Ollama).
+   * `createUpstreamDecoder(id)` in index.ts gives the matching bytes → SseEvent decoder.
    */
-  streamFraming?: 'sse' | 'aws-eventstream'
+  streamFraming?: 'sse' | 'aws-eventstream' | 'ndjson'
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
   buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest
   fromUpstream(body: Record<string, unknown>, target: UpstreamTarget): { response: ChatResponse; usage: Usage | null }
