@@ -11,6 +11,8 @@ import { priceFor } from '../billing/pricing.ts'
 import { splitList } from '../split-list.ts'
 import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
 import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
+import { xunfeiKeyProblem } from '../providers/xunfei/xunfei-auth.ts'
+import { xunfeiVersionProblem } from '../providers/xunfei/xunfei-versions.ts'
 import { requireSecureVerification } from '../auth/secure-verification.ts'
 
 const ChannelInfoSchema = t.Object({
@@ -81,6 +83,7 @@ function refuseUnrelayed(type: number) {
 
 /** Type-specific checks of the key and `other` (Vertex AI: service-account JSON and regions), so a channel that cannot work is not saved. */
 function refuseBadCredentials(type: number, keys: string[] | undefined, other: string | undefined) {
+  if (type === 18) return refuseBadXunfei(keys, other)
   if (type !== 41) return
   for (const [index, key] of (keys ?? []).entries()) {
     const problem = vertexKeyProblem(key)
@@ -88,6 +91,16 @@ function refuseBadCredentials(type: number, keys: string[] | undefined, other: s
   }
   const regionProblem = other === undefined ? null : vertexRegionsProblem(other)
   if (regionProblem !== null) throw badRequest(`other (Vertex AI regions): ${regionProblem}`)
+}
+
+/** Xunfei Spark: every key must sign (APPID|APISecret|APIKey) and `other` must name a Spark version. */
+function refuseBadXunfei(keys: string[] | undefined, other: string | undefined) {
+  for (const [index, key] of (keys ?? []).entries()) {
+    const problem = xunfeiKeyProblem(key)
+    if (problem !== null) throw badRequest(`key${keys!.length > 1 ? ` ${index + 1}` : ''}: ${problem}`)
+  }
+  const versionProblem = other === undefined ? null : xunfeiVersionProblem(other)
+  if (versionProblem !== null) throw badRequest(`other (Xunfei Spark version): ${versionProblem}`)
 }
 
 /** The per-channel settings the relay reads (`setting`), checked when saved so a typo does not fail every request. */

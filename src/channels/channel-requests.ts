@@ -2,7 +2,7 @@ import { rendezvousKey } from './cache-affinity.ts'
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import { chatAdaptorFor } from '../providers/index.ts'
-import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, UpstreamTarget } from '../providers/types.ts'
+import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, UpstreamTarget, WebSocketExchange } from '../providers/types.ts'
 
 /**
  * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
@@ -20,6 +20,8 @@ export interface ChannelRequest {
   body?: string | Uint8Array
   /** Auth headers obtained just before sending (an OAuth2 access token); the channel client awaits it. */
   authorize?: RequestAuthorizer
+  /** The upstream is a WebSocket (Xunfei Spark): the channel client opens it instead of an HTTP request. */
+  websocket?: WebSocketExchange
 }
 
 /** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
@@ -112,7 +114,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     const built = adaptor.buildRequest(channel.bodyOverride ? channel.bodyOverride(body) : body, planned)
     const headers = withHeaderOverrides(built.headers, channel, planned.key, planned.model)
     if (extraHeaders) Object.assign(headers, extraHeaders)
-    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize }
+    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize, websocket: built.websocket }
   }
 
   /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */

@@ -25,6 +25,7 @@ import { jinaRerank } from './jina/jina-rerank.ts'
 import { ollamaAdaptor } from './ollama/ollama-adaptor.ts'
 import { ollamaCompletions, ollamaEmbeddings, ollamaModelList } from './ollama/ollama-capabilities.ts'
 import { createNdjsonDecoder } from './ollama/ndjson-decoder.ts'
+import { xunfeiAdaptor } from './xunfei/xunfei-adaptor.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
@@ -77,6 +78,8 @@ const providers: Provider[] = [
     id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chat: ollamaAdaptor, streamUsageOption: false,
     listModels: ollamaModelList, embeddings: ollamaEmbeddings, openAiEndpoints: ollamaCompletions,
   },
+  // Xunfei Spark: chat over a signed WebSocket (src/channels/websocket-upstream.ts carries it).
+  { id: 'xunfei', channelTypes: [18], defaultBaseUrl: 'https://spark-api.xf-yun.com', chat: xunfeiAdaptor, streamUsageOption: false },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
   { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },

@@ -81,6 +81,25 @@ export interface UpstreamRequest {
   body: string
   /** Auth headers that need an asynchronous step first (Vertex AI's OAuth2 access token); see RequestAuthorizer. */
   authorize?: RequestAuthorizer
+  /** Sent over a WebSocket instead of HTTP (Xunfei Spark); see WebSocketExchange. */
+  websocket?: WebSocketExchange
+}
+
+/**
+ * A chat call whose upstream is a WebSocket (Xunfei Spark): `url` (ws:// or wss://) is opened with `headers`, `body`
+ * is sent as one text frame, and the upstream's text frames are the answer. The channel client turns them into the
+ * HTTP-shaped answer the relay already reads: the first frame's `status` decides success (an error frame becomes a
+ * failed answer whose body is that frame, read by the adaptor's mapError); on success each frame is one SSE event
+ * (`data: <frame>`) for the stream parser, or, when `aggregate`, all frames up to the last become one JSON body
+ * `{"frames": [...]}` for fromUpstream.
+ */
+export interface WebSocketExchange {
+  /** Non-stream: collect the frames into one body instead of streaming them. */
+  aggregate: boolean
+  /** The HTTP status a frame stands for: 200 for an answer frame, an error status for an error frame. */
+  status(frame: string): number
+  /** Whether a frame is the answer's last (the upstream closes after it). */
+  isLast(frame: string): boolean
 }
 
 /** A bare POST to an auth endpoint (a token exchange), made through the gateway's one upstream client. */

@@ -1,0 +1,97 @@
+import type { UpstreamResponse } from '../net/http1-client.ts'
+import type { WebSocketExchange } from '../providers/types.ts'
+
+/**
+ * The WebSocket transport for chat upstreams that are not HTTP (Xunfei Spark). One call is one connection: open it
+ * with the request headers (Bun's WebSocket takes headers, as the realtime client uses), send the body as a text
+ * frame, and answer with an HTTP-shaped response so the relay, the channel test and the error mapping read it like
+ * any other upstream (see WebSocketExchange for the shape). Only requests that declare `websocket` come here; the
+ * HTTP path of every other provider is untouched.
+ *
+ * `timeoutMs` bounds the wait for the first frame (the answer's head, as for HTTP); once frames flow the relay's
+ * silence sweep watches the stream. A connection that fails or closes before any frame (a refused handshake: a bad
+ * or stale signature) rejects like a failed HTTP connection. `signal` (the client left) and cancelling the body
+ * close the socket.
+ */
+export function sendOverWebSocket(url: string, headers: Record<string, string>, body: string, exchange: WebSocketExchange, init: { signal?: AbortSignal; timeoutMs?: number }): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers } as unknown as string[])
+    const encoder = new TextEncoder()
+    let settled = false
+    let controller: ReadableStreamDefaultController<Uint8Array> | undefined
+    let frames: string[] | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+
+    const close = () => {
+      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close()
+    }
+    const fail = (error: Error) => {
+      clearTimeout(timer)
+      if (!settled) {
+        settled = true
+        reject(error)
+      } else controller?.error(error)
+      close()
+    }
+    const answer = (status: number, responseBody: BodyInit, contentType: string) => {
+      settled = true
+      clearTimeout(timer)
+      resolve(new Response(responseBody, { status, headers: { 'content-type': contentType } }) as UpstreamResponse)
+    }
+
+    if (init.timeoutMs) {
+      timer = setTimeout(() => {
+        const error = new Error(`no answer within ${init.timeoutMs! / 1000} s`)
+        error.name = 'TimeoutError'
+        fail(error)
+      }, init.timeoutMs)
+    }
+    const onAbort = () => fail(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }))
+    init.signal?.addEventListener('abort', onAbort, { once: true })
+
+    socket.onopen = () => socket.send(body)
+    socket.onerror = () => {}
+    socket.onclose = (event) => {
+      init.signal?.removeEventListener('abort', onAbort)
+      if (!settled) return fail(new Error(`WebSocket closed before answering (${event.code}${event.reason ? `: ${event.reason}` : ''})`))
+      if (frames) {
+        // Closed after some frames but before the last: what arrived is the answer, as a truncated HTTP body would be.
+        answer(200, `{"frames":[${frames.join(',')}]}`, 'application/json')
+        frames = undefined
+        return
+      }
+      try { controller?.close() } catch { /* already closed or errored */ }
+    }
+    socket.onmessage = (event) => {
+      const frame = typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data as ArrayBuffer)
+      if (!settled && frames === undefined) {
+        const status = exchange.status(frame)
+        if (status < 200 || status > 299) {
+          answer(status, frame, 'application/json')
+          return close()
+        }
+        if (exchange.aggregate) frames = []
+        else {
+          answer(200, new ReadableStream<Uint8Array>({ start: (c) => { controller = c }, cancel: close }), 'text/event-stream')
+        }
+      }
+      const last = exchange.isLast(frame)
+      if (frames) {
+        frames.push(frame)
+        if (last) {
+          const collected = frames
+          frames = undefined
+          answer(200, `{"frames":[${collected.join(',')}]}`, 'application/json')
+          close()
+        }
+        return
+      }
+      controller?.enqueue(encoder.encode(`data: ${frame}\n\n`))
+      if (last) {
+        try { controller?.close() } catch { /* cancelled */ }
+        controller = undefined
+        close()
+      }
+    }
+  })
+}
