@@ -13,7 +13,7 @@ import type { CapabilityRequest, OpenAiEndpointPath, OpenAiMediaPath, Provider, 
 
 /** A request ready for the upstream client. */
 export interface ChannelRequest {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   url: string
   headers: Readonly<Record<string, string>>
   /** Text (JSON) or bytes (a multipart form). */

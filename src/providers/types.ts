@@ -244,7 +244,7 @@ export type OpenAiMediaPath = OpenAiImagePath | OpenAiAudioPath
 
 /** One HTTP call a capability describes; `src/channels/` sends it (with the channel's header overrides). */
 export interface CapabilityRequest {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   url: string
   headers: Record<string, string>
   body?: string
