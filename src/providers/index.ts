@@ -73,9 +73,9 @@ const providers: Provider[] = [
     chatByModel: { adaptors: [vertexGeminiAdaptor, vertexAnthropicAdaptor, vertexOpenAiAdaptor], pick: vertexAdaptorFor }, streamUsageOption: false,
   },
   // Ollama's native API: chat on /api/chat (NDJSON streams), embeddings on /api/embed, models from /api/tags; legacy
-  // completions through its OpenAI-compatible /v1/completions.
+  // completions through its OpenAI-compatible /v1/completions, which takes stream_options.include_usage.
   {
-    id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chat: ollamaAdaptor, streamUsageOption: false,
+    id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chat: ollamaAdaptor, streamUsageOption: true,
     listModels: ollamaModelList, embeddings: ollamaEmbeddings, openAiEndpoints: ollamaCompletions,
   },
   // Xunfei Spark: chat over a signed WebSocket (src/channels/websocket-upstream.ts carries it).

@@ -87,6 +87,15 @@ describe('Ollama native chat, embeddings and completions', () => {
     const completion = await harness.client(key).completions.create({ model: 'llama3.2', prompt: 'The sky is' })
     expect(completion.choices[0]!.text).toBe('blue.')
     expect(lastCall('/v1/completions').authorization).toBe('Bearer ollama-proxy-key')
+    const stream = await harness.client(key).completions.create({ model: 'llama3.2', prompt: 'The sky is', stream: true, stream_options: { include_usage: true } })
+    let text = ''
+    let usage: unknown
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.text ?? ''
+      if (chunk.usage) usage = chunk.usage
+    }
+    expect(text).toBe('blue.')
+    expect(usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 2 })
   })
 
   test('a model that is not pulled: Ollama\'s 404 message reaches the client', async () => {

@@ -116,6 +116,16 @@ describe('Xunfei Spark over its signed WebSocket', () => {
     expect(error.message).toContain('messages[2]')
   })
 
+  test('the channel test goes over the same WebSocket and passes', async () => {
+    const channels = await harness.root.call('GET', '/api/channel/?p=1&page_size=50')
+    const sparkChannel = (channels.body.data.items as { id: number; name: string }[]).find((channel) => channel.name === 'spark')!
+    const before = spark.requests.length
+    const result = await harness.root.call('GET', `/api/channel/test/${sparkChannel.id}`)
+    expect(result.body).toMatchObject({ success: true })
+    expect(spark.requests.length).toBe(before + 1)
+    expect(lastRequest().frame.payload.message.text).toEqual([{ role: 'user', content: 'hi' }])
+  })
+
   test('saving a channel refuses a key that cannot sign and an unknown version, naming the field', async () => {
     const badKey = await harness.root.call('POST', '/api/channel/', { mode: 'single', channel: { type: 18, name: 'x', key: 'only-one-part', models: 'spark-max', group: 'default' } })
     expect(badKey.status).toBe(400)

@@ -60,6 +60,11 @@ export function startMockOllama(options: { key?: string; models: string[] }): Mo
           return Response.json({ version: '0.12.6' })
         case 'POST /v1/completions':
           if (!has(body?.model)) return Response.json({ error: { message: `model "${body?.model}" not found, try pulling it first`, type: 'api_error', param: null, code: null } }, { status: 404 })
+          if (body!.stream) {
+            const chunk = (fields: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1760688000, model: body!.model, system_fingerprint: 'fp_ollama', ...fields })}\n\n`
+            const usage = body!.stream_options?.include_usage ? chunk({ choices: [], usage: { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8 } }) : ''
+            return new Response(chunk({ choices: [{ text: 'blue', index: 0, finish_reason: null }] }) + chunk({ choices: [{ text: '.', index: 0, finish_reason: 'stop' }] }) + usage + 'data: [DONE]\n\n', { headers: { 'content-type': 'text/event-stream' } })
+          }
           return Response.json({ id: 'cmpl-1', object: 'text_completion', created: 1760688000, model: body!.model, system_fingerprint: 'fp_ollama', choices: [{ text: 'blue.', index: 0, finish_reason: 'stop' }], usage: { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8 } })
         default:
           return new Response('404 page not found', { status: 404 })
