@@ -10,7 +10,8 @@ import type { WebSocketExchange } from '../providers/types.ts'
  *
  * `timeoutMs` bounds the wait for the first frame (the answer's head, as for HTTP); once frames flow the relay's
  * silence sweep watches the stream. A connection that fails or closes before any frame (a refused handshake: a bad
- * or stale signature) rejects like a failed HTTP connection. `signal` (the client left) and cancelling the body
+ * or stale signature), or before the last frame of an aggregated answer, rejects like a failed HTTP connection; one
+ * that closes mid-stream errors the body, like a cut HTTP body. `signal` (the client left) and cancelling the body
  * close the socket.
  */
 export function sendOverWebSocket(url: string, headers: Record<string, string>, body: string, exchange: WebSocketExchange, init: { signal?: AbortSignal; timeoutMs?: number }): Promise<UpstreamResponse> {
@@ -53,14 +54,11 @@ export function sendOverWebSocket(url: string, headers: Record<string, string>, 
     socket.onerror = () => {}
     socket.onclose = (event) => {
       init.signal?.removeEventListener('abort', onAbort)
-      if (!settled) return fail(new Error(`WebSocket closed before answering (${event.code}${event.reason ? `: ${event.reason}` : ''})`))
-      if (frames) {
-        // Closed after some frames but before the last: what arrived is the answer, as a truncated HTTP body would be.
-        answer(200, `{"frames":[${frames.join(',')}]}`, 'application/json')
-        frames = undefined
-        return
-      }
-      try { controller?.close() } catch { /* already closed or errored */ }
+      const why = `${event.code}${event.reason ? `: ${event.reason}` : ''}`
+      // Before the answer (or, aggregating, before its last frame): a failed call, which the relay may retry.
+      if (!settled) return fail(new Error(frames ? `WebSocket closed before the last frame (${why})` : `WebSocket closed before answering (${why})`))
+      // Mid-stream: the stream fails, as a cut HTTP body does; the relay ends the client's stream with an error.
+      controller?.error(new Error(`WebSocket closed before the last frame (${why})`))
     }
     socket.onmessage = (event) => {
       const frame = typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data as ArrayBuffer)

@@ -59,6 +59,8 @@ function answer(path: string, request: Record<string, any>, credentials: SparkCr
   const last = text[text.length - 1]?.content ?? ''
   if (last.includes('audit')) return [readFixtureText('xunfei/spark-error-10013.json').trim()]
   if (last.includes('license')) return [readFixtureText('xunfei/spark-error-11200.json').trim()]
+  // A connection lost mid-answer: the first frame, then the socket closes.
+  if (last.includes('cut')) return readFixtureChunks('xunfei/spark-text.frames.txt').slice(0, 1)
   if (request.payload?.functions) return readFixtureChunks('xunfei/spark-function-call.frames.txt')
   return readFixtureChunks('xunfei/spark-text.frames.txt')
 }

@@ -68,6 +68,17 @@ describe('Xunfei Spark adaptor', () => {
     expect((await response.text()).split('\n\n').filter(Boolean)).toHaveLength(3)
   })
 
+  test('transport: a socket closed before the last frame fails the stream, and fails an aggregated call outright', async () => {
+    const endpoint = `${spark.url.replace('http', 'ws')}/v3.5/chat`
+    const native = JSON.stringify(xunfeiAdaptor.toUpstream({ model: 'spark', messages: [{ role: 'user', content: 'cut' }] }, target))
+    const streamed = xunfeiAdaptor.buildRequest({}, { ...target, baseUrl: spark.url }).websocket!
+    const response = await sendOverWebSocket(signXunfeiUrl(endpoint, credentials), {}, native, streamed, { timeoutMs: 5000 })
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow('WebSocket closed before the last frame')
+    const aggregated = xunfeiAdaptor.buildRequest({}, { ...target, baseUrl: spark.url, stream: false }).websocket!
+    await expect(sendOverWebSocket(signXunfeiUrl(endpoint, credentials), {}, native, aggregated, { timeoutMs: 5000 })).rejects.toThrow('WebSocket closed before the last frame')
+  })
+
   test('channel type 18 resolves to the Xunfei adaptor, never a pass-through', () => {
     expect(providerForChannelType(18)?.chat).toBe(getAdaptor('xunfei'))
     expect(isPassThrough('openai-chat', 'xunfei')).toBe(false)
