@@ -32,6 +32,8 @@ export function sendOverWebSocket(url: string, headers: Record<string, string>, 
         settled = true
         reject(error)
       } else controller?.error(error)
+      // Frames still in flight find no stream to write to.
+      controller = undefined
       close()
     }
     const answer = (status: number, responseBody: BodyInit, contentType: string) => {
@@ -70,7 +72,10 @@ export function sendOverWebSocket(url: string, headers: Record<string, string>, 
         }
         if (exchange.aggregate) frames = []
         else {
-          answer(200, new ReadableStream<Uint8Array>({ start: (c) => { controller = c }, cancel: close }), 'text/event-stream')
+          answer(200, new ReadableStream<Uint8Array>({
+            start: (started) => { controller = started },
+            cancel: () => { controller = undefined; close() },
+          }), 'text/event-stream')
         }
       }
       const last = exchange.isLast(frame)
