@@ -65,6 +65,17 @@ describe('Xunfei Spark over its signed WebSocket', () => {
     expect(usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 16 })
   })
 
+  test('a connection lost mid-answer ends the client\'s stream with an error, after the text that arrived', async () => {
+    const stream = await harness.client(key).chat.completions.create({ model: 'spark-max', messages: [{ role: 'user', content: 'cut' }], stream: true })
+    let content = ''
+    const failure = await (async () => {
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? ''
+    })().catch((caught: Error) => caught)
+    expect(content).toBe('你好！')
+    expect(failure).toBeInstanceOf(Error)
+    expect((failure as Error).message).toContain('WebSocket closed before the last frame')
+  })
+
   test('the version in other picks the path and domain (v1.1 → Lite)', async () => {
     await harness.client(key).chat.completions.create({ model: 'spark-lite', messages: [{ role: 'user', content: 'hi' }] })
     expect(lastRequest().path).toBe('/v1.1/chat')
