@@ -118,13 +118,13 @@ describe('Xunfei Spark over its signed WebSocket', () => {
     expect(spark.refused.slice(refusedBefore)).toEqual(['HMAC signature does not match'])
   })
 
-  test('a tool-result turn has no place in Spark: 400 naming the message', async () => {
+  test('function calls and their results have no place in a Spark history: 400 naming the message', async () => {
     const error = await harness.client(key).chat.completions.create({
       model: 'spark-max',
       messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'sunny' }],
     }).catch((caught) => caught)
     expect(error.status).toBe(400)
-    expect(error.message).toContain('messages[2]')
+    expect(error.message).toContain('messages[1].tool_calls')
   })
 
   test('the channel test goes over the same WebSocket and passes', async () => {

@@ -15,6 +15,8 @@ import type { ChatMessage, ChatRequest, UpstreamTarget } from '../types.ts'
  * - Assistant tool calls carry their arguments as an object; a tool result names its function (`tool_name`), found
  *   from the assistant turn that called it by `tool_call_id`.
  * - `response_format` json_object → `format: "json"`, json_schema → `format: <schema>`.
+ * - `reasoning_effort` is not mapped: Ollama's `think` refuses models that cannot think, so it is the operator's to
+ *   set per channel (param_override `think`).
  */
 
 const directOptions = ['temperature', 'top_p', 'seed', 'frequency_penalty', 'presence_penalty', 'top_k', 'min_p', 'repeat_penalty', 'num_ctx'] as const

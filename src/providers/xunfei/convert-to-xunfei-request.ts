@@ -10,7 +10,8 @@ import { xunfeiVersion } from './xunfei-versions.ts'
  * `{header: {app_id, uid}, parameter: {chat: {domain, temperature, max_tokens, top_k}}, payload: {message: {text:
  * [{role, content}]}, functions?: {text: [{name, description, parameters}]}}}`.
  * Spark has system, user and assistant turns of text only: images, other parts and tool-result turns have no place
- * in it and are refused with a 400 naming the message (nothing is dropped silently). Tools become `functions`;
+ * in it, nor have function calls in the history: all are refused with a 400 naming the message (nothing is dropped
+ * silently). Tools become `functions`;
  * Spark chooses whether to call one, so a forced `tool_choice` is refused too. `uid` is the client's `user` (Spark
  * allows 32 characters), else "tollgate".
  */
@@ -21,6 +22,9 @@ export function convertToXunfeiRequest(request: ChatRequest, target: UpstreamTar
     const role = message.role === 'developer' ? 'system' : message.role
     if (role !== 'system' && role !== 'user' && role !== 'assistant') {
       throw new ConversionError('unsupported_message', `${param}: Xunfei Spark has no "${message.role}" turns (only system, user and assistant text)`, `${param}.role`)
+    }
+    if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
+      throw new ConversionError('unsupported_message', `${param}.tool_calls: Xunfei Spark takes no function calls in the history (only system, user and assistant text)`, `${param}.tool_calls`)
     }
     const content = textOfContent(message.content)
     if (content === null) throw new ConversionError('unsupported_content', `${param}.content: Xunfei Spark takes text only`, `${param}.content`)
