@@ -1,7 +1,7 @@
 /**
  * The "Server models" panel of an Ollama channel in Chromium, against the real gateway (`bun src/index.ts`) and a
  * local Ollama: the list comes from the server's tags, a pull shows its progress and adds the model, a delete removes
- * it. Screenshot at 1366x768.
+ * it; and the channel form's hints for Ollama and Xunfei Spark. Screenshot at 1366x768.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
@@ -36,6 +36,18 @@ describe.skipIf(!hasChromium)('an Ollama channel\'s server models, in Chromium a
     await Promise.all([browser?.close(), gateway?.stop()])
     ollama?.stop()
   })
+
+  test('the form says what an Ollama and a Xunfei Spark channel\'s key, base URL and version look like', async () => {
+    await page.goto('/channels/new')
+    const hint = (id: string) => page.locator(`.field:has(#${id}) .field-hint`).first().textContent()
+    await page.selectOption('#channel-type', '4')
+    await expect(hint('channel-key')).resolves.toContain('Any text if the server has no auth')
+    await expect(hint('channel-base-url')).resolves.toContain('http://localhost:11434')
+    await page.selectOption('#channel-type', '18')
+    await expect(hint('channel-key')).resolves.toContain('APPID|APISecret|APIKey')
+    await expect(hint('channel-base-url')).resolves.toContain('https://spark-api.xf-yun.com')
+    await expect(hint('channel-other')).resolves.toContain('v3.5 (Max, default)')
+  }, 30_000)
 
   test('list, pull with progress, delete', async () => {
     await page.goto('/channels')
