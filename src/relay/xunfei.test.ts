@@ -12,13 +12,13 @@ const credentials = { appId: 'app123', apiSecret: 'secret-of-app123', apiKey: 'a
 let harness: RelayHarness
 let spark: MockSpark
 let key: string
-const models = ['spark-max', 'spark-lite', 'spark-bad-secret', 'spark-fallback']
+const models = ['spark-max', 'spark-lite', 'spark-bad-secret', 'spark-fallback', 'SparkDesk-v4.0']
 
 beforeAll(async () => {
   spark = startMockSpark(credentials)
   harness = await startRelayHarness()
   const sparkKey = `${credentials.appId}|${credentials.apiSecret}|${credentials.apiKey}`
-  await harness.addChannel({ type: 18, name: 'spark', key: sparkKey, base_url: spark.url, models: 'spark-max', other: 'v3.5' })
+  await harness.addChannel({ type: 18, name: 'spark', key: sparkKey, base_url: spark.url, models: 'spark-max,SparkDesk-v4.0', other: 'v3.5' })
   await harness.addChannel({ type: 18, name: 'spark-lite', key: sparkKey, base_url: spark.url, models: 'spark-lite', other: 'v1.1' })
   await harness.addChannel({ type: 18, name: 'spark-bad', key: `${credentials.appId}|wrong-secret|${credentials.apiKey}`, base_url: spark.url, models: 'spark-bad-secret', auto_ban: 0 })
   // A channel whose key has no licence tried first, and a good one behind it.
@@ -80,6 +80,12 @@ describe('Xunfei Spark over its signed WebSocket', () => {
     await harness.client(key).chat.completions.create({ model: 'spark-lite', messages: [{ role: 'user', content: 'hi' }] })
     expect(lastRequest().path).toBe('/v1.1/chat')
     expect(lastRequest().frame.parameter.chat.domain).toBe('lite')
+  })
+
+  test('a model named <name>-<version> picks that version on any Spark channel, as in new-api (SparkDesk-v4.0 → 4.0 Ultra)', async () => {
+    await harness.client(key).chat.completions.create({ model: 'SparkDesk-v4.0', messages: [{ role: 'user', content: 'hi' }] })
+    expect(lastRequest().path).toBe('/v4.0/chat')
+    expect(lastRequest().frame.parameter.chat.domain).toBe('4.0Ultra')
   })
 
   test('tools become Spark functions and its function_call a tool call', async () => {

@@ -33,7 +33,7 @@ export function convertToXunfeiRequest(request: ChatRequest, target: UpstreamTar
   if (request.tool_choice !== undefined && request.tool_choice !== 'auto' && request.tool_choice !== 'none') {
     throw new ConversionError('unsupported_parameter', 'Xunfei Spark decides itself whether to call a function: tool_choice may only be "auto" or "none"', 'tool_choice')
   }
-  const chat: JsonObject = { domain: xunfeiVersion(target.other).domain }
+  const chat: JsonObject = { domain: xunfeiVersion(target.other, target.model).domain }
   if (typeof request.temperature === 'number') chat.temperature = request.temperature
   const maxTokens = maxOutputTokens(request)
   if (maxTokens !== undefined) chat.max_tokens = maxTokens

@@ -38,7 +38,7 @@ export const xunfeiAdaptor: ProviderAdaptor = {
   format: 'xunfei',
   toUpstream: convertToXunfeiRequest,
   buildRequest(native: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest {
-    const endpoint = joinUrl(target.baseUrl.replace(/^http/i, 'ws'), xunfeiVersion(target.other).path)
+    const endpoint = joinUrl(target.baseUrl.replace(/^http/i, 'ws'), xunfeiVersion(target.other, target.model).path)
     return { url: signXunfeiUrl(endpoint, parseXunfeiKey(target.key)), headers: {}, body: JSON.stringify(native), websocket: target.stream ? streamed : aggregated }
   },
   fromUpstream: (body, target) => convertXunfeiResponse(body, target.model),

@@ -23,7 +23,14 @@ export function xunfeiVersionProblem(other: string): string | null {
   return versions[name] ? null : `unknown Xunfei Spark version "${name}"; use one of ${xunfeiVersionNames.join(', ')}`
 }
 
-export function xunfeiVersion(other: string): { path: string; domain: string } {
+/**
+ * The version of a call: a model named `<name>-<version>` with a known version (new-api's `SparkDesk-v3.5`, one
+ * channel serving several versions) picks that one, as new-api does; otherwise the channel's `other`, default v3.5.
+ */
+export function xunfeiVersion(other: string, model = ''): { path: string; domain: string } {
+  const dash = model.indexOf('-')
+  const named = dash === -1 ? undefined : versions[model.slice(dash + 1).toLowerCase()]
+  if (named) return named
   const problem = xunfeiVersionProblem(other)
   if (problem !== null) throw new ConversionError('channel:invalid_other', problem)
   return versions[other.trim() || 'v3.5']!
