@@ -8,7 +8,8 @@ import type { UpstreamError } from '../types.ts'
  * - 10013 / 10014 / 10019 (input or output refused by content review) → 400 `content_filter`, not retried;
  * - 10907 (prompt beyond the version's context) and 10160-10163 (malformed request) → 400, not retried;
  * - 11200 (the APPID lacks the service, or its licence ran out) → 401, another channel is tried and the key counts
- *   towards auto-disable; 11201-11203 (daily quota, QPS, concurrency) → 429, the key cools down;
+ *   towards auto-disable; 11201-11203 (daily quota, QPS, concurrency) → 429, the key cools down; the daily quota is
+ *   `quota_exceeded`, a quota error the relay does not retry (as for every provider), the other two are retried;
  * - anything else (server errors 10000-10012, 10110 busy…) → 500, retried elsewhere.
  * A refused handshake answers HTTP 401/403 with `{"message": …}` before any frame; the transport reports it as a
  * failed connection, so that shape only reaches this mapper through a proxy that relays it.
