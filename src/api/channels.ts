@@ -11,6 +11,8 @@ import { priceFor } from '../billing/pricing.ts'
 import { splitList } from '../split-list.ts'
 import { vertexKeyProblem } from '../providers/vertex/vertex-key.ts'
 import { vertexRegionsProblem } from '../providers/vertex/vertex-region.ts'
+import { xunfeiKeyProblem } from '../providers/xunfei/xunfei-auth.ts'
+import { xunfeiVersionProblem } from '../providers/xunfei/xunfei-versions.ts'
 import { requireSecureVerification } from '../auth/secure-verification.ts'
 
 const ChannelInfoSchema = t.Object({
@@ -89,6 +91,7 @@ function refuseBadCredentials(type: number, keys: string[] | undefined, other: s
   if (definition?.otherRequired && (creating ? !other?.trim() : other !== undefined && !other.trim())) {
     throw badRequest(`other (${definition.otherLabel?.en ?? 'other'}) is required for ${definition.label} channels`)
   }
+  if (type === 18) return refuseBadXunfei(keys, other)
   const provider = providerForChannelType(type)
   if (provider?.keyProblem) {
     for (const [index, key] of (keys ?? []).entries()) {
@@ -103,6 +106,16 @@ function refuseBadCredentials(type: number, keys: string[] | undefined, other: s
   }
   const regionProblem = other === undefined ? null : vertexRegionsProblem(other)
   if (regionProblem !== null) throw badRequest(`other (Vertex AI regions): ${regionProblem}`)
+}
+
+/** Xunfei Spark: every key must sign (APPID|APISecret|APIKey) and `other` must name a Spark version. */
+function refuseBadXunfei(keys: string[] | undefined, other: string | undefined) {
+  for (const [index, key] of (keys ?? []).entries()) {
+    const problem = xunfeiKeyProblem(key)
+    if (problem !== null) throw badRequest(`key${keys!.length > 1 ? ` ${index + 1}` : ''}: ${problem}`)
+  }
+  const versionProblem = other === undefined ? null : xunfeiVersionProblem(other)
+  if (versionProblem !== null) throw badRequest(`other (Xunfei Spark version): ${versionProblem}`)
 }
 
 /** The per-channel settings the relay reads (`setting`), checked when saved so a typo does not fail every request. */

@@ -9,6 +9,7 @@ import { invitationRoutes } from './invitations.ts'
 import { logRoutes } from './logs.ts'
 import { noticeRoutes } from './notices.ts'
 import { oauthRoutes } from './oauth.ts'
+import { ollamaRoutes } from './ollama.ts'
 import { passkeyRoutes } from './passkeys.ts'
 import { planRoutes } from './plans.ts'
 import { ratioSyncRoutes } from './ratio-sync.ts'
@@ -47,6 +48,7 @@ export function managementRoutes(dependencies: ManagementDependencies) {
     channelRoutes(dependencies),
     channelOpsRoutes(dependencies),
     channelBatchRoutes(dependencies),
+    ollamaRoutes(dependencies),
     logRoutes(dependencies),
     ...redemptionRoutes(dependencies),
     topUpRoutes(dependencies),

@@ -7,6 +7,7 @@ import type { AuthPost, PrepareIo, Provider, RequestAuth, StateStore } from '../
 import { scrubberFor } from '../security/scrub-secrets.ts'
 import { hasBaseUrl, pickKey, type ChannelRequest, type ChannelRequests } from './channel-requests.ts'
 import { createMemoryStateStore } from './state-store.ts'
+import { sendOverWebSocket } from './websocket-upstream.ts'
 
 /** How much of a failed answer is read: enough for any provider's error message, never an unbounded body. */
 const MAX_ERROR_BODY = 64 * 1024
@@ -58,6 +59,8 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
 
   /** Send a request built for `channel` (its proxy, if it has one, carries it). */
   function send(channel: Pick<CachedChannel, 'proxy'>, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
+    // A WebSocket upstream (Xunfei Spark) is its own transport; one branch here leaves the HTTP path as it was.
+    if (request.websocket) return sendOverWebSocket(request.url, request.headers as Record<string, string>, request.body as string, request.websocket, init)
     const client = clientFor(channel)
     const proxy = channel.proxy || undefined
     const sendWith = (auth?: RequestAuth, body: ChannelRequest['body'] = request.body) => client.request(auth?.query ? withQuery(request.url, auth.query) : request.url, {

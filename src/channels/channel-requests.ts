@@ -2,7 +2,7 @@ import { rendezvousKey } from './cache-affinity.ts'
 import type { CachedChannel } from '../cache/routing.ts'
 import type { Config } from '../config.ts'
 import { chatAdaptorFor } from '../providers/index.ts'
-import type { CapabilityRequest, OkBodyFailure, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, RequestPreparer, UpstreamTarget } from '../providers/types.ts'
+import type { CapabilityRequest, OkBodyFailure, OpenAiEndpointPath, OpenAiMediaPath, Provider, ProviderAdaptor, RequestAuthorizer, RequestPreparer, UpstreamTarget, WebSocketExchange } from '../providers/types.ts'
 
 /**
  * Building a request to a channel: which key, which URL, which headers, and every override the operator set on
@@ -13,7 +13,7 @@ import type { CapabilityRequest, OkBodyFailure, OpenAiEndpointPath, OpenAiMediaP
 
 /** A request ready for the upstream client. */
 export interface ChannelRequest {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   url: string
   headers: Readonly<Record<string, string>>
   /** Text (JSON) or bytes (a multipart form). */
@@ -24,6 +24,8 @@ export interface ChannelRequest {
   prepare?: RequestPreparer
   /** A provider that reports failures in HTTP 200 bodies: how to tell (see UpstreamRequest.okBodyFailure). */
   okBodyFailure?: (bodyText: string) => OkBodyFailure | null
+  /** The upstream is a WebSocket (Xunfei Spark): the channel client opens it instead of an HTTP request. */
+  websocket?: WebSocketExchange
 }
 
 /** URL, headers and target of an OpenAI-format request to one key of a channel (see `openAiPlan`). */
@@ -116,7 +118,7 @@ export function createChannelRequests(config: Pick<Config, 'azureDefaultApiVersi
     const built = adaptor.buildRequest(channel.bodyOverride ? channel.bodyOverride(body) : body, planned)
     const headers = withHeaderOverrides(built.headers, channel, planned.key, planned.model)
     if (extraHeaders) Object.assign(headers, extraHeaders)
-    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize, prepare: built.prepare, okBodyFailure: built.okBodyFailure }
+    return { method: 'POST', url: built.url, headers, body: built.body, authorize: built.authorize, prepare: built.prepare, okBodyFailure: built.okBodyFailure, websocket: built.websocket }
   }
 
   /** A JSON body for an OpenAI-format path, with the channel's parameter overrides merged in. */

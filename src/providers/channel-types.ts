@@ -51,7 +51,10 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     otherHint: { en: 'e.g. 2024-10-21; base URL is https://<resource>.openai.azure.com', zh: '例如 2024-10-21；地址为 https://<resource>.openai.azure.com' },
     defaultModels: ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-5'],
   },
-  { type: 4, name: 'Ollama', label: 'Ollama', keyHint: { en: 'Any text if the server has no auth', zh: '无鉴权时可填任意值' } },
+  {
+    type: 4, name: 'Ollama', label: 'Ollama', keyHint: { en: 'Any text if the server has no auth (sent as a Bearer token for a proxy in front of it)', zh: '无鉴权时可填任意值（作为 Bearer 令牌发给前置代理）' },
+    baseUrlHint: { en: 'The Ollama server, default http://localhost:11434', zh: 'Ollama 服务地址，默认 http://localhost:11434' },
+  },
   { type: 5, name: 'MidjourneyPlus', label: 'Midjourney Plus', keyHint: { en: 'mj-api-secret of the proxy', zh: '代理的 mj-api-secret' }, baseUrlRequired: true, testable: false, defaultModels: ['mj_imagine', 'mj_variation', 'mj_reroll', 'mj_upscale', 'mj_describe', 'mj_blend', 'mj_modal', 'mj_zoom', 'mj_shorten', 'mj_high_variation', 'mj_low_variation', 'mj_pan', 'mj_inpaint', 'mj_custom_zoom', 'mj_upload', 'mj_video', 'mj_edits', 'swap_face'] },
   { type: 6, name: 'OpenAIMax', label: 'OpenAI Max' },
   { type: 7, name: 'OhMyGPT', label: 'OhMyGPT' },
@@ -83,7 +86,9 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   },
   {
     type: 18, name: 'Xunfei', label: 'Xunfei Spark', keyHint: pipeKey('APPID|APISecret|APIKey'),
-    otherLabel: { en: 'Model version', zh: '模型版本' }, otherHint: { en: 'e.g. v3.5', zh: '例如 v3.5' },
+    otherLabel: { en: 'Model version', zh: '模型版本' },
+    otherHint: { en: 'v1.1 (Lite), v2.1, v3.1 (Pro), v3.5 (Max, default), pro-128k, max-32k or v4.0 (4.0 Ultra)', zh: 'v1.1（Lite）、v2.1、v3.1（Pro）、v3.5（Max，默认）、pro-128k、max-32k 或 v4.0（4.0 Ultra）' },
+    baseUrlHint: { en: 'https://spark-api.xf-yun.com by default (called as wss://)', zh: '默认 https://spark-api.xf-yun.com（以 wss:// 连接）' },
   },
   { type: 19, name: '360', label: '360' },
   { type: 20, name: 'OpenRouter', label: 'OpenRouter', keyHint: { en: 'sk-or-…', zh: 'sk-or-…' }, defaultModels: ['openai/gpt-5', 'openai/gpt-4o-mini', 'anthropic/claude-sonnet-4.5', 'google/gemini-2.5-pro', 'google/gemini-2.5-flash'] },

@@ -27,6 +27,10 @@ import { cohereRerank } from './cohere/cohere-rerank.ts'
 import { geminiCountTokens } from './gemini/gemini-count-tokens.ts'
 import { geminiEmbeddings } from './gemini/gemini-embeddings.ts'
 import { jinaRerank } from './jina/jina-rerank.ts'
+import { ollamaAdaptor } from './ollama/ollama-adaptor.ts'
+import { ollamaCompletions, ollamaEmbeddings, ollamaModelList } from './ollama/ollama-capabilities.ts'
+import { createNdjsonDecoder } from './ollama/ndjson-decoder.ts'
+import { xunfeiAdaptor } from './xunfei/xunfei-adaptor.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
@@ -92,6 +96,14 @@ const providers: Provider[] = [
   { id: 'baidu', channelTypes: [15], defaultBaseUrl: 'https://aip.baidubce.com', chat: baiduAdaptor, streamUsageOption: false, keyProblem: baiduKeyProblem },
   // Tencent Hunyuan: the Cloud API 3.0 action ChatCompletions, each request TC3-signed with the key's SecretId/SecretKey.
   { id: 'tencent', channelTypes: [23], defaultBaseUrl: 'https://hunyuan.tencentcloudapi.com', chat: tencentAdaptor, streamUsageOption: false, keyProblem: tencentKeyProblem },
+  // Ollama's native API: chat on /api/chat (NDJSON streams), embeddings on /api/embed, models from /api/tags; legacy
+  // completions through its OpenAI-compatible /v1/completions, which takes stream_options.include_usage.
+  {
+    id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chat: ollamaAdaptor, streamUsageOption: true,
+    listModels: ollamaModelList, embeddings: ollamaEmbeddings, openAiEndpoints: ollamaCompletions,
+  },
+  // Xunfei Spark: chat over a signed WebSocket (src/channels/websocket-upstream.ts carries it).
+  { id: 'xunfei', channelTypes: [18], defaultBaseUrl: 'https://spark-api.xf-yun.com', chat: xunfeiAdaptor, streamUsageOption: false },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
   { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },
@@ -178,14 +190,15 @@ export function createStreamConversion(spec: StreamConversionSpec): StreamConver
 
 /**
  * Bytes → events decoder for an upstream's stream: SSE for everyone (keeping the `meta:` lines for Zhipu v3) except
- * Bedrock (AWS eventstream; Claude's InvokeModel chunks unwrapped into Anthropic events). All throw a typed error
- * (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
+ * Bedrock (AWS eventstream; Claude's InvokeModel chunks unwrapped into Anthropic events) and Ollama (NDJSON). All
+ * throw a typed error (SseDecodeError / EventStreamDecodeError) on a frame beyond their bounds or a corrupt frame.
  */
 export function createUpstreamDecoder(providerId: string): { push(chunk: Uint8Array): SseEvent[]; flush(): SseEvent[] } {
   switch (getAdaptor(providerId).streamFraming) {
     case 'aws-eventstream': return createEventStreamDecoder()
     case 'bedrock-invoke': return createBedrockInvokeStreamDecoder()
     case 'sse-meta': return createSseDecoder({ keepMeta: true })
+    case 'ndjson': return createNdjsonDecoder()
     default: return createSseDecoder()
   }
 }

@@ -19,10 +19,10 @@
 
 /**
  * Wire formats Tollgate understands, inbound and outbound ('cohere', 'bedrock-converse', 'dify', 'coze', 'baidu-ernie',
- * 'zhipu-v3' and 'tencent-hunyuan' are outbound only).
+ * 'zhipu-v3', 'tencent-hunyuan', 'ollama' and 'xunfei' are outbound only).
  */
 export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse'
-  | 'dify' | 'coze' | 'baidu-ernie' | 'zhipu-v3' | 'tencent-hunyuan'
+  | 'dify' | 'coze' | 'baidu-ernie' | 'zhipu-v3' | 'tencent-hunyuan' | 'ollama' | 'xunfei'
 
 /** The one usage record. All counts are tokens; absent details are 0. */
 export interface Usage {
@@ -103,6 +103,25 @@ export interface UpstreamRequest {
    * retries and maps it (with the adaptor's mapError, from the same body) like any other failed answer.
    */
   okBodyFailure?: (bodyText: string) => OkBodyFailure | null
+  /** Sent over a WebSocket instead of HTTP (Xunfei Spark); see WebSocketExchange. */
+  websocket?: WebSocketExchange
+}
+
+/**
+ * A chat call whose upstream is a WebSocket (Xunfei Spark): `url` (ws:// or wss://) is opened with `headers`, `body`
+ * is sent as one text frame, and the upstream's text frames are the answer. The channel client turns them into the
+ * HTTP-shaped answer the relay already reads: the first frame's `status` decides success (an error frame becomes a
+ * failed answer whose body is that frame, read by the adaptor's mapError); on success each frame is one SSE event
+ * (`data: <frame>`) for the stream parser, or, when `aggregate`, all frames up to the last become one JSON body
+ * `{"frames": [...]}` for fromUpstream.
+ */
+export interface WebSocketExchange {
+  /** Non-stream: collect the frames into one body instead of streaming them. */
+  aggregate: boolean
+  /** The HTTP status a frame stands for: 200 for an answer frame, an error status for an error frame. */
+  status(frame: string): number
+  /** Whether a frame is the answer's last (the upstream closes after it). */
+  isLast(frame: string): boolean
 }
 
 /** A failure found in an HTTP 200 body: the status it stands for; `renewAuth`: the credential expired, get a fresh one and send once more. */
@@ -219,11 +238,11 @@ export interface ProviderAdaptor {
   /**
    * How the upstream frames its stream: SSE (default), SSE whose events also carry a `meta:` line (Zhipu v3: the
    * usage of the finish event), AWS eventstream (Bedrock Converse), or eventstream `chunk`s wrapping the provider's
-   * own SSE events (Bedrock InvokeModel for Claude: decoded into Anthropic events). `createUpstreamDecoder(id)` in
+   * own SSE events (Bedrock InvokeModel for Claude: decoded into Anthropic events), or newline-delimited JSON (Ollama). `createUpstreamDecoder(id)` in
    * index.ts gives the matching bytes → SseEvent decoder. Only SSE bytes can be forwarded to a client of the same
    * format untouched.
    */
-  streamFraming?: 'sse' | 'sse-meta' | 'aws-eventstream' | 'bedrock-invoke'
+  streamFraming?: 'sse' | 'sse-meta' | 'aws-eventstream' | 'bedrock-invoke' | 'ndjson'
   /** The relay fills `target.endUser` (providers keeping per-user state: Dify, Coze). */
   needsEndUser?: boolean
   toUpstream(request: ChatRequest, target: UpstreamTarget): Record<string, unknown>
@@ -327,7 +346,7 @@ export type OpenAiMediaPath = OpenAiImagePath | OpenAiAudioPath
 
 /** One HTTP call a capability describes; `src/channels/` sends it (with the channel's header overrides). */
 export interface CapabilityRequest {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   url: string
   headers: Record<string, string>
   body?: string

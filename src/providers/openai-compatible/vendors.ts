@@ -88,7 +88,6 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   // xAI's image API (grok-2-image…) is OpenAI's generations route; it has no edits or variations.
   { id: 'xai', channelTypes: [48], defaultBaseUrl: 'https://api.x.ai', chatPath: '/v1/chat/completions', streamUsageOption: true, mediaPaths: imageGenerationPath },
   { id: 'openrouter', channelTypes: [20], defaultBaseUrl: 'https://openrouter.ai/api', chatPath: '/v1/chat/completions', streamUsageOption: true, balance: openRouterBalance, chatRequest: openRouterRequest },
-  { id: 'ollama', channelTypes: [4], defaultBaseUrl: 'http://localhost:11434', chatPath: '/v1/chat/completions', streamUsageOption: true },
   { id: 'siliconflow', channelTypes: [40], defaultBaseUrl: 'https://api.siliconflow.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, rerank: jinaRerank, mediaPaths: speechAndTranscriptionPaths, images: siliconFlowImages },
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true },
   // Perplexity serves chat at the root, without /v1.

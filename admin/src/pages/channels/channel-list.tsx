@@ -18,6 +18,7 @@ import {
 import { ChannelEvents } from './channel-events.tsx'
 import { TagActions } from './tag-actions.tsx'
 import { channelStatusBadge, MultiKeyModal } from './multi-key-modal.tsx'
+import { OllamaModelsModal } from './ollama-models-modal.tsx'
 
 /** Response time colour: what an operator scans for when a provider is slow. */
 function responseTone(milliseconds: number): 'green' | 'amber' | 'red' | 'grey' {
@@ -37,6 +38,7 @@ export function ChannelListPage(): JSX.Element {
   const [sortOrder, setSortOrder] = createSignal<'asc' | 'desc'>(readPreference(userId, 'channels.sort_order', 'desc'))
   const [testResults, setTestResults] = createSignal<Record<number, ChannelTestResult>>({})
   const [multiKeyChannel, setMultiKeyChannel] = createSignal<Channel | null>(null)
+  const [ollamaChannel, setOllamaChannel] = createSignal<Channel | null>(null)
 
   const channels = createLoaded(() => getChannels({ page: list.page(), pageSize: list.pageSize(), sortBy: sortBy(), sortOrder: sortOrder(), filters: list.filters() }))
   const types = createLoaded(() => getChannelTypes())
@@ -203,7 +205,10 @@ export function ChannelListPage(): JSX.Element {
         <ChannelEvents />
         <Show when={list.filters().tag}>{(tag) => <TagActions tag={tag()} />}</Show>
       </>}
-      below={<Show when={multiKeyChannel()}>{(channel) => <MultiKeyModal channel={channel()} onClose={() => setMultiKeyChannel(null)} />}</Show>}
+      below={<>
+        <Show when={multiKeyChannel()}>{(channel) => <MultiKeyModal channel={channel()} onClose={() => setMultiKeyChannel(null)} />}</Show>
+        <Show when={ollamaChannel()}>{(channel) => <OllamaModelsModal channel={channel()} onClose={() => setOllamaChannel(null)} />}</Show>
+      </>}
     >
       <DataTable
         testId="channels-table"
@@ -213,6 +218,9 @@ export function ChannelListPage(): JSX.Element {
         actions={(channel) => <>
           <Show when={typeOf(channel.type).testable}>
             <ActionButton class="button small" action={() => test(channel)} data-testid={`test-channel-${channel.id}`}>{t('channels.test')}</ActionButton>
+          </Show>
+          <Show when={channel.type === 4}>
+            <button type="button" class="button small" onClick={() => setOllamaChannel(channel)} data-testid={`ollama-models-${channel.id}`}>{t('channels.ollama_models')}</button>
           </Show>
           <ActionButton class="button small" action={() => toggle(channel)}>{channel.status === 1 ? t('common.disable') : t('common.enable')}</ActionButton>
           <button type="button" class="button small" onClick={() => navigate(`/channels/${channel.id}`)}>{t('common.edit')}</button>
