@@ -24,4 +24,6 @@ VOLUME /data
 EXPOSE 3000
 USER bun
 HEALTHCHECK --interval=30s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/status').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# On SIGTERM the gateway lets in-flight requests (long streams) finish for up to 30 s, then writes their usage:
+# give it longer than Docker's default 10 s before SIGKILL (`docker run --stop-timeout 40`; compose sets stop_grace_period).
 CMD ["bun", "src/index.ts"]
