@@ -16,6 +16,7 @@ interface Entry {
   other_required: boolean
   base_url_required: boolean
   default_models: string[]
+  serves: string[]
 }
 
 let server: TestServer
@@ -40,6 +41,9 @@ describe('GET /api/channel/types', () => {
     expect(entries.find((entry) => entry.type === 3)).toMatchObject({ name: 'Azure', base_url_required: true, other_label: { en: 'API version', zh: 'API 版本' } })
     expect(entries.find((entry) => entry.type === 39)).toMatchObject({ other_required: true, supported: true })
     expect(entries.find((entry) => entry.type === 14)!.default_models).toContain('claude-sonnet-4-5')
+    // What each type serves, as routing sees it: Jina has no chat, DeepSeek no embeddings.
+    expect(entries.find((entry) => entry.type === 38)!.serves).toEqual(['embeddings', 'rerank'])
+    expect(entries.find((entry) => entry.type === 43)!.serves).toEqual(['chat'])
 
     await root.call('POST', '/api/user/', { username: 'catalogue-reader', password: 'password-123' })
     const plain = await server.signIn('catalogue-reader', 'password-123')

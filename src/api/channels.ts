@@ -5,6 +5,7 @@ import { authPlugin, emptyEnvelope, envelope, ok, OptionalEnum, PageQuery, readP
 import { isChannelTypeSupported, providerForChannelType } from '../providers/index.ts'
 import { channelTypeNames, ChannelTypeEntrySchema } from './catalog.ts'
 import { channelTypeCatalog, channelTypeDefinition } from '../providers/channel-types.ts'
+import { servedEndpoints } from '../relay/served-endpoints.ts'
 import { readInfo, type ChannelInfo } from '../channels/channel-info.ts'
 import { compileParamOverride } from '../channels/param-override.ts'
 import { priceFor } from '../billing/pricing.ts'
@@ -253,7 +254,7 @@ export function channelRoutes(dependencies: ApiDependencies) {
     .get('/models_enabled', () => ok([...new Set([...caches.routing.modelsByGroup.values()].flat())].sort()), {
       role: ROLE_ADMIN, response: envelope(t.Array(t.String())), detail: { tags: ['Channels'], summary: 'Model names served by enabled channels' },
     })
-    .get('/types', () => ok(channelTypeCatalog()), {
+    .get('/types', () => ok(channelTypeCatalog(servedEndpoints)), {
       role: ROLE_ADMIN, response: envelope(t.Array(ChannelTypeEntrySchema)),
       detail: { tags: ['Channels'], summary: 'Channel types: names, default base URLs, key and `other` hints, and whether the relay supports each' },
     })

@@ -165,7 +165,7 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     keyHint: { en: '{"access_token": "…", "account_id": "…"}', zh: '{"access_token": "…", "account_id": "…"}' },
   },
   { type: 58, name: 'AdvancedCustom', label: 'Advanced Custom', baseUrlRequired: true },
-  { type: 59, name: 'Sub2API', label: 'Sub2API' },
+  { type: 59, name: 'Sub2API', label: 'Sub2API', baseUrlRequired: true },
   { type: 60, name: 'NewAPI', label: 'New API', baseUrlRequired: true, keyHint: { en: 'Token of the other instance (sk-…)', zh: '另一实例的令牌（sk-…）' } },
 ]
 
@@ -201,10 +201,15 @@ export interface ChannelTypeEntry {
   /** The relay has an adaptor for this type; an unsupported type is not offered for new channels. */
   supported: boolean
   default_models: string[]
+  /** What a channel of this type serves (`chat`, `embeddings`, `images`, `realtime`, `midjourney`…), from the relay's endpoints. */
+  serves: string[]
 }
 
-/** Every known channel type with what the relay can do with it, in enum order. */
-export function channelTypeCatalog(): ChannelTypeEntry[] {
+/**
+ * Every known channel type with what the relay can do with it, in enum order. `servedBy` names what a type serves: the
+ * relay's endpoints know it (src/relay/served-endpoints.ts), which this layer does not import.
+ */
+export function channelTypeCatalog(servedBy: (type: number) => string[] = () => []): ChannelTypeEntry[] {
   return channelTypeDefinitions.map((definition) => ({
     type: definition.type,
     name: definition.name,
@@ -221,5 +226,6 @@ export function channelTypeCatalog(): ChannelTypeEntry[] {
     has_balance: providerForChannelType(definition.type)?.balance !== undefined,
     supported: isChannelTypeSupported(definition.type),
     default_models: [...(definition.defaultModels ?? [])],
+    serves: servedBy(definition.type),
   }))
 }

@@ -12,7 +12,7 @@ export type { ChannelTypeEntry, LocalText }
 export function findChannelType(catalogue: readonly ChannelTypeEntry[] | undefined, type: number): ChannelTypeEntry {
   return catalogue?.find((entry) => entry.type === type) ?? {
     type, name: `Type ${type}`, label: `Type ${type}`, default_base_url: '', base_url_required: false, base_url_hint: null, key_hint: null, key_is_json: false,
-    other_label: null, other_hint: null, other_required: false, testable: false, has_balance: false, supported: false, default_models: [],
+    other_label: null, other_hint: null, other_required: false, testable: false, has_balance: false, supported: false, default_models: [], serves: [],
   }
 }
 

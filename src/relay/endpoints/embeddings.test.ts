@@ -33,6 +33,8 @@ beforeAll(async () => {
       if (path.startsWith('/model/') && path.includes('cohere')) {
         return Response.json({ id: 'e1', response_type: 'embeddings_floats', texts: body.texts, embeddings: (body.texts as string[]).map((_, index) => [index]) })
       }
+      // OpenAI-shaped embeddings under a vendor's own prefix (DashScope's compatible mode).
+      if (path === '/compatible-mode/v1/embeddings') return Response.json({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: body.model, usage: { prompt_tokens: 3, total_tokens: 3 } })
       return Response.json({ error: { code: 404, message: `no route ${path}`, status: 'NOT_FOUND' } }, { status: 404 })
     },
   })
@@ -42,8 +44,10 @@ beforeAll(async () => {
   await harness.addChannel({ type: 34, name: 'cohere', key: 'co-key', base_url: base, models: 'embed-v4.0' })
   await harness.addChannel({ type: 24, name: 'gemini', key: 'g-key', base_url: base, models: 'gemini-embedding-001,gemini-2.5-flash' })
   await harness.addChannel({ name: 'openai', models: 'text-embedding-3-small,gpt-4o' })
+  await harness.addChannel({ type: 17, name: 'dashscope', key: 'ds-key', base_url: base, models: 'text-embedding-v3' })
+  await harness.addChannel({ type: 43, name: 'deepseek', key: 'dk', base_url: base, models: 'deepseek-chat' })
   await harness.addChannel({ type: 33, name: 'bedrock', key: 'AKIDEXAMPLE|secret-key|us-east-1', base_url: base, models: 'amazon.titan-embed-text-v2:0,cohere.embed-english-v3' })
-  await harness.setOption('ModelRatio', { 'embed-v4.0': 1, 'gemini-embedding-001': 1, 'text-embedding-3-small': 1, 'amazon.titan-embed-text-v2:0': 1, 'cohere.embed-english-v3': 1 })
+  await harness.setOption('ModelRatio', { 'embed-v4.0': 1, 'gemini-embedding-001': 1, 'text-embedding-3-small': 1, 'amazon.titan-embed-text-v2:0': 1, 'cohere.embed-english-v3': 1, 'text-embedding-v3': 1, 'deepseek-chat': 1 })
 })
 afterAll(async () => {
   await harness.dispose()
@@ -108,6 +112,16 @@ describe('OpenAI embeddings to providers with their own API', () => {
     })
     expect(batch.status).toBe(400)
     expect(((await batch.json()) as { error: { message: string } }).error.message).toContain('one text per request')
+  })
+
+  test('a vendor serves the OpenAI endpoints its API has, where it has them: DashScope under /compatible-mode; DeepSeek none', async () => {
+    const embedded = await harness.client(key).embeddings.create({ model: 'text-embedding-v3', input: 'hello' })
+    expect(embedded.data[0]!.embedding).toEqual([0.1, 0.2])
+    expect(seen.at(-1)).toMatchObject({ path: '/compatible-mode/v1/embeddings', body: { model: 'text-embedding-v3', input: 'hello' } })
+    expect(seen.at(-1)!.headers.get('authorization')).toBe('Bearer ds-key')
+    const refused = await harness.client(key).embeddings.create({ model: 'deepseek-chat', input: 'hello' }).then(() => 'answered', (error: { status: number; message: string }) => error)
+    expect(refused).toMatchObject({ status: 503 })
+    expect((refused as { message: string }).message).toContain('that serves /v1/embeddings')
   })
 
   test('token-id input cannot go to a text-only provider: 400 naming the channel', async () => {

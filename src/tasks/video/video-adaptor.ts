@@ -37,6 +37,9 @@ async function remapForm(form: FormData, model: string): Promise<RawBody> {
 const openAiError = (status: number, message: string, code: string | number) =>
   new Response(JSON.stringify({ error: { message, type: status >= 500 ? 'upstream_error' : 'invalid_request_error', param: null, code: String(code) } }), { status, headers: { 'content-type': 'application/json' } })
 
+/** The channel types that serve `/v1/videos` (OpenAI's Sora). */
+export const videoChannelTypes = [1] as const
+
 /**
  * OpenAI video generation (Sora) on OpenAI channels: `POST <base>/v1/videos` (JSON or the SDK's multipart form)
  * answers a Video object whose id the poller asks about one at a time (`GET <base>/v1/videos/{id}`, there is no batch
@@ -45,7 +48,7 @@ const openAiError = (status: number, message: string, code: string | number) =>
 export function createVideoAdaptor(): TaskAdaptor {
   return {
     platform: 'video',
-    channelTypes: [1],
+    channelTypes: [...videoChannelTypes],
     batchSize: 1,
     submitHeaders: (key) => ({ authorization: `Bearer ${key}` }),
     bodyFor(submission: TaskSubmission, channel: TaskChannel): Record<string, unknown> | RawBody | Promise<RawBody> {

@@ -297,7 +297,7 @@ export function ChannelFormPage(): JSX.Element {
       </>}
     >
         <h2 class="form-section wide">{t('channels.section_basic')}</h2>
-        <Field label={t('channels.type')} for="channel-type" error={fieldError('type')}>
+        <Field label={t('channels.type')} for="channel-type" error={fieldError('type')} hint={type().serves.length ? t('channels.serves', { list: type().serves.join(', ') }) : undefined}>
           <select id="channel-type" value={form.type} onChange={(event) => draft.set('type', Number(event.currentTarget.value))}>
             <For each={typeChoices()}>{(item) => <option value={item.type} selected={item.type === form.type}>{item.label}</option>}</For>
           </select>
