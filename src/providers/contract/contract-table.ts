@@ -38,9 +38,11 @@ export interface ContractEntry {
   target: UpstreamTarget
   request: {
     url: string | RegExp
+    /** The streamed request's URL when it differs from the non-stream one. */
+    streamUrl?: string | RegExp
     auth: AuthShape
-    /** A data-URL image part is sent; false: refused with a ConversionError naming the part. */
-    images: boolean
+    /** Image parts sent, by kind (a base64 data URL, an http(s) URL); a kind not taken is refused with a ConversionError naming the part. */
+    images: { data: boolean; remote: boolean }
   }
   answer: AnswerReplay
   stream: StreamReplay
@@ -83,45 +85,45 @@ const vertexErrors: RecordedError[] = [
 export const contractTable: ContractEntry[] = [
   {
     adaptor: 'openai', target: { ...base, baseUrl: 'https://api.openai.com', key: 'sk-contract', model: 'gpt-4.1-nano', channelType: 1 },
-    request: { url: 'https://api.openai.com/v1/chat/completions', auth: bearer('sk-contract'), images: true },
+    request: { url: 'https://api.openai.com/v1/chat/completions', auth: bearer('sk-contract'), images: { data: true, remote: true } },
     ...openAiText,
     tools: { stream: sseStream('deepseek/deepseek-tool-call.chunks.txt', { done: true }) },
     streamUsage: true, errors: openAiErrors,
   },
   {
     adaptor: 'azure', target: { ...base, baseUrl: 'https://contract.openai.azure.com', key: 'az-contract', model: 'gpt-4.1-nano', other: '2025-04-01-preview', channelType: 3 },
-    request: { url: 'https://contract.openai.azure.com/openai/deployments/gpt-4.1-nano/chat/completions?api-version=2025-04-01-preview', auth: { header: ['api-key', 'az-contract'] }, images: true },
+    request: { url: 'https://contract.openai.azure.com/openai/deployments/gpt-4.1-nano/chat/completions?api-version=2025-04-01-preview', auth: { header: ['api-key', 'az-contract'] }, images: { data: true, remote: true } },
     ...openAiText,
     tools: { stream: sseStream('deepseek/deepseek-tool-call.chunks.txt', { done: true }) },
     streamUsage: true, errors: openAiErrors,
   },
   {
     adaptor: 'anthropic', target: { ...base, baseUrl: 'https://api.anthropic.com', key: 'sk-ant-contract', model: 'claude-sonnet-4-5', channelType: 14 },
-    request: { url: 'https://api.anthropic.com/v1/messages', auth: { header: ['x-api-key', 'sk-ant-contract'] }, images: true },
+    request: { url: 'https://api.anthropic.com/v1/messages', auth: { header: ['x-api-key', 'sk-ant-contract'] }, images: { data: true, remote: true } },
     ...anthropicText, stream: sseStream('anthropic/anthropic-text.chunks.txt', { eventLines: true }),
     tools: anthropicTools, streamUsage: true, errors: anthropicErrors,
   },
   {
     adaptor: 'gemini', target: { ...base, baseUrl: 'https://generativelanguage.googleapis.com', key: 'g-contract', model: 'gemini-2.5-flash', channelType: 24 },
-    request: { url: 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent', auth: { header: ['x-goog-api-key', 'g-contract'] }, images: true },
+    request: { url: 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent', auth: { header: ['x-goog-api-key', 'g-contract'] }, streamUrl: 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', images: { data: true, remote: true } },
     ...geminiText, tools: geminiTools, streamUsage: true, errors: [{ fixture: 'google/google-429-retry-info.json', status: 429 }],
   },
   {
     adaptor: 'cohere', target: { ...base, baseUrl: 'https://api.cohere.ai', key: 'co-contract', model: 'command-a-03-2025', channelType: 34 },
-    request: { url: 'https://api.cohere.ai/v2/chat', auth: bearer('co-contract'), images: true },
+    request: { url: 'https://api.cohere.ai/v2/chat', auth: bearer('co-contract'), images: { data: true, remote: true } },
     answer: jsonAnswer('cohere/cohere-text.json'), stream: sseStream('cohere/cohere-text.chunks.txt'), sameConversation: false,
     tools: { stream: sseStream('cohere/cohere-tool-call.chunks.txt') }, streamUsage: true, errors: [],
   },
   {
     adaptor: 'bedrock', target: { ...base, baseUrl: '', key: awsKey('us-east-1'), model: 'amazon.nova-pro-v1:0', channelType: 33 },
-    request: { url: 'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-pro-v1%3A0/converse', auth: { header: ['authorization', sigV4] }, images: true },
+    request: { url: 'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-pro-v1%3A0/converse', auth: { header: ['authorization', sigV4] }, streamUrl: 'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-pro-v1%3A0/converse-stream', images: { data: true, remote: false } },
     answer: jsonAnswer('bedrock/amazon-bedrock-text.json'), stream: converseStream('bedrock/amazon-bedrock-text.chunks.txt'), sameConversation: false,
     tools: { noRecording: 'vercel/ai holds no Converse tool-call recording; toolUse conversion is covered by bedrock-adaptor.test.ts' },
     streamUsage: true, errors: [],
   },
   {
     adaptor: 'bedrock-anthropic', target: { ...base, baseUrl: '', key: awsKey('eu-west-1'), model: 'claude-sonnet-4-5-20250929', channelType: 33 },
-    request: { url: 'https://bedrock-runtime.eu-west-1.amazonaws.com/model/eu.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke', auth: { header: ['authorization', sigV4] }, images: true },
+    request: { url: 'https://bedrock-runtime.eu-west-1.amazonaws.com/model/eu.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke', auth: { header: ['authorization', sigV4] }, streamUrl: 'https://bedrock-runtime.eu-west-1.amazonaws.com/model/eu.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream', images: { data: true, remote: true } },
     ...anthropicText, stream: invokeStream('anthropic/anthropic-text.chunks.txt'),
     tools: { answer: anthropicTools.answer, stream: invokeStream('anthropic/anthropic-tool-no-args.chunks.txt') },
     streamUsage: true, errors: anthropicErrors,
@@ -130,7 +132,7 @@ export const contractTable: ContractEntry[] = [
     adaptor: 'vertex-gemini', target: { ...base, baseUrl: '', key: serviceAccount, model: 'gemini-2.5-flash', channelType: 41 },
     request: {
       url: 'https://aiplatform.googleapis.com/v1/projects/proj/locations/global/publishers/google/models/gemini-2.5-flash:generateContent',
-      auth: { exchange: { fixture: 'google/google-oauth-token.json' }, header: ['authorization', 'Bearer ya29.contract'] }, images: true,
+      auth: { exchange: { fixture: 'google/google-oauth-token.json' }, header: ['authorization', 'Bearer ya29.contract'] }, streamUrl: 'https://aiplatform.googleapis.com/v1/projects/proj/locations/global/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse', images: { data: true, remote: true },
     },
     ...geminiText, tools: geminiTools, streamUsage: true, errors: vertexErrors,
   },
@@ -138,7 +140,7 @@ export const contractTable: ContractEntry[] = [
     adaptor: 'vertex-anthropic', target: { ...base, baseUrl: '', key: serviceAccount, model: 'claude-sonnet-4-5@20250929', other: 'us-east5', channelType: 41 },
     request: {
       url: 'https://us-east5-aiplatform.googleapis.com/v1/projects/proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict',
-      auth: { exchange: { fixture: 'google/google-oauth-token.json' }, header: ['authorization', 'Bearer ya29.contract'] }, images: true,
+      auth: { exchange: { fixture: 'google/google-oauth-token.json' }, header: ['authorization', 'Bearer ya29.contract'] }, streamUrl: 'https://us-east5-aiplatform.googleapis.com/v1/projects/proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict?alt=sse', images: { data: true, remote: true },
     },
     ...anthropicText, stream: sseStream('anthropic/anthropic-text.chunks.txt', { eventLines: true }),
     tools: anthropicTools, streamUsage: true, errors: [...anthropicErrors, ...vertexErrors.slice(0, 2)],
@@ -147,7 +149,7 @@ export const contractTable: ContractEntry[] = [
     adaptor: 'vertex-openai', target: { ...base, baseUrl: '', key: serviceAccount, model: 'meta/llama-3.3-70b-instruct-maas', other: 'us-central1', channelType: 41 },
     request: {
       url: 'https://us-central1-aiplatform.googleapis.com/v1/projects/proj/locations/us-central1/endpoints/openapi/chat/completions',
-      auth: { exchange: { fixture: 'google/google-oauth-token.json' }, header: ['authorization', 'Bearer ya29.contract'] }, images: true,
+      auth: { exchange: { fixture: 'google/google-oauth-token.json' }, header: ['authorization', 'Bearer ya29.contract'] }, images: { data: true, remote: true },
     },
     ...openAiText,
     tools: { stream: sseStream('deepseek/deepseek-tool-call.chunks.txt', { done: true }) },
@@ -155,7 +157,7 @@ export const contractTable: ContractEntry[] = [
   },
   {
     adaptor: 'dify', target: { ...base, baseUrl: 'https://api.dify.ai', key: 'app-contract', model: 'dify-app', channelType: 37, endUser: 'tollgate-1-2' },
-    request: { url: 'https://api.dify.ai/v1/chat-messages', auth: bearer('app-contract'), images: true },
+    request: { url: 'https://api.dify.ai/v1/chat-messages', auth: bearer('app-contract'), images: { data: true, remote: true } },
     answer: jsonAnswer('dify/dify-chat-blocking.json'), stream: sseStream('dify/dify-chatflow-stream.chunks.txt'), sameConversation: false,
     tools: { refused: 'Dify apps run their own tools' }, streamUsage: true,
     errors: [
@@ -166,8 +168,7 @@ export const contractTable: ContractEntry[] = [
   },
   {
     adaptor: 'coze', target: { ...base, baseUrl: 'https://api.coze.com', key: 'pat_contract', model: 'coze-bot', other: '7379462189365198898', channelType: 49, endUser: 'tollgate-1-2' },
-    // Coze takes images by http(s) URL only: the data-URL image of the canonical request is refused naming the part.
-    request: { url: 'https://api.coze.com/v3/chat', auth: bearer('pat_contract'), images: false },
+    request: { url: 'https://api.coze.com/v3/chat', auth: bearer('pat_contract'), images: { data: false, remote: true } },
     answer: cozeAnswer('coze/coze-chat-stream.events.txt'), stream: cozeStream('coze/coze-chat-stream.events.txt'), sameConversation: true,
     tools: { refused: 'Coze bots run their own plugins' }, streamUsage: true,
     errors: [
@@ -177,7 +178,7 @@ export const contractTable: ContractEntry[] = [
   },
   {
     adaptor: 'zhipu-v3', target: { ...base, baseUrl: 'https://open.bigmodel.cn', key: 'key-id.key-secret', model: 'chatglm_turbo', channelType: 16 },
-    request: { url: 'https://open.bigmodel.cn/api/paas/v3/model-api/chatglm_turbo/invoke', auth: { header: ['authorization', /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/] }, images: false },
+    request: { url: 'https://open.bigmodel.cn/api/paas/v3/model-api/chatglm_turbo/invoke', auth: { header: ['authorization', /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/] }, streamUrl: 'https://open.bigmodel.cn/api/paas/v3/model-api/chatglm_turbo/sse-invoke', images: { data: false, remote: false } },
     answer: jsonAnswer('zhipu/chatglm-text.json'), stream: wireStream('zhipu/chatglm-text.sse.txt'), sameConversation: false,
     tools: { refused: 'the v3 model API has no tools (v4, type 26, is OpenAI-compatible)' }, streamUsage: true,
     errors: [
@@ -190,7 +191,7 @@ export const contractTable: ContractEntry[] = [
     adaptor: 'baidu-ernie', target: { ...base, baseUrl: 'https://aip.baidubce.com', key: 'contract-api-key|contract-secret-key', model: 'ERNIE-4.0-8K', channelType: 15 },
     request: {
       url: 'https://aip.baidubce.com/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/completions_pro',
-      auth: { exchange: { fixture: 'baidu/ernie-token.json' }, query: ['access_token', /^24\./] }, images: false,
+      auth: { exchange: { fixture: 'baidu/ernie-token.json' }, query: ['access_token', /^24\./] }, images: { data: false, remote: false },
     },
     answer: jsonAnswer('baidu/ernie-text.json'), stream: sseStream('baidu/ernie-text.chunks.txt'), sameConversation: false,
     tools: { answer: jsonAnswer('baidu/ernie-function-call.json'), stream: sseStream('baidu/ernie-function-call.chunks.txt') }, streamUsage: true,
@@ -206,7 +207,7 @@ export const contractTable: ContractEntry[] = [
     request: {
       url: 'https://hunyuan.tencentcloudapi.com/',
       auth: { header: ['authorization', /^TC3-HMAC-SHA256 Credential=AKIDexampleSecretId\/\d{4}-\d{2}-\d{2}\/hunyuan\/tc3_request, SignedHeaders=[a-z;-]+, Signature=[0-9a-f]{64}$/] },
-      images: false,
+      images: { data: false, remote: false },
     },
     answer: jsonAnswer('tencent/hunyuan-text.json'), stream: sseStream('tencent/hunyuan-text.chunks.txt'), sameConversation: false,
     tools: { answer: jsonAnswer('tencent/hunyuan-tool-call.json'), stream: sseStream('tencent/hunyuan-tool-call.chunks.txt') }, streamUsage: true,
@@ -218,14 +219,14 @@ export const contractTable: ContractEntry[] = [
   },
   {
     adaptor: 'ollama', target: { ...base, baseUrl: 'http://ollama.local:11434', key: 'ollama-proxy-key', model: 'llama3.2', channelType: 4 },
-    request: { url: 'http://ollama.local:11434/api/chat', auth: bearer('ollama-proxy-key'), images: true },
+    request: { url: 'http://ollama.local:11434/api/chat', auth: bearer('ollama-proxy-key'), images: { data: true, remote: false } },
     answer: jsonAnswer('ollama/ollama-chat.json'), stream: wireStream('ollama/ollama-chat-text.ndjson'), sameConversation: true,
     tools: { answer: jsonAnswer('ollama/ollama-chat-tool-call.json'), stream: wireStream('ollama/ollama-chat-tool-call.ndjson') }, streamUsage: true,
     errors: [{ fixture: 'ollama/ollama-404-model.json', status: 404 }],
   },
   {
     adaptor: 'xunfei', target: { ...base, baseUrl: 'https://spark-api.xf-yun.com', key: 'app1|secret1|key1', model: 'spark', other: 'v3.5', channelType: 18 },
-    request: { url: /^wss:\/\/spark-api\.xf-yun\.com\/v3\.5\/chat\?/, auth: { query: ['authorization', /^[A-Za-z0-9+/=]+$/] }, images: false },
+    request: { url: /^wss:\/\/spark-api\.xf-yun\.com\/v3\.5\/chat\?/, auth: { query: ['authorization', /^[A-Za-z0-9+/=]+$/] }, images: { data: false, remote: false } },
     answer: sparkAnswer('xunfei/spark-text.frames.txt'), stream: sseStream('xunfei/spark-text.frames.txt'), sameConversation: true,
     tools: { answer: sparkAnswer('xunfei/spark-function-call.frames.txt'), stream: sseStream('xunfei/spark-function-call.frames.txt') }, streamUsage: true,
     errors: [
@@ -237,7 +238,7 @@ export const contractTable: ContractEntry[] = [
   // OpenAI-compatible vendors are one adaptor configured per vendor (vendors.ts): DeepSeek stands for those without a request hook.
   {
     adaptor: 'deepseek', target: { ...base, baseUrl: 'https://api.deepseek.com', key: 'ds-contract', model: 'deepseek-reasoner', channelType: 43 },
-    request: { url: 'https://api.deepseek.com/v1/chat/completions', auth: bearer('ds-contract'), images: true },
+    request: { url: 'https://api.deepseek.com/v1/chat/completions', auth: bearer('ds-contract'), images: { data: true, remote: true } },
     // DeepSeek's only recorded stream is its tool-call one (reasoning, then the call): it serves both cases.
     answer: jsonAnswer('deepseek/deepseek-reasoning.json'), stream: sseStream('deepseek/deepseek-tool-call.chunks.txt', { done: true }), sameConversation: false,
     tools: { stream: sseStream('deepseek/deepseek-tool-call.chunks.txt', { done: true }) }, streamUsage: true,
@@ -248,7 +249,7 @@ export const contractTable: ContractEntry[] = [
   },
   {
     adaptor: 'openrouter', target: { ...base, baseUrl: 'https://openrouter.ai/api', key: 'or-contract', model: 'deepseek/deepseek-r1', channelType: 20 },
-    request: { url: 'https://openrouter.ai/api/v1/chat/completions', auth: bearer('or-contract'), images: true },
+    request: { url: 'https://openrouter.ai/api/v1/chat/completions', auth: bearer('or-contract'), images: { data: true, remote: true } },
     answer: jsonAnswer('openrouter/openrouter-reasoning.json'), stream: sseStream('openrouter/openrouter-reasoning.chunks.txt', { done: true }), sameConversation: false,
     tools: { stream: sseStream('openai-compatible/groq-tool-call.chunks.txt', { done: true }) }, streamUsage: true, errors: [],
   },

@@ -33,18 +33,25 @@ const finishReasons = ['stop', 'length', 'tool_calls', 'content_filter']
 const tool = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
 const imageBase64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
 
-/** The canonical request: a system prompt, a user turn with an image (where the entry takes images) and the tool (where it takes tools). */
-function canonicalRequest(entry: ContractEntry, parts: { image?: boolean; tools?: boolean } = {}): ChatRequest {
-  const image = parts.image ?? entry.request.images
+const remoteImage = 'https://images.example/contract/cat.png'
+
+/**
+ * The canonical request: a system prompt, a user turn with the image kinds the entry takes (a base64 data URL and/or an
+ * http(s) URL) and the tool where it takes tools. `parts` overrides the claims to build the requests that must be refused.
+ */
+function canonicalRequest(entry: ContractEntry, parts: { dataImage?: boolean; remoteImage?: boolean; tools?: boolean } = {}): ChatRequest {
+  const images = [
+    ...(parts.dataImage ?? entry.request.images.data ? [{ type: 'image_url', image_url: { url: `data:image/png;base64,${imageBase64}` } }] : []),
+    ...(parts.remoteImage ?? entry.request.images.remote ? [{ type: 'image_url', image_url: { url: remoteImage } }] : []),
+  ]
   const tools = parts.tools ?? !('refused' in entry.tools)
-  const content = image
-    ? [{ type: 'text', text: 'What is in this image, and the weather in Paris?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${imageBase64}` } }]
-    : 'What is the weather in Paris?'
+  const question = 'What is the weather in Paris?'
+  const content = images.length > 0 ? [{ type: 'text', text: question }, ...images] : question
   return { model: 'client-model', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], ...(tools ? { tools: [tool] } : {}) }
 }
 
-const build = (adaptor: ProviderAdaptor, entry: ContractEntry, request = canonicalRequest(entry)): UpstreamRequest =>
-  adaptor.buildRequest(adaptor.toUpstream(request, entry.target), entry.target)
+const build = (adaptor: ProviderAdaptor, entry: ContractEntry, target = entry.target): UpstreamRequest =>
+  adaptor.buildRequest(adaptor.toUpstream({ ...canonicalRequest(entry), ...(target.stream ? { stream: true } : {}) }, target), target)
 
 function refusal(run: () => unknown): ConversionError {
   try { run() } catch (error) { if (error instanceof ConversionError) return error; throw error }
@@ -123,13 +130,18 @@ for (const entry of contractTable) {
   const streamTarget = { ...entry.target, stream: true }
 
   describe(`contract: ${entry.adaptor}`, () => {
-    test('request conversion: URL and credential shape; images and tools sent, never dropped; the key stays out of the body', async () => {
+    test('request conversion: URL and credential shape; system prompt, images and tools sent, never dropped; the key stays out of the body', async () => {
       const built = build(adaptor, entry)
-      if (typeof entry.request.url === 'string') expect(built.url).toBe(entry.request.url)
-      else expect(built.url).toMatch(entry.request.url)
-      expect(built.body).not.toContain(entry.target.key)
-      if (entry.request.images) expect(built.body).toContain(imageBase64)
-      if (!('refused' in entry.tools)) expect(built.body).toContain('get_weather')
+      const streamed = build(adaptor, entry, streamTarget)
+      for (const [request, url] of [[built, entry.request.url], [streamed, entry.request.streamUrl ?? entry.request.url]] as const) {
+        if (typeof url === 'string') expect(request.url).toBe(url)
+        else expect(request.url).toMatch(url)
+        expect(request.body).not.toContain(entry.target.key)
+        expect(request.body).toContain('Be brief.')
+        if (entry.request.images.data) expect(request.body).toContain(imageBase64)
+        if (entry.request.images.remote) expect(request.body).toContain(remoteImage)
+        if (!('refused' in entry.tools)) expect(request.body).toContain('get_weather')
+      }
 
       const { auth } = entry.request
       let headers = built.headers
@@ -153,9 +165,10 @@ for (const entry of contractTable) {
       }
     })
 
-    if (!entry.request.images) {
-      test('an image it cannot take is refused with a 400 naming the part', () => {
-        const error = refusal(() => adaptor.toUpstream(canonicalRequest(entry, { image: true }), entry.target))
+    for (const kind of ['data', 'remote'] as const) {
+      if (entry.request.images[kind]) continue
+      test(`an image as ${kind === 'data' ? 'a data URL' : 'an http(s) URL'}, which it cannot take, is refused with a 400 naming the part`, () => {
+        const error = refusal(() => adaptor.toUpstream(canonicalRequest(entry, { dataImage: kind === 'data', remoteImage: kind === 'remote' }), entry.target))
         expect(error.status).toBe(400)
         expect(error.param ?? '').toStartWith('messages[1].content')
       })
