@@ -1,7 +1,7 @@
 import { exportPKCS8, generateKeyPair } from 'jose'
 import type { UpstreamTarget } from '../types.ts'
 import {
-  cozeAnswer, cozeStream, converseStream, invokeStream, jsonAnswer, sparkAnswer, sseStream, wireStream,
+  cozeAnswer, cozeStream, converseStream, failureEvent, invokeStream, jsonAnswer, sparkAnswer, sseStream, wireStream,
   type AnswerReplay, type StreamReplay,
 } from './replays.ts'
 
@@ -54,6 +54,8 @@ export interface ContractEntry {
   answerUsage: [input: number, output: number]
   streamUsage: [input: number, output: number]
   errors: RecordedError[]
+  /** A recorded stream that fails part-way, and the status its failure stands for. */
+  streamFailure?: { stream: StreamReplay; status: number }
 }
 
 const base = { stream: false, other: '', setting: {} } as const
@@ -170,6 +172,7 @@ export const contractTable: ContractEntry[] = [
     answerUsage: [1033, 135], streamUsage: [1033, 135],
     answer: jsonAnswer('dify/dify-chat-blocking.json'), stream: sseStream('dify/dify-chatflow-stream.chunks.txt'), sameConversation: false,
     tools: { refused: 'Dify apps run their own tools' },
+    streamFailure: { stream: sseStream('dify/dify-stream-error.chunks.txt'), status: 400 },
     errors: [
       { fixture: 'dify/dify-400-invalid-param.json', status: 400 },
       { fixture: 'dify/dify-400-quota.json', status: 400, quota: true },
@@ -182,6 +185,7 @@ export const contractTable: ContractEntry[] = [
     answerUsage: [614, 19], streamUsage: [614, 19],
     answer: cozeAnswer('coze/coze-chat-stream.events.txt'), stream: cozeStream('coze/coze-chat-stream.events.txt'), sameConversation: true,
     tools: { refused: 'Coze bots run their own plugins' },
+    streamFailure: { stream: cozeStream('coze/coze-chat-failed.events.txt'), status: 502 },
     errors: [
       { fixture: 'coze/coze-4100-authentication.json', status: 401, okBody: true },
       { fixture: 'coze/coze-4200-bot-not-found.json', status: 404, okBody: true },
@@ -193,6 +197,7 @@ export const contractTable: ContractEntry[] = [
     answerUsage: [2, 28], streamUsage: [2, 16],
     answer: jsonAnswer('zhipu/chatglm-text.json'), stream: wireStream('zhipu/chatglm-text.sse.txt'), sameConversation: false,
     tools: { refused: 'the v3 model API has no tools (v4, type 26, is OpenAI-compatible)' },
+    streamFailure: { stream: failureEvent('zhipu/chatglm-error-1261.json', 'error'), status: 400 },
     errors: [
       { fixture: 'zhipu/chatglm-error-1002.json', status: 401, okBody: true },
       { fixture: 'zhipu/chatglm-error-1261.json', status: 400, okBody: true },
@@ -208,6 +213,7 @@ export const contractTable: ContractEntry[] = [
     answerUsage: [7, 67], streamUsage: [5, 32],
     answer: jsonAnswer('baidu/ernie-text.json'), stream: sseStream('baidu/ernie-text.chunks.txt'), sameConversation: false,
     tools: { answer: jsonAnswer('baidu/ernie-function-call.json'), stream: sseStream('baidu/ernie-function-call.chunks.txt') },
+    streamFailure: { stream: failureEvent('baidu/ernie-error-18.json'), status: 429 },
     errors: [
       { fixture: 'baidu/ernie-error-110.json', status: 401, okBody: true },
       { fixture: 'baidu/ernie-error-18.json', status: 429, okBody: true },
@@ -225,6 +231,7 @@ export const contractTable: ContractEntry[] = [
     answerUsage: [3, 9], streamUsage: [3, 9],
     answer: jsonAnswer('tencent/hunyuan-text.json'), stream: sseStream('tencent/hunyuan-text.chunks.txt'), sameConversation: true,
     tools: { answer: jsonAnswer('tencent/hunyuan-tool-call.json'), stream: sseStream('tencent/hunyuan-tool-call.chunks.txt') },
+    streamFailure: { stream: failureEvent('tencent/hunyuan-limit-exceeded.json'), status: 429 },
     errors: [
       { fixture: 'tencent/hunyuan-auth-failure.json', status: 401, okBody: true },
       { fixture: 'tencent/hunyuan-limit-exceeded.json', status: 429, okBody: true },

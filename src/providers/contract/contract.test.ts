@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { createMemoryStateStore } from '../../channels/state-store.ts'
-import { ConversionError, isQuotaCode, typeForStatus } from '../errors.ts'
+import { ConversionError, isQuotaCode, isRetryableStatus, UpstreamStreamError } from '../errors.ts'
 import { chatAdaptors, createUpstreamDecoder, getAdaptor } from '../index.ts'
 import { openAiCompatibleVendors } from '../openai-compatible/vendors.ts'
 import { assembleChunks, awkwardPieceSizes, readFixtureChunks, readFixtureText, runParser } from '../replay-fixture.ts'
@@ -28,6 +28,8 @@ const failureExpectations: Record<number, { type: string; retryable: boolean }> 
   500: { type: 'upstream_error', retryable: true },
   503: { type: 'upstream_error', retryable: true },
 }
+/** The house retry class of a failure: the table above, errors.ts's status rule for statuses it does not list, never for quota. */
+const houseRetryable = (status: number, quota = false): boolean => !quota && (failureExpectations[status]?.retryable ?? isRetryableStatus(status))
 const finishReasons = ['stop', 'length', 'tool_calls', 'content_filter']
 
 const tool = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
@@ -50,8 +52,19 @@ function canonicalRequest(entry: ContractEntry, parts: { dataImage?: boolean; re
   return { model: 'client-model', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], ...(tools ? { tools: [tool] } : {}) }
 }
 
+/** Parts besides text and images, each with a piece of its payload that must reach the body when the part is sent. */
+const otherParts: [part: { type: string; [field: string]: unknown }, marker: string][] = [
+  [{ type: 'input_audio', input_audio: { data: 'UklGRiQAAABXQVZFZm10IBAAAAAB', format: 'wav' } }, 'UklGRiQAAABXQVZFZm10IBAAAAAB'],
+  [{ type: 'file', file: { filename: 'notes.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQKJcfs' } }, 'JVBERi0xLjQKJcfs'],
+  [{ type: 'hologram', hologram: { frames: 3 } }, 'hologram'],
+]
+
 const build = (adaptor: ProviderAdaptor, entry: ContractEntry, target = entry.target): UpstreamRequest =>
   adaptor.buildRequest(adaptor.toUpstream({ ...canonicalRequest(entry), ...(target.stream ? { stream: true } : {}) }, target), target)
+
+/** A text-only request: what a request's failure detection is built from, whatever the entry claims. */
+const buildPlain = (adaptor: ProviderAdaptor, target: UpstreamTarget): UpstreamRequest =>
+  adaptor.buildRequest(adaptor.toUpstream({ model: 'client-model', messages: [{ role: 'user', content: 'hi' }] }, target), target)
 
 function refusal(run: () => unknown): ConversionError {
   try { run() } catch (error) { if (error instanceof ConversionError) return error; throw error }
@@ -120,6 +133,7 @@ describe('the contract table covers the registry', () => {
       ...('answer' in entry.tools && entry.tools.answer ? [entry.tools.answer.fixture] : []),
       ...('stream' in entry.tools && entry.tools.stream ? [entry.tools.stream.fixture] : []),
       ...(entry.request.auth.exchange ? [entry.request.auth.exchange.fixture] : []),
+      ...(entry.streamFailure ? [entry.streamFailure.stream.fixture] : []),
     ])
     expect(fixtures.filter((fixture) => !readme.includes(fixture.split('/').at(-1)!))).toEqual([])
   })
@@ -173,6 +187,20 @@ for (const entry of contractTable) {
         expect(error.param ?? '').toStartWith('messages[1].content')
       })
     }
+
+    test('other content parts (audio, a file, a type no format has) are sent as they are or refused naming the part, never dropped', () => {
+      for (const [part, marker] of otherParts) {
+        const request: ChatRequest = { model: 'client-model', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'Read this.' }, part] }] }
+        let body: string | undefined
+        try {
+          body = adaptor.buildRequest(adaptor.toUpstream(request, entry.target), entry.target).body
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConversionError)
+          expect(`${part.type} → ${(error as ConversionError).param}`).toStartWith(`${part.type} → messages[1].content`)
+        }
+        if (body !== undefined) expect(`${part.type} → ${body.includes(marker)}`).toBe(`${part.type} → true`)
+      }
+    })
 
     if ('refused' in entry.tools) {
       test(`tools are refused with a 400 naming the field (${entry.tools.refused})`, () => {
@@ -235,13 +263,12 @@ for (const entry of contractTable) {
 
     if (entry.errors.length > 0) {
       test('recorded failures: the status they stand for, the retry class of the house table (quota never retried)', async () => {
-        const built = build(adaptor, entry)
+        const built = buildPlain(adaptor, entry.target)
         for (const recorded of entry.errors) {
           const text = readFixtureText(recorded.fixture)
           if (recorded.okBody) expect(`${recorded.fixture} → ${await okBodyStatus(built, text)}`).toBe(`${recorded.fixture} → ${recorded.status}`)
           const mapped = adaptor.mapError(recorded.status, text)
-          const houseClass = recorded.quota ? false : (failureExpectations[recorded.status]?.retryable ?? typeForStatus(recorded.status) !== 'invalid_request_error')
-          const retryable = recorded.retryException?.retryable ?? houseClass
+          const retryable = recorded.retryException?.retryable ?? houseRetryable(recorded.status, recorded.quota)
           expect(`${recorded.fixture} → ${mapped.status} retryable=${mapped.retryable}`).toBe(`${recorded.fixture} → ${recorded.status} retryable=${retryable}`)
           if (recorded.quota) expect(isQuotaCode(mapped.code, mapped.type)).toBe(true)
           expect(mapped.message).not.toBe('')
@@ -250,8 +277,19 @@ for (const entry of contractTable) {
       })
     }
 
+    const failure = entry.streamFailure
+    if (failure) {
+      test('a stream failing part-way ends with an UpstreamStreamError of the status it stands for and the house retry class', () => {
+        let thrown: unknown
+        try { runParser(adaptor.createStreamParser(streamTarget), decode(entry.adaptor, failure.stream, 5)) } catch (error) { thrown = error }
+        expect(thrown).toBeInstanceOf(UpstreamStreamError)
+        const { upstream } = thrown as UpstreamStreamError
+        expect({ status: upstream.status, retryable: upstream.retryable }).toEqual({ status: failure.status, retryable: houseRetryable(failure.status) })
+      })
+    }
+
     // Coze's HTTP 200 refusals are read in its request's read step, whose answers are streams (coze-adaptor.test.ts).
-    const okBodyChecked = build(adaptor, entry)
+    const okBodyChecked = buildPlain(adaptor, entry.target)
     if (okBodyChecked.okBodyFailure || okBodyChecked.websocket) {
       test('the recorded answer is not mistaken for an HTTP 200 failure', async () => {
         // A WebSocket answer is judged frame by frame: its first frame.

@@ -66,3 +66,12 @@ export const converseStream = (fixture: string): StreamReplay => ({
     return Buffer.concat(messages)
   },
 })
+
+/**
+ * A recorded failure body arriving as one stream event, as providers that answer failures in a 200 body also do
+ * mid-stream (Baidu, Tencent: a `data:` line; Zhipu v3: an `event: error`).
+ */
+export const failureEvent = (fixture: string, event?: string): StreamReplay => ({
+  fixture,
+  bytes: () => new TextEncoder().encode(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(readFixtureJson(fixture))}\n\n`),
+})
