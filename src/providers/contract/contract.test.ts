@@ -126,6 +126,11 @@ describe('the contract table covers the registry', () => {
     }
   })
 
+  test('an entry that takes tools replays a tool-call recording, or says why it has none', () => {
+    const silent = contractTable.filter(({ tools }) => !('refused' in tools) && !('noRecording' in tools) && !tools.answer && !tools.stream)
+    expect(silent.map((entry) => entry.adaptor)).toEqual([])
+  })
+
   test('every fixture the suite replays is listed with its provenance in the fixture README', () => {
     const readme = readFixtureText('README.md')
     const fixtures = contractTable.flatMap((entry) => [
