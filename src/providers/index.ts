@@ -134,6 +134,13 @@ export function getAdaptor(id: string): ProviderAdaptor {
   return adaptor
 }
 
+/** Every chat adaptor a channel type can reach (each provider's chat and per-model adaptors), once: the contract suite's roll call. */
+export function chatAdaptors(): ProviderAdaptor[] {
+  return [...new Set([...providerByChannelType.values()].flatMap((provider) => [
+    ...(provider.chat ? [provider.chat] : []), ...(provider.chatByModel?.adaptors ?? []),
+  ]))]
+}
+
 /** The provider serving a channel type; undefined for types this gateway does not relay to. */
 export function providerForChannelType(type: number): Provider | undefined {
   return providerByChannelType.get(type)
