@@ -423,6 +423,11 @@ export interface ImageRequest {
   n: number
   size?: string
   quality?: string
+  /**
+   * How the client wants the images: `b64_json` when it asked so or streams (a stream's events carry base64), else
+   * `url`. Providers answering only one way may ignore it (Gemini has no URL, SiliconFlow no base64).
+   */
+  responseFormat: 'url' | 'b64_json'
   /** Edits: the images to edit, in order. */
   images: InputImage[]
 }

@@ -21,12 +21,15 @@ const seen: { method: string; path: string; authorization: string | null; prefer
 let slowPollsLeft = 0
 
 const fixture = (name: string) => readFixtureText(`replicate/${name}`).replaceAll('https://api.replicate.com', origin).replaceAll('https://stream.replicate.com', origin)
+  .replaceAll('https://replicate.delivery', `${origin}/delivery`)
 const json = (text: string, status: number) => new Response(text, { status, headers: { 'content-type': 'application/json' } })
 
 async function replicate(request: Request): Promise<Response> {
   const url = new URL(request.url)
   const body = request.method === 'POST' ? await request.json() as Record<string, any> : undefined
   seen.push({ method: request.method, path: url.pathname, authorization: request.headers.get('authorization'), prefer: request.headers.get('prefer'), body })
+  // Replicate's file host serves the outputs to anyone holding the URL.
+  if (request.method === 'GET' && url.pathname.startsWith('/delivery/')) return new Response(new TextEncoder().encode(`image ${url.pathname}`), { headers: { 'content-type': 'image/webp' } })
   if (request.headers.get('authorization') !== `Bearer ${TOKEN}`) return json(readFixtureText('replicate/replicate-401.json'), 401)
   if (request.method === 'POST' && url.pathname === `/v1/models/${LLAMA}/predictions`) {
     if (typeof body?.input?.prompt !== 'string') return json(readFixtureText('replicate/replicate-422.json'), 422)
@@ -144,11 +147,19 @@ describe('Replicate channels through the gateway', () => {
   test('images.generate: n → num_outputs, size → aspect_ratio, the output URLs as data[].url, billed ModelPrice × images', async () => {
     seen.length = 0
     const result = await harness.client(key).images.generate({ model: FLUX, prompt: 'a red fox in the snow', n: 2, size: '1792x1024' })
-    expect(result.data!.map((image) => image.url)).toEqual(['https://replicate.delivery/xezq/fox-0.webp', 'https://replicate.delivery/xezq/fox-1.webp'])
+    expect(result.data!.map((image) => image.url)).toEqual([`${origin}/delivery/xezq/fox-0.webp`, `${origin}/delivery/xezq/fox-1.webp`])
     expect(seen).toEqual([{ method: 'POST', path: `/v1/models/${FLUX}/predictions`, authorization: `Bearer ${TOKEN}`, prefer: 'wait', body: { input: { prompt: 'a red fox in the snow', aspect_ratio: '16:9', num_outputs: 2 } } }])
     const row = await lastRow(FLUX)
     // 0.003 USD × 500 000 quota/USD × 2 images
     expect(row.quota).toBe(3000)
     expect(row.other.billed_for).toMatchObject({ n: 2 })
+  })
+
+  test('images.generate with response_format b64_json: the output images downloaded and sent inline', async () => {
+    seen.length = 0
+    const result = await harness.client(key).images.generate({ model: FLUX, prompt: 'a red fox in the snow', response_format: 'b64_json' })
+    expect(result.data!.map((image) => Buffer.from(image.b64_json!, 'base64').toString())).toEqual(['image /delivery/xezq/fox-0.webp', 'image /delivery/xezq/fox-1.webp'])
+    expect(result.data!.every((image) => image.url === undefined)).toBe(true)
+    expect(seen.map((call) => `${call.method} ${call.path}`)).toEqual([`POST /v1/models/${FLUX}/predictions`, 'GET /delivery/xezq/fox-0.webp', 'GET /delivery/xezq/fox-1.webp'])
   })
 })

@@ -195,19 +195,35 @@ describe('Replicate adaptor: streams', () => {
 describe('Replicate images', () => {
   const flux = { ...target, model: 'black-forest-labs/flux-schnell' }
   test('generations: prompt, n → num_outputs, size → the nearest aspect ratio, waiting; the output URLs are data[].url', () => {
-    const built = replicateImages.request({ operation: 'generations', prompt: 'a red fox in the snow', n: 2, size: '1792x1024', images: [] }, flux)
+    const built = replicateImages.request({ operation: 'generations', prompt: 'a red fox in the snow', n: 2, size: '1792x1024', responseFormat: 'url', images: [] }, flux)
     expect(built.url).toBe(`${BASE}/v1/models/black-forest-labs/flux-schnell/predictions`)
     expect(built.headers).toMatchObject({ authorization: 'Bearer r8_key', prefer: 'wait' })
     expect(built.body).toEqual({ input: { prompt: 'a red fox in the snow', aspect_ratio: '16:9', num_outputs: 2 } })
-    const result = replicateImages.parse(readFixtureJson('replicate/replicate-flux-succeeded.json'), { operation: 'generations', prompt: 'x', n: 2, images: [] })
+    const result = replicateImages.parse(readFixtureJson('replicate/replicate-flux-succeeded.json'), { operation: 'generations', prompt: 'x', n: 2, responseFormat: 'url', images: [] })
     expect(result).toEqual({ data: [{ url: 'https://replicate.delivery/xezq/fox-0.webp' }, { url: 'https://replicate.delivery/xezq/fox-1.webp' }], usage: null })
-    expect(replicateImages.parse({ status: 'succeeded', output: 'data:image/webp;base64,UklGRg==' }, { operation: 'generations', prompt: 'x', n: 1, images: [] }).data).toEqual([{ b64_json: 'UklGRg==' }])
+    expect(replicateImages.parse({ status: 'succeeded', output: 'data:image/webp;base64,UklGRg==' }, { operation: 'generations', prompt: 'x', n: 1, responseFormat: 'url', images: [] }).data).toEqual([{ b64_json: 'UklGRg==' }])
+  })
+
+  test('b64_json: the finished prediction\'s images are downloaded (no key off Replicate\'s service) and inlined', async () => {
+    const calls = io([
+      () => new Response(new Uint8Array([1, 2, 3]), { headers: { 'content-type': 'image/webp' } }),
+      () => new Response(new Uint8Array([4, 5]), { headers: { 'content-type': 'image/webp' } }),
+    ])
+    const built = replicateImages.request({ operation: 'generations', prompt: 'fox', n: 2, responseFormat: 'b64_json', images: [] }, flux)
+    const answer = await built.read!(json(readFixtureText('replicate/replicate-flux-succeeded.json'), 201), calls.prepareIo)
+    const result = replicateImages.parse((await answer.json()) as Record<string, unknown>, { operation: 'generations', prompt: 'fox', n: 2, responseFormat: 'b64_json', images: [] })
+    expect(result.data).toEqual([{ b64_json: 'AQID' }, { b64_json: 'BAU=' }])
+    expect(calls.gets).toEqual([{ url: 'https://replicate.delivery/xezq/fox-0.webp', headers: {} }, { url: 'https://replicate.delivery/xezq/fox-1.webp', headers: {} }])
+    const missing = io([() => new Response('gone', { status: 404 }), () => new Response('gone', { status: 404 })])
+    const failed = await built.read!(json(readFixtureText('replicate/replicate-flux-succeeded.json'), 201), missing.prepareIo)
+    expect(failed.status).toBe(502)
+    expect(replicateAdaptor.mapError(502, await failed.text()).message).toContain('could not be downloaded: HTTP 404')
   })
 
   test('sizes map to aspect ratios; a malformed size is a 400 on size', () => {
     expect(['1024x1024', '1024x1792', '1536x1024', '1024x1536', '1280x1024', '2560x1080'].map(aspectRatioFor)).toEqual(['1:1', '9:16', '3:2', '2:3', '5:4', '21:9'])
     expect(() => aspectRatioFor('big')).toThrow(ConversionError)
-    const single = replicateImages.request({ operation: 'generations', prompt: 'fox', n: 1, size: 'auto', images: [] }, flux)
+    const single = replicateImages.request({ operation: 'generations', prompt: 'fox', n: 1, size: 'auto', responseFormat: 'url', images: [] }, flux)
     expect(single.body).toEqual({ input: { prompt: 'fox' } })
   })
 

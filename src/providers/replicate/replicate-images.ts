@@ -1,8 +1,8 @@
-import { parseDataUrl } from '../canonical.ts'
+import { isRecord, parseDataUrl, toDataUrl } from '../canonical.ts'
 import { ConversionError } from '../errors.ts'
-import type { ImagesCapability } from '../types.ts'
+import type { ImagesCapability, PrepareIo, UpstreamAnswer } from '../types.ts'
 import { replicateModel } from './replicate-model.ts'
-import { settlePrediction } from './replicate-prediction.ts'
+import { sameService, settlePrediction, type PredictionCalls } from './replicate-prediction.ts'
 
 /**
  * Image generation on Replicate's image models (black-forest-labs/flux-schnell, flux-1.1-pro, ideogram-ai/…), as
@@ -10,9 +10,38 @@ import { settlePrediction } from './replicate-prediction.ts'
  * polled until the prediction is done. `n` → `num_outputs` (sent only above 1: single-image models such as
  * flux-1.1-pro take none and make one, and only images delivered are billed); `size` → the nearest of the aspect
  * ratios these models share. The output is a URL or a list of URLs (replicate.delivery, kept about an hour): they
- * are `data[].url`; an output that is a data URL is `b64_json`. Replicate has no base64 answer, so
- * `response_format: b64_json` still gets URLs (as on SiliconFlow).
+ * are `data[].url`, and an output that is a data URL is `b64_json`. Replicate has no base64 answer, so for a client
+ * that asks `response_format: b64_json` (or streams) the finished prediction's images are downloaded and inlined as
+ * data URLs before parse (each at most MAX_IMAGE_BYTES).
  */
+
+const MAX_IMAGE_BYTES = 32 * 1024 * 1024
+
+const failure = (detail: string): UpstreamAnswer =>
+  new Response(JSON.stringify({ title: 'Bad response', detail }), { status: 502, headers: { 'content-type': 'application/json' } })
+
+/** One output URL as a data URL, or the failed answer that says why it could not be had. */
+async function inline(url: string, io: PrepareIo, calls: PredictionCalls): Promise<string | UpstreamAnswer> {
+  if (parseDataUrl(url)) return url
+  const answer = await io.get(url, sameService(calls.baseUrl, url) ? { authorization: `Bearer ${calls.key}` } : {})
+  if (!answer.ok) return failure(`Replicate's image ${url} could not be downloaded: HTTP ${answer.status}`)
+  const bytes = new Uint8Array(await new Response(answer.body).arrayBuffer())
+  if (bytes.length > MAX_IMAGE_BYTES) return failure(`Replicate's image ${url} is larger than ${MAX_IMAGE_BYTES} bytes`)
+  const mediaType = answer.headers.get('content-type')?.split(';')[0]?.trim() || 'image/png'
+  return toDataUrl(mediaType, Buffer.from(bytes).toString('base64'))
+}
+
+/** A succeeded prediction whose output URLs are replaced by their images as data URLs. */
+async function inlineOutputs(settled: UpstreamAnswer, io: PrepareIo, calls: PredictionCalls): Promise<UpstreamAnswer> {
+  if (!settled.ok) return settled
+  const prediction = await settled.json()
+  if (!isRecord(prediction)) return failure('Replicate answered with something that is not a prediction')
+  const outputs = typeof prediction.output === 'string' ? [prediction.output] : Array.isArray(prediction.output) ? prediction.output : []
+  const inlined = await Promise.all(outputs.map((output) => (typeof output === 'string' && output.length > 0 ? inline(output, io, calls) : output)))
+  const failed = inlined.find((output): output is UpstreamAnswer => output instanceof Response)
+  if (failed) return failed
+  return new Response(JSON.stringify({ ...prediction, output: inlined }), { status: 200, headers: { 'content-type': 'application/json' } })
+}
 
 const ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'] as const
 const ratioValue = (ratio: string) => {
@@ -45,7 +74,10 @@ export const replicateImages: ImagesCapability = {
       url: model.url,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${target.key}`, prefer: 'wait' },
       body: { ...(model.version ? { version: model.version } : {}), input },
-      read: (answer, io) => settlePrediction(answer, io, calls, startedAt),
+      read: async (answer, io) => {
+        const settled = await settlePrediction(answer, io, calls, startedAt)
+        return image.responseFormat === 'b64_json' ? inlineOutputs(settled, io, calls) : settled
+      },
     }
   },
   parse(body) {

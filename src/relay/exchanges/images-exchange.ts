@@ -88,6 +88,7 @@ function imageRequestOf(context: RelayContext, operation: ImageOperation, fields
   const files = context.form ? uploads.get(context.form)?.files ?? [] : []
   return {
     operation, prompt: fields.prompt, n: fields.n, size: fields.size, quality: fields.quality,
+    responseFormat: context.body.response_format === 'b64_json' || fields.stream ? 'b64_json' : 'url',
     images: files.filter((file) => file.field === 'image' || file.field === 'image[]').map((file) => ({ bytes: file.bytes, mimeType: file.type || 'image/png' })),
   }
 }
