@@ -127,7 +127,7 @@ describe('Replicate adaptor: answers', () => {
     expect(mapped('replicate-401.json', 401)).toMatchObject({ type: 'authentication_error', message: 'You did not pass a valid authentication token', retryable: true })
     expect(mapped('replicate-402.json', 402)).toMatchObject({ type: 'insufficient_quota', code: 'insufficient_quota', retryable: false })
     expect(mapped('replicate-404.json', 404)).toMatchObject({ type: 'not_found_error', retryable: true })
-    expect(mapped('replicate-422.json', 422)).toMatchObject({ type: 'invalid_request_error', message: '- input.max_tokens: Invalid type. Expected: integer, given: string', retryable: false })
+    expect(mapped('replicate-422.json', 422)).toMatchObject({ type: 'invalid_request_error', code: 'input_validation_failed', message: '- input.max_tokens: Invalid type. Expected: integer, given: string', retryable: false })
     expect(mapped('replicate-429.json', 429)).toMatchObject({ type: 'rate_limit_error', retryable: true })
     expect(mapReplicateError(503, '<html>bad gateway</html>')).toMatchObject({ type: 'upstream_error', retryable: true })
   })

@@ -1,4 +1,4 @@
-import { isRecord, toOpenAiUsage, unixSeconds } from '../canonical.ts'
+import { toOpenAiUsage, unixSeconds } from '../canonical.ts'
 import type { JsonObject } from '../canonical.ts'
 import type { ChatResponse, ProviderAdaptor, UpstreamRequest, UpstreamTarget } from '../types.ts'
 import { convertReplicateUsage } from './convert-replicate-usage.ts'
@@ -63,6 +63,6 @@ export const replicateAdaptor: ProviderAdaptor = {
     return { response, usage }
   },
   createStreamParser: () => createReplicateStreamParser(),
-  readUsage: (body) => (isRecord(body) ? usageOf(body) : null),
+  readUsage: usageOf,
   mapError: mapReplicateError,
 }

@@ -17,5 +17,7 @@ export function mapReplicateError(status: number, bodyText: string): UpstreamErr
   }
   const detail = typeof body.detail === 'string' && body.detail.length > 0 ? body.detail : typeof body.title === 'string' ? body.title : fallbackErrorMessage(status, bodyText)
   if (status === 402) return createUpstreamError(status, detail, 'insufficient_quota', 'insufficient_quota')
-  return createUpstreamError(status, detail, typeForStatus(status), typeof body.title === 'string' ? body.title : '')
+  // The title names the problem ("Input validation failed"): as a code, in the snake case OpenAI's codes use.
+  const code = typeof body.title === 'string' ? body.title.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_') : ''
+  return createUpstreamError(status, detail, typeForStatus(status), code)
 }
