@@ -16,6 +16,7 @@ let harness: RelayHarness
 let mock: ReturnType<typeof Bun.serve>
 let origin: string
 let key: string
+let channelId: number
 const seen: { method: string; path: string; authorization: string | null; prefer: string | null; body?: Record<string, any> }[] = []
 /** Polls still to answer `processing` before a slow prediction succeeds. */
 let slowPollsLeft = 0
@@ -62,7 +63,7 @@ beforeAll(async () => {
   mock = Bun.serve({ port: 0, fetch: replicate })
   origin = `http://127.0.0.1:${mock.port}`
   harness = await startRelayHarness()
-  await harness.addChannel({ type: 56, name: 'replicate', key: TOKEN, base_url: origin, models: `${LLAMA},${FLUX},meta/unknown-model` })
+  channelId = await harness.addChannel({ type: 56, name: 'replicate', key: TOKEN, base_url: origin, models: `${LLAMA},${FLUX},meta/unknown-model` })
   await harness.addChannel({ type: 56, name: 'replicate-bad-token', key: 'r8_wrong', base_url: origin, models: 'llama-wrong-token', model_mapping: JSON.stringify({ 'llama-wrong-token': LLAMA }), auto_ban: 0 })
   await harness.setOption('ModelRatio', { [LLAMA]: 1, 'llama-wrong-token': 1, 'meta/unknown-model': 1 })
   await harness.setOption('CompletionRatio', { [LLAMA]: 1 })
@@ -110,6 +111,13 @@ describe('Replicate channels through the gateway', () => {
     expect(seen[0]!.body).toEqual({ input: { prompt: 'Capital of France?' }, stream: true })
     const row = await lastRow(LLAMA)
     expect([row.prompt_tokens, row.completion_tokens]).toEqual([23, 7])
+  })
+
+  test('the console\'s channel test runs a chat prediction on the channel', async () => {
+    seen.length = 0
+    const result = await harness.root.call('GET', `/api/channel/test/${channelId}?model=${encodeURIComponent(LLAMA)}`)
+    expect(result.body.success).toBe(true)
+    expect(seen[0]).toMatchObject({ method: 'POST', path: `/v1/models/${LLAMA}/predictions`, authorization: `Bearer ${TOKEN}` })
   })
 
   test('a slow prediction (still processing when the wait ends) is polled until it succeeds', async () => {
