@@ -111,6 +111,9 @@ describe('Replicate adaptor: answers', () => {
     expect(error.message).toContain('CUDA error: out of memory')
     const refused = await read(built, json(readFixtureText('replicate/replicate-401.json'), 401), io())
     expect(refused.status).toBe(401)
+    const garbled = await read(built, json('<html>proxy page</html>', 201), io())
+    expect(garbled.status).toBe(502)
+    expect(replicateAdaptor.mapError(502, await garbled.text()).message).toContain('not a prediction')
   })
 
   test('non-stream: past the deadline the prediction is cancelled and the client gets a 504', async () => {

@@ -20,15 +20,15 @@ const MAX_IMAGE_BYTES = 32 * 1024 * 1024
 const failure = (detail: string): UpstreamAnswer =>
   new Response(JSON.stringify({ title: 'Bad response', detail }), { status: 502, headers: { 'content-type': 'application/json' } })
 
-/** One output URL as a data URL, or the failed answer that says why it could not be had. */
-async function inline(url: string, io: PrepareIo, calls: PredictionCalls): Promise<string | UpstreamAnswer> {
-  if (parseDataUrl(url)) return url
+/** One output URL as a data URL, or why it could not be had. */
+async function inline(url: string, io: PrepareIo, calls: PredictionCalls): Promise<{ dataUrl: string } | { problem: string }> {
+  if (parseDataUrl(url)) return { dataUrl: url }
   const answer = await io.get(url, sameService(calls.baseUrl, url) ? { authorization: `Bearer ${calls.key}` } : {})
-  if (!answer.ok) return failure(`Replicate's image ${url} could not be downloaded: HTTP ${answer.status}`)
+  if (!answer.ok) return { problem: `Replicate's image ${url} could not be downloaded: HTTP ${answer.status}` }
   const bytes = new Uint8Array(await new Response(answer.body).arrayBuffer())
-  if (bytes.length > MAX_IMAGE_BYTES) return failure(`Replicate's image ${url} is larger than ${MAX_IMAGE_BYTES} bytes`)
+  if (bytes.length > MAX_IMAGE_BYTES) return { problem: `Replicate's image ${url} is larger than ${MAX_IMAGE_BYTES} bytes` }
   const mediaType = answer.headers.get('content-type')?.split(';')[0]?.trim() || 'image/png'
-  return toDataUrl(mediaType, Buffer.from(bytes).toString('base64'))
+  return { dataUrl: toDataUrl(mediaType, Buffer.from(bytes).toString('base64')) }
 }
 
 /** A succeeded prediction whose output URLs are replaced by their images as data URLs. */
@@ -37,10 +37,14 @@ async function inlineOutputs(settled: UpstreamAnswer, io: PrepareIo, calls: Pred
   const prediction = await settled.json()
   if (!isRecord(prediction)) return failure('Replicate answered with something that is not a prediction')
   const outputs = typeof prediction.output === 'string' ? [prediction.output] : Array.isArray(prediction.output) ? prediction.output : []
-  const inlined = await Promise.all(outputs.map((output) => (typeof output === 'string' && output.length > 0 ? inline(output, io, calls) : output)))
-  const failed = inlined.find((output): output is UpstreamAnswer => output instanceof Response)
-  if (failed) return failed
-  return new Response(JSON.stringify({ ...prediction, output: inlined }), { status: 200, headers: { 'content-type': 'application/json' } })
+  const urls = outputs.filter((output): output is string => typeof output === 'string' && output.length > 0)
+  const inlined = await Promise.all(urls.map((url) => inline(url, io, calls)))
+  const output: string[] = []
+  for (const image of inlined) {
+    if ('problem' in image) return failure(image.problem)
+    output.push(image.dataUrl)
+  }
+  return new Response(JSON.stringify({ ...prediction, output }), { status: 200, headers: { 'content-type': 'application/json' } })
 }
 
 const ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'] as const

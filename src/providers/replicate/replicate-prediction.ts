@@ -37,13 +37,13 @@ export interface PredictionCalls {
 const authorization = (calls: PredictionCalls) => ({ authorization: `Bearer ${calls.key}` })
 
 /** The answer's prediction, or the failed answer that stands for a body that is not one. */
-async function predictionOf(answer: UpstreamAnswer): Promise<JsonObject | UpstreamAnswer> {
+async function predictionOf(answer: UpstreamAnswer): Promise<{ prediction: JsonObject } | { failed: UpstreamAnswer }> {
   const text = await answer.text()
   const prediction = parseJsonObject(text)
   if (!prediction || typeof prediction.id !== 'string' || typeof prediction.status !== 'string') {
-    return jsonAnswer(502, { title: 'Bad response', detail: `Replicate answered with something that is not a prediction: ${text.slice(0, 200)}` })
+    return { failed: jsonAnswer(502, { title: 'Bad response', detail: `Replicate answered with something that is not a prediction: ${text.slice(0, 200)}` }) }
   }
-  return prediction
+  return { prediction }
 }
 
 /** A terminal prediction as the relay reads it: succeeded as 200, failed or canceled as a 502 carrying the prediction. */
@@ -52,10 +52,10 @@ const finished = (prediction: JsonObject): UpstreamAnswer => jsonAnswer(predicti
 /** Non-stream: the prediction polled until terminal (bounded by POLL_DEADLINE_MS from `startedAt`). */
 export async function settlePrediction(answer: UpstreamAnswer, io: PrepareIo, calls: PredictionCalls, startedAt: number): Promise<UpstreamAnswer> {
   if (!answer.ok) return answer
-  let prediction = await predictionOf(answer)
+  let read = await predictionOf(answer)
   let delay = POLL_FIRST_MS
-  while (isRecord(prediction) && !TERMINAL.has(prediction.status as string)) {
-    const id = prediction.id as string
+  while ('prediction' in read && !TERMINAL.has(read.prediction.status as string)) {
+    const id = read.prediction.id as string
     if (Date.now() + delay - startedAt > POLL_DEADLINE_MS) {
       // Stop the run (and its cost); the answer does not wait for the cancel to be confirmed.
       io.post(`${predictionUrl(calls.baseUrl, id)}/cancel`, authorization(calls), '').catch(() => {})
@@ -65,9 +65,9 @@ export async function settlePrediction(answer: UpstreamAnswer, io: PrepareIo, ca
     delay = Math.min(delay * 2, POLL_MAX_MS)
     const polled = await io.get(predictionUrl(calls.baseUrl, id), authorization(calls))
     if (!polled.ok) return polled
-    prediction = await predictionOf(polled)
+    read = await predictionOf(polled)
   }
-  return isRecord(prediction) ? finished(prediction) : prediction
+  return 'prediction' in read ? finished(read.prediction) : read.failed
 }
 
 /**
@@ -87,8 +87,9 @@ export function sameService(baseUrl: string, url: string): boolean {
 /** Stream: the prediction's SSE, with its metrics added before `done`. */
 export async function openPredictionStream(answer: UpstreamAnswer, io: PrepareIo, calls: PredictionCalls): Promise<UpstreamAnswer> {
   if (!answer.ok) return answer
-  const prediction = await predictionOf(answer)
-  if (!isRecord(prediction)) return prediction
+  const read = await predictionOf(answer)
+  if ('failed' in read) return read.failed
+  const prediction = read.prediction
   if (prediction.status === 'failed' || prediction.status === 'canceled') return finished(prediction)
   const streamUrl = isRecord(prediction.urls) && typeof prediction.urls.stream === 'string' ? prediction.urls.stream : undefined
   if (!streamUrl) return jsonAnswer(400, { title: 'Streaming not supported', detail: `The Replicate model ${String(prediction.model ?? '')} does not stream; ask without stream` })
