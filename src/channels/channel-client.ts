@@ -52,10 +52,14 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
   let proxied: UpstreamClient | undefined
   const clientFor = (channel: Pick<CachedChannel, 'proxy'>) => (channel.proxy ? (proxied ??= createUpstreamClient({ kind: 'fetch' })) : upstream)
 
-  /** Token exchanges (Vertex AI) go through the same client, so a proxy and the TLS rules apply to them too. */
+  /** Token exchanges (Vertex AI) and preparers' side calls go through the same client, so a proxy and the TLS rules apply to them too. */
   const authPost: AuthPost = (url, headers, body) => upstream.request(url, { method: 'POST', headers, body, timeoutMs: AUTH_TIMEOUT_MS })
   /** What request preparers (Dify, Coze) use: side calls through the same client, the shared state (Redis or memory). */
-  const prepareIo: PrepareIo = { post: authPost, state: dependencies.state ?? createMemoryStateStore() }
+  const prepareIo: PrepareIo = {
+    post: authPost,
+    get: (url, headers) => upstream.request(url, { method: 'GET', headers, timeoutMs: AUTH_TIMEOUT_MS }),
+    state: dependencies.state ?? createMemoryStateStore(),
+  }
 
   /** Send a request built for `channel` (its proxy, if it has one, carries it). */
   function send(channel: Pick<CachedChannel, 'proxy'>, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {

@@ -159,7 +159,10 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
   { type: 53, name: 'Submodel', label: 'Submodel' },
   { type: 54, name: 'DoubaoVideo', label: 'Doubao Video', testable: false },
   { type: 55, name: 'Sora', label: 'Sora' },
-  { type: 56, name: 'Replicate', label: 'Replicate' },
+  {
+    type: 56, name: 'Replicate', label: 'Replicate', keyHint: { en: 'API token r8_…', zh: 'API 令牌 r8_…' },
+    defaultModels: ['meta/meta-llama-3-70b-instruct', 'meta/meta-llama-3-8b-instruct', 'deepseek-ai/deepseek-r1', 'black-forest-labs/flux-schnell', 'black-forest-labs/flux-1.1-pro'],
+  },
   {
     type: 57, name: 'Codex', label: 'ChatGPT Subscription (Codex)', keyIsJson: true,
     keyHint: { en: '{"access_token": "…", "account_id": "…"}', zh: '{"access_token": "…", "account_id": "…"}' },

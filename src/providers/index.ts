@@ -31,6 +31,8 @@ import { ollamaAdaptor } from './ollama/ollama-adaptor.ts'
 import { ollamaCompletions, ollamaEmbeddings, ollamaModelList } from './ollama/ollama-capabilities.ts'
 import { createNdjsonDecoder } from './ollama/ndjson-decoder.ts'
 import { xunfeiAdaptor } from './xunfei/xunfei-adaptor.ts'
+import { replicateAdaptor } from './replicate/replicate-adaptor.ts'
+import { replicateImages } from './replicate/replicate-images.ts'
 import { openAiAdaptor } from './openai/openai-chat-adaptor.ts'
 import { azureResponsesAdaptor, openAiResponsesAdaptor } from './openai/openai-responses-adaptor.ts'
 import { createOpenAiCompatibleProvider, openAiCompatibleVendors } from './openai-compatible/vendors.ts'
@@ -104,6 +106,8 @@ const providers: Provider[] = [
   },
   // Xunfei Spark: chat over a signed WebSocket (src/channels/websocket-upstream.ts carries it).
   { id: 'xunfei', channelTypes: [18], defaultBaseUrl: 'https://spark-api.xf-yun.com', chat: xunfeiAdaptor, streamUsageOption: false },
+  // Replicate: language and image models run as predictions (waited for, polled, or streamed from their stream URL).
+  { id: 'replicate', channelTypes: [56], defaultBaseUrl: 'https://api.replicate.com', chat: replicateAdaptor, images: replicateImages, streamUsageOption: false },
   ...openAiCompatibleVendors.map(createOpenAiCompatibleProvider),
   // Task families: submit → upstream task id → polled (src/tasks/). The proxy's address is the operator's.
   { id: 'midjourney', channelTypes: [2, 5], defaultBaseUrl: '', streamUsageOption: false, taskPlatform: 'mj' },

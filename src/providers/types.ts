@@ -19,10 +19,10 @@
 
 /**
  * Wire formats Tollgate understands, inbound and outbound ('cohere', 'bedrock-converse', 'dify', 'coze', 'baidu-ernie',
- * 'zhipu-v3', 'tencent-hunyuan', 'ollama' and 'xunfei' are outbound only).
+ * 'zhipu-v3', 'tencent-hunyuan', 'ollama', 'xunfei' and 'replicate' are outbound only).
  */
 export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'openai-completions' | 'openai-embeddings' | 'cohere' | 'bedrock-converse'
-  | 'dify' | 'coze' | 'baidu-ernie' | 'zhipu-v3' | 'tencent-hunyuan' | 'ollama' | 'xunfei'
+  | 'dify' | 'coze' | 'baidu-ernie' | 'zhipu-v3' | 'tencent-hunyuan' | 'ollama' | 'xunfei' | 'replicate'
 
 /** The one usage record. All counts are tokens; absent details are 0. */
 export interface Usage {
@@ -142,9 +142,13 @@ export interface StateStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>
 }
 
+/** A bare GET through the gateway's upstream client (Replicate: polling a prediction, opening its stream). */
+export type UpstreamGet = (url: string, headers: Record<string, string>) => Promise<UpstreamAnswer>
+
 /** What a RequestPreparer may use: the upstream client for side calls and the shared state. */
 export interface PrepareIo {
   post: AuthPost
+  get: UpstreamGet
   state: StateStore
 }
 
@@ -419,6 +423,11 @@ export interface ImageRequest {
   n: number
   size?: string
   quality?: string
+  /**
+   * How the client wants the images: `b64_json` when it asked so or streams (a stream's events carry base64), else
+   * `url`. Providers answering only one way may ignore it (Gemini has no URL, SiliconFlow no base64).
+   */
+  responseFormat: 'url' | 'b64_json'
   /** Edits: the images to edit, in order. */
   images: InputImage[]
 }
@@ -437,8 +446,14 @@ export interface ImagesResult {
  */
 export interface ImagesCapability {
   operations: ReadonlySet<ImageOperation>
-  /** The native request; its JSON body gets the channel's parameter overrides merged in before it is sent. */
-  request(image: ImageRequest, target: UpstreamTarget): { url: string; headers: Record<string, string>; body: Record<string, unknown> }
+  /**
+   * The native request; its JSON body gets the channel's parameter overrides merged in before it is sent. `read`
+   * sees the answer before `parse` and may stand in for it (Replicate: polls a prediction not finished yet).
+   */
+  request(image: ImageRequest, target: UpstreamTarget): {
+    url: string; headers: Record<string, string>; body: Record<string, unknown>
+    read?: (answer: UpstreamAnswer, io: PrepareIo) => Promise<UpstreamAnswer>
+  }
   parse(body: Record<string, unknown>, image: ImageRequest): ImagesResult
 }
 

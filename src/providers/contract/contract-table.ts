@@ -1,7 +1,7 @@
 import { exportPKCS8, generateKeyPair } from 'jose'
 import type { UpstreamTarget } from '../types.ts'
 import {
-  cozeAnswer, cozeStream, converseStream, failureEvent, invokeStream, jsonAnswer, sparkAnswer, sseStream, wireStream,
+  cozeAnswer, cozeStream, converseStream, failureEvent, invokeStream, jsonAnswer, replicateStream, sparkAnswer, sseStream, wireStream,
   type AnswerReplay, type StreamReplay,
 } from './replays.ts'
 
@@ -189,6 +189,21 @@ export const contractTable: ContractEntry[] = [
     errors: [
       { fixture: 'coze/coze-4100-authentication.json', status: 401, okBody: true },
       { fixture: 'coze/coze-4200-bot-not-found.json', status: 404, okBody: true },
+    ],
+  },
+  {
+    adaptor: 'replicate', target: { ...base, baseUrl: 'https://api.replicate.com', key: 'r8_contract', model: 'meta/meta-llama-3-70b-instruct', channelType: 56 },
+    request: { url: 'https://api.replicate.com/v1/models/meta/meta-llama-3-70b-instruct/predictions', auth: bearer('r8_contract'), images: { data: false, remote: false } },
+    answerUsage: [23, 7], streamUsage: [23, 7],
+    answer: jsonAnswer('replicate/replicate-llama-succeeded.json'),
+    stream: replicateStream('replicate/replicate-stream.sse.txt', 'replicate/replicate-llama-stream-succeeded.json'), sameConversation: false,
+    tools: { refused: 'Replicate predictions take a prompt, not tools' },
+    streamFailure: { stream: wireStream('replicate/replicate-stream-error.sse.txt'), status: 502 },
+    errors: [
+      { fixture: 'replicate/replicate-401.json', status: 401 },
+      { fixture: 'replicate/replicate-402.json', status: 402, quota: true },
+      { fixture: 'replicate/replicate-404.json', status: 404 },
+      { fixture: 'replicate/replicate-429.json', status: 429 },
     ],
   },
   {

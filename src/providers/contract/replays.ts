@@ -37,7 +37,7 @@ export const cozeAnswer = (fixture: string): AnswerReplay => ({
   fixture,
   async body(adaptor, target) {
     const built = adaptor.buildRequest(adaptor.toUpstream({ model: target.model, messages: [{ role: 'user', content: 'hi' }] }, target), target)
-    const prepared = await built.prepare!({ post: async () => { throw new Error('no side call expected') }, state: createMemoryStateStore() })
+    const prepared = await built.prepare!({ post: async () => { throw new Error('no side call expected') }, get: async () => { throw new Error('no side call expected') }, state: createMemoryStateStore() })
     const wire = new Response(new TextDecoder().decode(frameEvents(readFixtureEvents(fixture))), { headers: { 'content-type': 'text/event-stream' } })
     return JSON.parse(await (await prepared.read!(wire)).text()) as Record<string, unknown>
   },
@@ -74,4 +74,10 @@ export const converseStream = (fixture: string): StreamReplay => ({
 export const failureEvent = (fixture: string, event?: string): StreamReplay => ({
   fixture,
   bytes: () => new TextEncoder().encode(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(readFixtureJson(fixture))}\n\n`),
+})
+
+/** A Replicate prediction's stream, with the finished prediction the channel client adds before `done` (replicate-prediction.ts). */
+export const replicateStream = (fixture: string, prediction: string): StreamReplay => ({
+  fixture,
+  bytes: () => new TextEncoder().encode(readFixtureText(fixture).replace('event: done', `event: prediction\ndata: ${JSON.stringify(readFixtureJson(prediction))}\n\nevent: done`)),
 })

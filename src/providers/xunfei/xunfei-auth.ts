@@ -37,19 +37,20 @@ export function xunfeiSignature(apiSecret: string, host: string, date: string, p
 }
 
 const reuseMs = 60_000
-const signed = new Map<string, { url: string; until: number }>()
+const signed = new Map<string, { url: string; from: number; until: number }>()
 
 /** `endpoint` is the unsigned ws(s) URL; the answer carries `authorization`, `date` and `host`. */
 export function signXunfeiUrl(endpoint: string, credentials: XunfeiCredentials, now = Date.now()): string {
   const cacheKey = `${credentials.apiKey}|${credentials.apiSecret}|${endpoint}`
   const cached = signed.get(cacheKey)
-  if (cached && cached.until > now) return cached.url
+  // Only a URL signed within the last minute: never one dated after `now` (a clock set back, or a test's fixed time).
+  if (cached && cached.from <= now && now < cached.until) return cached.url
   const url = new URL(endpoint)
   const date = new Date(now).toUTCString()
   const signature = xunfeiSignature(credentials.apiSecret, url.host, date, url.pathname)
   const authorization = Buffer.from(`api_key="${credentials.apiKey}", algorithm="hmac-sha256", headers="host date request-line", signature="${signature}"`).toString('base64')
   url.search = new URLSearchParams({ authorization, date, host: url.host }).toString()
   if (signed.size >= 256) signed.clear()
-  signed.set(cacheKey, { url: url.toString(), until: now + reuseMs })
+  signed.set(cacheKey, { url: url.toString(), from: now, until: now + reuseMs })
   return url.toString()
 }

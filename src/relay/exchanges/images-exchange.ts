@@ -88,6 +88,7 @@ function imageRequestOf(context: RelayContext, operation: ImageOperation, fields
   const files = context.form ? uploads.get(context.form)?.files ?? [] : []
   return {
     operation, prompt: fields.prompt, n: fields.n, size: fields.size, quality: fields.quality,
+    responseFormat: context.body.response_format === 'b64_json' || fields.stream ? 'b64_json' : 'url',
     images: files.filter((file) => file.field === 'image' || file.field === 'image[]').map((file) => ({ bytes: file.bytes, mimeType: file.type || 'image/png' })),
   }
 }
@@ -256,7 +257,10 @@ export function createImagesEndpoint(operation: ImageOperation, path: OpenAiImag
       const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, false)
       const native = provider.images!.request(imageRequestOf(context, operation, imageFields(context.body)), target)
       const body = channel.bodyOverride ? channel.bodyOverride(native.body) : native.body
-      return { request: kit.requests.capability(channel, { method: 'POST', url: native.url, headers: native.headers, body: JSON.stringify(body) }, target.key), target, adaptor, mode: 'native' }
+      const request = kit.requests.capability(channel, { method: 'POST', url: native.url, headers: native.headers, body: JSON.stringify(body) }, target.key)
+      // A provider that reads its answer first (Replicate polls an unfinished prediction) does it as the request's prepare step.
+      if (native.read) request.prepare = async (io) => ({ body: request.body!, read: (answer) => native.read!(answer, io) })
+      return { request, target, adaptor, mode: 'native' }
     },
     async respond(context, exchange, kit) {
       if (exchange.call.mode === 'native') return respondConverted(context, exchange, kit, operation)
