@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import type { WireFormat } from '../providers/types.ts'
+import { buildSensitiveMatcher } from '../security/sensitive-words.ts'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
+import { createCompletionStreamFilter } from './completion-filter.ts'
 
 // The completion half of the sensitive-word filter, through the real server against a mock upstream whose streams
 // are written one network chunk at a time (OpenAI's chat.completion.chunk and Anthropic's Messages stream events,
@@ -116,6 +119,21 @@ describe('non-stream answers', () => {
       expect(row.other.sensitive_words_detected).toBe(true)
       expect(row.quota).toBe(model === 'claude-via-anthropic' ? 13 : 20)
     }
+  })
+  test('Gemini client (converted) and Responses client (native, read in the canonical shape): refused in their error shapes', async () => {
+    harness.upstream.setOptions({
+      onRequest: (request) => request.path.startsWith('/v1/responses')
+        ? Response.json({ id: 'resp_1', object: 'response', status: 'completed', model: 'gpt-via-openai', output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'About the forbidden topic: …', annotations: [] }] }], usage: { input_tokens: 4, output_tokens: 6, total_tokens: 10 } })
+        : openAiAnswer({ content: 'About the forbidden topic: …' }),
+    })
+    const gemini = await fetch(`${harness.server.url}/v1beta/models/gpt-via-openai:generateContent`, {
+      method: 'POST', headers: { 'x-goog-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Tell me' }] }] }),
+    })
+    expect(gemini.status).toBe(400)
+    expect((await gemini.json()).error).toMatchObject({ code: 400, message: expect.stringContaining('forbidden topic') })
+    const responses = await post('/v1/responses', { model: 'gpt-via-openai', input: 'Tell me' })
+    expect(responses.status).toBe(400)
+    expect((await responses.json()).error).toMatchObject({ code: 'sensitive_words_detected' })
   })
 })
 
@@ -237,5 +255,57 @@ describe('STREAM_CONVERSION=worker', () => {
     expect(text).not.toContain('idden topic now')
     expect(events.at(-1).error).toMatchObject({ code: 'sensitive_words_detected' })
     expect((await lastConsume('claude-via-anthropic')).other.sensitive_words_detected).toBe(true)
+  })
+})
+
+describe('the stream filter on its own, per client format', () => {
+  const matcher = buildSensitiveMatcher(['forbidden topic'])
+  /** Runs chunks through a filtered source; what was forwarded, and the refusal event if the stream was cut. */
+  async function run(format: WireFormat, chunks: (string | Uint8Array)[]) {
+    const filter = createCompletionStreamFilter(matcher, format, (error) => `refusal:${error.code}`)
+    let index = 0
+    const source = filter.wrap({
+      next: async () => (index < chunks.length ? { done: false, out: chunks[index++]! } : { done: true, out: null }),
+      cancel: () => {}, finish: async () => {}, errorEvent: () => 'upstream failure',
+    })
+    const forwarded: (string | Uint8Array)[] = []
+    try {
+      for (;;) {
+        const step = await source.next()
+        if (step.out) forwarded.push(step.out)
+        if (step.done) break
+      }
+    } catch {
+      await source.prepareError!('cut')
+      return { forwarded, refusal: source.errorEvent('cut'), word: filter.word(), delivered: filter.delivered() }
+    }
+    return { forwarded, refusal: undefined, word: filter.word(), delivered: filter.delivered() }
+  }
+  const data = (payload: unknown, type?: string) => `${type ? `event: ${type}\n` : ''}data: ${JSON.stringify(payload)}\n\n`
+
+  test('Gemini: text parts of a candidate, thought parts on their own', async () => {
+    const part = (text: string, thought = false) => data({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text, ...(thought ? { thought } : {}) }] } }] })
+    expect((await run('gemini', [part('the forbidden '), part('topic', true)])).word).toBeUndefined()
+    const cut = await run('gemini', [part('Hi. '), part('the forbidden '), part('TOPIC here')])
+    expect(cut).toMatchObject({ word: 'forbidden topic', refusal: 'refusal:sensitive_words_detected', delivered: 'Hi. the forbidden ' })
+    expect(cut.forwarded.join('')).not.toContain('TOPIC')
+  })
+
+  test('Responses: output text and reasoning summary deltas, keyed by item', async () => {
+    const delta = (type: string, text: string, outputIndex = 0) => data({ type, output_index: outputIndex, content_index: 0, summary_index: 0, delta: text }, type)
+    expect((await run('openai-responses', [delta('response.output_text.delta', 'forbidden ', 0), delta('response.output_text.delta', 'topic', 1)])).word).toBeUndefined()
+    expect((await run('openai-responses', [delta('response.reasoning_summary_text.delta', 'the forbid'), delta('response.reasoning_summary_text.delta', 'den topic')])).word).toBe('forbidden topic')
+  })
+
+  test('OpenAI completions text and CRLF framing; whole events go out as the same bytes, a split one waits', async () => {
+    const chunk = (text: string) => data({ choices: [{ index: 0, text }] }).replaceAll('\n', '\r\n')
+    const first = new TextEncoder().encode(chunk('a forbidden'))
+    const second = chunk(' topic')
+    const cut = await run('openai-chat', [first, second.slice(0, 10), second.slice(10)])
+    expect(cut.word).toBe('forbidden topic')
+    expect(cut.forwarded).toEqual([first])
+    expect(cut.forwarded[0]).toBe(first)
+    const fine = await run('openai-chat', [chunk('fine'), 'data: [DONE]\r\n\r\n'])
+    expect(fine.forwarded.join('')).toBe(`${chunk('fine')}data: [DONE]\r\n\r\n`)
   })
 })
