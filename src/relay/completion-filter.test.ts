@@ -308,4 +308,16 @@ describe('the stream filter on its own, per client format', () => {
     const fine = await run('openai-chat', [chunk('fine'), 'data: [DONE]\r\n\r\n'])
     expect(fine.forwarded.join('')).toBe(`${chunk('fine')}data: [DONE]\r\n\r\n`)
   })
+
+  test('a character split across two reads is decoded whole', async () => {
+    const bytes = new TextEncoder().encode(data({ choices: [{ index: 0, delta: { content: '这是 forbidden topic' } }] }))
+    const at = bytes.indexOf(0xe8) + 1 // inside 这's three bytes
+    const cut = await run('openai-chat', [bytes.subarray(0, at), bytes.subarray(at)])
+    expect(cut.word).toBe('forbidden topic')
+    const fine = new TextEncoder().encode(data({ choices: [{ index: 0, delta: { content: '这是' } }] }))
+    const split = fine.indexOf(0xe8) + 2
+    const passed = await run('openai-chat', [fine.subarray(0, split), fine.subarray(split)])
+    expect(passed.delivered).toBe('这是')
+    expect(passed.forwarded.join('')).toBe(new TextDecoder().decode(fine))
+  })
 })

@@ -84,6 +84,15 @@ export function createCompletionStreamFilter(matcher: SensitiveMatcher, format: 
   let pending = ''
   let refusal = ''
   const bytes = new TextDecoder()
+  // The streaming decoder may hold the start of a character split across reads; a read that ends in ASCII after
+  // one that did not leaves it empty, so most reads take the (faster) one-shot decoder.
+  let splitCharacter = false
+  const decode = (chunk: Uint8Array): string => {
+    if (!splitCharacter && chunk.length > 0 && chunk[chunk.length - 1]! < 0x80) return utf8.decode(chunk)
+    const text = bytes.decode(chunk, { stream: true })
+    splitCharacter = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80
+    return text
+  }
 
   const visit = (key: string, text: unknown) => {
     if (typeof text !== 'string' || text === '' || found !== undefined) return
@@ -94,13 +103,14 @@ export function createCompletionStreamFilter(matcher: SensitiveMatcher, format: 
   }
   const readData = textReaderFor(format, visit)
 
-  /** Checks the complete events in `text`; throws the refusal when one holds a word. */
-  const check = (text: string) => {
+  /** Checks the complete events in `text` (`lf`: no CR in it); throws the refusal when one holds a word. */
+  const check = (text: string, lf: boolean) => {
     pieces = []
-    for (const block of text.split(EVENT_BOUNDARY)) {
+    // OpenAI-format upstreams end lines with LF only: plain string splits, the regular expressions otherwise.
+    for (const block of lf ? text.split('\n\n') : text.split(EVENT_BOUNDARY)) {
       let data = ''
       let type: string | undefined
-      for (const line of block.split(LINE_END)) {
+      for (const line of lf ? block.split('\n') : block.split(LINE_END)) {
         if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line.charCodeAt(5) === 32 ? 6 : 5)
         else if (line.startsWith('event:')) type = line.slice(6).trim()
       }
@@ -117,16 +127,17 @@ export function createCompletionStreamFilter(matcher: SensitiveMatcher, format: 
   /** What of `out` may go to the client: the complete events, once checked; a split event waits for its rest. */
   const take = (out: Uint8Array | string | null, done: boolean): Uint8Array | string | null => {
     const wasEmpty = pending === ''
-    let text = pending + (out === null ? '' : typeof out === 'string' ? out : bytes.decode(out, { stream: true }))
+    let text = pending + (out === null ? '' : typeof out === 'string' ? out : decode(out))
     if (done) text += bytes.decode()
-    const cut = done ? text.length : lastBoundary(text)
+    const lf = !text.includes('\r')
+    const cut = done ? text.length : lastBoundary(text, lf)
     if (cut <= 0) {
       pending = text
       return null
     }
     pending = text.slice(cut)
     const complete = cut === text.length ? text : text.slice(0, cut)
-    check(complete)
+    check(complete, lf)
     // Whole events and nothing held before: the bytes as they came.
     return wasEmpty && pending === '' && out !== null && (typeof out === 'string' || !done) ? out : complete
   }
@@ -157,9 +168,10 @@ export function createCompletionStreamFilter(matcher: SensitiveMatcher, format: 
 const EVENT_BOUNDARY = /\r\n\r\n|\n\n|\r\r/
 const LINE_END = /\r\n|\n|\r/
 
-/** Where the last complete event of `text` ends (after its blank line), or -1. */
-function lastBoundary(text: string): number {
+/** Where the last complete event of `text` ends (after its blank line), or -1; `lfOnly`: no CR in the text. */
+function lastBoundary(text: string, lfOnly: boolean): number {
   const lf = text.lastIndexOf('\n\n')
+  if (lfOnly) return lf < 0 ? -1 : lf + 2
   const crlf = text.lastIndexOf('\r\n\r\n')
   const cr = text.lastIndexOf('\r\r')
   return Math.max(lf < 0 ? -1 : lf + 2, crlf < 0 ? -1 : crlf + 4, cr < 0 ? -1 : cr + 2)
