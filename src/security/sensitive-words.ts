@@ -1,7 +1,8 @@
 /**
- * The sensitive-word filter (new-api's `CheckSensitiveEnabled` + `CheckSensitiveOnPromptEnabled`, words in
- * `SensitiveWords`, one per line): an Aho-Corasick automaton built once per word list, so a prompt is read once
- * whatever the number of words (10 000 words cost what 10 do; the bench measures it). Matching ignores case.
+ * The sensitive-word filter (new-api's `CheckSensitiveEnabled` + `CheckSensitiveOnPromptEnabled` and
+ * `…OnCompletionEnabled`, words in `SensitiveWords`, one per line): an Aho-Corasick automaton built once per word
+ * list, so a text is read once whatever the number of words (10 000 words cost what 10 do; the bench measures it).
+ * Matching ignores case.
  * A streamed answer is read with a scanner, which carries the automaton's state from one piece to the next.
  */
 export interface SensitiveMatcher {
