@@ -66,13 +66,16 @@ export function consumeRecord(request: LoggedRequest, price: Price, quota: numbe
   keepRow: boolean
   /** What a media row was billed for (n, size, seconds…), as extra members of `other`. */
   billedFor?: Record<string, string | number | boolean>
+  /** Refused or cut for a sensitive word in the answer (the row says so instead of client_disconnected). */
+  sensitiveWordsDetected?: boolean
   /** One response of a realtime session: the row is marked `realtime` with its session and response ids. */
   realtime?: RealtimeRow
 }): UsageRecord {
   let other = `{${price.detailsJson},"cache_tokens":${usage.cachedInputTokens},"cache_write_tokens":${usage.cacheWriteInputTokens},"reasoning_tokens":${usage.reasoningTokens},"frt":${outcome.firstTokenMs === undefined ? -1 : Math.round(outcome.firstTokenMs)},"request_path":${JSON.stringify(request.path)}`
   if (request.reasoningEffort) other += `,"reasoning_effort":${JSON.stringify(request.reasoningEffort)}`
   if (outcome.upstreamModel && outcome.upstreamModel !== request.model) other += `,"is_model_mapped":true,"upstream_model_name":${JSON.stringify(outcome.upstreamModel)}`
-  if (!outcome.completed) other += ',"client_disconnected":true'
+  if (outcome.sensitiveWordsDetected) other += ',"sensitive_words_detected":true'
+  else if (!outcome.completed) other += ',"client_disconnected":true'
   if (outcome.billedFor) other += `,"billed_for":${JSON.stringify(outcome.billedFor)}`
   if (outcome.realtime) other += realtimeMembers(outcome.realtime, usage)
   other += `,"admin_info":{"use_channel":[${request.tried.join(',')}]}}`

@@ -57,6 +57,7 @@ export const defaultOptions: Record<string, string> = {
   LogConsumeEnabled: 'true',
   CheckSensitiveEnabled: 'false',
   CheckSensitiveOnPromptEnabled: 'true',
+  CheckSensitiveOnCompletionEnabled: 'false',
   SensitiveWords: '',
   DisplayInCurrencyEnabled: 'true',
   DisplayTokenStatEnabled: 'true',
@@ -130,6 +131,8 @@ export interface RuntimeOptions {
   }
   /** Prompts are refused when they contain one of SensitiveWords (CheckSensitiveEnabled and …OnPromptEnabled). */
   promptFilter?: SensitiveMatcher
+  /** Chat answers are refused (streams cut) when they contain one of SensitiveWords (…OnCompletionEnabled). */
+  completionFilter?: SensitiveMatcher
   /** Rate limits set by options: per group, and new-api's per-user model request limits when enabled. */
   traffic: TrafficOptions
   /**
@@ -289,6 +292,7 @@ export function parseOptions(stored: Record<string, string>): RuntimeOptions {
       defaultCoolMs: (number('ChannelCooldownSeconds') || 30) * 1000,
     },
     promptFilter: flag('CheckSensitiveEnabled') && flag('CheckSensitiveOnPromptEnabled') ? sensitiveMatcherFor(raw.SensitiveWords ?? '') : undefined,
+    completionFilter: flag('CheckSensitiveEnabled') && flag('CheckSensitiveOnCompletionEnabled') ? sensitiveMatcherFor(raw.SensitiveWords ?? '') : undefined,
     traffic: parseLimitOptions(raw),
     overrides: {
       streamingTimeoutSeconds: stored.StreamingTimeout ? Number(stored.StreamingTimeout) : undefined,

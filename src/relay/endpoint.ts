@@ -138,6 +138,8 @@ export interface SettleOutcome {
   quota?: number
   /** What the row was billed for beyond tokens (`n`, `size`, `seconds`, `characters`…), added to its `other`. */
   billedFor?: Record<string, string | number | boolean>
+  /** The answer held a sensitive word: refused, or its stream cut (CheckSensitiveOnCompletionEnabled). */
+  sensitiveWordsDetected?: boolean
 }
 
 /** What the pipeline offers an endpoint while it answers. */

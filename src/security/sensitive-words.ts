@@ -1,14 +1,29 @@
 /**
- * The sensitive-word filter (new-api's `CheckSensitiveEnabled` + `CheckSensitiveOnPromptEnabled`, words in
- * `SensitiveWords`, one per line): an Aho-Corasick automaton built once per word list, so a prompt is read once
- * whatever the number of words (10 000 words cost what 10 do; the bench measures it). Matching ignores case.
+ * The sensitive-word filter (new-api's `CheckSensitiveEnabled` + `CheckSensitiveOnPromptEnabled` and
+ * `…OnCompletionEnabled`, words in `SensitiveWords`, one per line): an Aho-Corasick automaton built once per word
+ * list, so a text is read once whatever the number of words (10 000 words cost what 10 do; the bench measures it).
+ * Matching ignores case.
+ * A streamed answer is read with a scanner, which carries the automaton's state from one piece to the next.
  */
 export interface SensitiveMatcher {
   /** The first listed word found in the text, or undefined. */
   find(text: string): string | undefined
+  /** A scanner for text that arrives in pieces (a streamed answer). */
+  scanner(): SensitiveScanner
   /** The first listed word found in any string value of a request body (keys and numbers are not prompts). */
   findInBody(body: unknown): string | undefined
   readonly size: number
+}
+
+/**
+ * Incremental matching: each piece is read once, from the state the previous one left, so a word split across
+ * pieces is found when its last character arrives, and what was read is never read again. Pieces are lower-cased
+ * one by one, as `find` lower-cases the whole text, so the two agree (but for context-dependent case mappings such
+ * as a Greek final sigma that a piece boundary cuts from its next letter).
+ */
+export interface SensitiveScanner {
+  /** The first listed word that ends in this piece (its start may lie in earlier ones), or undefined. */
+  push(piece: string): string | undefined
 }
 
 /** Request fields that are names, not prompt text: a word list must not refuse a model name or a role. */
@@ -64,18 +79,40 @@ export function buildSensitiveMatcher(words: readonly string[]): SensitiveMatche
     }
   }
 
-  function find(text: string): string | undefined {
-    if (unique.length === 0) return undefined
+  // The word `run` found, read right after it returns (a state and a word without an object per call).
+  let found: string | undefined
+  /** Reads `text` from `state`; returns the state reached, `found` set to the first word ending in the text. */
+  const run = (text: string, state: number): number => {
+    found = undefined
     const lower = text.toLowerCase()
-    let state = 0
     for (let index = 0; index < lower.length; index++) {
       state = step(state, lower.charCodeAt(index))
       if (state !== 0) {
         const word = output[state]
-        if (word !== undefined) return word
+        if (word !== undefined) {
+          found = word
+          return state
+        }
       }
     }
-    return undefined
+    return state
+  }
+
+  function find(text: string): string | undefined {
+    if (unique.length === 0) return undefined
+    run(text, 0)
+    return found
+  }
+
+  function scanner(): SensitiveScanner {
+    let state = 0
+    return {
+      push(piece) {
+        if (unique.length === 0) return undefined
+        state = run(piece, state)
+        return found
+      },
+    }
   }
 
   function findInBody(body: unknown): string | undefined {
@@ -96,5 +133,5 @@ export function buildSensitiveMatcher(words: readonly string[]): SensitiveMatche
     return undefined
   }
 
-  return { find, findInBody, size: unique.length }
+  return { find, findInBody, scanner, size: unique.length }
 }

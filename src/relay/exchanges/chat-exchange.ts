@@ -3,11 +3,13 @@ import { GatewayError } from '../../errors.ts'
 import { ConversionError } from '../../providers/errors.ts'
 import { chatAdaptorFor, createStreamConversion, createUpstreamDecoder, getInbound } from '../../providers/index.ts'
 import { encodeSse } from '../../providers/sse.ts'
-import type { ChatRequest, Provider, SseEvent, StreamConversion, Usage, WireFormat } from '../../providers/types.ts'
+import type { ChatRequest, ClientError, Provider, SseEvent, StreamConversion, Usage, WireFormat } from '../../providers/types.ts'
 import { maxOutputTokens, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit, type RouteInput } from '../endpoint.ts'
 import { thinkingToContent } from '../../providers/thinking-to-content.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
 import { parseUpstreamJson, prepareOpenAi, respondOpenAi } from './openai-exchange.ts'
+import { createCompletionStreamFilter, findInAnswer, refusedAnswer, usageOfCutStream } from '../completion-filter.ts'
+import type { StreamSource } from '../stream-response.ts'
 
 /**
  * The chat family: OpenAI Chat, Anthropic Messages, OpenAI Responses and Gemini clients, to any channel. How one
@@ -76,9 +78,12 @@ async function respondConverted(context: RelayContext, exchange: Exchange, kit: 
   if (json instanceof Response) return json
   let usage: Usage | null
   let out: string
+  const completionFilter = kit.caches.options.completionFilter
+  let flagged: string | undefined
   if (call.mode === 'convert') {
     const converted = call.adaptor.fromUpstream(json, call.target)
     usage = converted.usage
+    if (completionFilter) flagged = findInAnswer(completionFilter, converted.response)
     converted.response.model = context.model
     // thinking_to_content: the reasoning a converted answer carries (Claude's thinking, Gemini's thoughts) goes into an OpenAI client's content too.
     out = context.endpoint.format !== 'openai-chat' ? JSON.stringify(getInbound(context.endpoint.format).fromCanonical(converted.response, usage))
@@ -86,18 +91,21 @@ async function respondConverted(context: RelayContext, exchange: Exchange, kit: 
   } else {
     usage = call.adaptor.readUsage(json)
     out = text
+    // A native answer is read in the canonical shape only to be checked.
+    if (completionFilter) flagged = findInAnswer(completionFilter, call.adaptor.fromUpstream(json, call.target).response)
   }
-  const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt }
+  // Billed when refused too: the upstream did the work.
+  const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt, sensitiveWordsDetected: flagged !== undefined }
   if (usage) kit.settle(context, channel, usage, outcome)
   else kit.settleLater(context, channel, kit.fallbackUsage(context, ''), () => outcome)
-  return kit.json(context, out)
+  return flagged === undefined ? kit.json(context, out) : refusedAnswer(context, flagged)
 }
 
 /** A conversion step that runs inline or in a worker thread; the worker one answers asynchronously. */
 interface Converter {
   push(events: SseEvent[]): Promise<SseEvent[]> | SseEvent[]
   flush(): Promise<SseEvent[]> | SseEvent[]
-  fail(message: string): Promise<SseEvent[]> | SseEvent[]
+  fail(error: ClientError): Promise<SseEvent[]> | SseEvent[]
   cancel(): void
   usage(): Usage | null
 }
@@ -112,7 +120,7 @@ function inlineConverter(conversion: StreamConversion): Converter {
       return out
     },
     flush: () => conversion.flush(),
-    fail: (message) => conversion.fail(streamFailure(message)),
+    fail: (error) => conversion.fail(error),
     cancel: () => {},
     usage: () => conversion.usage(),
   }
@@ -149,13 +157,17 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
     converter = {
       push: (events) => (events.length ? remote.push(events) : []),
       flush: async () => { const result = await remote.flush(); usage = result.usage; return result.events },
-      fail: async (message) => { const result = await remote.fail(streamFailure(message)); usage = result.usage; return result.events },
+      fail: async (error) => { const result = await remote.fail(error); usage = result.usage; return result.events },
       cancel: () => remote.cancel(),
       usage: () => usage,
     }
   } else converter = inlineConverter(createStreamConversion(spec))
   let failEvents = ''
-  return kit.stream(context, {
+  // CheckSensitiveOnCompletionEnabled: the client-format events are checked before they go; a cut ends the
+  // conversion with its own error event.
+  const completionFilter = kit.caches.options.completionFilter
+  const filter = completionFilter && createCompletionStreamFilter(completionFilter, context.endpoint.format, async (error) => encodeAll(await converter.fail(error)) ?? '')
+  const source: StreamSource = {
     async next() {
       const { value, done } = await upstream.read()
       if (done) {
@@ -171,12 +183,14 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
       converter.cancel()
     },
     async finish(completed) {
-      const billed = converter.usage() ?? await kit.fallbackUsage(context, '')
-      kit.settle(context, channel, billed, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+      const cut = filter?.word() !== undefined
+      const billed = cut ? await usageOfCutStream(kit, context, converter.usage(), filter!.delivered()) : converter.usage() ?? await kit.fallbackUsage(context, '')
+      kit.settle(context, channel, billed, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt, sensitiveWordsDetected: cut })
     },
-    async prepareError(message) { failEvents = encodeAll(await converter.fail(message)) ?? '' },
+    async prepareError(message) { failEvents = encodeAll(await converter.fail(streamFailure(message))) ?? '' },
     errorEvent: () => failEvents,
-  })
+  }
+  return kit.stream(context, filter ? filter.wrap(source) : source)
 }
 
 /** A client body of a non-OpenAI format in the canonical shape; a body valid in no format is refused before reserving. */

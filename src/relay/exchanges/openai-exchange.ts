@@ -10,6 +10,8 @@ import { withSystemPrompt } from '../system-prompt.ts'
 import { createChunkRewriter, type ChunkRewrite } from '../chunk-rewriter.ts'
 import { forceFormatChunks, forceFormatResponse, type FormatDefaults } from '../force-format.ts'
 import { thinkingChunkRewrite, thinkingToContent } from '../../providers/thinking-to-content.ts'
+import { createCompletionStreamFilter, findInAnswer, openAiRefusalEvent, refusedAnswer, usageOfCutStream } from '../completion-filter.ts'
+import type { StreamSource } from '../stream-response.ts'
 
 const encoder = new TextEncoder()
 
@@ -81,10 +83,14 @@ export async function respondOpenAi(context: RelayContext, exchange: Exchange, k
   const json = parseUpstreamJson(text, context, exchange, kit)
   if (json instanceof Response) return json
   const usage = call.adaptor.readUsage(json)
-  const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt }
+  // A refused answer is billed all the same: the upstream did the work (and charged for it).
+  const completionFilter = kit.caches.options.completionFilter
+  const flagged = completionFilter && findInAnswer(completionFilter, json)
+  const outcome = { upstreamModel: call.target.model, completed: true, firstTokenMs: performance.now() - context.startedAt, sensitiveWordsDetected: flagged !== undefined }
   // No usage from the upstream: answer now, count in the workers, settle when the count is in.
   if (usage) kit.settle(context, channel, usage, outcome)
   else kit.settleLater(context, channel, kit.fallbackUsage(context, responseText(json)), () => outcome)
+  if (flagged !== undefined) return refusedAnswer(context, flagged)
   const forced = forceFormatFor(context, channel)
   if (!forced && channel.setting.thinking_to_content !== true) return kit.json(context, text)
   const formatted = forced ? forceFormatResponse(json, forced) : json
@@ -113,7 +119,10 @@ function passThroughStream(context: RelayContext, exchange: Exchange, kit: Relay
   // force_format and thinking_to_content rewrite what the tap lets through; other channels' bytes pass untouched.
   const rewriter = chunkRewriterFor(context, channel)
   const rewrite = (out: Uint8Array | string | null) => (out === null ? '' : rewriter!.push(typeof out === 'string' ? encoder.encode(out) : out))
-  return kit.stream(context, {
+  // CheckSensitiveOnCompletionEnabled: what goes to the client (after the rewrites) is checked before it goes.
+  const completionFilter = kit.caches.options.completionFilter
+  const filter = completionFilter && createCompletionStreamFilter(completionFilter, context.endpoint.format, openAiRefusalEvent)
+  const source: StreamSource = {
     async next() {
       const { value, done } = await upstream.read()
       if (done) return { done: true, out: rewriter ? rewrite(tap.finish()) + rewriter.finish() : tap.finish() }
@@ -122,11 +131,13 @@ function passThroughStream(context: RelayContext, exchange: Exchange, kit: Relay
     cancel: () => upstream.cancel().catch(() => {}),
     async finish(completed) {
       const firstToken = tap.firstTokenAt()
-      const usage = tap.usage() ?? await kit.fallbackUsage(context, tap.deliveredText())
-      kit.settle(context, channel, usage, { upstreamModel: call.target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt })
+      const cut = filter?.word() !== undefined
+      const usage = cut ? await usageOfCutStream(kit, context, tap.usage(), filter!.delivered()) : tap.usage() ?? await kit.fallbackUsage(context, tap.deliveredText())
+      kit.settle(context, channel, usage, { upstreamModel: call.target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt, sensitiveWordsDetected: cut })
     },
     errorEvent: openAiStreamErrorEvent,
-  })
+  }
+  return kit.stream(context, filter ? filter.wrap(source) : source)
 }
 
 /** Text of a prompt for counting: completions `prompt`, embeddings/moderations `input`. */

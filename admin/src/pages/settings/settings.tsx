@@ -97,6 +97,7 @@ export const sections: Section[] = [
     fields: [
       { key: 'CheckSensitiveEnabled', label: 'settings.check_sensitive', kind: 'boolean' },
       { key: 'CheckSensitiveOnPromptEnabled', label: 'settings.check_sensitive_prompt', kind: 'boolean' },
+      { key: 'CheckSensitiveOnCompletionEnabled', label: 'settings.check_sensitive_completion', kind: 'boolean', hint: 'settings.check_sensitive_completion_hint' },
       { key: 'SensitiveWords', label: 'settings.sensitive_words', kind: 'textarea', hint: 'settings.sensitive_words_hint' },
     ],
   },
