@@ -23,12 +23,21 @@ describe('stream scrubber', () => {
     expect(text(scrubber.push(bytes(model + errorEvent)))).toBe(model + scrubbedError)
   })
 
-  test('a key cut in two by a read boundary is still scrubbed; the split event waits for its end', () => {
-    const stream = delta('Hi') + errorEvent + 'data: [DONE]\n\n'
-    for (let cut = 1; cut < stream.length; cut += 7) {
-      const scrubber = createStreamScrubber(KEYS)
-      const out = text(scrubber.push(bytes(stream.slice(0, cut)))) + text(scrubber.push(bytes(stream.slice(cut)))) + text(scrubber.finish(null))
-      expect(out).toBe(delta('Hi') + scrubbedError + 'data: [DONE]\n\n')
+  test('a key or a blank line cut by read boundaries is still seen whole; a split event waits for its end', () => {
+    for (const lineEnd of ['\n', '\r\n']) {
+      const crlf = (sse: string) => sse.replaceAll('\n', lineEnd)
+      const stream = crlf(delta('Hi') + errorEvent + 'data: [DONE]\n\n')
+      const expected = crlf(delta('Hi') + scrubbedError + 'data: [DONE]\n\n')
+      for (let first = 1; first < stream.length; first += 3) {
+        for (const second of [first + 1, first + 2, Math.floor((first + stream.length) / 2)]) {
+          const scrubber = createStreamScrubber(KEYS)
+          const reads = [stream.slice(0, first), stream.slice(first, second), stream.slice(second)]
+          const outs = reads.map((read) => text(scrubber.push(bytes(read))))
+          // Nothing of an event goes out before its end: every output is whole events.
+          for (const out of outs) if (out) expect(out.endsWith(lineEnd + lineEnd)).toBe(true)
+          expect(outs.join('') + text(scrubber.finish(null))).toBe(expected)
+        }
+      }
     }
   })
 

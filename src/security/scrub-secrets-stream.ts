@@ -45,34 +45,54 @@ function lastBoundaryEnd(bytes: Uint8Array): number {
 
 export function createStreamScrubber(keys: readonly string[]): StreamScrubber {
   const scrub = scrubberFor(keys)
-  /** Bytes of an event whose end has not arrived yet. */
-  let pending: Uint8Array | null = null
+  /** Reads holding an event whose end has not arrived yet, joined once it has (a multi-megabyte image event is copied once, not per read). */
+  let pending: Uint8Array[] = []
+  /** The last (up to 3) pending bytes: a blank line may straddle two reads. */
+  let seam: Uint8Array = new Uint8Array(0)
 
   /** Only the error events of some whole events are scrubbed: a model's own text (which may mention `sk-…`) is left alone. */
   const scrubEvents = (text: string) => text.replace(EVENT, (event) => (event.includes(MARKER) ? scrub(event) : event))
   const clean = (bytes: Uint8Array): Uint8Array | string => (hasMarker(bytes) ? scrubEvents(utf8.decode(bytes)) : bytes)
 
+  function hold(bytes: Uint8Array) {
+    pending.push(bytes.slice())
+    seam = bytes.length >= 3 ? bytes.slice(-3) : Buffer.concat([seam, bytes]).subarray(-3)
+  }
+
+  /** Where in `bytes` a blank line begun in the held bytes ends, or -1. */
+  function seamBoundaryEnd(bytes: Uint8Array): number {
+    if (seam.length === 0) return -1
+    const end = lastBoundaryEnd(Buffer.concat([seam, bytes.subarray(0, 3)])) - seam.length
+    return end > 0 ? end : -1
+  }
+
   function push(out: Uint8Array | string | null): Uint8Array | string | null {
     if (out === null || out.length === 0) return out
     if (typeof out === 'string') {
       // Written by the gateway (re-encoded or converted events): whole events, no bytes to keep.
-      if (pending === null && out.endsWith('\n\n')) return out.includes(MARKER) ? scrubEvents(out) : out
+      if (pending.length === 0 && out.endsWith('\n\n')) return out.includes(MARKER) ? scrubEvents(out) : out
       out = encoder.encode(out)
     }
-    if (pending === null && endsOnBoundary(out)) return clean(out)
-    const joined = pending === null ? out : Buffer.concat([pending, out])
-    const end = lastBoundaryEnd(joined)
-    pending = end < joined.length ? joined.slice(Math.max(end, 0)) : null
-    return end <= 0 ? null : clean(joined.subarray(0, end))
+    if (pending.length === 0 && endsOnBoundary(out)) return clean(out)
+    const end = Math.max(lastBoundaryEnd(out), seamBoundaryEnd(out))
+    if (end < 0) {
+      hold(out)
+      return null
+    }
+    const whole = Buffer.concat([...pending, out.subarray(0, end)])
+    pending = []
+    seam = new Uint8Array(0)
+    if (end < out.length) hold(out.subarray(end))
+    return clean(whole)
   }
 
   return {
     push,
     finish(last) {
       const out = push(last)
-      if (pending === null) return out
-      const rest = clean(pending)
-      pending = null
+      if (pending.length === 0) return out
+      const rest = clean(Buffer.concat(pending))
+      pending = []
       if (out === null || out.length === 0) return rest
       return (typeof out === 'string' ? out : utf8.decode(out)) + (typeof rest === 'string' ? rest : utf8.decode(rest))
     },
