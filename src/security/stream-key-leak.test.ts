@@ -3,8 +3,9 @@ import type { MockRequest } from '../../bench/mock-upstream.ts'
 import { startRelayHarness, type RelayHarness } from '../testing/relay.ts'
 
 // A started (2xx) stream whose upstream ends it with an error event echoing the credential, as OpenAI's and
-// Anthropic's error texts do ("Incorrect API key provided: sk-…", "invalid x-api-key"). Shapes of the events are
-// those of the providers' streaming references (OpenAI `data: {"error":…}`, Anthropic `event: error`).
+// Anthropic's error texts do ("Incorrect API key provided: sk-…", "invalid x-api-key"). The events are built from the
+// providers' references: OpenAI's error object (https://platform.openai.com/docs/guides/error-codes) as a `data:`
+// event, Anthropic's `event: error` (https://docs.anthropic.com/en/docs/build-with-claude/streaming#error-events).
 const OPENAI_KEYS = ['sk-proj-StreamKeyOne0123456789abcdefABCDEF', 'sk-proj-StreamKeyTwo0123456789abcdefABCDEF']
 const ANTHROPIC_KEYS = ['sk-ant-api03-StreamAnthropicOne0123456789abcdef', 'sk-ant-api03-StreamAnthropicTwo0123456789abcdef']
 const ALL_KEYS = [...OPENAI_KEYS, ...ANTHROPIC_KEYS]
