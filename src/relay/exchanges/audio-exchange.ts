@@ -6,6 +6,7 @@ import { emptyUsage, type OpenAiAudioPath, type Provider, type Usage } from '../
 import { openAiAdaptor } from '../../providers/openai/openai-chat-adaptor.ts'
 import { REQUEST_ID_HEADER, type Exchange, type PreparedCall, type RelayContext, type RelayKit, type SettleOutcome } from '../endpoint.ts'
 import type { StreamSource } from '../stream-response.ts'
+import { createStreamScrubber } from '../../security/scrub-secrets-stream.ts'
 import { rewriteMultipart, type FormPart, type MultipartForm } from './multipart-form.ts'
 
 /**
@@ -134,13 +135,16 @@ function passOn(context: RelayContext, exchange: Exchange, kit: RelayKit, binary
   const tap = createUsageTap()
   let failed = false
   let firstByteAt: number | undefined
+  // Events (not audio bytes) may carry an upstream error echoing the channel's key: scrubbed before the client sees them.
+  const scrubber = binary ? undefined : createStreamScrubber(channel.keys)
   const source: StreamSource = {
     async next() {
       const { value, done } = await upstream.read()
-      if (done) return { done: true, out: null }
+      if (done) return { done: true, out: scrubber ? scrubber.finish(null) : null }
       firstByteAt ??= performance.now()
-      if (!binary) tap.push(value)
-      return { done: false, out: value }
+      if (!scrubber) return { done: false, out: value }
+      tap.push(value)
+      return { done: false, out: scrubber.push(value) }
     },
     cancel: () => upstream.cancel().catch(() => {}),
     async finish(completed) {

@@ -7,6 +7,8 @@ import type { ChatRequest, ClientError, Provider, SseEvent, StreamConversion, Us
 import { maxOutputTokens, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit, type RouteInput } from '../endpoint.ts'
 import { thinkingToContent } from '../../providers/thinking-to-content.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
+import { createStreamScrubber } from '../../security/scrub-secrets-stream.ts'
+import { scrubberFor } from '../../security/scrub-secrets.ts'
 import { parseUpstreamJson, prepareOpenAi, respondOpenAi } from './openai-exchange.ts'
 import { createCompletionStreamFilter, findInAnswer, refusedAnswer, usageOfCutStream } from '../completion-filter.ts'
 import type { StreamSource } from '../stream-response.ts'
@@ -163,6 +165,8 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
     }
   } else converter = inlineConverter(createStreamConversion(spec))
   let failEvents = ''
+  // An upstream error event (native bytes or converted) may echo the channel's key: scrubbed before the client sees it.
+  const scrubber = createStreamScrubber(channel.keys)
   // CheckSensitiveOnCompletionEnabled: the client-format events are checked before they go; a cut ends the
   // conversion with its own error event.
   const completionFilter = kit.caches.options.completionFilter
@@ -172,11 +176,11 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
       const { value, done } = await upstream.read()
       if (done) {
         const tail = [...await converter.push(decoder.flush()), ...await converter.flush()]
-        return { done: true, out: forwardBytes ? null : encodeAll(tail) }
+        return { done: true, out: scrubber.finish(forwardBytes ? null : encodeAll(tail)) }
       }
       const converted = await converter.push(decoder.push(value))
       if (converted.length > 0) firstToken ??= performance.now()
-      return { done: false, out: forwardBytes ? value : encodeAll(converted) }
+      return { done: false, out: scrubber.push(forwardBytes ? value : encodeAll(converted)) }
     },
     cancel: () => {
       upstream.cancel().catch(() => {})
@@ -187,7 +191,7 @@ function convertedStream(context: RelayContext, exchange: Exchange, kit: RelayKi
       const billed = cut ? await usageOfCutStream(kit, context, converter.usage(), filter!.delivered()) : converter.usage() ?? await kit.fallbackUsage(context, '')
       kit.settle(context, channel, billed, { upstreamModel: target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt, sensitiveWordsDetected: cut })
     },
-    async prepareError(message) { failEvents = encodeAll(await converter.fail(streamFailure(message))) ?? '' },
+    async prepareError(message) { failEvents = encodeAll(await converter.fail(streamFailure(scrubberFor(channel.keys)(message)))) ?? '' },
     errorEvent: () => failEvents,
   }
   return kit.stream(context, filter ? filter.wrap(source) : source)

@@ -10,6 +10,7 @@ import { emptyUsage, type ImageOperation, type ImageRequest, type ImagesResult, 
 import type { Endpoint, Exchange, ParsedRequest, RelayContext, RelayKit, SettleOutcome } from '../endpoint.ts'
 import { parseJsonObject } from '../endpoint.ts'
 import { estimateTokens } from '../token-counter.ts'
+import { createStreamScrubber } from '../../security/scrub-secrets-stream.ts'
 import { parseUpstreamJson } from './openai-exchange.ts'
 import { checkImageRequest, imageFields, type ImageFields } from './validate-image-request.ts'
 
@@ -166,15 +167,17 @@ function passThroughStream(context: RelayContext, exchange: Exchange, kit: Relay
       } catch { /* an unreadable event is forwarded all the same; the image still counts */ }
     }
   }
+  // An upstream `event: error` may echo the channel's key: scrubbed before the client sees it.
+  const scrubber = createStreamScrubber(exchange.channel.keys)
   return kit.stream(context, {
     async next() {
       const { value, done } = await upstream.read()
       if (done) {
         observe(decoder.flush())
-        return { done: true, out: null }
+        return { done: true, out: scrubber.finish(null) }
       }
       observe(decoder.push(value))
-      return { done: false, out: value }
+      return { done: false, out: scrubber.push(value) }
     },
     cancel: () => upstream.cancel().catch(() => {}),
     async finish(completed) {

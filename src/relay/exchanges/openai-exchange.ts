@@ -6,6 +6,8 @@ import { openAiAdaptor } from '../../providers/openai/openai-chat-adaptor.ts'
 import { servesOpenAiPath, type Provider } from '../../providers/types.ts'
 import { maxOutputTokens, openAiRequest, parseJsonObject, type Endpoint, type Exchange, type ParsedRequest, type PreparedCall, type RelayContext, type RelayKit } from '../endpoint.ts'
 import { createStreamTap } from '../stream-tap.ts'
+import { createStreamScrubber } from '../../security/scrub-secrets-stream.ts'
+import { scrubberFor } from '../../security/scrub-secrets.ts'
 import { withSystemPrompt } from '../system-prompt.ts'
 import { createChunkRewriter, type ChunkRewrite } from '../chunk-rewriter.ts'
 import { forceFormatChunks, forceFormatResponse, type FormatDefaults } from '../force-format.ts'
@@ -119,14 +121,16 @@ function passThroughStream(context: RelayContext, exchange: Exchange, kit: Relay
   // force_format and thinking_to_content rewrite what the tap lets through; other channels' bytes pass untouched.
   const rewriter = chunkRewriterFor(context, channel)
   const rewrite = (out: Uint8Array | string | null) => (out === null ? '' : rewriter!.push(typeof out === 'string' ? encoder.encode(out) : out))
+  // An in-stream error event may echo the channel's key: scrubbed before the client sees it.
+  const scrubber = createStreamScrubber(channel.keys)
   // CheckSensitiveOnCompletionEnabled: what goes to the client (after the rewrites) is checked before it goes.
   const completionFilter = kit.caches.options.completionFilter
   const filter = completionFilter && createCompletionStreamFilter(completionFilter, context.endpoint.format, openAiRefusalEvent)
   const source: StreamSource = {
     async next() {
       const { value, done } = await upstream.read()
-      if (done) return { done: true, out: rewriter ? rewrite(tap.finish()) + rewriter.finish() : tap.finish() }
-      return { done: false, out: rewriter ? rewrite(tap.push(value)) : tap.push(value) }
+      if (done) return { done: true, out: scrubber.finish(rewriter ? rewrite(tap.finish()) + rewriter.finish() : tap.finish()) }
+      return { done: false, out: scrubber.push(rewriter ? rewrite(tap.push(value)) : tap.push(value)) }
     },
     cancel: () => upstream.cancel().catch(() => {}),
     async finish(completed) {
@@ -135,7 +139,7 @@ function passThroughStream(context: RelayContext, exchange: Exchange, kit: Relay
       const usage = cut ? await usageOfCutStream(kit, context, tap.usage(), filter!.delivered()) : tap.usage() ?? await kit.fallbackUsage(context, tap.deliveredText())
       kit.settle(context, channel, usage, { upstreamModel: call.target.model, completed, firstTokenMs: firstToken === undefined ? undefined : firstToken - context.startedAt, sensitiveWordsDetected: cut })
     },
-    errorEvent: openAiStreamErrorEvent,
+    errorEvent: (message) => openAiStreamErrorEvent(scrubberFor(channel.keys)(message)),
   }
   return kit.stream(context, filter ? filter.wrap(source) : source)
 }
