@@ -142,9 +142,20 @@ export interface StateStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>
 }
 
-/** What a RequestPreparer may use: the upstream client for side calls and the shared state. */
+/** A bare GET the way the channel sends (its proxy; stopped when the client leaves), for polling an asynchronous task. */
+export type UpstreamGet = (url: string, headers: Record<string, string>) => Promise<{ status: number; text(): Promise<string> }>
+
+/**
+ * A file an upstream made and links to (a generated image), fetched under the SSRF guard with a size cap; rejects
+ * when it cannot be. `allowPrivateHosts`: hosts trusted to be private (the channel's own base URL host).
+ */
+export type ResultDownload = (url: string, options: { maxBytes: number; allowPrivateHosts: readonly string[] }) => Promise<Uint8Array>
+
+/** What a RequestPreparer may use: the upstream client for side calls, result downloads and the shared state. */
 export interface PrepareIo {
   post: AuthPost
+  get: UpstreamGet
+  download: ResultDownload
   state: StateStore
 }
 
@@ -419,6 +430,8 @@ export interface ImageRequest {
   n: number
   size?: string
   quality?: string
+  /** What the client asked the images as (OpenAI's default is `url`). */
+  responseFormat: 'url' | 'b64_json'
   /** Edits: the images to edit, in order. */
   images: InputImage[]
 }
@@ -437,8 +450,17 @@ export interface ImagesResult {
  */
 export interface ImagesCapability {
   operations: ReadonlySet<ImageOperation>
-  /** The native request; its JSON body gets the channel's parameter overrides merged in before it is sent. */
-  request(image: ImageRequest, target: UpstreamTarget): { url: string; headers: Record<string, string>; body: Record<string, unknown> }
+  /**
+   * The native request; its JSON body gets the channel's parameter overrides merged in before it is sent. `read`:
+   * the API is asynchronous (DashScope's Wanx answers a task id): it follows the submit's answer to the finished
+   * task, through `io`, and stands in for it (a failure as an error answer `mapError` reads), so `parse` sees the result.
+   */
+  request(image: ImageRequest, target: UpstreamTarget): {
+    url: string
+    headers: Record<string, string>
+    body: Record<string, unknown>
+    read?(answer: UpstreamAnswer, io: PrepareIo): Promise<UpstreamAnswer>
+  }
   parse(body: Record<string, unknown>, image: ImageRequest): ImagesResult
 }
 

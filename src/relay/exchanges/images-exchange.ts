@@ -87,7 +87,7 @@ async function readMultipart(request: Request, operation: ImageOperation): Promi
 function imageRequestOf(context: RelayContext, operation: ImageOperation, fields: ImageFields): ImageRequest {
   const files = context.form ? uploads.get(context.form)?.files ?? [] : []
   return {
-    operation, prompt: fields.prompt, n: fields.n, size: fields.size, quality: fields.quality,
+    operation, prompt: fields.prompt, n: fields.n, size: fields.size, quality: fields.quality, responseFormat: context.body.response_format === 'b64_json' ? 'b64_json' : 'url',
     images: files.filter((file) => file.field === 'image' || file.field === 'image[]').map((file) => ({ bytes: file.bytes, mimeType: file.type || 'image/png' })),
   }
 }
@@ -256,7 +256,11 @@ export function createImagesEndpoint(operation: ImageOperation, path: OpenAiImag
       const target = kit.requests.target(channel, keyIndex, provider, upstreamModel, false)
       const native = provider.images!.request(imageRequestOf(context, operation, imageFields(context.body)), target)
       const body = channel.bodyOverride ? channel.bodyOverride(native.body) : native.body
-      return { request: kit.requests.capability(channel, { method: 'POST', url: native.url, headers: native.headers, body: JSON.stringify(body) }, target.key), target, adaptor, mode: 'native' }
+      const request = kit.requests.capability(channel, { method: 'POST', url: native.url, headers: native.headers, body: JSON.stringify(body) }, target.key)
+      // An asynchronous API (Wanx) follows its task through the channel client's prepared-request hook.
+      const read = native.read
+      if (read) request.prepare = async (io) => ({ body: request.body!, read: (answer) => read(answer, io) })
+      return { request, target, adaptor, mode: 'native' }
     },
     async respond(context, exchange, kit) {
       if (exchange.call.mode === 'native') return respondConverted(context, exchange, kit, operation)
