@@ -199,6 +199,10 @@ export const defaultPriceTable: readonly VendorPrices[] = [
       'qwen3-30b-a3b': { input: 0.75, output: 3, note: 'non-thinking' },
       'text-embedding-v4': { input: 0.5 },
       'text-embedding-v3': { input: 0.5 },
+      // Wanx text-to-image, per image generated (the API reference's price table).
+      'wanx2.1-t2i-turbo': { perCall: 0.14, unit: 'image', source: 'https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference', asOf: '2026-12-02' },
+      'wanx2.1-t2i-plus': { perCall: 0.2, unit: 'image', source: 'https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference', asOf: '2026-12-02' },
+      'wanx-v1': { perCall: 0.16, unit: 'image', source: 'https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-api-details', asOf: '2026-12-02' },
     },
   },
   {
