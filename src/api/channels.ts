@@ -136,6 +136,7 @@ function checkChannelSetting(setting: Record<string, unknown>) {
   }
   whole('max_concurrency', 1)
   whole('max_queue', 0)
+  whole('image_task_timeout', 1)
   if (setting.max_queue !== undefined && setting.max_concurrency === undefined) throw badRequest('setting.max_queue needs setting.max_concurrency')
 }
 

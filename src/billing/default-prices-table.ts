@@ -199,6 +199,10 @@ export const defaultPriceTable: readonly VendorPrices[] = [
       'qwen3-30b-a3b': { input: 0.75, output: 3, note: 'non-thinking' },
       'text-embedding-v4': { input: 0.5 },
       'text-embedding-v3': { input: 0.5 },
+      // Wanx text-to-image, per image generated (the API reference's price table).
+      'wanx2.1-t2i-turbo': { perCall: 0.14, unit: 'image', source: 'https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference', asOf: '2026-12-02' },
+      'wanx2.1-t2i-plus': { perCall: 0.2, unit: 'image', source: 'https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-v2-api-reference', asOf: '2026-12-02' },
+      'wanx-v1': { perCall: 0.16, unit: 'image', source: 'https://help.aliyun.com/zh/model-studio/developer-reference/text-to-image-api-details', asOf: '2026-12-02' },
     },
   },
   {
@@ -366,6 +370,17 @@ export const defaultPriceTable: readonly VendorPrices[] = [
       'ernie-x1-turbo-32k': { input: 1, output: 4 },
       'ernie-speed-128k': { input: 0, output: 0, note: 'free' },
       'ernie-lite-8k': { input: 0, output: 0, note: 'free' },
+    },
+  },
+  {
+    vendor: 'Replicate', currency: 'USD', source: 'https://replicate.com/pricing', asOf: '2025-11',
+    models: {
+      // Official language models are billed per token; image models per output image.
+      'meta/meta-llama-3-70b-instruct': { input: 0.65, output: 2.75 },
+      'meta/meta-llama-3-8b-instruct': { input: 0.05, output: 0.25 },
+      'deepseek-ai/deepseek-r1': { input: 3.75, output: 10 },
+      'black-forest-labs/flux-schnell': { perCall: 0.003, unit: 'image' },
+      'black-forest-labs/flux-1.1-pro': { perCall: 0.04, unit: 'image' },
     },
   },
   {

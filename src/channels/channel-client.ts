@@ -1,6 +1,7 @@
 import type { CachedChannel } from '../cache/routing.ts'
 import { badRequest, GatewayError } from '../errors.ts'
 import type { UpstreamResponse } from '../net/http1-client.ts'
+import { safeFetch } from '../net/safe-fetch.ts'
 import { createUpstreamClient, type UpstreamClient } from '../net/upstream-client.ts'
 import { providerForChannelType } from '../providers/index.ts'
 import type { AuthPost, PrepareIo, Provider, RequestAuth, StateStore } from '../providers/types.ts'
@@ -37,6 +38,9 @@ function withQuery(url: string, query: Record<string, string>): string {
 /** A token exchange before a request gives up after this long. */
 const AUTH_TIMEOUT_MS = 15_000
 
+/** A result file (a generated image) fetched for the client gives up after this long. */
+const DOWNLOAD_TIMEOUT_MS = 60_000
+
 /** Management calls to an upstream (model lists, balances) give up after this long. */
 const MANAGEMENT_TIMEOUT_MS = 20_000
 
@@ -54,12 +58,8 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
 
   /** Token exchanges (Vertex AI) and preparers' side calls go through the same client, so a proxy and the TLS rules apply to them too. */
   const authPost: AuthPost = (url, headers, body) => upstream.request(url, { method: 'POST', headers, body, timeoutMs: AUTH_TIMEOUT_MS })
-  /** What request preparers (Dify, Coze) use: side calls through the same client, the shared state (Redis or memory). */
-  const prepareIo: PrepareIo = {
-    post: authPost,
-    get: (url, headers) => upstream.request(url, { method: 'GET', headers, timeoutMs: AUTH_TIMEOUT_MS }),
-    state: dependencies.state ?? createMemoryStateStore(),
-  }
+  /** What request preparers (Dify, Coze) share: side calls through the same client, the shared state (Redis or memory). */
+  const sharedIo: Pick<PrepareIo, 'post' | 'state'> = { post: authPost, state: dependencies.state ?? createMemoryStateStore() }
 
   /** Send a request built for `channel` (its proxy, if it has one, carries it). */
   function send(channel: Pick<CachedChannel, 'proxy'>, request: ChannelRequest, init: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<UpstreamResponse> {
@@ -71,7 +71,15 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
       method: request.method, headers: auth?.headers ? { ...request.headers, ...auth.headers } : request.headers as Record<string, string>,
       body, signal: init.signal, timeoutMs: init.timeoutMs, proxy,
     })
-    if (request.prepare) return sendPrepared(request, sendWith)
+    if (request.prepare) {
+      // Polls (Wanx's task queries) go the channel's way (its proxy); they and result downloads stop when the client leaves.
+      const io: PrepareIo = {
+        ...sharedIo,
+        get: (url, headers) => client.request(url, { method: 'GET', headers, signal: init.signal, timeoutMs: AUTH_TIMEOUT_MS, proxy }),
+        download: async (url, options) => (await safeFetch(url, { ...options, timeoutMs: DOWNLOAD_TIMEOUT_MS, signal: init.signal })).bytes,
+      }
+      return sendPrepared(request, io, sendWith)
+    }
     if (request.okBodyFailure) return sendReadingOkBody(request, request.okBodyFailure, sendWith)
     // Only requests that need an asynchronous auth step pay for the extra await.
     if (request.authorize) return request.authorize(authPost).then(sendWith)
@@ -99,8 +107,8 @@ export function createChannelClient(dependencies: { requests: ChannelRequests; u
   }
 
   /** A request whose body is finished asynchronously (uploads, a conversation lookup), its answer read through the preparer. */
-  async function sendPrepared(request: ChannelRequest, sendWith: (auth?: RequestAuth, body?: ChannelRequest['body']) => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
-    const prepared = await request.prepare!(prepareIo)
+  async function sendPrepared(request: ChannelRequest, io: PrepareIo, sendWith: (auth?: RequestAuth, body?: ChannelRequest['body']) => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+    const prepared = await request.prepare!(io)
     if (prepared.answer) return prepared.answer as UpstreamResponse
     const response = await sendWith(request.authorize ? await request.authorize(authPost) : undefined, prepared.body)
     return prepared.read ? prepared.read(response) as Promise<UpstreamResponse> : response

@@ -82,7 +82,7 @@ export const channelTypeDefinitions: readonly ChannelTypeDefinition[] = [
     type: 17, name: 'Ali', label: 'Ali (DashScope)',
     otherLabel: { en: 'Plugin parameter', zh: '插件参数' },
     otherHint: { en: 'X-DashScope-Plugin header value, optional', zh: 'X-DashScope-Plugin 请求头的值，可选' },
-    defaultModels: ['qwen3-max', 'qwen-max', 'qwen-plus', 'qwen-turbo', 'qwen-flash', 'qwen3-coder-plus', 'qwen3-235b-a22b', 'text-embedding-v4'],
+    defaultModels: ['qwen3-max', 'qwen-max', 'qwen-plus', 'qwen-turbo', 'qwen-flash', 'qwen3-coder-plus', 'qwen3-235b-a22b', 'text-embedding-v4', 'wanx2.1-t2i-turbo', 'wanx2.1-t2i-plus'],
   },
   {
     type: 18, name: 'Xunfei', label: 'Xunfei Spark', keyHint: pipeKey('APPID|APISecret|APIKey'),

@@ -142,13 +142,23 @@ export interface StateStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>
 }
 
-/** A bare GET through the gateway's upstream client (Replicate: polling a prediction, opening its stream). */
+/**
+ * A bare GET the way the channel sends (its proxy; stopped when the client leaves): Replicate polls a prediction and
+ * opens its stream, Wanx polls its task.
+ */
 export type UpstreamGet = (url: string, headers: Record<string, string>) => Promise<UpstreamAnswer>
 
-/** What a RequestPreparer may use: the upstream client for side calls and the shared state. */
+/**
+ * A file an upstream made and links to (a generated image), fetched under the SSRF guard with a size cap; rejects
+ * when it cannot be. `allowPrivateHosts`: hosts trusted to be private (the channel's own base URL host).
+ */
+export type ResultDownload = (url: string, options: { maxBytes: number; allowPrivateHosts: readonly string[] }) => Promise<Uint8Array>
+
+/** What a RequestPreparer may use: the upstream client for side calls, result downloads and the shared state. */
 export interface PrepareIo {
   post: AuthPost
   get: UpstreamGet
+  download: ResultDownload
   state: StateStore
 }
 
@@ -448,7 +458,9 @@ export interface ImagesCapability {
   operations: ReadonlySet<ImageOperation>
   /**
    * The native request; its JSON body gets the channel's parameter overrides merged in before it is sent. `read`
-   * sees the answer before `parse` and may stand in for it (Replicate: polls a prediction not finished yet).
+   * sees the answer before `parse` and may stand in for it, through `io`: Replicate polls a prediction not finished
+   * yet; Wanx (an asynchronous API answering a task id) follows the task to its end (a failure as an error answer
+   * `mapError` reads), so `parse` sees the result.
    */
   request(image: ImageRequest, target: UpstreamTarget): {
     url: string; headers: Record<string, string>; body: Record<string, unknown>

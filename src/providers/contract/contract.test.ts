@@ -88,7 +88,7 @@ async function okBodyStatus(built: UpstreamRequest, text: string): Promise<numbe
     return status === 200 ? null : status
   }
   if (built.prepare) {
-    const prepared = await built.prepare({ post: async () => { throw new Error('no side call expected') }, get: async () => { throw new Error('no side call expected') }, state: createMemoryStateStore() })
+    const prepared = await built.prepare({ post: async () => { throw new Error('no side call expected') }, get: async () => { throw new Error('no side call expected') }, download: async () => { throw new Error('no side call expected') }, state: createMemoryStateStore() })
     const answer = await prepared.read!(new Response(text, { headers: { 'content-type': 'application/json' } }))
     return answer.ok ? null : answer.status
   }

@@ -37,7 +37,7 @@ export const cozeAnswer = (fixture: string): AnswerReplay => ({
   fixture,
   async body(adaptor, target) {
     const built = adaptor.buildRequest(adaptor.toUpstream({ model: target.model, messages: [{ role: 'user', content: 'hi' }] }, target), target)
-    const prepared = await built.prepare!({ post: async () => { throw new Error('no side call expected') }, get: async () => { throw new Error('no side call expected') }, state: createMemoryStateStore() })
+    const prepared = await built.prepare!({ post: async () => { throw new Error('no side call expected') }, get: async () => { throw new Error('no side call expected') }, download: async () => { throw new Error('no side call expected') }, state: createMemoryStateStore() })
     const wire = new Response(new TextDecoder().decode(frameEvents(readFixtureEvents(fixture))), { headers: { 'content-type': 'text/event-stream' } })
     return JSON.parse(await (await prepared.read!(wire)).text()) as Record<string, unknown>
   },

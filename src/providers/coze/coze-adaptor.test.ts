@@ -8,7 +8,7 @@ import { cozeAdaptor } from './coze-adaptor.ts'
 
 const target: UpstreamTarget = { baseUrl: 'https://api.coze.com', key: 'pat_key', model: 'coze-bot', stream: true, other: '7379462189365198898', setting: {}, channelType: 49, endUser: 'tollgate-1-2' }
 const request = (messages: ChatRequest['messages'], extra: Record<string, unknown> = {}): ChatRequest => ({ model: 'coze-bot', messages, ...extra })
-const io = { post: async () => { throw new Error('no side call') }, get: async () => { throw new Error('no side call') }, state: createMemoryStateStore() }
+const io = { post: async () => { throw new Error('no side call') }, get: async () => { throw new Error('no side call') }, download: async () => { throw new Error('no side call') }, state: createMemoryStateStore() }
 
 function replay(path: string, pieceSize: number) {
   return runParser(cozeAdaptor.createStreamParser(target), decodeInPieces(frameEvents(readFixtureEvents(path)), pieceSize))

@@ -133,7 +133,7 @@ describe('Dify adaptor: requests', () => {
 
 describe('Dify adaptor: the preparer (conversations, uploads)', () => {
   function io(post: AuthPost = async () => { throw new Error('no side call expected') }): PrepareIo {
-    return { post, get: async () => { throw new Error('no GET side call expected') }, state: createMemoryStateStore() }
+    return { post, get: async () => { throw new Error('no poll expected') }, download: async () => { throw new Error('no download expected') }, state: createMemoryStateStore() }
   }
   const answer = (body: unknown, status = 200) => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 

@@ -6,6 +6,7 @@ import type { BalanceCapability, OpenAiEndpointPath, ChatRequestAdapter, ImagesC
 import { joinUrl } from '../url.ts'
 import { openRouterRequest } from './openrouter-request.ts'
 import { siliconFlowImages } from './siliconflow-images.ts'
+import { wanxImages } from '../ali/wanx-images.ts'
 
 /**
  * OpenAI-compatible vendors are configuration, not code: a default base URL, the path of the chat endpoint
@@ -104,7 +105,7 @@ export const openAiCompatibleVendors: OpenAiCompatibleVendor[] = [
   { id: 'moonshot', channelTypes: [25], defaultBaseUrl: 'https://api.moonshot.cn', chatPath: '/v1/chat/completions', streamUsageOption: true, openAiPaths: [] },
   // Perplexity serves chat at the root, without /v1.
   { id: 'perplexity', channelTypes: [27], defaultBaseUrl: 'https://api.perplexity.ai', chatPath: '/chat/completions', streamUsageOption: false, openAiPaths: [] },
-  { id: 'ali', channelTypes: [17], defaultBaseUrl: 'https://dashscope.aliyuncs.com', chatPath: '/compatible-mode/v1/chat/completions', streamUsageOption: true, endpoints: prefixedEndpoints('/compatible-mode/v1'), openAiPaths: ['/v1/embeddings'] },
+  { id: 'ali', channelTypes: [17], defaultBaseUrl: 'https://dashscope.aliyuncs.com', chatPath: '/compatible-mode/v1/chat/completions', streamUsageOption: true, endpoints: prefixedEndpoints('/compatible-mode/v1'), openAiPaths: ['/v1/embeddings'], images: wanxImages },
   { id: 'zhipu-v4', channelTypes: [26], defaultBaseUrl: 'https://open.bigmodel.cn', chatPath: '/api/paas/v4/chat/completions', streamUsageOption: false, endpoints: prefixedEndpoints('/api/paas/v4'), openAiPaths: ['/v1/embeddings'] },
   { id: 'volcengine', channelTypes: [45], defaultBaseUrl: 'https://ark.cn-beijing.volces.com', chatPath: '/api/v3/chat/completions', streamUsageOption: true, endpoints: prefixedEndpoints('/api/v3'), openAiPaths: ['/v1/embeddings'] },
   { id: 'baidu-v2', channelTypes: [46], defaultBaseUrl: 'https://qianfan.baidubce.com', chatPath: '/v2/chat/completions', streamUsageOption: true, endpoints: prefixedEndpoints('/v2'), openAiPaths: ['/v1/embeddings'] },

@@ -30,6 +30,15 @@ function io(answers: (() => UpstreamAnswer)[] = []) {
       if (!next) throw new Error(`unexpected GET ${url}`)
       return next()
     },
+    // Image downloads answer from the same queue (the channel client's download is the SSRF-guarded fetch).
+    download: async (url) => {
+      gets.push({ url, headers: {} })
+      const next = answers.shift()
+      if (!next) throw new Error(`unexpected download ${url}`)
+      const answer = next()
+      if (!answer.ok) throw new Error(`HTTP ${answer.status}`)
+      return new Uint8Array(await new Response(answer.body).arrayBuffer())
+    },
     state: createMemoryStateStore(),
   }
   return { prepareIo, gets, posts }

@@ -20,15 +20,27 @@ const MAX_IMAGE_BYTES = 32 * 1024 * 1024
 const failure = (detail: string): UpstreamAnswer =>
   new Response(JSON.stringify({ title: 'Bad response', detail }), { status: 502, headers: { 'content-type': 'application/json' } })
 
-/** One output URL as a data URL, or why it could not be had. */
+/** The image type by its first bytes (PNG, JPEG, WebP, GIF); PNG when unknown. */
+function imageType(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg'
+  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[8] === 0x57 && bytes[9] === 0x45) return 'image/webp'
+  if (bytes[0] === 0x47 && bytes[1] === 0x49) return 'image/gif'
+  return 'image/png'
+}
+
+/**
+ * One output URL as a data URL, or why it could not be had. The output host is the upstream's to name, so it is
+ * fetched under the SSRF guard with a size cap (the channel's own host may be private: a self-hosted proxy).
+ */
 async function inline(url: string, io: PrepareIo, calls: PredictionCalls): Promise<{ dataUrl: string } | { problem: string }> {
   if (parseDataUrl(url)) return { dataUrl: url }
-  const answer = await io.get(url, sameService(calls.baseUrl, url) ? { authorization: `Bearer ${calls.key}` } : {})
-  if (!answer.ok) return { problem: `Replicate's image ${url} could not be downloaded: HTTP ${answer.status}` }
-  const bytes = new Uint8Array(await new Response(answer.body).arrayBuffer())
-  if (bytes.length > MAX_IMAGE_BYTES) return { problem: `Replicate's image ${url} is larger than ${MAX_IMAGE_BYTES} bytes` }
-  const mediaType = answer.headers.get('content-type')?.split(';')[0]?.trim() || 'image/png'
-  return { dataUrl: toDataUrl(mediaType, Buffer.from(bytes).toString('base64')) }
+  let bytes: Uint8Array
+  try {
+    bytes = await io.download(url, { maxBytes: MAX_IMAGE_BYTES, allowPrivateHosts: sameService(calls.baseUrl, url) ? [new URL(url).hostname] : [] })
+  } catch (error) {
+    return { problem: `Replicate's image ${url} could not be downloaded: ${(error as Error).message}` }
+  }
+  return { dataUrl: toDataUrl(imageType(bytes), Buffer.from(bytes).toString('base64')) }
 }
 
 /** A succeeded prediction whose output URLs are replaced by their images as data URLs. */

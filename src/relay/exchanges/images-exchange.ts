@@ -261,8 +261,9 @@ export function createImagesEndpoint(operation: ImageOperation, path: OpenAiImag
       const native = provider.images!.request(imageRequestOf(context, operation, imageFields(context.body)), target)
       const body = channel.bodyOverride ? channel.bodyOverride(native.body) : native.body
       const request = kit.requests.capability(channel, { method: 'POST', url: native.url, headers: native.headers, body: JSON.stringify(body) }, target.key)
-      // A provider that reads its answer first (Replicate polls an unfinished prediction) does it as the request's prepare step.
-      if (native.read) request.prepare = async (io) => ({ body: request.body!, read: (answer) => native.read!(answer, io) })
+      // An asynchronous API (Wanx) follows its task through the channel client's prepared-request hook.
+      const read = native.read
+      if (read) request.prepare = async (io) => ({ body: request.body!, read: (answer) => read(answer, io) })
       return { request, target, adaptor, mode: 'native' }
     },
     async respond(context, exchange, kit) {
