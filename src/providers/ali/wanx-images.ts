@@ -100,6 +100,8 @@ async function embedImages(results: Record<string, unknown>[], io: PrepareIo, ta
   }
 }
 
+const TIMER_SLACK_MS = 20
+
 /** Follows a submitted task to its end: the finished task as a 200 answer, or a failure answer. */
 async function followTask(submitted: UpstreamAnswer, io: PrepareIo, target: UpstreamTarget, image: ImageRequest): Promise<UpstreamAnswer> {
   if (!submitted.ok) return refusedSubmit(submitted)
@@ -135,7 +137,8 @@ async function followTask(submitted: UpstreamAnswer, io: PrepareIo, target: Upst
     if (status === 'FAILED' || status === 'CANCELED' || status === 'UNKNOWN') {
       return failure(text(output.code), text(output.message) || `The Wanx task ended ${status}`)
     }
-    if (performance.now() >= deadline) {
+    // A timer may fire a little early: a deadline less than one poll's worth of margin away counts as reached.
+    if (performance.now() >= deadline - TIMER_SLACK_MS) {
       // Not billed: the client gets no image. The task may still finish upstream, on the channel's account.
       return answer(504, { code: 'task_timeout', message: `The Wanx task ${taskId} was still ${status || 'pending'} after ${taskTimeoutMs(target) / 1000} s (the channel's setting.image_task_timeout)` })
     }
