@@ -101,10 +101,11 @@ export function createStreamResponder(settings: { idleSeconds(): number; track(s
         } catch (caught) {
           watched.delete(watch)
           const error = watch.timedOut ? timeout() : caught
-          source.cancel()
           abortUpstream()
           const message = error instanceof GatewayError ? error.message : `Upstream stream failed: ${(error as Error).message}`
+          // The closing events come from the conversion (a worker's, for worker conversions): ask before cancelling it.
           await source.prepareError?.(message).catch(() => undefined)
+          source.cancel()
           controller.enqueue(encoder.encode(source.errorEvent(message)))
           controller.close()
           settleOnce(false)

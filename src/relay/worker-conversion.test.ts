@@ -48,4 +48,30 @@ describe('stream conversions in worker threads', () => {
     expect(row.completion_tokens).toBe(encode(completion.choices[0]!.message.content!).length)
     expect(row.prompt_tokens).toBeGreaterThan(3)
   })
+
+  test('an upstream stream that breaks mid-way ends with the client format\'s error event from the worker', async () => {
+    const events = [
+      { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } },
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Half an answer' } },
+    ]
+    harness.upstream.setOptions({
+      replay: undefined,
+      onRequest: () => new Response(new ReadableStream({
+        start(controller) {
+          for (const event of events) controller.enqueue(new TextEncoder().encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
+          setTimeout(() => controller.error(new Error('connection reset')), 20)
+        },
+      }), { headers: { 'content-type': 'text/event-stream' } }),
+    })
+    const response = await fetch(`${harness.server.url}/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-via-anthropic', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    const text = await response.text()
+    harness.upstream.setOptions({ onRequest: undefined })
+    expect(text).toContain('Half an answer')
+    const last = text.trim().split('\n\n').at(-1)!
+    expect(last).toStartWith('data: {"error"')
+  })
 })
