@@ -26,6 +26,12 @@ describe('tags', () => {
     expect(harness.server.caches.routing.byId.get(a)?.status).toBe(2)
     expect((await harness.root.call('POST', '/api/channel/tag/enabled', { tag: 'eu-pool' })).body.data).toBe(2)
     expect((await channel(b)).status).toBe(1)
+    // An imported channel of a type the gateway does not relay (PaLM) stays disabled.
+    await harness.server.store.channels.update(a, { type: 11, status: 2 })
+    await harness.server.store.channels.update(b, { status: 2 })
+    expect((await harness.root.call('POST', '/api/channel/tag/enabled', { tag: 'eu-pool' })).body.data).toBe(1)
+    expect((await channel(a)).status).toBe(2)
+    await harness.server.store.channels.update(a, { type: 1, status: 1 })
 
     expect((await harness.root.call('GET', '/api/channel/tag/models?tag=eu-pool')).body.data).toBe('gpt-4o,gpt-4o-mini')
     const edited = await harness.root.call('PUT', '/api/channel/tag', { tag: 'eu-pool', priority: 5, weight: 3, models: 'gpt-4o-mini', new_tag: 'eu' })

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { ChannelRow, NewChannel } from '../db/store.ts'
 import { badRequest, notFound } from '../errors.ts'
+import { isChannelTypeSupported } from '../providers/index.ts'
 import { maskKey } from '../security/crypto.ts'
 import { splitList } from '../split-list.ts'
 import { readInfo, withKeyStatus, type ChannelInfo } from '../channels/channel-info.ts'
@@ -89,10 +90,13 @@ export function channelBatchRoutes(dependencies: ApiDependencies) {
   return new Elysia({ name: 'tollgate.channel-batch', prefix: '/api/channel' })
     .use(authPlugin(dependencies))
     .post('/tag/enabled', async ({ body }) => {
-      const count = await store.channels.setStatus(await taggedIds(body.tag), KEY_ENABLED)
+      // A channel imported with a type this gateway does not relay stays disabled: enabled, it could only fail.
+      const rows = await Promise.all((await taggedIds(body.tag)).map((id) => store.channels.get(id)))
+      const relayed = rows.filter((row) => row !== undefined && isChannelTypeSupported(row.type)).map((row) => row!.id)
+      const count = relayed.length ? await store.channels.setStatus(relayed, KEY_ENABLED) : 0
       await changed()
       return ok(count)
-    }, { role: ROLE_ADMIN, body: t.Object({ tag: Tag }), response: envelope(t.Integer()), detail: { tags: ['Channels'], summary: 'Enable every channel with a tag; data: how many changed' } })
+    }, { role: ROLE_ADMIN, body: t.Object({ tag: Tag }), response: envelope(t.Integer()), detail: { tags: ['Channels'], summary: 'Enable every channel with a tag whose type is relayed; data: how many changed' } })
     .post('/tag/disabled', async ({ body }) => {
       const count = await store.channels.setStatus(await taggedIds(body.tag), KEY_MANUAL)
       await changed()
