@@ -31,9 +31,10 @@ export const openAiChatInbound: InboundFormat = {
     const created = context.created ?? unixSeconds()
     return {
       push(chunk: ChatChunk): SseEvent[] {
+        // One id, model and created for the whole stream, as OpenAI sends them (the usage chunk included).
         chunk.id = context.id
         chunk.model = context.model
-        if (chunk.created === undefined) chunk.created = created
+        chunk.created = created
         return [{ data: JSON.stringify(chunk) }]
       },
       flush: () => [],
