@@ -182,7 +182,7 @@ export async function startTollgate(settings: TollgateSettings): Promise<Tollgat
       INITIAL_ROOT_PASSWORD: password,
       SESSION_SECRET: crypto.randomUUID(),
       CRYPTO_SECRET: crypto.randomUUID(),
-      // As `bun run start` sets it: without it Bun's fetch holds only 256 upstream requests at once.
+      // As the gateway sets it for itself (src/runtime-environment.ts); an older checkout run here may not.
       BUN_CONFIG_MAX_HTTP_REQUESTS: '16384',
       ...env,
     },

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs'
 import { startGatewayProcess } from './testing/gateway-process.ts'
 import { temporaryDirectory } from './testing/databases.ts'
 
-test('the entrypoint loads production defaults before anything imports Elysia', () => {
-  const source = readFileSync(new URL('./index.ts', import.meta.url), 'utf8')
+test('the gateway module loads production defaults before anything imports Elysia', () => {
+  const source = readFileSync(new URL('./main.ts', import.meta.url), 'utf8')
   expect(source.match(/^import .*$/m)?.[0]).toBe("import './production-defaults.ts'")
 })
 

@@ -118,7 +118,7 @@ export interface Http1Client {
 
 /**
  * An HTTP/1.1 stream holds its connection for as long as the model talks, so a gateway keeps thousands open to one
- * provider: the default is the ceiling `bun run start` gives fetch (BUN_CONFIG_MAX_HTTP_REQUESTS), so both clients
+ * provider: the default is the ceiling the gateway gives fetch (BUN_CONFIG_MAX_HTTP_REQUESTS, src/runtime-environment.ts), so both clients
  * queue at the same point. (512 queued the bench's 2000 slow streams.)
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 16_384

@@ -32,7 +32,7 @@ export interface UpstreamClientOptions {
   /**
    * http1 only: connections open at once per origin (default 16384); at the cap requests queue, past the queue
    * they fail with `upstream_saturated`. fetch has Bun's own limit instead, BUN_CONFIG_MAX_HTTP_REQUESTS (256
-   * unless set; `bun run start` sets 16384), which counts requests in flight across all origins.
+   * unless set; the gateway sets 16384 at start), which counts requests in flight across all origins.
    */
   maxConnectionsPerOrigin?: number
   /** http1 only: requests waiting for a connection per origin (default 4 × maxConnectionsPerOrigin). */
