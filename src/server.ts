@@ -1,5 +1,4 @@
 import { createClientAddress } from './net/client-address.ts'
-import { createMetrics } from './metrics/metrics.ts'
 import { metricsRoute } from './metrics/route.ts'
 import { join } from 'node:path'
 import { proxyFromEnvironment, type Config } from './config.ts'
@@ -147,7 +146,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (pool) caches.onOptionsChanged(() => pool.setMediaOptions(media()))
   const counter = options.counter ?? pool!
   const conversions = options.counter?.runStreamConversion ? options.counter as ConversionRunner : pool
-  const metrics = config.metricsToken ? createMetrics() : undefined
+  // Imported only when on: prom-client (some 35 modules) is not on the heap of a gateway nobody scrapes.
+  const metrics = config.metricsToken ? (await import('./metrics/metrics.ts')).createMetrics() : undefined
   const limiter = await createLimiter(config, log)
   const traffic = createRelayTraffic(limiter, caches)
   const relay = createRelay({ config, caches, secretBox, ledger, writer, counter, health, channels: channelClient, conversions, metrics: metrics?.relay, traffic })

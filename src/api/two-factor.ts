@@ -1,5 +1,4 @@
 import { Elysia, t } from 'elysia'
-import { renderSVG } from 'uqr'
 import type { UserRow } from '../db/store.ts'
 import { badRequest } from '../errors.ts'
 import { clearFlowCookie, createFlow, flowCookie, peekFlow, takeFlow } from '../auth/auth-flows.ts'
@@ -24,6 +23,9 @@ export async function beginTwoFactorSignIn(dependencies: ApiDependencies, user: 
   set.headers['set-cookie'] = flowCookie(FLOW_COOKIE, FLOW_COOKIE_PATH, flow.token, TWO_FACTOR_FLOW_SECONDS, secureCookies())
   return ok({ require_2fa: true, flow_token: flow.token, expires_at: flow.expiresAt }, 'Enter the code from your authenticator app or a backup code')
 }
+
+// Loaded with the first setup: the QR encoder is for that one call.
+let uqr: Promise<typeof import('uqr')> | undefined
 
 const issuerOf = (dependencies: ApiDependencies) => dependencies.caches.options.raw.SystemName || 'Tollgate'
 
@@ -62,11 +64,12 @@ export function twoFactorRoutes(dependencies: ApiDependencies) {
       detail: { tags: ['Two-factor'], summary: 'Whether 2FA is on, locked after wrong codes, and how many backup codes are left' },
     })
     .post('/2fa/setup', async ({ user }) => {
-      const secret = newTotpSecret()
+      const secret = await newTotpSecret()
       const backupCodes = newBackupCodes()
       const record = await store.twoFactor.begin(user.id, secretBox.seal(secret), hashes(user.id, backupCodes), Math.floor(Date.now() / 1000))
       if (!record) throw badRequest('Two-factor authentication is already enabled; disable it before setting it up again', 'two_factor_enabled')
-      const uri = totpFor(secret, issuerOf(dependencies), user.username).toString()
+      const uri = (await totpFor(secret, issuerOf(dependencies), user.username)).toString()
+      const { renderSVG } = await (uqr ??= import('uqr'))
       return ok({ secret, qr_code_data: uri, qr_code_svg: renderSVG(uri), backup_codes: backupCodes }, 'Scan the QR code with your authenticator app, then enter a code to finish')
     }, {
       role: ROLE_USER,

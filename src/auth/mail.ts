@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { RuntimeOptions } from '../cache/options.ts'
 import { GatewayError } from '../errors.ts'
 import { openSecretOption } from '../payments/settings.ts'
@@ -26,6 +26,9 @@ export function readMailSettings(options: RuntimeOptions, secretBox: SecretBox):
 
 export type Mailer = (message: MailMessage) => Promise<void>
 
+// Loaded with the first mail: most gateways send none, and nodemailer is some 40 modules on the start-up heap.
+let nodemailer: Promise<typeof import('nodemailer')> | undefined
+
 /** A mailer over the current options; refuses with a clear message when SMTP is not configured. */
 export function createMailer(dependencies: { caches: { readonly options: RuntimeOptions }; secretBox: SecretBox }): Mailer {
   let built: { key: string; transport: Transporter } | undefined
@@ -33,6 +36,8 @@ export function createMailer(dependencies: { caches: { readonly options: Runtime
     const settings = readMailSettings(dependencies.caches.options, dependencies.secretBox)
     if (!settings) throw new GatewayError(503, 'E-mail is not configured on this server (SMTPServer)', 'smtp_not_configured')
     const key = JSON.stringify(settings)
+    // Before the check, not inside it: an await between the check and the swap would let two sends race to build.
+    const { createTransport } = await (nodemailer ??= import('nodemailer'))
     if (built?.key !== key) {
       built?.transport.close()
       built = {

@@ -1,7 +1,4 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransport, type RegistrationResponseJSON,
-} from '@simplewebauthn/server'
+import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from '@simplewebauthn/server'
 import type { PasskeyRow, Store, UserRow } from '../db/store.ts'
 import { DuplicateError } from '../db/store.ts'
 import { badRequest } from '../errors.ts'
@@ -21,6 +18,10 @@ export interface PasskeyDependencies {
 
 export const PASSKEY_CHALLENGE_SECONDS = 300
 const now = () => Math.floor(Date.now() / 1000)
+
+// Loaded on first ceremony: the library and its ASN.1 stack (~300 modules) are most of a start-up heap otherwise.
+let webauthn: Promise<typeof import('@simplewebauthn/server')> | undefined
+const loadWebauthn = () => (webauthn ??= import('@simplewebauthn/server'))
 /** The user handle: new-api's (the decimal user id), so credentials made there keep matching. */
 const userHandle = (userId: number) => new TextEncoder().encode(String(userId))
 
@@ -36,6 +37,7 @@ const expired = () => badRequest('The passkey request expired or was used alread
 
 export async function beginRegistration(dependencies: PasskeyDependencies, settings: PasskeySettings, user: UserRow) {
   const existing = await dependencies.store.passkeys.listForUser(user.id)
+  const { generateRegistrationOptions } = await loadWebauthn()
   const options = await generateRegistrationOptions({
     rpName: settings.rpName, rpID: settings.rpId, userName: user.username, userDisplayName: user.displayName || user.username,
     userID: userHandle(user.id), attestationType: 'none', timeout: PASSKEY_CHALLENGE_SECONDS * 1000,
@@ -54,6 +56,7 @@ export async function finishRegistration(
 ): Promise<PasskeyRow> {
   const flow = await takeFlow(dependencies, 'passkey_register', flowToken)
   if (!flow || flow.userId !== user.id) throw expired()
+  const { verifyRegistrationResponse } = await loadWebauthn()
   let verification
   try {
     verification = await verifyRegistrationResponse({
@@ -76,6 +79,7 @@ export async function finishRegistration(
 }
 
 export async function beginSignIn(dependencies: PasskeyDependencies, settings: PasskeySettings) {
+  const { generateAuthenticationOptions } = await loadWebauthn()
   const options = await generateAuthenticationOptions({
     rpID: settings.rpId, userVerification: settings.userVerification, timeout: PASSKEY_CHALLENGE_SECONDS * 1000,
   })
@@ -100,6 +104,7 @@ export async function finishSignIn(
 export async function beginVerification(dependencies: PasskeyDependencies, settings: PasskeySettings, user: UserRow) {
   const passkeys = await dependencies.store.passkeys.listForUser(user.id)
   if (passkeys.length === 0) throw badRequest('No passkey is registered for this account', 'passkey_none')
+  const { generateAuthenticationOptions } = await loadWebauthn()
   const options = await generateAuthenticationOptions({
     rpID: settings.rpId, userVerification: settings.userVerification, timeout: PASSKEY_CHALLENGE_SECONDS * 1000,
     allowCredentials: passkeys.map((passkey) => ({ id: passkey.credentialId, transports: transportsOf(passkey) })),
@@ -125,6 +130,7 @@ async function checkAssertion(dependencies: PasskeyDependencies, settings: Passk
   if (typeof handle === 'string' && handle !== '' && Buffer.from(handle, 'base64url').toString('utf8') !== String(passkey.userId)) {
     throw badRequest('The passkey does not belong to the account it names', 'passkey_verification_failed')
   }
+  const { verifyAuthenticationResponse } = await loadWebauthn()
   let verification
   try {
     verification = await verifyAuthenticationResponse({

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto'
-import { Secret, TOTP } from 'otpauth'
+import type { TOTP } from 'otpauth'
 import type { Store, TwoFactorRow } from '../db/store.ts'
 import { badRequest, GatewayError } from '../errors.ts'
 import type { SecretBox } from '../security/crypto.ts'
@@ -23,18 +23,23 @@ export const LOCK_SECONDS = 300
 
 const now = () => Math.floor(Date.now() / 1000)
 
-export function totpFor(secretBase32: string, issuer: string, label: string): TOTP {
+// Loaded with the first code checked or seed made: accounts without 2FA never need it.
+let otpauth: Promise<typeof import('otpauth')> | undefined
+const loadOtpauth = () => (otpauth ??= import('otpauth'))
+
+export async function totpFor(secretBase32: string, issuer: string, label: string): Promise<TOTP> {
+  const { Secret, TOTP } = await loadOtpauth()
   return new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD_SECONDS, secret: Secret.fromBase32(secretBase32) })
 }
 
 /** The time step a 6-digit code belongs to, within the window, or undefined when it is no current code. */
-export function stepOf(secretBase32: string, code: string, timestamp = Date.now()): number | undefined {
+export async function stepOf(secretBase32: string, code: string, timestamp = Date.now()): Promise<number | undefined> {
   if (!/^\d{6}$/.test(code)) return undefined
-  const delta = totpFor(secretBase32, '', '').validate({ token: code, timestamp, window: WINDOW_STEPS })
+  const delta = (await totpFor(secretBase32, '', '')).validate({ token: code, timestamp, window: WINDOW_STEPS })
   return delta === null ? undefined : Math.floor(timestamp / 1000 / PERIOD_SECONDS) + delta
 }
 
-export const newTotpSecret = () => new Secret({ size: 20 }).base32
+export const newTotpSecret = async () => new (await loadOtpauth()).Secret({ size: 20 }).base32
 
 // No 0/O, 1/I/L: backup codes are read off paper.
 const BACKUP_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
@@ -68,7 +73,7 @@ export async function verifySecondFactor(
   if (!record?.enabled) throw badRequest('Two-factor authentication is not enabled for this account', 'two_factor_not_enabled')
   refuseWhenLocked(record)
   const typed = code.trim()
-  const step = stepOf(secretBox.open(record.sealedSecret), typed)
+  const step = await stepOf(secretBox.open(record.sealedSecret), typed)
   if (step !== undefined) {
     if (await store.twoFactor.useStep(userId, step)) return 'totp'
     await countFailure(dependencies, userId)
@@ -95,7 +100,7 @@ export async function confirmSetup(dependencies: TwoFactorDependencies, userId: 
   if (!record) throw badRequest('Start the two-factor setup first', 'two_factor_not_set_up')
   if (record.enabled) throw badRequest('Two-factor authentication is already enabled', 'two_factor_enabled')
   refuseWhenLocked(record)
-  const step = stepOf(secretBox.open(record.sealedSecret), code.trim())
+  const step = await stepOf(secretBox.open(record.sealedSecret), code.trim())
   if (step === undefined || !(await store.twoFactor.enable(userId, step))) {
     await countFailure(dependencies, userId)
     throw badRequest('Wrong verification code', 'two_factor_code_invalid')

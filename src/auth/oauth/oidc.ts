@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
 import { accessTokenOf, basicAuth, clientSettings, form, OAuthRefusal, providerJson, type OAuthProvider, type OptionReader } from './provider.ts'
 
 /** The parts of an OpenID Provider's discovery document a sign-in uses. */
@@ -6,8 +6,11 @@ interface Discovery { issuer: string; authorization_endpoint: string; token_endp
 
 const DISCOVERY_SECONDS = 600
 const discoveries = new Map<string, { document: Discovery; until: number }>()
+type Jose = typeof import('jose')
+// Loaded with the first ID token: a gateway without OIDC sign-in does not carry jose.
+let jose: Promise<Jose> | undefined
 // One key set per provider: jose caches the keys and refetches on an unknown `kid` (a key rotation), at most every 30 s.
-const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+const keySets = new Map<string, ReturnType<Jose['createRemoteJWKSet']>>()
 
 /** The discovery document at `oidc.well_known`, kept ten minutes; the endpoint options, when set, win over it. */
 async function discover(options: OptionReader): Promise<Discovery> {
@@ -48,7 +51,7 @@ export function knownAuthorizationEndpoint(options: OptionReader): string {
   return ''
 }
 
-const keySetFor = (jwksUri: string) => {
+const keySetFor = ({ createRemoteJWKSet }: Jose, jwksUri: string) => {
   let keySet = keySets.get(jwksUri)
   if (!keySet) keySets.set(jwksUri, keySet = createRemoteJWKSet(new URL(jwksUri)))
   return keySet
@@ -56,18 +59,19 @@ const keySetFor = (jwksUri: string) => {
 
 /** Signature (the provider's JWKS), issuer, audience, expiry and the nonce this sign-in sent: all must hold. */
 async function verifyIdToken(idToken: string, discovery: Discovery, clientId: string, nonce: string): Promise<JWTPayload> {
+  const library = await (jose ??= import('jose'))
   let claims: JWTPayload
   try {
-    ({ payload: claims } = await jwtVerify(idToken, keySetFor(discovery.jwks_uri), { issuer: discovery.issuer, audience: clientId, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] }))
+    ({ payload: claims } = await library.jwtVerify(idToken, keySetFor(library, discovery.jwks_uri), { issuer: discovery.issuer, audience: clientId, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] }))
   } catch (error) {
-    throw new OAuthRefusal(`The OIDC ID token is invalid: ${describeJoseError(error)}`, 'oauth_id_token_invalid')
+    throw new OAuthRefusal(`The OIDC ID token is invalid: ${describeJoseError(library.errors, error)}`, 'oauth_id_token_invalid')
   }
   if (!nonce || claims.nonce !== nonce) throw new OAuthRefusal('The OIDC ID token is invalid: its nonce is not the one this sign-in sent', 'oauth_id_token_invalid')
   if (typeof claims.sub !== 'string' || !claims.sub) throw new OAuthRefusal('The OIDC ID token is invalid: it names no subject', 'oauth_id_token_invalid')
   return claims
 }
 
-function describeJoseError(error: unknown): string {
+function describeJoseError(errors: Jose['errors'], error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'it has expired'
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'its signature does not verify'
   if (error instanceof errors.JWKSNoMatchingKey) return 'it is signed by a key the provider does not publish'

@@ -1,4 +1,4 @@
-import { importPKCS8, SignJWT, type CryptoKey } from 'jose'
+import type { CryptoKey } from 'jose'
 import type { AuthPost } from '../types.ts'
 import type { VertexServiceAccount } from './vertex-key.ts'
 
@@ -31,6 +31,10 @@ interface KeyState {
  */
 const states = new WeakMap<VertexServiceAccount, KeyState>()
 
+// Loaded with the first service-account key: a gateway without Vertex channels does not carry jose.
+let jose: Promise<typeof import('jose')> | undefined
+const loadJose = () => (jose ??= import('jose'))
+
 function stateFor(account: VertexServiceAccount): KeyState {
   let state = states.get(account)
   if (!state) states.set(account, state = {})
@@ -38,7 +42,7 @@ function stateFor(account: VertexServiceAccount): KeyState {
 }
 
 async function exchange(account: VertexServiceAccount, state: KeyState, post: AuthPost, now: () => number): Promise<string> {
-  state.signingKey ??= importPKCS8(account.privateKey, 'RS256')
+  state.signingKey ??= loadJose().then(({ importPKCS8 }) => importPKCS8(account.privateKey, 'RS256'))
   let signingKey: CryptoKey
   try {
     signingKey = await state.signingKey
@@ -49,6 +53,7 @@ async function exchange(account: VertexServiceAccount, state: KeyState, post: Au
   const issuedAt = Math.floor(now() / 1000)
   const header: { alg: 'RS256'; typ: 'JWT'; kid?: string } = { alg: 'RS256', typ: 'JWT' }
   if (account.privateKeyId) header.kid = account.privateKeyId
+  const { SignJWT } = await loadJose()
   const assertion = await new SignJWT({ scope: cloudPlatformScope })
     .setProtectedHeader(header)
     .setIssuer(account.clientEmail)
