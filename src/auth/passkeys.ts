@@ -21,7 +21,9 @@ const now = () => Math.floor(Date.now() / 1000)
 
 // Loaded on first ceremony: the library and its ASN.1 stack (~300 modules) are most of a start-up heap otherwise.
 let webauthn: Promise<typeof import('@simplewebauthn/server')> | undefined
-const loadWebauthn = () => (webauthn ??= import('@simplewebauthn/server'))
+// reflect-metadata first, by hand: its own side-effect import inside the library is evaluated too late when the library
+// is a lazily loaded chunk of the compiled binary (tsyringe then throws "requires a reflect polyfill"; Bun 1.4.5).
+const loadWebauthn = () => (webauthn ??= import('reflect-metadata').then(() => import('@simplewebauthn/server')))
 /** The user handle: new-api's (the decimal user id), so credentials made there keep matching. */
 const userHandle = (userId: number) => new TextEncoder().encode(String(userId))
 

@@ -48,6 +48,12 @@ describe('the compiled binary', () => {
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!
     const call = async (method: string, path: string, body?: unknown) => (await fetch(`${gateway.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json()
     expect((await call('POST', '/api/channel/', { mode: 'single', channel: { type: 1, name: 'mock', key: 'sk-upstream', base_url: upstream.url, models: 'gpt-4o-mini' } })).success).toBe(true)
+    // Libraries loaded on first use are chunks of the binary: the passkey one must load there too (it did not once).
+    for (const [option, value] of [['passkey.enabled', 'true'], ['passkey.rp_id', 'localhost'], ['passkey.origins', 'http://localhost:3000']]) {
+      expect((await call('PUT', '/api/option/', { key: option, value })).success).toBe(true)
+    }
+    const passkey = await call('POST', '/api/user/passkey/register/begin')
+    expect([passkey.success, typeof passkey.data?.options?.challenge]).toEqual([true, 'string'])
     const tokenId = (await call('POST', '/api/token/', { name: 'binary', unlimited_quota: true })).data.id
     const key = `sk-${(await call('POST', `/api/token/${tokenId}/key`)).data.key}`
 
