@@ -78,12 +78,13 @@ export function channelBatchRoutes(dependencies: ApiDependencies) {
   const { store, caches, secretBox } = dependencies
   const changed = () => caches.invalidate({ kind: 'channels' })
 
-  const taggedIds = async (tag: string) => {
+  const tagged = async (tag: string) => {
     if (!tag.trim()) throw badRequest('tag is required')
-    const ids = await store.channels.idsByTag(tag.trim())
-    if (ids.length === 0) throw notFound(`No channel has the tag "${tag.trim()}"`)
-    return ids
+    const channels = await store.channels.byTag(tag.trim())
+    if (channels.length === 0) throw notFound(`No channel has the tag "${tag.trim()}"`)
+    return channels
   }
+  const taggedIds = async (tag: string) => (await tagged(tag)).map((channel) => channel.id)
 
   const Tag = t.String({ minLength: 1, maxLength: 255, error: 'tag must be 1-255 characters' })
 
@@ -91,8 +92,7 @@ export function channelBatchRoutes(dependencies: ApiDependencies) {
     .use(authPlugin(dependencies))
     .post('/tag/enabled', async ({ body }) => {
       // A channel imported with a type this gateway does not relay stays disabled: enabled, it could only fail.
-      const rows = await Promise.all((await taggedIds(body.tag)).map((id) => store.channels.get(id)))
-      const relayed = rows.filter((row) => row !== undefined && isChannelTypeSupported(row.type)).map((row) => row!.id)
+      const relayed = (await tagged(body.tag)).filter((channel) => isChannelTypeSupported(channel.type)).map((channel) => channel.id)
       const count = relayed.length ? await store.channels.setStatus(relayed, KEY_ENABLED) : 0
       await changed()
       return ok(count)

@@ -54,10 +54,12 @@ describeOnEachDialect('channels store: tags and batches', ({ store }) => {
       { type: 1, keyCiphertext: 'k', name: 'tagged-b', tag: 'pool-a', priority: 2 },
       { type: 1, keyCiphertext: 'k', name: 'other', tag: 'pool-b', priority: 3 },
     ])
-    const ids = await store().channels.idsByTag('pool-a')
+    const tagged = await store().channels.byTag('pool-a')
+    expect(tagged.map((channel) => channel.type)).toEqual([1, 1])
+    const ids = tagged.map((channel) => channel.id)
     expect(ids.sort()).toEqual([rows[0]!.id, rows[1]!.id].sort())
     expect(await store().channels.updateMany(ids, { priority: 9, tag: 'pool-c' })).toBe(2)
-    expect(await store().channels.idsByTag('pool-a')).toEqual([])
+    expect(await store().channels.byTag('pool-a')).toEqual([])
     expect((await store().channels.get(rows[1]!.id))!.priority).toBe(9)
     expect((await store().channels.get(rows[2]!.id))!.priority).toBe(3)
     expect(await store().channels.updateMany([], { priority: 1 })).toBe(0)

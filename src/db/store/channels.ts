@@ -59,8 +59,8 @@ export function createChannelsStore(database: Database) {
     /** Returns how many channels changed (those already in `status` do not count). */
     setStatus: (ids: number[], status: number) => database.write(async () =>
       (await db.update(channelsTable).set({ status }).where(and(inArray(channelsTable.id, ids), ne(channelsTable.status, status))).returning({ id: channelsTable.id })).length),
-    /** Ids of the channels carrying `tag` (an empty tag is no tag). */
-    idsByTag: async (tag: string) => (await db.select({ id: channelsTable.id }).from(channelsTable).where(eq(channelsTable.tag, tag))).map((row) => row.id),
+    /** Id and type of the channels carrying `tag` (an empty tag is no tag). */
+    byTag: (tag: string) => db.select({ id: channelsTable.id, type: channelsTable.type }).from(channelsTable).where(eq(channelsTable.tag, tag)),
     /** The same changes on several channels; returns how many rows matched. */
     updateMany: (ids: number[], changes: Partial<NewChannel>) => database.write(async () => ids.length === 0 || nothingToSet(changes)
       ? 0
